@@ -1,0 +1,1 @@
+"""The Starlette application, its settings and the `memberhub` command line."""

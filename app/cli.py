@@ -1,0 +1,181 @@
+"""`memberhub ...`: the command line operators and scripts use (DESIGN §5)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from pathlib import Path
+
+from app.settings import get_settings
+
+Command = Callable[[argparse.Namespace], Awaitable[int]]
+COMMANDS: dict[str, Command] = {}
+
+
+def command(name: str) -> Callable[[Command], Command]:
+    def register(fn: Command) -> Command:
+        COMMANDS[name] = fn
+        return fn
+
+    return register
+
+
+async def _with_db(work: Callable[[], Awaitable[int]]) -> int:
+    from models.db import close_db, init_db
+    from services.audit import ensure_head
+
+    await init_db(get_settings().database_url)
+    try:
+        await ensure_head()
+        return await work()
+    finally:
+        await close_db()
+
+
+@command("migrate")
+async def migrate(args: argparse.Namespace) -> int:
+    from tortoise import Tortoise
+    from tortoise.migrations.api import migrate as run_migrations
+
+    from models.db import tortoise_config
+
+    await run_migrations(config=tortoise_config(get_settings().database_url))
+    await Tortoise.close_connections()
+    print("database is up to date")
+    return 0
+
+
+@command("create-admin")
+async def create_admin(args: argparse.Namespace) -> int:
+    from models.enums import Role
+    from services import staff
+    from services.clock import utcnow
+    from services.errors import DomainError
+
+    async def work() -> int:
+        try:
+            user = await staff.create_staff_user(
+                args.username,
+                args.display_name or args.username,
+                args.password,
+                [Role.ADMIN],
+                utcnow(),
+            )
+        except DomainError as error:
+            print(f"create-admin: {error.message}", file=sys.stderr)
+            return 1
+        print(f"created admin {user.username}")
+        return 0
+
+    return await _with_db(work)
+
+
+@command("seed-demo")
+async def seed_demo(args: argparse.Namespace) -> int:
+    from app.seed import DEMO_PASSWORD, seed_demo
+
+    async def work() -> int:
+        await seed_demo(args.members)
+        print(
+            f"demo data ready; staff users admin, operations, service, marketing, analyst, "
+            f"auditor with password {DEMO_PASSWORD!r}"
+        )
+        return 0
+
+    return await _with_db(work)
+
+
+@command("export-schema")
+async def export_schema(args: argparse.Namespace) -> int:
+    from schema.export import export_sdl
+
+    text = export_sdl()
+    if args.output == "-":
+        sys.stdout.write(text)
+    else:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"wrote {args.output}")
+    return 0
+
+
+@command("run-job")
+async def run_job(args: argparse.Namespace) -> int:
+    from app.jobs import JOB_TARGETS
+    from app.jobs import job as find_job
+    from services.clock import utcnow
+
+    job = find_job(args.job)
+    if job is None:
+        print(
+            f"run-job: unknown job {args.job!r}; known: {', '.join(sorted(JOB_TARGETS))}",
+            file=sys.stderr,
+        )
+        return 2
+    as_of = args.as_of or utcnow()
+
+    async def work() -> int:
+        report = await job(as_of)
+        print(report)
+        return 0
+
+    return await _with_db(work)
+
+
+def _parse_as_of(value: str) -> datetime:
+    from schema.scalars import _parse_datetime
+
+    try:
+        return _parse_datetime(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="memberhub", description=__doc__)
+    sub = root.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the API server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    sub.add_parser("migrate", help="create or upgrade the database")
+    admin = sub.add_parser("create-admin", help="create an ADMIN staff user")
+    admin.add_argument("--username", required=True)
+    admin.add_argument("--password", required=True)
+    admin.add_argument("--display-name")
+    seed = sub.add_parser("seed-demo", help="load demo staff, tiers and members")
+    seed.add_argument("--members", type=int, default=200)
+    export = sub.add_parser("export-schema", help="write the GraphQL SDL")
+    export.add_argument("output", nargs="?", default="schema.graphql")
+    job = sub.add_parser("run-job", help="run a scheduled job now")
+    job.add_argument("job")
+    job.add_argument("--as-of", type=_parse_as_of)
+    return root
+
+
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    uvicorn.run(
+        "app.server:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        timeout_graceful_shutdown=30,
+        log_level="info",
+    )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.command == "serve":
+        return serve(args)
+    return asyncio.run(COMMANDS[args.command](args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""Demo data for `memberhub seed-demo`: staff of every role and the tier ladder.
+
+Later domains add members, purchases, tags and cases here, always through services.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from models.enums import Role
+from models.staff import StaffUser
+from models.tier import Tier
+from services import staff as staff_service
+from services.clock import utcnow
+
+DEMO_PASSWORD = "memberhub-demo"
+
+# code, name, rank, minSpend, minOrders, multiplier
+TIER_LADDER = [
+    ("REGULAR", "普通", 0, Decimal("0"), 0, Decimal("1.00")),
+    ("SILVER", "银卡", 1, Decimal("2000"), 2, Decimal("1.20")),
+    ("GOLD", "金卡", 2, Decimal("8000"), 5, Decimal("1.50")),
+    ("PLATINUM", "白金", 3, Decimal("20000"), 10, Decimal("1.80")),
+    ("DIAMOND", "钻石", 4, Decimal("50000"), 20, Decimal("2.00")),
+]
+
+
+async def seed_staff() -> list[StaffUser]:
+    now = utcnow()
+    created = []
+    for role in Role:
+        if role is Role.MEMBER:
+            continue
+        username = role.value.lower()
+        existing = await StaffUser.get_or_none(username=username)
+        created.append(
+            existing
+            or await staff_service.create_staff_user(
+                username, f"Demo {role.value.title()}", DEMO_PASSWORD, [role], now
+            )
+        )
+    return created
+
+
+async def seed_tiers() -> list[Tier]:
+    tiers = []
+    for code, name, rank, min_spend, min_orders, multiplier in TIER_LADDER:
+        tier, _ = await Tier.get_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "rank": rank,
+                "min_spend": min_spend,
+                "min_orders": min_orders,
+                "points_multiplier": multiplier,
+            },
+        )
+        tiers.append(tier)
+    return tiers
+
+
+async def seed_demo(members: int) -> None:
+    from app import seed_benefits, seed_communications, seed_members, seed_points, seed_tags
+
+    staff = await seed_staff()
+    await seed_tiers()
+    await seed_benefits.seed()
+    member_ids = await seed_members.seed(members)
+    await seed_points.seed(member_ids)
+    await seed_tags.seed(member_ids, staff)
+    await seed_communications.seed(member_ids, staff)

@@ -1,0 +1,9 @@
+"""Demo tags (filled in by its issue through services/tags)."""
+
+from __future__ import annotations
+
+from models.staff import StaffUser
+
+
+async def seed(member_ids: list[int], staff: list[StaffUser]) -> None:
+    return None

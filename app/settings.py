@@ -1,0 +1,153 @@
+"""Every MEMBERHUB_* setting, read once from the environment.
+
+README's configuration table lists the same names and defaults; `SETTINGS_DOC`
+below is that table's source so the two cannot drift.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from decimal import Decimal
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(f"MEMBERHUB_{name}", default)
+
+
+def _int(name: str, default: int) -> int:
+    return int(_env(name, str(default)))
+
+
+def _list(name: str) -> tuple[str, ...]:
+    raw = _env(name, "")
+    return tuple(item.strip() for item in raw.split(",") if item.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite://memberhub.db"
+    env: str = "development"
+    timezone: str = "Asia/Shanghai"
+    currency: str = "CNY"
+    introspection: str = "on"
+    data_key: str = ""
+    key_file: str = "memberhub.key"
+    session_hours: int = 12
+    max_depth: int = 10
+    max_tokens: int = 2000
+    max_aliases: int = 15
+    max_page_size: int = 100
+    points_per_cash_unit: int = 100
+    points_expiry_months: int = 24
+    tier_window_months: int = 12
+    response_hours: int = 24
+    complaint_resolution_hours: int = 48
+    inquiry_resolution_hours: int = 72
+    suggestion_resolution_hours: int = 168
+    churn_days: int = 180
+    termination_notice_days: int = 30
+    apply_rate_limit: int = 10
+    allowed_origins: tuple[str, ...] = field(default_factory=tuple)
+    trusted_documents: str = "off"
+    trusted_documents_file: str = "trusted-documents.json"
+    max_cost: int = 50000
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def cash_per_point(self) -> Decimal:
+        return Decimal(1) / Decimal(self.points_per_cash_unit)
+
+
+SETTINGS_DOC: dict[str, str] = {
+    "database_url": "Tortoise URL: sqlite:///abs/path.db, sqlite://relative.db or "
+    "postgres://user:password@host:port/db",
+    "env": "development or production",
+    "timezone": "business time zone for birthdays, months and expiry",
+    "currency": "currency of all money amounts",
+    "introspection": "on, staff (signed-in staff only) or off; production default: staff",
+    "data_key": "base64 32-byte AES key for idNumber encryption; empty: use the key file",
+    "key_file": "key file created on first start when no data key is given",
+    "session_hours": "lifetime of a login session",
+    "max_depth": "maximum query depth",
+    "max_tokens": "maximum tokens in a document",
+    "max_aliases": "maximum aliases in a document",
+    "max_page_size": "largest `first` of any connection",
+    "points_per_cash_unit": "points worth one currency unit in CASH_OFFSET redemptions",
+    "points_expiry_months": "months after a purchase's month before its points expire",
+    "tier_window_months": "tier qualification window (rolling months)",
+    "response_hours": "first-response deadline of every service case",
+    "complaint_resolution_hours": "resolution deadline of complaints",
+    "inquiry_resolution_hours": "resolution deadline of inquiries",
+    "suggestion_resolution_hours": "resolution deadline of suggestions",
+    "churn_days": "days without purchase after which an ACTIVE member counts as churned",
+    "termination_notice_days": "default notice before a non-voluntary termination takes effect",
+    "apply_rate_limit": "membership applications per client address per hour",
+    "allowed_origins": "comma-separated browser origins allowed for CORS and WebSockets",
+    "trusted_documents": "off or required (members and anonymous callers: listed operations only)",
+    "trusted_documents_file": "manifest of trusted operation hashes",
+    "max_cost": "largest query cost (each field 1, lists multiplied by `first`)",
+}
+
+
+def env_name(attr: str) -> str:
+    return f"MEMBERHUB_{attr.upper()}"
+
+
+def default_of(attr: str) -> str:
+    value = next(f for f in fields(Settings) if f.name == attr).default
+    if attr == "introspection":
+        return "on (development), staff (production)"
+    return "" if value == () or value is None else str(value)
+
+
+def load_settings() -> Settings:
+    env = _env("ENV", "development")
+    return Settings(
+        database_url=_env("DATABASE_URL", Settings.database_url),
+        env=env,
+        timezone=_env("TIMEZONE", Settings.timezone),
+        currency=_env("CURRENCY", Settings.currency),
+        introspection=_env("INTROSPECTION", "staff" if env == "production" else "on"),
+        data_key=_env("DATA_KEY", ""),
+        key_file=_env("KEY_FILE", Settings.key_file),
+        session_hours=_int("SESSION_HOURS", Settings.session_hours),
+        max_depth=_int("MAX_DEPTH", Settings.max_depth),
+        max_tokens=_int("MAX_TOKENS", Settings.max_tokens),
+        max_aliases=_int("MAX_ALIASES", Settings.max_aliases),
+        max_page_size=_int("MAX_PAGE_SIZE", Settings.max_page_size),
+        points_per_cash_unit=_int("POINTS_PER_CASH_UNIT", Settings.points_per_cash_unit),
+        points_expiry_months=_int("POINTS_EXPIRY_MONTHS", Settings.points_expiry_months),
+        tier_window_months=_int("TIER_WINDOW_MONTHS", Settings.tier_window_months),
+        response_hours=_int("RESPONSE_HOURS", Settings.response_hours),
+        complaint_resolution_hours=_int(
+            "COMPLAINT_RESOLUTION_HOURS", Settings.complaint_resolution_hours
+        ),
+        inquiry_resolution_hours=_int(
+            "INQUIRY_RESOLUTION_HOURS", Settings.inquiry_resolution_hours
+        ),
+        suggestion_resolution_hours=_int(
+            "SUGGESTION_RESOLUTION_HOURS", Settings.suggestion_resolution_hours
+        ),
+        churn_days=_int("CHURN_DAYS", Settings.churn_days),
+        termination_notice_days=_int("TERMINATION_NOTICE_DAYS", Settings.termination_notice_days),
+        apply_rate_limit=_int("APPLY_RATE_LIMIT", Settings.apply_rate_limit),
+        allowed_origins=_list("ALLOWED_ORIGINS"),
+        trusted_documents=_env("TRUSTED_DOCUMENTS", Settings.trusted_documents),
+        trusted_documents_file=_env("TRUSTED_DOCUMENTS_FILE", Settings.trusted_documents_file),
+        max_cost=_int("MAX_COST", Settings.max_cost),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,1 @@
+"""Authentication (argon2, sessions), authorization (the one policy) and accounting (audit)."""

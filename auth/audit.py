@@ -1,0 +1,164 @@
+"""Accounting (DESIGN §4): the schema extension that writes one audit entry per operation.
+
+It is the only writer of AuditEntry. Variables are stored with secrets redacted and
+personal data withheld, so erasing a member never has to touch the chain.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+from graphql import (
+    ArgumentNode,
+    ObjectFieldNode,
+    OperationDefinitionNode,
+    VariableNode,
+    Visitor,
+    visit,
+)
+from strawberry.extensions import SchemaExtension
+
+from models.audit import AuditEntry
+from models.enums import AuditOutcome
+from services import audit as audit_service
+from services.clock import utcnow
+
+SECRET_KEYS = frozenset({"password", "currentPassword", "newPassword", "token", "activationCode"})
+PII_KEYS = frozenset(
+    {
+        "name",
+        "phone",
+        "email",
+        "address",
+        "idNumber",
+        "birthDate",
+        "content",
+        "description",
+        "message",
+        "comment",
+        "note",
+        "reason",
+        "search",
+        "identifier",
+        "subject",
+        "resolution",
+    }
+)
+REDACTED = "[REDACTED]"
+PII = "[PII]"
+# Anonymous reads of these alone are the public catalogue: not audited (DESIGN §4).
+CATALOGUE_FIELDS = frozenset({"tiers", "benefits", "viewer", "__typename", "__schema", "__type"})
+DENIAL_CODES = frozenset({"FORBIDDEN", "UNAUTHENTICATED"})
+
+
+def _variable_roles(operation: OperationDefinitionNode | None) -> dict[str, str]:
+    """Variable name -> the argument or input field it feeds (`password: $p` -> p: password)."""
+    roles: dict[str, str] = {}
+
+    class Binder(Visitor):
+        def enter_argument(self, node: ArgumentNode, *_: Any) -> None:
+            if isinstance(node.value, VariableNode):
+                roles[node.value.name.value] = node.name.value
+
+        def enter_object_field(self, node: ObjectFieldNode, *_: Any) -> None:
+            if isinstance(node.value, VariableNode):
+                roles[node.value.name.value] = node.name.value
+
+    if operation is not None:
+        visit(operation, Binder())
+    return roles
+
+
+def redact_variables(variables: dict[str, Any], operation: OperationDefinitionNode | None) -> Any:
+    """Redact by what a variable feeds, not by its (client-chosen) name."""
+    roles = _variable_roles(operation)
+    return {name: _redact_item(roles.get(name, name), value) for name, value in variables.items()}
+
+
+def redact(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _redact_item(key, item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [redact(item) for item in value]
+    return value
+
+
+def _redact_item(key: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if key in SECRET_KEYS:
+        return REDACTED
+    if key in PII_KEYS:
+        return PII
+    return redact(value)
+
+
+def _root_fields(operation: OperationDefinitionNode | None) -> list[str]:
+    if operation is None:
+        return []
+    return [sel.name.value for sel in operation.selection_set.selections if hasattr(sel, "name")]
+
+
+def outcome_of(error_codes: list[str], user_error: bool) -> AuditOutcome:
+    if "INTERNAL_SERVER_ERROR" in error_codes:
+        return AuditOutcome.ERROR
+    if DENIAL_CODES.intersection(error_codes):
+        return AuditOutcome.DENIED
+    if error_codes:
+        return AuditOutcome.USER_ERROR if user_error else AuditOutcome.ERROR
+    return AuditOutcome.OK
+
+
+class AuditExtension(SchemaExtension):
+    async def on_operation(self) -> AsyncIterator[None]:  # type: ignore[override]
+        started = time.perf_counter()
+        yield
+        entry = self._entry(time.perf_counter() - started)
+        if entry is not None:
+            await audit_service.append(entry)
+
+    def _entry(self, elapsed: float) -> AuditEntry | None:
+        ctx = self.execution_context
+        context = ctx.context
+        operation = _find_operation(ctx)
+        fields = _root_fields(operation)
+        op_type = operation.operation.value if operation is not None else "unknown"
+        actor = context.actor
+        if actor.is_anonymous and op_type == "query" and set(fields) <= CATALOGUE_FIELDS:
+            return None
+        result = ctx.result
+        graphql_codes = [
+            str((error.extensions or {}).get("code", "INTERNAL_SERVER_ERROR"))
+            for error in (getattr(result, "errors", None) or ctx.pre_execution_errors or [])
+        ]
+        codes = graphql_codes + context.audit.error_codes
+        return AuditEntry(
+            at=utcnow(),
+            actor_type=actor.kind,
+            actor_id=actor.actor_id,
+            roles=sorted(role.value for role in actor.roles),
+            operation_type=op_type,
+            operation_name=ctx.operation_name,
+            fields_=fields,
+            variables=redact_variables(ctx.variables or {}, operation),
+            target_ids=list(context.audit.target_ids),
+            sensitive_fields=list(context.audit.sensitive_fields),
+            outcome=outcome_of(codes, bool(context.audit.error_codes)),
+            error_codes=sorted(set(codes)),
+            ip=context.ip,
+            user_agent=(context.user_agent or "")[:512] or None,
+            request_id=context.request_id,
+            duration_ms=elapsed * 1000,
+        )
+
+
+def _find_operation(ctx: Any) -> OperationDefinitionNode | None:
+    document = ctx.graphql_document
+    if document is None:
+        return None
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if ctx.operation_name:
+        operations = [o for o in operations if o.name and o.name.value == ctx.operation_name]
+    return operations[0] if len(operations) == 1 else None

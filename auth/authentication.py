@@ -1,0 +1,175 @@
+"""Sign-in and sessions (DESIGN §3): argon2id passwords, hashed bearer tokens, lockout.
+
+Login failures all say the same thing, whether the account exists, is locked,
+inactive or the password is wrong, so a response never reveals which.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from tortoise.expressions import F, Q
+from tortoise.transactions import in_transaction
+
+from app.settings import get_settings
+from auth.actor import ANONYMOUS, Actor
+from auth.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
+from models.enums import MemberStatus, Role
+from models.member import Member
+from models.staff import Session, StaffUser
+from services.errors import Invalid, InvalidCredentials
+
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+LOGIN_FAILED = "Unknown account or wrong password, or the account is locked."
+# Members who may sign in; TERMINATED members' sessions are revoked and stay out.
+_MEMBER_CAN_LOGIN = (MemberStatus.ACTIVE, MemberStatus.SUSPENDED, MemberStatus.TERMINATING)
+
+
+@dataclass(frozen=True)
+class IssuedSession:
+    token: str
+    expires_at: datetime
+    actor: Actor
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def check_new_password(password: str, field: tuple[str, ...]) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise Invalid(f"Passwords need at least {MIN_PASSWORD_LENGTH} characters.", field)
+
+
+async def issue_session(
+    now: datetime, *, staff_id: int | None = None, member_id: int | None = None
+) -> IssuedSession:
+    token = secrets.token_urlsafe(32)
+    expires_at = now + timedelta(hours=get_settings().session_hours)
+    session = await Session.create(
+        token_hash=token_hash(token),
+        staff_id=staff_id,
+        member_id=member_id,
+        created_at=now,
+        expires_at=expires_at,
+    )
+    return IssuedSession(token, expires_at, await actor_of_session(session))
+
+
+async def actor_of_session(session: Session) -> Actor:
+    if session.staff_id is not None:  # type: ignore[attr-defined]
+        staff = await StaffUser.get(id=session.staff_id)  # type: ignore[attr-defined]
+        return staff_actor(staff, session.id)
+    return Actor(
+        kind="MEMBER",
+        roles=frozenset({Role.MEMBER}),
+        member_id=session.member_id,  # type: ignore[attr-defined]
+        session_id=session.id,
+    )
+
+
+def staff_actor(staff: StaffUser, session_id: int | None = None) -> Actor:
+    return Actor(
+        kind="STAFF",
+        roles=frozenset(Role(r) for r in staff.roles),
+        staff_id=staff.id,
+        session_id=session_id,
+    )
+
+
+async def _register_failure(model: type[StaffUser] | type[Member], pk: int, now: datetime) -> None:
+    # One guarded UPDATE so concurrent failures from several processes all count.
+    await model.filter(id=pk).update(failed_logins=F("failed_logins") + 1)
+    await model.filter(id=pk, failed_logins__gte=MAX_FAILED_LOGINS).update(
+        locked_until=now + LOCKOUT, failed_logins=0
+    )
+
+
+def _locked(account: StaffUser | Member, now: datetime) -> bool:
+    return account.locked_until is not None and account.locked_until > now
+
+
+async def staff_login(username: str, password: str, now: datetime) -> IssuedSession:
+    """Sign a staff user in. Raises InvalidCredentials (same message for every cause)."""
+    staff = await StaffUser.get_or_none(username=username)
+    valid = verify_password(staff.password_hash if staff else None, password)
+    if staff is None or not staff.active or _locked(staff, now):
+        raise InvalidCredentials(LOGIN_FAILED)
+    if not valid:
+        await _register_failure(StaffUser, staff.id, now)
+        raise InvalidCredentials(LOGIN_FAILED)
+    await StaffUser.filter(id=staff.id).update(failed_logins=0, last_login_at=now)
+    return await issue_session(now, staff_id=staff.id)
+
+
+async def find_member_by_identifier(identifier: str) -> Member | None:
+    return (
+        await Member.filter(
+            Q(member_no=identifier) | Q(phone=identifier) | Q(email=identifier),
+            status__in=_MEMBER_CAN_LOGIN,
+        )
+        .order_by("id")
+        .first()
+    )
+
+
+async def member_login(identifier: str, password: str, now: datetime) -> IssuedSession:
+    """Sign a member in by memberNo, phone or email. Raises InvalidCredentials."""
+    member = await find_member_by_identifier(identifier)
+    valid = verify_password(member.password_hash if member else None, password)
+    if member is None or member.password_hash is None or _locked(member, now):
+        raise InvalidCredentials(LOGIN_FAILED)
+    if not valid:
+        await _register_failure(Member, member.id, now)
+        raise InvalidCredentials(LOGIN_FAILED)
+    await Member.filter(id=member.id).update(failed_logins=0)
+    return await issue_session(now, member_id=member.id)
+
+
+async def authenticate(token: str | None, now: datetime) -> Actor:
+    """The actor behind a bearer token; ANONYMOUS for none, an unknown, expired or revoked one."""
+    if not token:
+        return ANONYMOUS
+    session = await Session.get_or_none(
+        token_hash=token_hash(token), revoked_at=None, expires_at__gt=now
+    ).select_related("staff")
+    if session is None:
+        return ANONYMOUS
+    if session.staff_id is not None:  # type: ignore[attr-defined]
+        return staff_actor(session.staff, session.id) if session.staff.active else ANONYMOUS
+    return await actor_of_session(session)
+
+
+async def revoke_sessions(
+    now: datetime, *, staff_id: int | None = None, member_id: int | None = None
+) -> None:
+    query = Session.filter(revoked_at=None)
+    query = (
+        query.filter(staff_id=staff_id)
+        if staff_id is not None
+        else query.filter(member_id=member_id)
+    )
+    await query.update(revoked_at=now)
+
+
+async def logout(session_id: int, now: datetime) -> None:
+    await Session.filter(id=session_id, revoked_at=None).update(revoked_at=now)
+
+
+async def change_password(actor: Actor, current: str, new: str, now: datetime) -> None:
+    """Change the caller's password and revoke all of their sessions (DESIGN §3)."""
+    account: StaffUser | Member | None
+    if actor.staff_id is not None:
+        account = await StaffUser.get_or_none(id=actor.staff_id)
+    else:
+        account = await Member.get_or_none(id=actor.member_id)
+    if account is None or not verify_password(account.password_hash, current):
+        raise InvalidCredentials("The current password is wrong.", ("input", "currentPassword"))
+    check_new_password(new, ("input", "newPassword"))
+    async with in_transaction():
+        await type(account).filter(id=account.id).update(password_hash=hash_password(new))
+        await revoke_sessions(now, staff_id=actor.staff_id, member_id=actor.member_id)

@@ -1,0 +1,240 @@
+"""The one permission policy (DESIGN §3): a table read by enforcement, docs and tests.
+
+Keys are (GraphQL type, GraphQL field). Roles a row does not name are denied.
+Cells:
+  FULL      the value in clear (for Query/Mutation/Subscription rows: allowed)
+  MASKED    the value with its middle hidden (masking.py)
+  SELF      only on the calling member's own records; for a root field, the
+            resolver scopes the operation to the caller (`Context.scope_member`)
+  SELF_MASKED  own records, masked
+  scoped(..)   allowed, the resolver narrows the rows by the named scope
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from models.enums import Role
+
+ADMIN, OPERATIONS, SERVICE, MARKETING, ANALYST, AUDITOR, MEMBER = (
+    Role.ADMIN,
+    Role.OPERATIONS,
+    Role.SERVICE,
+    Role.MARKETING,
+    Role.ANALYST,
+    Role.AUDITOR,
+    Role.MEMBER,
+)
+
+
+@dataclass(frozen=True)
+class Cell:
+    kind: str  # "full", "masked", "self" or "-"
+    masked: bool = False
+    scope: str | None = None
+
+    @property
+    def allowed(self) -> bool:
+        return self.kind != "-"
+
+    def label(self) -> str:
+        if self.kind == "-":
+            return "-"
+        text = "masked" if self.kind == "masked" else self.kind
+        if self.kind == "self" and self.masked:
+            text = "self (masked)"
+        if self.scope:
+            text += f" ({SCOPES[self.scope]})"
+        return text
+
+
+FULL = Cell("full")
+MASKED = Cell("masked", masked=True)
+SELF = Cell("self")
+SELF_MASKED = Cell("self", masked=True)
+DENIED = Cell("-")
+
+# Row scopes: the resolver of a scoped field filters the records by these.
+SCOPES = {
+    "MARKETING_ONLY": "MARKETING category only",
+    "NO_INTERNAL": "no internal notes",
+}
+
+
+def scoped(base: Cell, scope: str) -> Cell:
+    return Cell(base.kind, base.masked, scope)
+
+
+Row = dict[Role, Cell]
+
+
+def row(**cells: Cell) -> Row:
+    return {Role[name]: cell for name, cell in cells.items()}
+
+
+def staff(*roles: Role, cell: Cell = FULL) -> Row:
+    return dict.fromkeys(roles, cell)
+
+
+EVERYONE_STAFF = (ADMIN, OPERATIONS, SERVICE, MARKETING, ANALYST, AUDITOR)
+MEMBER_READERS = (ADMIN, OPERATIONS, SERVICE, MARKETING, ANALYST)
+
+# Fields that hold personal data: a clear read is noted in the audit entry.
+SENSITIVE_FIELDS = {
+    ("Member", "name"),
+    ("Member", "phone"),
+    ("Member", "email"),
+    ("Member", "address"),
+    ("Member", "idNumber"),
+    ("Member", "birthDate"),
+    ("MembershipApplication", "name"),
+    ("MembershipApplication", "phone"),
+    ("MembershipApplication", "email"),
+}
+
+_name = row(ADMIN=FULL, OPERATIONS=FULL, SERVICE=FULL, MARKETING=MASKED, MEMBER=SELF)
+_contact = row(ADMIN=FULL, OPERATIONS=MASKED, SERVICE=FULL, MARKETING=MASKED, MEMBER=SELF)
+_private = row(ADMIN=FULL, SERVICE=FULL, MEMBER=SELF)
+_profile = {**staff(*MEMBER_READERS), MEMBER: SELF}
+_ledger = row(ADMIN=FULL, OPERATIONS=FULL, SERVICE=FULL, MEMBER=SELF)
+_benefits = row(ADMIN=FULL, OPERATIONS=FULL, SERVICE=FULL, MARKETING=FULL, MEMBER=SELF)
+_contacts = row(
+    ADMIN=FULL,
+    SERVICE=FULL,
+    MARKETING=scoped(FULL, "MARKETING_ONLY"),
+    MEMBER=scoped(SELF, "NO_INTERNAL"),
+)
+_staff_detail = staff(*EVERYONE_STAFF)
+REVIEWERS = (ADMIN, OPERATIONS, SERVICE)
+
+
+def _reviewers(cells: Row) -> Row:
+    return {role: cell for role, cell in cells.items() if role in REVIEWERS}
+
+
+POLICY: dict[tuple[str, str], Row] = {
+    # -- Member data, in DESIGN §3 order
+    ("Member", "name"): _name,
+    ("Member", "phone"): _contact,
+    ("Member", "email"): _contact,
+    ("Member", "address"): _private,
+    ("Member", "idNumber"): row(ADMIN=FULL, SERVICE=MASKED, MEMBER=SELF_MASKED),
+    ("Member", "birthDate"): _private,
+    ("Member", "ageBand"): _profile,
+    ("Member", "gender"): _profile,
+    ("Member", "tier"): _profile,
+    ("Member", "tierHistory"): _profile,
+    ("Member", "tags"): _profile,
+    ("Member", "consents"): _benefits,
+    ("Member", "pointsBalance"): _ledger,
+    ("Member", "pointsExpiringBy"): _ledger,
+    ("Member", "pointsLedger"): _ledger,
+    ("Member", "purchases"): _ledger,
+    ("Member", "lifetimeSpend"): _ledger,
+    ("Member", "qualifyingSpend"): _ledger,
+    ("Member", "qualifyingOrders"): _ledger,
+    ("Member", "benefits"): _benefits,
+    ("Member", "benefitUsages"): _benefits,
+    ("Member", "communications"): _contacts,
+    ("Member", "serviceCases"): _contacts,
+    # Applications are read only by their reviewers (Query.membershipApplications).
+    ("MembershipApplication", "name"): _reviewers(_name),
+    ("MembershipApplication", "phone"): _reviewers(_contact),
+    ("MembershipApplication", "email"): _reviewers(_contact),
+    # -- a StaffUser referenced by a record: members see the display name only
+    ("StaffUser", "username"): _staff_detail,
+    ("StaffUser", "roles"): _staff_detail,
+    ("StaffUser", "active"): _staff_detail,
+    ("StaffUser", "createdAt"): _staff_detail,
+    ("StaffUser", "lastLoginAt"): _staff_detail,
+    # -- queries
+    ("Query", "member"): {**staff(*MEMBER_READERS), MEMBER: SELF},
+    ("Query", "members"): staff(*MEMBER_READERS),
+    ("Query", "tagDefinitions"): staff(*MEMBER_READERS),
+    ("Query", "staffUsers"): row(ADMIN=FULL),
+    ("Query", "membershipApplications"): staff(*REVIEWERS),
+    ("Query", "profileChangeRequests"): staff(*REVIEWERS),
+    ("Query", "serviceCases"): _contacts,
+    ("Query", "auditLog"): row(ADMIN=FULL, AUDITOR=FULL),
+    ("Query", "verifyAuditChain"): row(ADMIN=FULL, AUDITOR=FULL),
+    ("Query", "insights"): staff(ADMIN, OPERATIONS, MARKETING, ANALYST),
+    # -- mutations: identity
+    ("Mutation", "logout"): {**staff(*EVERYONE_STAFF), MEMBER: SELF},
+    ("Mutation", "changePassword"): {**staff(*EVERYONE_STAFF), MEMBER: SELF},
+    ("Mutation", "createStaffUser"): row(ADMIN=FULL),
+    ("Mutation", "updateStaffUser"): row(ADMIN=FULL),
+    # -- enrollment and profile
+    ("Mutation", "reviewMembershipApplication"): staff(*REVIEWERS),
+    ("Mutation", "updateMember"): staff(ADMIN, SERVICE),
+    ("Mutation", "requestProfileChange"): row(MEMBER=SELF),
+    ("Mutation", "reviewProfileChange"): staff(*REVIEWERS),
+    ("Mutation", "setConsents"): row(ADMIN=FULL, SERVICE=FULL, MEMBER=SELF),
+    ("Mutation", "suspendMember"): staff(ADMIN, OPERATIONS),
+    ("Mutation", "reinstateMember"): staff(ADMIN, OPERATIONS),
+    ("Mutation", "terminateMembership"): row(ADMIN=FULL, OPERATIONS=FULL, MEMBER=SELF),
+    # -- tiers, benefits: edit
+    ("Mutation", "upsertTier"): staff(ADMIN, OPERATIONS),
+    ("Mutation", "upsertBenefit"): staff(ADMIN, OPERATIONS),
+    # -- points
+    ("Mutation", "adjustPoints"): staff(ADMIN, OPERATIONS),
+    ("Mutation", "setMemberTier"): staff(ADMIN, OPERATIONS),
+    ("Mutation", "recordPurchase"): staff(ADMIN, OPERATIONS, SERVICE),
+    ("Mutation", "refundPurchase"): staff(ADMIN, OPERATIONS, SERVICE),
+    ("Mutation", "redeemPoints"): _ledger,
+    ("Mutation", "useBenefit"): _ledger,
+    ("Mutation", "revokeBenefitUsage"): staff(ADMIN, OPERATIONS, SERVICE),
+    # -- tags: propose / review
+    ("Mutation", "proposeTagDefinition"): staff(ADMIN, MARKETING),
+    ("Mutation", "reviewTagDefinition"): staff(ADMIN, OPERATIONS),
+    ("Mutation", "retireTagDefinition"): staff(ADMIN, OPERATIONS),
+    ("Mutation", "assignTag"): staff(ADMIN, OPERATIONS, SERVICE, MARKETING),
+    ("Mutation", "removeTag"): staff(ADMIN, OPERATIONS, SERVICE, MARKETING),
+    ("Mutation", "reportTagError"): staff(*MEMBER_READERS),
+    # -- communications and cases
+    ("Mutation", "logCommunication"): row(
+        ADMIN=FULL, SERVICE=FULL, MARKETING=scoped(FULL, "MARKETING_ONLY")
+    ),
+    ("Mutation", "sendCommunication"): row(
+        ADMIN=FULL, SERVICE=FULL, MARKETING=scoped(FULL, "MARKETING_ONLY")
+    ),
+    ("Mutation", "openServiceCase"): row(ADMIN=FULL, SERVICE=FULL, MEMBER=SELF),
+    ("Mutation", "respondToCase"): staff(ADMIN, SERVICE),
+    ("Mutation", "escalateCase"): staff(ADMIN, SERVICE),
+    ("Mutation", "resolveCase"): staff(ADMIN, SERVICE),
+    ("Mutation", "rateCase"): row(ADMIN=FULL, SERVICE=FULL, MEMBER=SELF),
+    # -- scheduled jobs
+    ("Mutation", "runTierEvaluation"): staff(ADMIN, OPERATIONS),
+    ("Mutation", "runPointsExpiry"): staff(ADMIN, OPERATIONS),
+    ("Mutation", "runTagRefresh"): staff(ADMIN, OPERATIONS),
+    ("Mutation", "runTerminations"): staff(ADMIN, OPERATIONS),
+    # -- subscriptions
+    ("Subscription", "pointsPosted"): _ledger,
+}
+
+# Root fields open to every caller, signed in or not (DESIGN §3: anonymous callers may
+# only apply, activate, log in and read the catalogue). Not in POLICY: nothing to decide.
+PUBLIC_ROOT_FIELDS = {
+    ("Query", "viewer"),
+    ("Query", "me"),
+    ("Query", "node"),
+    ("Query", "tiers"),
+    ("Query", "benefits"),
+    ("Mutation", "staffLogin"),
+    ("Mutation", "memberLogin"),
+    ("Mutation", "applyForMembership"),
+    ("Mutation", "activateMembership"),
+}
+
+_RANK = {"full": 3, "masked": 2, "self": 1, "-": 0}
+
+
+def cell_for(key: tuple[str, str], roles: Iterable[Role]) -> Cell:
+    """The most generous cell any of the roles holds; DENIED when none holds one."""
+    cells = POLICY[key]
+    best = DENIED
+    for role in roles:
+        cell = cells.get(role, DENIED)
+        if (_RANK[cell.kind], not cell.masked) > (_RANK[best.kind], not best.masked):
+            best = cell
+    return best

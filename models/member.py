@@ -1,0 +1,133 @@
+"""Members, their applications and profile change requests."""
+
+from tortoise import fields
+from tortoise.models import Model
+
+from models.enums import (
+    ApplicationStatus,
+    EnrollmentChannel,
+    Gender,
+    MemberStatus,
+    TerminationReason,
+)
+
+
+class Member(Model):
+    id = fields.IntField(primary_key=True)
+    member_no = fields.CharField(max_length=32, unique=True)
+    status = fields.CharEnumField(MemberStatus, max_length=16, default=MemberStatus.ACTIVE)
+    enrollment_channel = fields.CharEnumField(EnrollmentChannel, max_length=24)
+    joined_at = fields.DatetimeField(db_index=True)
+    name = fields.CharField(max_length=128, null=True)
+    gender = fields.CharEnumField(Gender, max_length=16, null=True)
+    birth_date = fields.DateField(null=True)
+    phone = fields.CharField(max_length=32, null=True, db_index=True)
+    email = fields.CharField(max_length=254, null=True, db_index=True)
+    address = fields.TextField(null=True)
+    # AES-GCM ciphertext and keyed hash: the clear idNumber is never stored.
+    id_number_enc = fields.TextField(null=True)
+    id_number_hash = fields.CharField(max_length=64, null=True, db_index=True)
+    marketing_sms = fields.BooleanField(default=False)
+    marketing_email = fields.BooleanField(default=False)
+    marketing_phone = fields.BooleanField(default=False)
+    marketing_push = fields.BooleanField(default=False)
+    profiling = fields.BooleanField(default=False)
+    consents_updated_at = fields.DatetimeField(null=True)
+    tier = fields.ForeignKeyField("models.Tier", related_name="members", on_delete=fields.RESTRICT)
+    points_balance = fields.IntField(default=0)
+    lifetime_spend = fields.DecimalField(max_digits=14, decimal_places=2, default=0)
+    last_purchase_at = fields.DatetimeField(null=True)
+    password_hash = fields.CharField(max_length=256, null=True)
+    failed_logins = fields.IntField(default=0)
+    locked_until = fields.DatetimeField(null=True)
+    activation_code_hash = fields.CharField(max_length=64, null=True)
+    activation_expires_at = fields.DatetimeField(null=True)
+    suspended_reason = fields.TextField(null=True)
+    termination_reason = fields.CharEnumField(TerminationReason, max_length=24, null=True)
+    termination_note = fields.TextField(null=True)
+    termination_effective_at = fields.DatetimeField(null=True)
+    terminated_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "member"
+        indexes = (("status", "termination_effective_at"), ("tier_id", "status"))
+
+    @property
+    def owner_member_id(self) -> int:
+        return self.id
+
+
+class MembershipApplication(Model):
+    id = fields.IntField(primary_key=True)
+    status = fields.CharEnumField(
+        ApplicationStatus, max_length=16, default=ApplicationStatus.PENDING
+    )
+    name = fields.CharField(max_length=128, null=True)
+    gender = fields.CharEnumField(Gender, max_length=16, null=True)
+    birth_date = fields.DateField(null=True)
+    phone = fields.CharField(max_length=32, null=True)
+    email = fields.CharField(max_length=254, null=True)
+    address = fields.TextField(null=True)
+    id_number_enc = fields.TextField(null=True)
+    id_number_hash = fields.CharField(max_length=64, null=True)
+    channel = fields.CharEnumField(EnrollmentChannel, max_length=24)
+    requested_tier_code = fields.CharField(max_length=32, null=True)
+    consents = fields.JSONField(default=dict)
+    referral_code = fields.CharField(max_length=64, null=True)
+    client_ip = fields.CharField(max_length=64, null=True, db_index=True)
+    submitted_at = fields.DatetimeField(db_index=True)
+    reviewed_at = fields.DatetimeField(null=True)
+    reviewed_by = fields.ForeignKeyField(
+        "models.StaffUser", related_name=False, null=True, on_delete=fields.RESTRICT
+    )
+    review_note = fields.TextField(null=True)
+    member = fields.ForeignKeyField(
+        "models.Member", related_name=False, null=True, on_delete=fields.RESTRICT
+    )
+
+    class Meta:
+        table = "membership_application"
+        indexes = (("status", "submitted_at"),)
+
+    @property
+    def owner_member_id(self) -> int | None:
+        return self.member_id  # type: ignore[attr-defined,no-any-return]
+
+
+class ProfileChangeRequest(Model):
+    id = fields.IntField(primary_key=True)
+    member = fields.ForeignKeyField(
+        "models.Member", related_name="profile_change_requests", on_delete=fields.RESTRICT
+    )
+    status = fields.CharEnumField(
+        ApplicationStatus, max_length=16, default=ApplicationStatus.PENDING
+    )
+    # Requested values; an idNumber in it is stored encrypted like Member.id_number_enc.
+    changes = fields.JSONField(default=dict)
+    reason = fields.TextField(null=True)
+    submitted_at = fields.DatetimeField()
+    reviewed_at = fields.DatetimeField(null=True)
+    reviewed_by = fields.ForeignKeyField(
+        "models.StaffUser", related_name=False, null=True, on_delete=fields.RESTRICT
+    )
+    review_note = fields.TextField(null=True)
+
+    class Meta:
+        table = "profile_change_request"
+        indexes = (("status", "submitted_at"),)
+
+    @property
+    def owner_member_id(self) -> int:
+        return self.member_id  # type: ignore[attr-defined,no-any-return]
+
+
+class RateLimitHit(Model):
+    """One counted attempt of a rate-limited action, shared by every server process."""
+
+    id = fields.IntField(primary_key=True)
+    key = fields.CharField(max_length=128)
+    at = fields.DatetimeField()
+
+    class Meta:
+        table = "rate_limit_hit"
+        indexes = (("key", "at"),)

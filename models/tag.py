@@ -1,0 +1,52 @@
+"""Customer tag definitions and their assignments to members."""
+
+from tortoise import fields
+from tortoise.models import Model
+
+from models.enums import TagCategory, TagSource, TagStatus
+
+
+class TagDefinition(Model):
+    id = fields.IntField(primary_key=True)
+    code = fields.CharField(max_length=64, unique=True)
+    name = fields.CharField(max_length=128)
+    category = fields.CharEnumField(TagCategory, max_length=16)
+    description = fields.TextField(null=True)
+    status = fields.CharEnumField(TagStatus, max_length=16, default=TagStatus.PENDING_REVIEW)
+    rule = fields.JSONField(null=True)
+    created_by = fields.ForeignKeyField(
+        "models.StaffUser", related_name=False, null=True, on_delete=fields.RESTRICT
+    )
+    created_at = fields.DatetimeField()
+    reviewed_by = fields.ForeignKeyField(
+        "models.StaffUser", related_name=False, null=True, on_delete=fields.RESTRICT
+    )
+    reviewed_at = fields.DatetimeField(null=True)
+    review_note = fields.TextField(null=True)
+    assignments_total = fields.IntField(default=0)
+    errors_total = fields.IntField(default=0)
+
+    class Meta:
+        table = "tag_definition"
+
+
+class MemberTag(Model):
+    id = fields.IntField(primary_key=True)
+    member = fields.ForeignKeyField("models.Member", related_name="tags", on_delete=fields.RESTRICT)
+    tag = fields.ForeignKeyField(
+        "models.TagDefinition", related_name="assignments", on_delete=fields.RESTRICT
+    )
+    source = fields.CharEnumField(TagSource, max_length=8)
+    assigned_at = fields.DatetimeField()
+    assigned_by = fields.ForeignKeyField(
+        "models.StaffUser", related_name=False, null=True, on_delete=fields.RESTRICT
+    )
+
+    class Meta:
+        table = "member_tag"
+        unique_together = (("member_id", "tag_id"),)
+        indexes = (("tag_id", "member_id"),)
+
+    @property
+    def owner_member_id(self) -> int:
+        return self.member_id  # type: ignore[attr-defined,no-any-return]

@@ -1,0 +1,1 @@
+"""Thin resolvers: parse GraphQL input, call one service, shape the payload."""

@@ -1,0 +1,36 @@
+"""The one place a DomainError becomes a payload's `errors` (STYLE §2)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Any, ParamSpec, TypeVar
+
+from schema.common import UserError
+from services.errors import DomainError
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def user_errors(
+    payload: Callable[..., R],
+) -> Callable[[Callable[P, Awaitable[R]]], Callable[P, Awaitable[R]]]:
+    """Turn a DomainError raised by the resolver into `payload(errors=[UserError])`."""
+
+    def decorate(resolver: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+        @functools.wraps(resolver)
+        async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                return await resolver(*args, **kwargs)
+            except DomainError as error:
+                info: Any = kwargs.get("info")
+                if info is not None:
+                    info.context.audit.user_error(error.code)
+                return payload(
+                    errors=[UserError(field=error.field, code=error.code, message=error.message)]
+                )
+
+        return wrapper
+
+    return decorate

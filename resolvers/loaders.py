@@ -1,0 +1,58 @@
+"""DataLoaders, one per relation, built fresh for every request (STYLE §2).
+
+Each batch function runs one `id__in` query and answers in key order, None or []
+for gaps. The common ones are attributes; a domain keeps its batch functions in its
+own module and gets the request's loader for one with `loaders.get(batch_fn)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from strawberry.dataloader import DataLoader
+from tortoise.models import Model
+
+from models.member import Member
+from models.staff import StaffUser
+from models.tier import Tier
+
+M = TypeVar("M", bound=Model)
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def by_id(model: type[M]) -> Callable[[Sequence[int]], Any]:
+    async def load(keys: Sequence[int]) -> list[M | None]:
+        rows = {row.id: row for row in await model.filter(id__in=set(keys))}
+        return [rows.get(key) for key in keys]
+
+    return load
+
+
+def group_by(rows: Iterable[M], attr: str, keys: Sequence[Any]) -> list[list[M]]:
+    """Rows grouped under the key each holds in `attr`, in the order of `keys`."""
+    groups: dict[Any, list[M]] = {key: [] for key in keys}
+    for row in rows:
+        groups.setdefault(getattr(row, attr), []).append(row)
+    return [groups[key] for key in keys]
+
+
+def _loader(load: Callable[[Sequence[Any]], Any]) -> Any:
+    return field(default_factory=lambda: DataLoader(load_fn=load))
+
+
+@dataclass
+class Loaders:
+    staff_by_id: DataLoader[int, StaffUser | None] = _loader(by_id(StaffUser))
+    tier_by_id: DataLoader[int, Tier | None] = _loader(by_id(Tier))
+    member_by_id: DataLoader[int, Member | None] = _loader(by_id(Member))
+    _by_function: dict[Callable[..., Any], DataLoader[Any, Any]] = field(default_factory=dict)
+
+    def get(self, batch: Callable[[Sequence[K]], Awaitable[Sequence[V]]]) -> DataLoader[K, V]:
+        """This request's loader for a module-level batch function (created on first use)."""
+        loader = self._by_function.get(batch)
+        if loader is None:
+            loader = self._by_function[batch] = DataLoader(load_fn=batch)
+        return loader

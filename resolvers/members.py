@@ -1,0 +1,319 @@
+"""Member queries and the member lifecycle mutations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from auth.errors import Forbidden, denial
+from models.enums import MemberOrderField, OrderDirection
+from models.member import Member as MemberModel
+from models.member import MembershipApplication as MembershipApplicationModel
+from models.member import ProfileChangeRequest as ProfileChangeRequestModel
+from resolvers.errors import user_errors
+from resolvers.nodes import node_fetcher
+from resolvers.staff import _session_payload
+from schema.context import Info
+from schema.ids import decode_id, to_global_id
+from schema.jobs import JobReport
+from schema.members import (
+    ActivateMembershipInput,
+    ApplicationPayload,
+    ApplyForMembershipInput,
+    Member,
+    MemberFilter,
+    MemberOrder,
+    MembershipApplication,
+    MemberPayload,
+    ProfileChangePayload,
+    ProfileChangeRequest,
+    RequestProfileChangeInput,
+    ReviewInput,
+    SetConsentsInput,
+    SuspendMemberInput,
+    TerminateMembershipInput,
+    UpdateMemberInput,
+)
+from schema.enums import ApplicationStatus
+from schema.pagination import Connection, paginate
+from schema.staff import LoginPayload
+from services import members as service
+from services.clock import utcnow
+from services.members.search import SEARCHABLE
+
+
+def _member_gid(member_id: int) -> str:
+    return to_global_id("Member", member_id)
+
+
+# ---------------------------------------------------------------- reading
+
+
+async def me(info: Info) -> Member | None:
+    member_id = info.context.actor.member_id
+    return await info.context.loaders.member_by_id.load(member_id) if member_id else None
+
+
+def _check_member_access(info: Info, member_id: int | None) -> None:
+    """Query.member's cell decides; a member may only reach themselves."""
+    cell = info.context.cell(("Query", "member"))
+    if not cell.allowed:
+        raise denial(info.context.actor.is_anonymous, "members")
+    if cell.kind == "self" and member_id != info.context.actor.member_id:
+        raise Forbidden("Members may read their own record only.")
+
+
+@node_fetcher("Member")
+async def member_node(info: Info, pk: int) -> MemberModel | None:
+    _check_member_access(info, pk)
+    return await info.context.loaders.member_by_id.load(pk)
+
+
+async def member(
+    info: Info, id: strawberry.ID | None = None, member_no: str | None = None
+) -> Member | None:
+    if id is not None:
+        return await member_node(info, decode_id(id, "Member", ("id",)))
+    if member_no is None:
+        return None
+    found = await MemberModel.get_or_none(member_no=member_no)
+    # Checked even when absent, so a member learns nothing about others' numbers.
+    _check_member_access(info, found.id if found else None)
+    return found  # type: ignore[return-value]
+
+
+def _searchable(info: Info) -> list[str]:
+    """Search matches only fields the caller reads in clear: matching a masked phone would
+    let its hidden digits be guessed one search at a time."""
+    return [
+        name for name in SEARCHABLE if info.context.cell(("Member", name)).kind == "full"
+    ]
+
+
+async def members(
+    info: Info,
+    first: int | None = None,
+    after: str | None = None,
+    filter: MemberFilter | None = None,
+    order_by: MemberOrder | None = None,
+) -> Connection[Member]:
+    rows = service.filter_members(filter.to_query() if filter else None, _searchable(info))
+    order = order_by or MemberOrder(field=MemberOrderField.JOINED_AT, direction=OrderDirection.ASC)
+    return await paginate(service.order_members(rows, order.field, order.direction), first, after)
+
+
+async def membership_applications(
+    info: Info,
+    status: ApplicationStatus | None = None,
+    first: int | None = None,
+    after: str | None = None,
+) -> Connection[MembershipApplication]:
+    return await paginate(service.applications(status), first, after)
+
+
+async def profile_change_requests(
+    info: Info,
+    status: ApplicationStatus | None = None,
+    first: int | None = None,
+    after: str | None = None,
+) -> Connection[ProfileChangeRequest]:
+    return await paginate(service.change_requests(status), first, after)
+
+
+@node_fetcher("MembershipApplication")
+async def application_node(info: Info, pk: int) -> MembershipApplicationModel | None:
+    if not info.context.cell(("Query", "membershipApplications")).allowed:
+        raise denial(info.context.actor.is_anonymous, "membership applications")
+    return await MembershipApplicationModel.get_or_none(id=pk)
+
+
+@node_fetcher("ProfileChangeRequest")
+async def change_request_node(info: Info, pk: int) -> ProfileChangeRequestModel | None:
+    """Reviewers read any request; a member reads their own."""
+    context = info.context
+    if context.cell(("Query", "profileChangeRequests")).allowed:
+        return await ProfileChangeRequestModel.get_or_none(id=pk)
+    if not context.actor.is_member:
+        raise denial(context.actor.is_anonymous, "profile change requests")
+    request = await ProfileChangeRequestModel.get_or_none(id=pk)
+    if request is None or request.member_id != context.actor.member_id:  # type: ignore[attr-defined]
+        raise Forbidden("Members may read their own requests only.")
+    return request
+
+
+# ---------------------------------------------------------------- enrollment
+
+
+def _profile(input: object) -> service.Profile:
+    return service.Profile(
+        name=getattr(input, "name", None),
+        gender=getattr(input, "gender", None),
+        birth_date=getattr(input, "birth_date", None),
+        phone=getattr(input, "phone", None),
+        email=getattr(input, "email", None),
+        address=getattr(input, "address", None),
+        id_number=getattr(input, "id_number", None),
+    )
+
+
+@user_errors(ApplicationPayload)
+async def apply_for_membership(info: Info, input: ApplyForMembershipInput) -> ApplicationPayload:
+    application = await service.apply_for_membership(
+        _profile(input),
+        input.channel,
+        utcnow(),
+        client=info.context.ip,
+        requested_tier_code=input.requested_tier_code,
+        consents=input.consents.values() if input.consents else None,
+        referral_code=input.referral_code,
+    )
+    info.context.audit.target(to_global_id("MembershipApplication", application.id))
+    return ApplicationPayload(application=application)  # type: ignore[arg-type]
+
+
+@user_errors(ApplicationPayload)
+async def review_membership_application(info: Info, input: ReviewInput) -> ApplicationPayload:
+    application_id = decode_id(input.id, "MembershipApplication")
+    info.context.audit.target(input.id)
+    review = await service.review_application(
+        application_id, input.decision, input.note, info.context.actor.staff_id, utcnow()
+    )
+    if review.application.member_id is not None:  # type: ignore[attr-defined]
+        info.context.audit.target(_member_gid(review.application.member_id))  # type: ignore[attr-defined]
+    return ApplicationPayload(
+        application=review.application,  # type: ignore[arg-type]
+        activation_code=review.activation_code,
+    )
+
+
+@user_errors(LoginPayload)
+async def activate_membership(info: Info, input: ActivateMembershipInput) -> LoginPayload:
+    issued = await service.activate_membership(
+        input.member_no, input.activation_code, input.password, utcnow()
+    )
+    return await _session_payload(info, issued)
+
+
+# ---------------------------------------------------------------- profile
+
+
+@user_errors(MemberPayload)
+async def update_member(info: Info, input: UpdateMemberInput) -> MemberPayload:
+    member_id = decode_id(input.id, "Member")
+    info.context.audit.target(input.id)
+    updated = await service.update_member(member_id, _profile(input), utcnow())
+    return MemberPayload(member=updated)  # type: ignore[arg-type]
+
+
+@user_errors(ProfileChangePayload)
+async def request_profile_change(
+    info: Info, input: RequestProfileChangeInput
+) -> ProfileChangePayload:
+    member_id = info.context.scope_member(None, ("input",))
+    request = await service.request_profile_change(
+        member_id, _profile(input), input.reason, utcnow()
+    )
+    info.context.audit.target(to_global_id("ProfileChangeRequest", request.id))
+    return ProfileChangePayload(request=request)  # type: ignore[arg-type]
+
+
+@user_errors(ProfileChangePayload)
+async def review_profile_change(info: Info, input: ReviewInput) -> ProfileChangePayload:
+    request_id = decode_id(input.id, "ProfileChangeRequest")
+    info.context.audit.target(input.id)
+    request = await service.review_profile_change(
+        request_id, input.decision, input.note, info.context.actor.staff_id, utcnow()
+    )
+    info.context.audit.target(_member_gid(request.member_id))  # type: ignore[attr-defined]
+    return ProfileChangePayload(request=request)  # type: ignore[arg-type]
+
+
+@user_errors(MemberPayload)
+async def set_consents(info: Info, input: SetConsentsInput) -> MemberPayload:
+    field = ("input", "memberId")
+    given = decode_id(input.member_id, "Member", field) if input.member_id else None
+    member_id = info.context.scope_member(given, field)
+    info.context.audit.target(_member_gid(member_id))
+    updated = await service.set_consents(member_id, input.consents.values(), utcnow())
+    return MemberPayload(member=updated)  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------- lifecycle
+
+
+@user_errors(MemberPayload)
+async def suspend_member(info: Info, input: SuspendMemberInput) -> MemberPayload:
+    member_id = decode_id(input.id, "Member")
+    info.context.audit.target(input.id)
+    updated = await service.suspend_member(
+        member_id, input.reason, utcnow(), revoke_benefits=bool(input.revoke_benefits)
+    )
+    return MemberPayload(member=updated)  # type: ignore[arg-type]
+
+
+@user_errors(MemberPayload)
+async def reinstate_member(info: Info, id: strawberry.ID) -> MemberPayload:
+    member_id = decode_id(id, "Member", ("id",))
+    info.context.audit.target(id)
+    return MemberPayload(member=await service.reinstate_member(member_id))  # type: ignore[arg-type]
+
+
+@user_errors(MemberPayload)
+async def terminate_membership(info: Info, input: TerminateMembershipInput) -> MemberPayload:
+    field = ("input", "id")
+    given = decode_id(input.id, "Member", field) if input.id else None
+    member_id = info.context.scope_member(given, field)
+    info.context.audit.target(_member_gid(member_id))
+    updated = await service.terminate_membership(
+        member_id,
+        input.reason,
+        utcnow(),
+        note=input.note,
+        effective_at=input.effective_at,
+        self_service=info.context.actor.is_member,
+    )
+    return MemberPayload(member=updated)  # type: ignore[arg-type]
+
+
+async def run_terminations(info: Info, as_of: datetime | None = None) -> JobReport:
+    return JobReport.of(await service.run_terminations(as_of or utcnow()))
+
+
+@strawberry.type
+class MembersQuery:
+    me: Member | None = strawberry.field(
+        resolver=me,
+        description="The calling member (role MEMBER); null for staff and anonymous callers.",
+    )
+    member: Member | None = strawberry.field(resolver=member)
+    members: Connection[Member] = strawberry.field(resolver=members)
+    membership_applications: Connection[MembershipApplication] = strawberry.field(
+        resolver=membership_applications
+    )
+    profile_change_requests: Connection[ProfileChangeRequest] = strawberry.field(
+        resolver=profile_change_requests
+    )
+
+
+@strawberry.type
+class MembersMutation:
+    """Root mutation fields of members (joined in schema/root.py)."""
+
+    apply_for_membership: ApplicationPayload = strawberry.mutation(resolver=apply_for_membership)
+    review_membership_application: ApplicationPayload = strawberry.mutation(
+        resolver=review_membership_application
+    )
+    activate_membership: LoginPayload = strawberry.mutation(resolver=activate_membership)
+    update_member: MemberPayload = strawberry.mutation(resolver=update_member)
+    request_profile_change: ProfileChangePayload = strawberry.mutation(
+        resolver=request_profile_change
+    )
+    review_profile_change: ProfileChangePayload = strawberry.mutation(
+        resolver=review_profile_change
+    )
+    set_consents: MemberPayload = strawberry.mutation(resolver=set_consents)
+    suspend_member: MemberPayload = strawberry.mutation(resolver=suspend_member)
+    reinstate_member: MemberPayload = strawberry.mutation(resolver=reinstate_member)
+    terminate_membership: MemberPayload = strawberry.mutation(resolver=terminate_membership)
+    run_terminations: JobReport = strawberry.mutation(resolver=run_terminations)

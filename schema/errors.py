@@ -1,0 +1,72 @@
+"""Error shaping: every error gets extensions.code; unexpected ones are masked and logged."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors
+
+from auth.errors import PublicError
+from services.errors import DomainError
+
+log = logging.getLogger("memberhub.errors")
+
+
+def _code_of_request_error(error: GraphQLError) -> str:
+    message = error.message
+    if message.startswith("Syntax Error"):
+        return "GRAPHQL_PARSE_FAILED"
+    if message.startswith("Variable") or "got invalid value" in message:
+        return "BAD_USER_INPUT"
+    return "GRAPHQL_VALIDATION_FAILED"
+
+
+def with_codes(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Formatted errors, each with extensions.code (parse errors arrive without one)."""
+    for error in errors:
+        extensions = error.setdefault("extensions", {})
+        if not extensions.get("code"):
+            extensions["code"] = _code_of_request_error(GraphQLError(str(error.get("message", ""))))
+    return errors
+
+
+def is_unexpected(error: GraphQLError) -> bool:
+    original = error.original_error
+    if original is None or isinstance(original, PublicError | DomainError | GraphQLError):
+        return False
+    # Errors before execution (parsing, variable coercion) are the caller's, not ours.
+    return error.path is not None
+
+
+class ErrorShaping(MaskErrors):
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=is_unexpected)
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        return [self._shape(error) for error in errors]
+
+    def _shape(self, error: GraphQLError) -> GraphQLError:
+        request_id = getattr(self.execution_context.context, "request_id", None)
+        if is_unexpected(error):
+            log.error(
+                "unexpected error (request id %s) at %s",
+                request_id,
+                error.path,
+                exc_info=error.original_error,
+            )
+            return GraphQLError(
+                f"Unexpected error. Quote request id {request_id} to support.",
+                nodes=error.nodes,
+                source=error.source,
+                positions=error.positions,
+                path=error.path,
+                extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
+            )
+        original = error.original_error
+        if isinstance(original, DomainError):
+            error.extensions = {"code": original.code, "field": original.field}
+        elif not (error.extensions or {}).get("code"):
+            error.extensions = {**(error.extensions or {}), "code": _code_of_request_error(error)}
+        return error

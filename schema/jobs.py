@@ -1,0 +1,28 @@
+"""What a scheduled job run reports, shared by every `run*` mutation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from services.jobs import JobResult
+
+
+@strawberry.type
+class JobReport:
+    job: str
+    as_of: datetime
+    examined: int
+    changed: int
+    duration_ms: float
+
+    @classmethod
+    def of(cls, result: JobResult) -> JobReport:
+        return cls(
+            job=result.job,
+            as_of=result.as_of,
+            examined=result.examined,
+            changed=result.changed,
+            duration_ms=result.duration_ms,
+        )

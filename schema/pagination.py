@@ -1,0 +1,108 @@
+"""Relay connections: one generic type pair and one pagination helper for every list."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import strawberry
+from tortoise.queryset import QuerySet
+
+from app.settings import get_settings
+from auth.errors import BadUserInput
+from schema.common import PageInfo
+
+T = TypeVar("T")
+DEFAULT_PAGE_SIZE = 20
+
+
+@strawberry.type
+class Edge(Generic[T]):
+    cursor: str
+    node: T
+
+
+@strawberry.type
+class Connection(Generic[T]):
+    edges: list[Edge[T]]
+    page_info: PageInfo
+    _total: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field
+    async def total_count(self) -> int:
+        return await self._total()
+
+
+def encode_cursor(offset: int) -> str:
+    return base64.b64encode(f"cursor:{offset}".encode()).decode()
+
+
+def decode_cursor(cursor: str | None) -> int:
+    """The offset just after `cursor` (0 without one)."""
+    if cursor is None:
+        return 0
+    try:
+        text = base64.b64decode(cursor.encode(), validate=True).decode()
+        prefix, _, offset = text.partition(":")
+        if prefix != "cursor" or not offset.isdigit():
+            raise ValueError(cursor)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise BadUserInput(f"{cursor!r} is not a valid cursor.") from None
+    return int(offset) + 1
+
+
+@dataclass(frozen=True)
+class Window:
+    """The slice a (first, after) pair asks for, validated against the page-size limit."""
+
+    offset: int
+    limit: int
+
+    @classmethod
+    def of(cls, first: int | None, after: str | None) -> Window:
+        maximum = get_settings().max_page_size
+        size = DEFAULT_PAGE_SIZE if first is None else first
+        if size < 0 or size > maximum:
+            raise BadUserInput(f"first must be between 0 and {maximum}.")
+        return cls(offset=decode_cursor(after), limit=size)
+
+
+def connection(
+    rows: Sequence[Any], window: Window, total: Callable[[], Awaitable[int]]
+) -> Connection[Any]:
+    """A connection from up to limit+1 rows fetched at window.offset."""
+    page = list(rows[: window.limit])
+    edges = [Edge(cursor=encode_cursor(window.offset + i), node=row) for i, row in enumerate(page)]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=len(rows) > window.limit,
+            has_previous_page=window.offset > 0,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        _total=total,
+    )
+
+
+def constant(value: int) -> Callable[[], Awaitable[int]]:
+    async def total() -> int:
+        return value
+
+    return total
+
+
+async def paginate(
+    queryset: QuerySet[Any], first: int | None, after: str | None
+) -> Connection[Any]:
+    """One page query; the COUNT runs only if totalCount is asked for."""
+    window = Window.of(first, after)
+    rows = await queryset.offset(window.offset).limit(window.limit + 1)
+
+    async def total() -> int:
+        return await queryset.count()
+
+    return connection(rows, window, total)

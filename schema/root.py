@@ -1,0 +1,103 @@
+"""The schema: per-domain Query/Mutation classes joined, guarded by the policy, extended."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import strawberry
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+
+from app.settings import get_settings
+from auth import enforce
+from auth.audit import AuditExtension
+from auth.introspection import IntrospectionGate
+from resolvers.audit import AuditQuery
+from resolvers.benefits import BenefitsMutation, BenefitsQuery
+from resolvers.communications import CommunicationsMutation, CommunicationsQuery
+from resolvers.members import MembersMutation, MembersQuery
+from resolvers.nodes import node
+from resolvers.points import PointsMutation, PointsQuery
+from resolvers.staff import StaffMutation, StaffQuery
+from resolvers.tags import TagsMutation, TagsQuery
+from resolvers.tiers import TiersMutation, TiersQuery
+from schema.common import Node
+from schema.errors import ErrorShaping
+from schema.scalars import SCALAR_MAP
+
+
+@strawberry.type
+class NodeQuery:
+    node: Node | None = strawberry.field(resolver=node)
+
+
+@strawberry.type
+class Query(
+    NodeQuery,
+    StaffQuery,
+    MembersQuery,
+    TiersQuery,
+    PointsQuery,
+    BenefitsQuery,
+    TagsQuery,
+    CommunicationsQuery,
+    AuditQuery,
+):
+    pass
+
+
+@strawberry.type
+class Mutation(
+    StaffMutation,
+    MembersMutation,
+    TiersMutation,
+    PointsMutation,
+    BenefitsMutation,
+    TagsMutation,
+    CommunicationsMutation,
+):
+    pass
+
+
+def _extensions() -> list[object]:
+    settings = get_settings()
+    return [
+        AuditExtension,
+        ErrorShaping,
+        IntrospectionGate,
+        lambda: QueryDepthLimiter(max_depth=settings.max_depth),
+        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        lambda: ParserCache(maxsize=256),
+        lambda: ValidationCache(maxsize=256),
+    ]
+
+
+def _build(extensions: list[object]) -> strawberry.Schema:
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        extensions=extensions,  # type: ignore[arg-type]
+        config=StrawberryConfig(scalar_map=SCALAR_MAP),
+    )
+
+
+@lru_cache(maxsize=1)
+def build_schema() -> strawberry.Schema:
+    """Built twice: the first pass finds every type, the policy guards them, the second binds."""
+    draft = _build([])
+    definitions = [
+        concrete.definition
+        for concrete in draft.schema_converter.type_map.values()
+        if hasattr(concrete.definition, "fields")
+        and hasattr(concrete.definition, "is_input")
+        and not concrete.definition.is_input
+    ]
+    enforce.install(definitions)
+    return _build(_extensions())

@@ -1,0 +1,74 @@
+"""The contract's scalars: DateTime (ISO 8601 with offset), Date, Decimal (a string), JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from typing import Any
+
+import strawberry
+
+from services.clock import as_utc
+
+
+def _parse_datetime(value: Any) -> dt.datetime:
+    if not isinstance(value, str):
+        raise ValueError("DateTime must be an ISO 8601 string with an offset.")
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"{value!r} is not an ISO 8601 date-time.") from None
+    if parsed.tzinfo is None:
+        raise ValueError(f"{value!r} has no time zone offset.")
+    return parsed.astimezone(dt.UTC)
+
+
+def _serialize_datetime(value: dt.datetime) -> str:
+    return as_utc(value).isoformat()
+
+
+def _parse_date(value: Any) -> dt.date:
+    if not isinstance(value, str):
+        raise ValueError("Date must be a string YYYY-MM-DD.")
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a date (YYYY-MM-DD).") from None
+
+
+def _parse_decimal(value: Any) -> decimal.Decimal:
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ValueError('Decimal must be a string such as "199.90".')
+    try:
+        parsed = decimal.Decimal(str(value))
+    except decimal.InvalidOperation:
+        raise ValueError(f"{value!r} is not a decimal number.") from None
+    if not parsed.is_finite():
+        raise ValueError(f"{value!r} is not a finite number.")
+    return parsed
+
+
+def _serialize_decimal(value: decimal.Decimal | int | float) -> str:
+    return str(decimal.Decimal(value).quantize(decimal.Decimal("0.01")))
+
+
+SCALAR_MAP: dict[object, Any] = {
+    dt.datetime: strawberry.scalar(
+        name="DateTime",
+        description="ISO 8601 date-time with offset, stored in UTC.",
+        serialize=_serialize_datetime,
+        parse_value=_parse_datetime,
+    ),
+    dt.date: strawberry.scalar(
+        name="Date",
+        description="Calendar date, YYYY-MM-DD.",
+        serialize=lambda value: value.isoformat(),
+        parse_value=_parse_date,
+    ),
+    decimal.Decimal: strawberry.scalar(
+        name="Decimal",
+        description='Money as a string such as "199.90".',
+        serialize=_serialize_decimal,
+        parse_value=_parse_decimal,
+    ),
+}

@@ -1,0 +1,22 @@
+"""Communications and service contacts (DESIGN §2 "Communications and service").
+
+Public functions other domains call:
+- `notify(member_id, subject, content, now, using_db=conn)`: a system NOTIFICATION.
+Cases live in `services.cases`, dashboard figures in `services.insights`.
+"""
+
+from services.communications.contacts import (
+    CommunicationEntry,
+    log_communication,
+    notify,
+)
+from services.communications.sending import Broadcast, SendResult, send_communication
+
+__all__ = [
+    "Broadcast",
+    "CommunicationEntry",
+    "SendResult",
+    "log_communication",
+    "notify",
+    "send_communication",
+]

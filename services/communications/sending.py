@@ -1,0 +1,123 @@
+"""Outbound sends to many members at once (DESIGN §2: consent per marketing channel)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from tortoise.queryset import QuerySet
+from tortoise.transactions import in_transaction
+
+from models.communication import Communication
+from models.enums import CommunicationCategory, ContactChannel, Direction, MemberStatus
+from models.member import Member
+from services import cases
+from services.db import retry_busy
+from services.errors import Invalid, NotFound
+
+# The consent that admits MARKETING on each channel. Channels without a consent field
+# (ONLINE_CHAT, SOCIAL, STORE) never carry MARKETING: nobody has agreed to it there.
+CONSENT_FIELDS = {
+    ContactChannel.SMS: "marketing_sms",
+    ContactChannel.EMAIL: "marketing_email",
+    ContactChannel.PHONE: "marketing_phone",
+    ContactChannel.APP_PUSH: "marketing_push",
+}
+# Explicit IDs are looked up in chunks to stay below SQLite's bound-parameter limit.
+ID_CHUNK = 500
+# Rows per INSERT statement: a 10,000-member send is a handful of statements.
+INSERT_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class Broadcast:
+    channel: ContactChannel
+    category: CommunicationCategory
+    content: str
+    subject: str | None = None
+
+
+@dataclass(frozen=True)
+class SendResult:
+    sent: int
+    skipped_no_consent: int
+
+
+async def _rows_of_ids(member_ids: Sequence[int], columns: tuple[str, ...]) -> list[tuple[Any, ...]]:
+    wanted = list(dict.fromkeys(member_ids))
+    rows: list[tuple[Any, ...]] = []
+    for start in range(0, len(wanted), ID_CHUNK):
+        chunk = wanted[start : start + ID_CHUNK]
+        rows.extend(await Member.filter(id__in=chunk).values_list(*columns))
+    if len(rows) < len(wanted):
+        raise NotFound("Some of these members do not exist.", ("input", "memberIds"))
+    return rows
+
+
+async def _audience_rows(
+    member_ids: Sequence[int] | None, audience: QuerySet[Member] | None, columns: tuple[str, ...]
+) -> list[tuple[Any, ...]]:
+    if (member_ids is None) == (audience is None):
+        raise Invalid("Give either memberIds or a filter, not both.", ("input", "memberIds"))
+    if member_ids is not None:
+        if not member_ids:
+            raise Invalid("Name at least one member.", ("input", "memberIds"))
+        return await _rows_of_ids(member_ids, columns)
+    assert audience is not None
+    return list(await audience.values_list(*columns))
+
+
+async def _insert(recipients: list[int], broadcast: Broadcast, now: datetime, staff_id: int | None) -> None:
+    rows = [
+        Communication(
+            member_id=member_id,
+            channel=broadcast.channel,
+            direction=Direction.OUTBOUND,
+            category=broadcast.category,
+            subject=broadcast.subject,
+            content=broadcast.content,
+            occurred_at=now,
+            staff_id=staff_id,
+        )
+        for member_id in recipients
+    ]
+
+    async def write() -> None:
+        async with in_transaction() as conn:
+            await Communication.bulk_create(rows, batch_size=INSERT_BATCH, using_db=conn)
+
+    await retry_busy(write)
+
+
+async def send_communication(
+    broadcast: Broadcast,
+    now: datetime,
+    *,
+    staff_id: int | None,
+    member_ids: Sequence[int] | None = None,
+    audience: QuerySet[Member] | None = None,
+) -> SendResult:
+    """Send one message to explicit members or to everyone an audience query selects.
+
+    Nobody TERMINATED receives anything; MARKETING goes only to members who consented
+    to the channel. Both kinds of skip are counted in `skipped_no_consent`.
+    Raises Invalid (both or neither audience, empty content), NotFound (unknown IDs).
+    """
+    content = cases.clean_text(broadcast.content, ("input", "content"))
+    if broadcast.subject is not None and len(broadcast.subject) > cases.MAX_SUBJECT:
+        raise Invalid(f"At most {cases.MAX_SUBJECT} characters.", ("input", "subject"))
+    marketing = broadcast.category == CommunicationCategory.MARKETING
+    consent = CONSENT_FIELDS.get(broadcast.channel) if marketing else None
+    columns = ("id", "status") + ((consent,) if consent else ())
+    rows = await _audience_rows(member_ids, audience, columns)
+    recipients = [
+        row[0]
+        for row in rows
+        if row[1] != MemberStatus.TERMINATED and (not marketing or (consent and row[2]))
+    ]
+    if recipients:
+        message = Broadcast(broadcast.channel, broadcast.category, content, broadcast.subject)
+        await _insert(recipients, message, now, staff_id)
+    return SendResult(sent=len(recipients), skipped_no_consent=len(rows) - len(recipients))

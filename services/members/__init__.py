@@ -1,0 +1,51 @@
+"""Members (DESIGN §2): enrollment, profile, consents, suspension, termination and erasure."""
+
+from services.members.enrollment import (
+    Review,
+    activate_membership,
+    apply_for_membership,
+    review_application,
+)
+from services.members.lifecycle import (
+    reinstate_member,
+    run_terminations,
+    scrub_storage,
+    suspend_member,
+    terminate_membership,
+)
+from services.members.profile import Profile
+from services.members.search import (
+    MemberFilter,
+    applications,
+    change_requests,
+    filter_members,
+    order_members,
+)
+from services.members.updates import (
+    request_profile_change,
+    review_profile_change,
+    set_consents,
+    update_member,
+)
+
+__all__ = [
+    "MemberFilter",
+    "Profile",
+    "Review",
+    "activate_membership",
+    "applications",
+    "apply_for_membership",
+    "change_requests",
+    "filter_members",
+    "order_members",
+    "reinstate_member",
+    "request_profile_change",
+    "review_application",
+    "review_profile_change",
+    "run_terminations",
+    "scrub_storage",
+    "set_consents",
+    "suspend_member",
+    "terminate_membership",
+    "update_member",
+]

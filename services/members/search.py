@@ -1,0 +1,109 @@
+"""Member lists: every filter and order as one SQL query (DESIGN §6: no N+1)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from tortoise.expressions import Q, Subquery
+from tortoise.queryset import QuerySet
+
+from models.enums import ApplicationStatus, MemberOrderField, MemberStatus, OrderDirection
+from models.member import Member, MembershipApplication, ProfileChangeRequest
+from models.tag import MemberTag
+from models.tier import Tier
+
+# Fields `search` may match; the caller passes those its role may read in clear.
+SEARCHABLE = ("memberNo", "name", "phone", "email")
+_ORDER_COLUMNS = {
+    MemberOrderField.JOINED_AT: "joined_at",
+    MemberOrderField.MEMBER_NO: "member_no",
+    MemberOrderField.POINTS_BALANCE: "points_balance",
+    MemberOrderField.LIFETIME_SPEND: "lifetime_spend",
+}
+
+
+@dataclass(frozen=True)
+class MemberFilter:
+    status: Sequence[MemberStatus] | None = None
+    tier_codes: Sequence[str] | None = None
+    tags_all: Sequence[str] | None = None
+    tags_any: Sequence[str] | None = None
+    tags_none: Sequence[str] | None = None
+    joined_after: datetime | None = None
+    joined_before: datetime | None = None
+    search: str | None = None
+
+
+def _tagged(codes: Sequence[str]) -> Subquery:
+    members = MemberTag.filter(tag__code__in=list(codes)).values("member_id")
+    return Subquery(members)
+
+
+def _search(term: str, fields: Collection[str]) -> Q:
+    term = term.strip()
+    options = {
+        "memberNo": Q(member_no__istartswith=term),
+        "name": Q(name__icontains=term),
+        "phone": Q(phone__contains=term),
+        "email": Q(email__icontains=term),
+    }
+    matches = [options[name] for name in SEARCHABLE if name in fields]
+    return Q(*matches, join_type=Q.OR) if matches else Q(id__in=[])
+
+
+def filter_members(
+    query: MemberFilter | None, searchable: Collection[str] = SEARCHABLE
+) -> QuerySet[Member]:
+    """Members matching every given criterion; tag criteria run as subqueries."""
+    members = Member.all()
+    if query is None:
+        return members
+    if query.status:
+        members = members.filter(status__in=list(query.status))
+    if query.tier_codes:
+        members = members.filter(
+            tier_id__in=Subquery(Tier.filter(code__in=list(query.tier_codes)).values("id"))
+        )
+    for code in query.tags_all or ():
+        members = members.filter(id__in=_tagged([code]))
+    if query.tags_any:
+        members = members.filter(id__in=_tagged(query.tags_any))
+    if query.tags_none:
+        members = members.exclude(id__in=_tagged(query.tags_none))
+    if query.joined_after is not None:
+        members = members.filter(joined_at__gt=query.joined_after)
+    if query.joined_before is not None:
+        members = members.filter(joined_at__lt=query.joined_before)
+    if query.search and query.search.strip():
+        members = members.filter(_search(query.search, searchable))
+    return members
+
+
+def order_members(
+    members: QuerySet[Member],
+    field: MemberOrderField = MemberOrderField.JOINED_AT,
+    direction: OrderDirection = OrderDirection.ASC,
+) -> QuerySet[Member]:
+    """Ordered by the field, ties broken by id in the same direction (stable pages)."""
+    sign = "-" if direction is OrderDirection.DESC else ""
+    return members.order_by(f"{sign}{_ORDER_COLUMNS[field]}", f"{sign}id")
+
+
+def applications(status: ApplicationStatus | None) -> QuerySet[MembershipApplication]:
+    rows = MembershipApplication.all()
+    if status is not None:
+        rows = rows.filter(status=status)
+    return rows.order_by("submitted_at", "id")
+
+
+def change_requests(
+    status: ApplicationStatus | None, member_id: int | None = None
+) -> QuerySet[ProfileChangeRequest]:
+    rows = ProfileChangeRequest.all()
+    if status is not None:
+        rows = rows.filter(status=status)
+    if member_id is not None:
+        rows = rows.filter(member_id=member_id)
+    return rows.order_by("submitted_at", "id")

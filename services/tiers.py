@@ -1,0 +1,354 @@
+"""Tiers: the ladder, qualification, promotion, demotion and manual overrides (DESIGN §2 "Tiers").
+
+Qualifying spend and orders are purchases net of refunds whose occurredAt lies in
+the rolling window (settings.tier_window_months) ending at the moment evaluated; a
+partly refunded order still counts, a fully refunded one does not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from tortoise.expressions import F, Q
+from tortoise.functions import Count, Sum
+from tortoise.transactions import in_transaction
+
+from app.progress import Progress
+from app.settings import get_settings
+from models.enums import MemberStatus, TierChangeReason
+from models.member import Member
+from models.points import Purchase
+from models.tier import Tier, TierChange
+from services.clock import as_utc
+from services.communications import notify
+from services.db import retry_busy
+from services.errors import Duplicate, Invalid, InvalidState, NotFound
+from services.jobs import JobResult, JobTimer
+from services.points.dates import months_before
+from services.points.ledger import locked_member
+from services.validation import clean_text
+
+CENT = Decimal("0.01")
+MAX_MONEY = Decimal("999999999999.99")
+MAX_MULTIPLIER = Decimal("9999.99")
+# Members in these states keep their tier under evaluation; the terminated are left alone.
+EVALUATED = (MemberStatus.ACTIVE, MemberStatus.SUSPENDED, MemberStatus.TERMINATING)
+
+
+@dataclass(frozen=True)
+class Qualifying:
+    spend: Decimal = Decimal("0.00")
+    orders: int = 0
+
+
+@dataclass(frozen=True)
+class TierFields:
+    code: str
+    name: str
+    rank: int
+    min_spend: Decimal
+    min_orders: int
+    points_multiplier: Decimal
+    description: str | None = None
+
+
+# ---------------------------------------------------------------- qualification
+
+
+def window_start(as_of: datetime) -> datetime:
+    return months_before(as_of, get_settings().tier_window_months)
+
+
+async def qualifying_for(
+    member_ids: Sequence[int] | None, as_of: datetime, conn: Any = None
+) -> dict[int, Qualifying]:
+    """Qualifying spend and orders per member for the window ending at `as_of`: one grouped query.
+
+    `member_ids` None means every member with a purchase in the window.
+    """
+    query = Purchase.filter(occurred_at__gt=window_start(as_of), occurred_at__lte=as_utc(as_of))
+    if member_ids is not None:
+        query = query.filter(member_id__in=list(member_ids))
+    rows = (
+        await query.using_db(conn)
+        .annotate(
+            spend=Sum(F("amount") - F("refunded_amount")),
+            orders=Count("id", _filter=Q(refunded_amount__lt=F("amount"))),
+        )
+        .group_by("member_id")
+        .values("member_id", "spend", "orders")
+    )
+    return {
+        row["member_id"]: Qualifying(money(row["spend"]), int(row["orders"] or 0)) for row in rows
+    }
+
+
+def money(value: Any) -> Decimal:
+    """A summed amount as exact cents (SQLite sums DECIMAL columns as floating point)."""
+    return Decimal(str(value or 0)).quantize(CENT)
+
+
+def highest_met(ladder: Sequence[Tier], qualifying: Qualifying) -> Tier:
+    """The highest tier whose criteria `qualifying` meets; the entry tier when none is met."""
+    met = [
+        tier
+        for tier in ladder
+        if qualifying.spend >= tier.min_spend and qualifying.orders >= tier.min_orders
+    ]
+    return max(met or [min(ladder, key=lambda t: t.rank)], key=lambda t: t.rank)
+
+
+async def ladder(conn: Any = None) -> list[Tier]:
+    return await Tier.all().using_db(conn).order_by("rank")
+
+
+# ---------------------------------------------------------------- changes
+
+
+async def record_change(
+    conn: Any,
+    member: Member,
+    to_tier: Tier,
+    reason: TierChangeReason,
+    now: datetime,
+    *,
+    note: str | None = None,
+    created_by_id: int | None = None,
+    purchase_id: int | None = None,
+) -> TierChange:
+    """Move the member to `to_tier`, write the TierChange and notify the member."""
+    change = await TierChange.create(
+        member_id=member.id,
+        from_tier_id=member.tier_id,  # type: ignore[attr-defined]
+        to_tier_id=to_tier.id,
+        reason=reason,
+        at=now,
+        note=note,
+        created_by_id=created_by_id,
+        purchase_id=purchase_id,
+        using_db=conn,
+    )
+    await Member.filter(id=member.id).using_db(conn).update(tier_id=to_tier.id)
+    member.tier_id = to_tier.id  # type: ignore[attr-defined]
+    await notify(
+        member.id,
+        f"Your membership tier is now {to_tier.name}",
+        _change_text(reason, to_tier),
+        now,
+        using_db=conn,
+    )
+    return change
+
+
+def _change_text(reason: TierChangeReason, tier: Tier) -> str:
+    if reason == TierChangeReason.PROMOTION:
+        return f"Congratulations: your purchases have taken you to {tier.name}."
+    if reason == TierChangeReason.DEMOTION:
+        return f"Your qualifying purchases no longer keep your tier; you are now {tier.name}."
+    return f"Your membership tier has been set to {tier.name}."
+
+
+async def promote_after_purchase(
+    conn: Any, member: Member, now: datetime, purchase_id: int
+) -> TierChange | None:
+    """Promote at once to the highest tier the window up to `now` qualifies for (never demote)."""
+    tiers = await ladder(conn)
+    current = next(t for t in tiers if t.id == member.tier_id)  # type: ignore[attr-defined]
+    qualifying = (await qualifying_for([member.id], now, conn)).get(member.id, Qualifying())
+    target = highest_met(tiers, qualifying)
+    if target.rank <= current.rank:
+        return None
+    return await record_change(
+        conn, member, target, TierChangeReason.PROMOTION, now, purchase_id=purchase_id
+    )
+
+
+async def set_member_tier(
+    member_id: int, tier_code: str, note: str, now: datetime, *, created_by_id: int | None
+) -> Member:
+    """Place a member in a tier by hand (a MANUAL TierChange with the note; notified).
+
+    Raises NotFound (member, tierCode), Invalid (blank note), InvalidState (terminated
+    member, or already in that tier).
+    """
+    text = clean_text(note, ("input", "note"), required=True)
+    tier = await Tier.get_or_none(code=tier_code.strip())
+    if tier is None:
+        raise NotFound(f"No tier with code {tier_code!r}.", ("input", "tierCode"))
+
+    async def write() -> Member:
+        async with in_transaction() as conn:
+            member = await locked_member(conn, member_id)
+            if member.status == MemberStatus.TERMINATED:
+                raise InvalidState("A terminated member has no tier to change.", ("input", "memberId"))
+            if member.tier_id == tier.id:  # type: ignore[attr-defined]
+                raise InvalidState("The member is already in that tier.", ("input", "tierCode"))
+            await record_change(
+                conn, member, tier, TierChangeReason.MANUAL, now, note=text, created_by_id=created_by_id
+            )
+            return member
+
+    return await retry_busy(write)
+
+
+# ---------------------------------------------------------------- evaluation job
+
+
+async def run_tier_evaluation(as_of: datetime, progress: bool = False) -> JobResult:
+    """Demote every member below their tier's criteria for the window ending at `as_of`
+    to the highest tier they meet (DESIGN §2; promotion happens at purchase, not here).
+
+    Running it again for the same `as_of` changes nothing.
+    """
+    timer = JobTimer()
+    as_of = as_utc(as_of)
+    tiers = await ladder()
+    entry = min((t.rank for t in tiers), default=0)
+    members = await Member.filter(status__in=list(EVALUATED), tier__rank__gt=entry).values_list(
+        "id", "tier_id"
+    )
+    qualifying = await qualifying_for(None, as_of)
+    by_id = {t.id: t for t in tiers}
+    due = [
+        member_id
+        for member_id, tier_id in members
+        if highest_met(tiers, qualifying.get(member_id, Qualifying())).rank < by_id[tier_id].rank
+    ]
+    bar = Progress(len(due), "tier-evaluation") if progress else None
+    changed = 0
+    for member_id in due:
+        changed += await _demote(member_id, as_of)
+        if bar:
+            bar.advance()
+    return timer.result("tier-evaluation", as_of, len(members), changed)
+
+
+async def _demote(member_id: int, as_of: datetime) -> int:
+    """Demote one member if they are still below their tier's criteria (rechecked under lock)."""
+
+    async def write() -> int:
+        async with in_transaction() as conn:
+            member = await locked_member(conn, member_id)
+            tiers = await ladder(conn)
+            current = next(t for t in tiers if t.id == member.tier_id)  # type: ignore[attr-defined]
+            qualifying = (await qualifying_for([member_id], as_of, conn)).get(
+                member_id, Qualifying()
+            )
+            target = highest_met(tiers, qualifying)
+            if member.status not in EVALUATED or target.rank >= current.rank:
+                return 0
+            await record_change(conn, member, target, TierChangeReason.DEMOTION, as_of)
+            return 1
+
+    return await retry_busy(write)
+
+
+# ---------------------------------------------------------------- the ladder
+
+
+async def list_tiers() -> list[Tier]:
+    return await ladder()
+
+
+def clean_tier(
+    code: str,
+    name: str,
+    rank: int,
+    min_spend: Decimal,
+    min_orders: int,
+    points_multiplier: Decimal | float,
+    description: str | None,
+) -> TierFields:
+    """Validate one tier's own values; raises Invalid at the offending input path."""
+    code = code.strip().upper()
+    if not code or len(code) > 32 or not code.replace("_", "").isalnum():
+        raise Invalid("A tier code is 1 to 32 letters, digits or underscores.", ("input", "code"))
+    clean_name = (name or "").strip()
+    if not clean_name or len(clean_name) > 64:
+        raise Invalid("A tier name is 1 to 64 characters.", ("input", "name"))
+    if rank < 0 or rank > 1000:
+        raise Invalid("A rank is between 0 and 1000.", ("input", "rank"))
+    if not min_spend.is_finite() or min_spend < 0 or min_spend > MAX_MONEY:
+        raise Invalid("minSpend is a non-negative amount.", ("input", "minSpend"))
+    if min_orders < 0 or min_orders > 1_000_000:
+        raise Invalid("minOrders is a non-negative count.", ("input", "minOrders"))
+    multiplier = _multiplier(points_multiplier)
+    return TierFields(
+        code,
+        clean_name,
+        rank,
+        min_spend.quantize(CENT),
+        min_orders,
+        multiplier,
+        clean_text(description, ("input", "description")),
+    )
+
+
+def _multiplier(value: Decimal | float) -> Decimal:
+    field = ("input", "pointsMultiplier")
+    try:
+        multiplier = Decimal(str(value))
+    except InvalidOperation:
+        raise Invalid("pointsMultiplier must be a number.", field) from None
+    if not multiplier.is_finite() or multiplier <= 0 or multiplier > MAX_MULTIPLIER:
+        raise Invalid("pointsMultiplier must be greater than 0.", field)
+    if multiplier != multiplier.quantize(CENT):
+        raise Invalid("pointsMultiplier has at most two decimal places.", field)
+    return multiplier.quantize(CENT)
+
+
+async def upsert_tier(tier_id: int | None, fields: TierFields) -> Tier:
+    """Create (tier_id None) or update a tier, keeping the ladder sound.
+
+    Raises Duplicate (code, rank), NotFound, Invalid when the ladder would lose its
+    entry tier (rank 0) or a higher tier would ask for less than a lower one.
+    """
+
+    async def write() -> Tier:
+        async with in_transaction() as conn:
+            tier = await _write_tier(conn, tier_id, fields)
+            _check_ladder(await ladder(conn))
+            return tier
+
+    return await retry_busy(write)
+
+
+async def _write_tier(conn: Any, tier_id: int | None, fields: TierFields) -> Tier:
+    others = Tier.all().using_db(conn)
+    if tier_id is not None:
+        if not await Tier.filter(id=tier_id).using_db(conn).exists():
+            raise NotFound("No such tier.", ("input", "id"))
+        others = others.exclude(id=tier_id)
+    if await others.filter(code=fields.code).exists():
+        raise Duplicate(f"A tier with code {fields.code} exists.", ("input", "code"))
+    if await others.filter(rank=fields.rank).exists():
+        raise Duplicate(f"A tier with rank {fields.rank} exists.", ("input", "rank"))
+    values = asdict(fields)
+    if tier_id is None:
+        return await Tier.create(**values, using_db=conn)
+    await Tier.filter(id=tier_id).using_db(conn).update(**values)
+    return await Tier.get(id=tier_id).using_db(conn)
+
+
+def _check_ladder(tiers: Sequence[Tier]) -> None:
+    """Rank 0 exists, and each tier asks at least as much as the one below, and more of something."""
+    if not tiers or tiers[0].rank != 0:
+        raise Invalid("The ladder must keep its entry tier (rank 0).", ("input", "rank"))
+    for lower, higher in zip(tiers, tiers[1:], strict=False):
+        if higher.min_spend < lower.min_spend:
+            raise Invalid(
+                f"{higher.code} must not ask less spend than {lower.code}.", ("input", "minSpend")
+            )
+        if higher.min_orders < lower.min_orders:
+            raise Invalid(
+                f"{higher.code} must not ask fewer orders than {lower.code}.",
+                ("input", "minOrders"),
+            )
+        if (higher.min_spend, higher.min_orders) == (lower.min_spend, lower.min_orders):
+            raise Invalid(
+                f"{higher.code} must ask more than {lower.code}.", ("input", "minSpend")
+            )

@@ -1,0 +1,96 @@
+from tortoise import connections
+
+from models.audit import AuditEntry
+from models.enums import Role
+from schema.ids import to_global_id
+from tests.conftest import TEST_PASSWORD, make_staff, staff_token
+
+LOGIN = """mutation Login($u: String!, $p: String!) {
+  staffLogin(input: {username: $u, password: $p}) { session { token } errors { code } }
+}"""
+CHAIN = "{ verifyAuditChain { ok checked firstBrokenId } }"
+LOG = """query Log($filter: AuditFilter) { auditLog(first: 50, filter: $filter) { totalCount
+  edges { node { id operationName fields variables outcome errorCodes actorType actorId roles
+  targetIds sensitiveFields ip userAgent requestId durationMs hash prevHash } } } }"""
+
+
+async def test_login_is_audited_with_password_redacted(api):
+    await make_staff(Role.SERVICE, "alice")
+    await api(LOGIN, {"u": "alice", "p": TEST_PASSWORD})
+    auditor = api.as_(await staff_token(Role.AUDITOR))
+    entries = (await auditor(LOG))["data"]["auditLog"]["edges"]
+    login = next(e["node"] for e in entries if e["node"]["operationName"] == "Login")
+    assert (
+        login["variables"] == {"u": "alice", "p": "[REDACTED]"}
+        or login["variables"]["p"] == "[REDACTED]"
+    )
+    assert login["outcome"] == "OK"
+    assert login["fields"] == ["staffLogin"]
+    assert login["ip"] == "203.0.113.7"
+    assert login["hash"] and login["requestId"]
+
+
+async def test_failed_mutation_is_audited_as_user_error(api):
+    await api(LOGIN, {"u": "nobody", "p": "wrong-password"})
+    auditor = api.as_(await staff_token(Role.AUDITOR))
+    entries = (await auditor(LOG, {"filter": {"outcome": ["USER_ERROR"]}}))["data"]["auditLog"]
+    assert entries["totalCount"] == 1
+    node = entries["edges"][0]["node"]
+    assert node["errorCodes"] == ["INVALID_CREDENTIALS"]
+    assert node["actorType"] == "ANONYMOUS"
+
+
+async def test_denied_read_is_audited(api):
+    service = api.as_(await staff_token(Role.SERVICE))
+    await service("query Peek { auditLog { totalCount } }")
+    admin = api.as_(await staff_token(Role.ADMIN))
+    log = (await admin(LOG, {"filter": {"outcome": ["DENIED"]}}))["data"]["auditLog"]
+    assert log["edges"][0]["node"]["operationName"] == "Peek"
+    assert log["edges"][0]["node"]["errorCodes"] == ["FORBIDDEN"]
+
+
+async def test_clear_reads_of_personal_data_are_noted(api):
+    from tests.factories import make_member
+
+    member = await make_member()
+    admin = api.as_(await staff_token(Role.ADMIN))
+    member_id = to_global_id("Member", member.id)
+    await admin("query Read($id: ID!) { member(id: $id) { name idNumber } }", {"id": member_id})
+    log = (await admin(LOG, {"filter": {"targetId": member_id}}))["data"]["auditLog"]["edges"]
+    node = log[0]["node"]
+    assert sorted(node["sensitiveFields"]) == ["Member.idNumber", "Member.name"]
+    assert member_id in node["targetIds"]
+
+
+async def test_chain_verifies_until_an_entry_is_edited(api):
+    auditor = api.as_(await staff_token(Role.AUDITOR))
+    for _ in range(3):
+        await auditor("{ viewer { roles } }")
+    report = (await auditor(CHAIN))["data"]["verifyAuditChain"]
+    assert report == {"ok": True, "checked": 3, "firstBrokenId": None}
+    # Given an entry edited behind the API's back
+    second = await AuditEntry.all().order_by("id").offset(1).first()
+    await connections.get("default").execute_query(
+        "UPDATE audit_entry SET outcome = 'DENIED' WHERE id = " + str(second.id)
+    )
+    # then the chain names it
+    report = (await auditor(CHAIN))["data"]["verifyAuditChain"]
+    assert report["ok"] is False
+    assert report["firstBrokenId"] == to_global_id("AuditEntry", second.id)
+
+
+async def test_chain_detects_a_deleted_entry(api):
+    auditor = api.as_(await staff_token(Role.AUDITOR))
+    for _ in range(3):
+        await auditor("{ viewer { roles } }")
+    first = await AuditEntry.all().order_by("id").first()
+    await connections.get("default").execute_query(
+        "DELETE FROM audit_entry WHERE id = " + str(first.id)
+    )
+    report = (await auditor(CHAIN))["data"]["verifyAuditChain"]
+    assert report["ok"] is False
+
+
+async def test_anonymous_catalogue_reads_are_not_audited(api):
+    await api("{ viewer { roles } }")
+    assert await AuditEntry.all().count() == 0

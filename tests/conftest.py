@@ -1,0 +1,144 @@
+"""Fixtures shared by every test: a fresh database per test, an API client, role sign-ins.
+
+MEMBERHUB_TEST_DATABASE_URL picks the database (CI sets a postgres:// URL with `{}`,
+which Tortoise fills with a fresh name per test); the default is a SQLite file in
+the test's own temporary folder.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+os.environ.setdefault("MEMBERHUB_DATA_KEY", base64.b64encode(b"k" * 32).decode())
+os.environ.setdefault("MEMBERHUB_ENV", "development")
+
+import httpx
+import pytest
+import pytest_asyncio
+from tortoise import connections
+from tortoise.context import TortoiseContext
+
+from app.server import create_app
+from app.settings import get_settings
+from auth.authentication import issue_session
+from auth.passwords import hash_password
+from models.db import tortoise_config
+from models.enums import Role
+from models.staff import StaffUser
+from services.audit import ensure_head
+from services.clock import utcnow
+
+TEST_PASSWORD = "correct-horse-battery"
+_PASSWORD_HASH = hash_password(TEST_PASSWORD)  # argon2 is slow on purpose: hash once
+
+
+def test_database_url(tmp_path: Any) -> str:
+    return os.environ.get("MEMBERHUB_TEST_DATABASE_URL") or f"sqlite://{tmp_path}/test.db"
+
+
+@pytest_asyncio.fixture
+async def db(tmp_path: Any) -> AsyncIterator[TortoiseContext]:
+    ctx = TortoiseContext()
+    async with ctx:
+        await ctx.init(
+            config=tortoise_config(test_database_url(tmp_path), testing=True),
+            _create_db=True,
+            _enable_global_fallback=True,
+        )
+        await ctx.generate_schemas(safe=False)
+        await ensure_head()
+        yield ctx
+        client = connections.get("default")
+        if client.capabilities.dialect == "postgres":
+            await _drop_postgres_database(client)
+
+
+async def _drop_postgres_database(client: Any) -> None:
+    # The pool still holds the database open: close it, then drop from another database.
+    import asyncpg
+
+    name = client.database
+    await client.close()
+    conn = await asyncpg.connect(
+        host=client.host, port=client.port, user=client.user, password=client.password,
+        database=client.user,
+    )
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@dataclass
+class Api:
+    """Posts GraphQL as a client would; `token` signs the request in."""
+
+    client: httpx.AsyncClient
+    token: str | None = None
+
+    async def __call__(
+        self, query: str, variables: dict[str, Any] | None = None, token: str | None = None
+    ) -> dict[str, Any]:
+        response = await self.post(query, variables, token)
+        assert response.status_code == 200, response.text
+        return response.json()  # type: ignore[no-any-return]
+
+    async def post(
+        self, query: str, variables: dict[str, Any] | None = None, token: str | None = None
+    ) -> httpx.Response:
+        bearer = token or self.token
+        headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
+        return await self.client.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
+
+    def as_(self, token: str | None) -> Api:
+        return Api(self.client, token)
+
+
+@pytest_asyncio.fixture
+async def client(db: TortoiseContext) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(get_settings(), manage_db=False)
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 5000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+
+
+@pytest.fixture
+def api(client: httpx.AsyncClient) -> Api:
+    return Api(client)
+
+
+async def make_staff(role: Role | list[Role], username: str | None = None) -> StaffUser:
+    roles = role if isinstance(role, list) else [role]
+    name = username or "-".join(r.value.lower() for r in roles)
+    return await StaffUser.create(
+        username=name,
+        display_name=f"Test {name}",
+        password_hash=_PASSWORD_HASH,
+        roles=[r.value for r in roles],
+        created_at=utcnow(),
+    )
+
+
+async def staff_token(role: Role | list[Role], username: str | None = None) -> str:
+    staff = await make_staff(role, username)
+    return (await issue_session(utcnow(), staff_id=staff.id)).token
+
+
+async def member_token(member_id: int) -> str:
+    return (await issue_session(utcnow(), member_id=member_id)).token
+
+
+@pytest.fixture
+def as_role(api: Api, db: TortoiseContext) -> Callable[[Role], Awaitable[Api]]:
+    """`await as_role(Role.SERVICE)` gives an Api signed in as a fresh staff user of that role."""
+
+    async def sign_in(role: Role) -> Api:
+        return api.as_(await staff_token(role))
+
+    return sign_in
