@@ -28,6 +28,7 @@ from auth.authentication import issue_session
 from auth.passwords import hash_password
 from models.db import tortoise_config
 from models.enums import Role
+from models.points import install_guards
 from models.staff import StaffUser
 from services.audit import ensure_head
 from services.clock import utcnow
@@ -50,6 +51,7 @@ async def db(tmp_path: Any) -> AsyncIterator[TortoiseContext]:
             _enable_global_fallback=True,
         )
         await ctx.generate_schemas(safe=False)
+        await install_guards(connections.get("default"))  # what migration 0002 installs
         await ensure_head()
         yield ctx
         client = connections.get("default")

@@ -1,5 +1,9 @@
+from datetime import timedelta
+
 from models.enums import Role
+from models.staff import Session
 from schema.ids import to_global_id
+from services.clock import utcnow
 from tests.conftest import TEST_PASSWORD, make_staff, staff_token
 
 CREATE = """mutation($input: CreateStaffUserInput!) { createStaffUser(input: $input) {
@@ -71,3 +75,16 @@ async def test_change_password_revokes_every_session(api):
 
 async def test_unknown_and_garbage_tokens_are_anonymous(api):
     assert (await api(VIEWER, token="garbage"))["data"]["viewer"]["roles"] == []
+
+
+async def test_expired_sessions_sign_nobody_in(api):
+    token = await staff_token(Role.ADMIN)
+    assert (await api(VIEWER, token=token))["data"]["viewer"]["roles"] == ["ADMIN"]
+    await Session.all().update(expires_at=utcnow() - timedelta(seconds=1))
+    assert (await api(VIEWER, token=token))["data"]["viewer"]["roles"] == []
+
+
+async def test_tokens_are_stored_only_as_hashes(api):
+    token = await staff_token(Role.ADMIN)
+    stored = await Session.all().values_list("token_hash", flat=True)
+    assert stored and token not in stored
