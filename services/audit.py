@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from dataclasses import dataclass
@@ -58,24 +59,76 @@ async def ensure_head() -> None:
         await AuditHead.get_or_create(id=HEAD_ID, defaults={"count": 0})
 
 
-async def append(entry: AuditEntry) -> AuditEntry:
-    """Append `entry` (unsaved) to the chain, serialised across processes by the head row."""
+async def _write(batch: list[AuditEntry]) -> None:
+    """Chain and insert `batch` in one transaction, serialised across processes by the head."""
 
-    async def write() -> AuditEntry:
+    async def write() -> None:
         async with in_transaction() as conn:
             # A write first: it takes the lock before anything is read (DESIGN §2 concurrency).
-            updated = await AuditHead.filter(id=HEAD_ID).using_db(conn).update(count=F("count") + 1)
+            updated = await AuditHead.filter(id=HEAD_ID).using_db(conn).update(
+                count=F("count") + len(batch)
+            )
             if not updated:
-                await AuditHead.create(id=HEAD_ID, count=1, using_db=conn)
-            head = await AuditHead.get(id=HEAD_ID).using_db(conn)
-            entry.duration_ms = round(float(entry.duration_ms), 3)
-            entry.prev_hash = head.last_hash
-            entry.hash = entry_hash(head.last_hash, entry)
-            await entry.save(using_db=conn)
-            await AuditHead.filter(id=HEAD_ID).using_db(conn).update(last_hash=entry.hash)
-            return entry
+                await AuditHead.create(id=HEAD_ID, count=len(batch), using_db=conn)
+            last_hash = await AuditHead.filter(id=HEAD_ID).using_db(conn).values_list(
+                "last_hash", flat=True
+            )
+            prev_hash = last_hash[0]
+            for entry in batch:
+                entry.duration_ms = round(float(entry.duration_ms), 3)
+                entry.prev_hash = prev_hash
+                entry.hash = prev_hash = entry_hash(prev_hash, entry)
+            await AuditEntry.bulk_create(batch, using_db=conn)
+            await AuditHead.filter(id=HEAD_ID).using_db(conn).update(last_hash=prev_hash)
 
-    return await retry_busy(write)
+    await retry_busy(write)
+
+
+class _GroupCommit:
+    """Entries that arrive while a chain write is in flight go together in the next one.
+
+    Every caller still waits until its own entry is committed, so an operation's
+    entry exists when its response leaves; concurrent operations share one
+    transaction instead of queueing for one each.
+    """
+
+    def __init__(self) -> None:
+        self.pending: list[tuple[AuditEntry, asyncio.Future[None]]] = []
+        self.drainer: asyncio.Task[None] | None = None
+
+    async def append(self, entry: AuditEntry) -> None:
+        done = asyncio.get_running_loop().create_future()
+        self.pending.append((entry, done))
+        if self.drainer is None or self.drainer.done():
+            # A task of its own: a cancelled request does not strand the others' entries.
+            self.drainer = asyncio.ensure_future(self._drain())
+        await done
+
+    async def _drain(self) -> None:
+        while self.pending:
+            batch, self.pending = self.pending, []
+            await self._flush(batch)
+
+    @staticmethod
+    async def _flush(batch: list[tuple[AuditEntry, asyncio.Future[None]]]) -> None:
+        try:
+            await _write([entry for entry, _ in batch])
+        except Exception as error:  # every waiter learns the write failed
+            for _, done in batch:
+                if not done.done():
+                    done.set_exception(error)
+        else:
+            for _, done in batch:
+                if not done.done():
+                    done.set_result(None)
+
+
+_group = _GroupCommit()
+
+
+async def append(entry: AuditEntry) -> None:
+    """Append `entry` (unsaved) to the chain; returns once it is committed."""
+    await _group.append(entry)
 
 
 async def verify_chain(batch: int = 2000) -> ChainReport:

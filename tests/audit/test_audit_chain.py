@@ -1,3 +1,5 @@
+import asyncio
+
 from tortoise import connections
 
 from models.audit import AuditEntry
@@ -94,3 +96,13 @@ async def test_chain_detects_a_deleted_entry(api):
 async def test_anonymous_catalogue_reads_are_not_audited(api):
     await api("{ viewer { roles } }")
     assert await AuditEntry.all().count() == 0
+
+
+async def test_concurrent_operations_each_get_one_entry_in_one_valid_chain(api):
+    admin = api.as_(await staff_token(Role.ADMIN))
+    before = await AuditEntry.all().count()
+    results = await asyncio.gather(*(admin("{ viewer { roles } }") for _ in range(40)))
+    assert all(result["data"]["viewer"]["roles"] == ["ADMIN"] for result in results)
+    assert await AuditEntry.all().count() == before + 40
+    report = await admin("{ verifyAuditChain { ok checked } }")
+    assert report["data"]["verifyAuditChain"]["ok"] is True
