@@ -1,25 +1,49 @@
-"""The Starlette app: /graphql (HTTP and graphql-transport-ws), /healthz, /readyz."""
+"""The Starlette app: /graphql (HTTP and graphql-transport-ws), GraphiQL and its pinned
+assets, /healthz, /readyz, /metrics; CORS, security headers, request ids and logs."""
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from typing import Any
 
+from cross_web import HTTPException
+from graphql import GraphQLError
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.schema.exceptions import InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
+from strawberry.types.unset import UNSET
 from tortoise import connections
 from tortoise.contrib.starlette import RegisterTortoise
 
+from app.graphiql import CONTENT_SECURITY_POLICY, STATIC_DIR, STATIC_PATH, page_html
+from app.http import (
+    GRAPHQL_RESPONSE_JSON,
+    JSON,
+    MethodNotAllowed,
+    check_request_content_type,
+    is_request_error,
+    negotiate,
+)
+from app.metrics import metrics_endpoint
+from app.observability import RequestObserver, request_id_of
+from app.security import browser_middleware
 from app.settings import Settings, get_settings
+from app.trusted_documents import manifest, requested_hash
 from auth.authentication import authenticate
 from models.db import tortoise_config
 from resolvers.loaders import Loaders
@@ -38,6 +62,18 @@ def bearer_token(headers: Any) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
+def connection_token(params: Any) -> str | None:
+    """The token a browser sends in graphql-transport-ws `connection_init` (it cannot set
+    headers on a WebSocket): `{"Authorization": "Bearer ..."}` or `{"token": "..."}`."""
+    if not isinstance(params, dict):
+        return None
+    header = params.get("Authorization") or params.get("authorization")
+    if isinstance(header, str):
+        return bearer_token({"authorization": header})
+    token = params.get("token")
+    return token if isinstance(token, str) and token else None
+
+
 def client_ip(request: Request | WebSocket) -> str | None:
     return request.client.host if request.client else None
 
@@ -52,11 +88,93 @@ class MemberhubGraphQL(GraphQL[Context, None]):
         )
         self.settings = settings
 
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            response = await self.run(Request(scope, receive))
+        except HTTPException as error:
+            allow = {"Allow": error.allow} if isinstance(error, MethodNotAllowed) else {}
+            response = PlainTextResponse(error.reason, error.status_code, headers=allow)
+        await response(scope, receive, send)
+
+    async def run(
+        self, request: Request | WebSocket, context: Any = UNSET, root_value: Any = UNSET
+    ) -> Any:
+        if self.is_websocket_request(request) or self.should_render_graphql_ide(
+            self.request_adapter_class(request)
+        ):
+            return await super().run(request, context, root_value)
+        if request.method not in ("GET", "POST"):
+            raise MethodNotAllowed("GraphQL is served over GET and POST.", allow="GET, POST")
+        media_type = negotiate(request.headers.get("accept"))
+        if request.method == "POST":
+            check_request_content_type(request.headers.get("content-type"))
+        request.state.media_type = media_type
+        response = await super().run(request, context, root_value)
+        if media_type == GRAPHQL_RESPONSE_JSON and response.media_type == JSON:
+            response.headers["content-type"] = GRAPHQL_RESPONSE_JSON
+            if getattr(request.state, "request_error", False):
+                response.status_code = 400
+        return response
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return HTMLResponse(
+            page_html(), headers={"Content-Security-Policy": CONTENT_SECURITY_POLICY}
+        )
+
+    async def execute_single(  # type: ignore[override]
+        self,
+        request: Request,
+        request_adapter: Any,
+        sub_response: Response,
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        if request_data.query is None:
+            digest = requested_hash(request_data.extensions, await _document_id(request))
+            text = manifest(self.settings.trusted_documents_file).get(digest or "")
+            if digest is not None and text is None:
+                return ExecutionResult(
+                    data=None,
+                    errors=[
+                        GraphQLError(
+                            "PersistedQueryNotFound",
+                            extensions={"code": "PERSISTED_QUERY_NOT_FOUND"},
+                        )
+                    ],
+                )
+            request_data = replace(request_data, query=text)
+        try:
+            return await super().execute_single(
+                request, request_adapter, sub_response, context, root_value, request_data
+            )
+        except HTTPException as error:
+            if request.method == "GET" and isinstance(error.__cause__, InvalidOperationTypeError):
+                raise MethodNotAllowed(error.reason, allow="POST") from error
+            raise
+
     async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
         response = await super().process_result(request, result)
         if response.get("errors"):
             response["errors"] = with_codes(response["errors"])  # type: ignore[typeddict-item]
+        if is_request_error(response) and not self.is_websocket_request(request):
+            request.state.request_error = True
+            if request.state.media_type == GRAPHQL_RESPONSE_JSON:
+                del response["data"]
         return response
+
+    async def on_ws_connect(self, context: Context) -> Any:
+        token = connection_token(context.connection_params)
+        if token is None:
+            return UNSET  # signed in by the handshake's Authorization header, or anonymous
+        actor = await authenticate(token, utcnow())
+        if actor.is_anonymous:
+            raise ConnectionRejectionError()  # closes 4403: a bad token is not anonymity
+        context.actor = actor
+        return UNSET
 
     async def get_context(self, request: Request | WebSocket, response: Any = None) -> Context:
         actor = await authenticate(bearer_token(request.headers), utcnow())
@@ -67,9 +185,17 @@ class MemberhubGraphQL(GraphQL[Context, None]):
             request=request,
             ip=client_ip(request),
             user_agent=request.headers.get("user-agent"),
-            request_id=request.headers.get("x-request-id") or Context.new_request_id(),
+            request_id=request_id_of(request.scope),
             response=response,
         )
+
+
+async def _document_id(request: Request) -> Any:
+    """The spec's top-level `documentId`, which strawberry's request parsing drops."""
+    if request.method == "GET":
+        return request.query_params.get("documentId")
+    body = json.loads(await request.body())
+    return body.get("documentId") if isinstance(body, dict) else None
 
 
 async def healthz(request: Request) -> Response:
@@ -85,9 +211,21 @@ async def readyz(request: Request) -> Response:
     return JSONResponse({"status": "ready"})
 
 
+def _check_trusted_documents(settings: Settings) -> None:
+    if settings.trusted_documents not in ("off", "required"):
+        raise ValueError("MEMBERHUB_TRUSTED_DOCUMENTS must be off or required")
+    if settings.trusted_documents == "required" and not manifest(settings.trusted_documents_file):
+        log.warning(
+            "trusted documents are required but %s lists none: members and anonymous "
+            "callers can run nothing (`memberhub trusted-documents add FILE.graphql ...`)",
+            settings.trusted_documents_file,
+        )
+
+
 def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> Starlette:
     """The ASGI app. With manage_db=False the caller has initialised Tortoise (tests)."""
     settings = settings or get_settings()
+    _check_trusted_documents(settings)
     graphql = MemberhubGraphQL(settings)
 
     @asynccontextmanager
@@ -103,8 +241,11 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
+            Mount(STATIC_PATH, app=StaticFiles(directory=STATIC_DIR), name="graphiql-static"),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/metrics", metrics_endpoint),
         ],
+        middleware=[Middleware(RequestObserver), *browser_middleware(settings)],
         lifespan=lifespan,
     )

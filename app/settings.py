@@ -7,7 +7,7 @@ below is that table's source so the two cannot drift.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from decimal import Decimal
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -104,7 +104,8 @@ def env_name(attr: str) -> str:
 
 
 def default_of(attr: str) -> str:
-    value = next(f for f in fields(Settings) if f.name == attr).default
+    spec = next(f for f in fields(Settings) if f.name == attr)
+    value = spec.default_factory() if spec.default is MISSING else spec.default  # type: ignore[misc]
     if attr == "introspection":
         return "on (development), staff (production)"
     return "" if value == () or value is None else str(value)
@@ -151,3 +152,18 @@ def load_settings() -> Settings:
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return load_settings()
+
+
+def settings_table() -> str:
+    """The README's configuration table, generated so it cannot drift from the code."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    for attr, meaning in SETTINGS_DOC.items():
+        default = default_of(attr)
+        rows.append(
+            f"| `{env_name(attr)}` | {f'`{default}`' if default else '(empty)'} | {meaning} |"
+        )
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(settings_table())

@@ -18,8 +18,10 @@ from graphql import (
     Visitor,
     visit,
 )
+from starlette.websockets import WebSocket
 from strawberry.extensions import SchemaExtension
 
+from auth.audit_record import AuditRecord
 from models.audit import AuditEntry
 from models.enums import AuditOutcome
 from services import audit as audit_service
@@ -114,10 +116,17 @@ def outcome_of(error_codes: list[str], user_error: bool) -> AuditOutcome:
 class AuditExtension(SchemaExtension):
     async def on_operation(self) -> AsyncIterator[None]:  # type: ignore[override]
         started = time.perf_counter()
-        yield
-        entry = self._entry(time.perf_counter() - started)
-        if entry is not None:
-            await audit_service.append(entry)
+        context = self.execution_context.context
+        if isinstance(context.request, WebSocket):
+            # One socket carries many operations under one context: a record for each.
+            context.audit = AuditRecord()
+        try:
+            yield
+        finally:
+            # A subscription's stream is closed, not run to its end: audit it all the same.
+            entry = self._entry(time.perf_counter() - started)
+            if entry is not None:
+                await audit_service.append(entry)
 
     def _entry(self, elapsed: float) -> AuditEntry | None:
         ctx = self.execution_context

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
@@ -56,7 +57,10 @@ class PolicyGuard(FieldExtension):
         self, next_: Callable[..., Awaitable[Any]], source: Any, info: Any, **kwargs: Any
     ) -> Any:
         cell = self._admit(source, info)
-        return self._shape(cell, source, info, await next_(source, info, **kwargs))
+        result = next_(source, info, **kwargs)
+        if inspect.isasyncgen(result):
+            return result  # a subscription's stream: admitted once, its events are whole rows
+        return self._shape(cell, source, info, await result)
 
 
 def _fields(definition: StrawberryObjectDefinition) -> Iterable[tuple[str, StrawberryField]]:

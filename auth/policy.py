@@ -148,6 +148,8 @@ POLICY: dict[tuple[str, str], Row] = {
     ("StaffUser", "active"): _staff_detail,
     ("StaffUser", "createdAt"): _staff_detail,
     ("StaffUser", "lastLoginAt"): _staff_detail,
+    # -- tier catalogue: public, but who holds a tier is member data
+    ("Tier", "memberCount"): staff(*MEMBER_READERS),
     # -- queries
     ("Query", "member"): {**staff(*MEMBER_READERS), MEMBER: SELF},
     ("Query", "members"): staff(*MEMBER_READERS),

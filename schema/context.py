@@ -30,6 +30,7 @@ class Context:
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     audit: AuditRecord = field(default_factory=AuditRecord)
     response: Any = None
+    connection_params: dict[str, Any] | None = None  # graphql-transport-ws connection_init
     _cells: dict[tuple[str, str], Cell] = field(default_factory=dict)
 
     @staticmethod

@@ -20,11 +20,13 @@ MemberRef = Annotated["Member", strawberry.lazy("schema.members")]
 
 @model_type(StaffUserModel)
 class StaffUser(Node):
-    username: str | None
+    # Non-null as the contract has them: a member denied these (they see displayName
+    # only) gets the FORBIDDEN error and a null reference, never a half-filled one.
+    username: str
     display_name: str
-    roles: list[Role] | None
-    active: bool | None
-    created_at: datetime | None
+    roles: list[Role]
+    active: bool
+    created_at: datetime
     last_login_at: datetime | None
 
     @strawberry.field

@@ -40,9 +40,10 @@ async def test_introspection_off_refuses_everyone(db):
 def test_websocket_speaks_graphql_transport_ws_only():
     app = create_app(get_settings(), manage_db=False)
     with TestClient(app) as client:
-        with pytest.raises(WebSocketDisconnect) as refused, client.websocket_connect(
-            "/graphql", subprotocols=["graphql-ws"]
-        ) as ws:
+        with (
+            pytest.raises(WebSocketDisconnect) as refused,
+            client.websocket_connect("/graphql", subprotocols=["graphql-ws"]) as ws,
+        ):
             ws.receive_json()
         assert refused.value.code == 4406
         with client.websocket_connect("/graphql", subprotocols=["graphql-transport-ws"]) as ws:

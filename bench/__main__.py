@@ -1,0 +1,122 @@
+"""`python -m bench [--members N] [--json PATH]`: memberhub against the limit of its stack.
+
+Builds one SQLite database through the services (`memberhub seed-demo`), starts
+memberhub and the baseline (bench/baseline.py: plain Starlette + raw aiosqlite
+answering the same JSON bytes) with uvicorn, and drives each workload from a
+separate load process (bench/load.py). Prints a table and writes JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench import servers, workloads
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _cli(env: dict[str, str], *args: str) -> None:
+    memberhub = str(Path(sys.executable).with_name("memberhub"))
+    subprocess.run([memberhub, *args], cwd=ROOT, env={**os.environ, **env}, check=True)
+
+
+def build_dataset(folder: Path, members: int) -> dict[str, str]:
+    env = {
+        "MEMBERHUB_DATABASE_URL": f"sqlite://{folder / 'bench.db'}",
+        "MEMBERHUB_DATA_KEY": base64.b64encode(os.urandom(32)).decode(),
+        "MEMBERHUB_ENV": "development",
+        "BENCH_DATABASE": str(folder / "bench.db"),
+    }
+    started = time.monotonic()
+    _cli(env, "migrate")
+    _cli(env, "seed-demo", "--members", str(members))
+    print(f"data set: {members} members in {time.monotonic() - started:.0f} s", file=sys.stderr)
+    return env
+
+
+def _load(spec: dict[str, Any], folder: Path) -> dict[str, Any]:
+    path = folder / "spec.json"
+    path.write_text(json.dumps(spec), encoding="utf-8")
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.load", str(path)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(out.stdout)  # type: ignore[no-any-return]
+
+
+def _statements(env: dict[str, str]) -> dict[str, int]:
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.statements"],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(out.stdout)  # type: ignore[no-any-return]
+
+
+def measure(env: dict[str, str], folder: Path) -> dict[str, dict[str, Any]]:
+    statements = _statements(env)
+    results: dict[str, dict[str, Any]] = {}
+    with servers.memberhub(env) as hub_url, servers.baseline(env) as base_url:
+        token = workloads.staff_token(hub_url)
+        for name in workloads.NAMES:
+            hub_spec, base_spec = workloads.specs(name, hub_url, base_url, token, env)
+            workloads.check_same_bytes(name, hub_spec, base_spec)
+            hub = _load(hub_spec, folder)
+            base = _load(base_spec, folder)
+            results[name] = {
+                "rps": hub["rps"],
+                "p50_ms": hub["p50_ms"],
+                "p99_ms": hub["p99_ms"],
+                "statements": statements[name],
+                "baseline_rps": base["rps"],
+                "baseline_p50_ms": base["p50_ms"],
+                "baseline_p99_ms": base["p99_ms"],
+                "errors": hub["errors"] + base["errors"],
+                "ratio": round(hub["rps"] / base["rps"], 3) if base["rps"] else 0.0,
+            }
+    return results
+
+
+def table(results: dict[str, dict[str, Any]]) -> str:
+    head = f"{'':4}{'rps':>9}{'p50 ms':>9}{'p99 ms':>9}{'stmts':>7}{'base rps':>10}{'ratio':>7}"
+    rows = [head]
+    for name, r in results.items():
+        rows.append(
+            f"{name:4}{r['rps']:>9.1f}{r['p50_ms']:>9.2f}{r['p99_ms']:>9.2f}"
+            f"{r['statements']:>7}{r['baseline_rps']:>10.1f}{r['ratio']:>7.2f}"
+        )
+    return "\n".join(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--members", type=int, default=10_000)
+    parser.add_argument("--json", type=Path, help="write the results here as JSON")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="memberhub-bench-") as tmp:
+        folder = Path(tmp)
+        env = build_dataset(folder, args.members)
+        results = measure(env, folder)
+    print(table(results))
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
