@@ -137,7 +137,8 @@ async def change_request_node(info: Info, pk: int) -> ProfileChangeRequestModel 
     if not context.actor.is_member:
         raise denial(context.actor.is_anonymous, "profile change requests")
     request = await ProfileChangeRequestModel.get_or_none(id=pk)
-    if request is None or request.member_id != context.actor.member_id:  # type: ignore[attr-defined]
+    owner = request.owner_member_id if request is not None else None
+    if owner != context.actor.member_id:
         raise Forbidden("Members may read their own requests only.")
     return request
 
@@ -179,8 +180,9 @@ async def review_membership_application(info: Info, input: ReviewInput) -> Appli
     review = await service.review_application(
         application_id, input.decision, input.note, info.context.actor.staff_id, utcnow()
     )
-    if review.application.member_id is not None:  # type: ignore[attr-defined]
-        info.context.audit.target(_member_gid(review.application.member_id))  # type: ignore[attr-defined]
+    new_member_id = review.application.owner_member_id
+    if new_member_id is not None:
+        info.context.audit.target(_member_gid(new_member_id))
     return ApplicationPayload(
         application=review.application,  # type: ignore[arg-type]
         activation_code=review.activation_code,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import strawberry
+
 from auth.errors import BadUserInput
 from schema.context import Info
 from schema.ids import from_global_id
@@ -22,7 +24,7 @@ def node_fetcher(type_name: str) -> Callable[[Callable[[Info, int], Awaitable[An
     return register
 
 
-async def node(info: Info, id: str) -> Any:
+async def node(info: Info, id: strawberry.ID) -> Any:
     try:
         type_name, pk = from_global_id(id)
     except Invalid as error:

@@ -67,6 +67,5 @@ async def make_member(
         id_number_enc=crypto.encrypt(id_number),
         id_number_hash=crypto.lookup_hash(id_number),
         tier=tier,
-        lifetime_spend=Decimal("0"),
-        **extra,
+        **{"lifetime_spend": Decimal("0"), **extra},
     )

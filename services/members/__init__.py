@@ -4,6 +4,7 @@ from services.members.enrollment import (
     Review,
     activate_membership,
     apply_for_membership,
+    enroll,
     review_application,
 )
 from services.members.lifecycle import (
@@ -35,6 +36,7 @@ __all__ = [
     "activate_membership",
     "applications",
     "apply_for_membership",
+    "enroll",
     "change_requests",
     "filter_members",
     "order_members",

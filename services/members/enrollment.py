@@ -27,12 +27,18 @@ from services import communications, crypto
 from services.clock import local_date
 from services.db import retry_busy
 from services.errors import Invalid, InvalidState, NotFound, RateLimited
-from services.members.profile import Profile, clean_profile, columns, ensure_unique
+from services.members.profile import (
+    CONSENT_FIELDS,
+    Profile,
+    clean_profile,
+    columns,
+    ensure_unique,
+)
 from services.validation import clean_text
 
 RATE_WINDOW = timedelta(hours=1)
+RATE_KEY_PREFIX = "apply:"
 ACTIVATION_VALIDITY = timedelta(hours=72)
-CONSENT_KEYS = ("marketing_sms", "marketing_email", "marketing_phone", "marketing_push", "profiling")
 ACTIVATION_REFUSED = "Unknown member number, or the activation code is wrong, used or expired."
 
 
@@ -53,11 +59,12 @@ def member_no_of(member_id: int) -> str:
 async def _count_attempt(client: str | None, now: datetime) -> None:
     # Counted in the database (insert first, then count) so every server process
     # shares one limit; the insert also takes SQLite's write lock first.
-    key = f"apply:{client or 'unknown'}"
+    key = f"{RATE_KEY_PREFIX}{client or 'unknown'}"
     since = now - RATE_WINDOW
     async with in_transaction():
         await RateLimitHit.create(key=key, at=now)
-        await RateLimitHit.filter(key=key, at__lte=since).delete()
+        # Every address's expired hits go, so one never seen again leaves nothing behind.
+        await RateLimitHit.filter(key__startswith=RATE_KEY_PREFIX, at__lte=since).delete()
         attempts = await RateLimitHit.filter(key=key, at__gt=since).count()
         if attempts > get_settings().apply_rate_limit:
             raise RateLimited("Too many applications from this address; try again later.")
@@ -70,13 +77,46 @@ async def apply_for_membership(
     *,
     client: str | None,
     requested_tier_code: str | None = None,
-    consents: dict[str, bool] | None = None,
+    consents: dict[str, bool | None] | None = None,
     referral_code: str | None = None,
 ) -> MembershipApplication:
-    """Record a PENDING application. Raises RateLimited, Invalid, Duplicate, NotFound."""
+    """Record a PENDING application, at most `apply_rate_limit` per client address and hour.
+    Raises RateLimited, Invalid, Duplicate, NotFound."""
     await retry_busy(lambda: _count_attempt(client, now))
-    if profile.name is None or profile.phone is None:
-        raise Invalid("Name and phone are required.", ("input", "name"))
+    return await _record_application(
+        profile, channel, now, client=client, requested_tier_code=requested_tier_code,
+        consents=consents, referral_code=referral_code,
+    )
+
+
+async def enroll(
+    profile: Profile,
+    channel: EnrollmentChannel,
+    now: datetime,
+    *,
+    staff_id: int | None = None,
+    consents: dict[str, bool | None] | None = None,
+) -> Review:
+    """Staff-assisted enrollment (at a store counter, or demo data): the application is
+    recorded and approved at once, so the anonymous rate limit does not apply.
+    Raises Invalid, Duplicate."""
+    application = await _record_application(profile, channel, now, client=None, consents=consents)
+    return await review_application(application.id, ReviewDecision.APPROVE, None, staff_id, now)
+
+
+async def _record_application(
+    profile: Profile,
+    channel: EnrollmentChannel,
+    now: datetime,
+    *,
+    client: str | None,
+    requested_tier_code: str | None = None,
+    consents: dict[str, bool | None] | None = None,
+    referral_code: str | None = None,
+) -> MembershipApplication:
+    for attr, graphql_name in (("name", "name"), ("phone", "phone")):
+        if getattr(profile, attr) is None:
+            raise Invalid(f"An application needs a {graphql_name}.", ("input", graphql_name))
     clean = clean_profile(profile, local_date(now))
     if requested_tier_code is not None and not await Tier.exists(code=requested_tier_code):
         raise NotFound("No tier has that code.", ("input", "requestedTierCode"))
@@ -133,7 +173,7 @@ def new_member_fields(source: MembershipApplication, tier: Tier, now: datetime) 
         "id_number_enc": source.id_number_enc,
         "id_number_hash": source.id_number_hash,
         "tier": tier,
-        **{key: bool(consents.get(key, False)) for key in CONSENT_KEYS},
+        **{key: bool(consents.get(key, False)) for key in CONSENT_FIELDS},
         "consents_updated_at": now if consents else None,
     }
 

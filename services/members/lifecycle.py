@@ -13,7 +13,7 @@ from app.settings import get_settings
 from auth.authentication import revoke_sessions
 from models.benefit import BenefitUsage
 from models.communication import Communication, ServiceCase
-from models.enums import MemberStatus, TerminationReason
+from models.enums import ApplicationStatus, MemberStatus, TerminationReason
 from models.member import Member, MembershipApplication, ProfileChangeRequest
 from models.tag import MemberTag
 from services import communications
@@ -63,14 +63,15 @@ ERASED_APPLICATION_FIELDS: dict[str, Any] = {
 
 
 async def _transition(member_id: int, from_states: tuple[MemberStatus, ...],
-                      changes: dict[str, Any], what: str) -> None:
+                      changes: dict[str, Any], what: str,
+                      path: tuple[str, ...] = ("input", "id")) -> None:
     # The guarded UPDATE is both the state check and the first write of its transaction.
     changed = await Member.filter(id=member_id, status__in=from_states).update(**changes)
     if changed:
         return
     if not await Member.exists(id=member_id):
-        raise NotFound("No such member.", ("input", "id"))
-    raise InvalidState(f"Only a member who is {what} can be changed like this.", ("input", "id"))
+        raise NotFound("No such member.", path)
+    raise InvalidState(f"Only a member who is {what} can be changed like this.", path)
 
 
 async def suspend_member(
@@ -84,11 +85,11 @@ async def suspend_member(
         {"status": MemberStatus.SUSPENDED, "suspended_reason": text}, "ACTIVE",
     )
     if revoke_benefits:
-        # The benefits domain owns revocation (and any refunds) in its own transaction;
-        # imported only on this path so members do not load the benefits engine.
+        # The benefits domain revokes (and refunds) in its own transaction; imported
+        # only on this path so members do not load the benefits engine.
         from services.benefits import revoke_member_usages
 
-        await revoke_member_usages(member_id, text or "suspended", now)
+        await revoke_member_usages(member_id, f"Member suspended: {text}", now)
     return await Member.get(id=member_id)
 
 
@@ -96,7 +97,7 @@ async def reinstate_member(member_id: int) -> Member:
     """Restore a SUSPENDED member to ACTIVE. Raises NotFound, InvalidState."""
     await _transition(
         member_id, (MemberStatus.SUSPENDED,),
-        {"status": MemberStatus.ACTIVE, "suspended_reason": None}, "SUSPENDED",
+        {"status": MemberStatus.ACTIVE, "suspended_reason": None}, "SUSPENDED", ("id",),
     )
     return await Member.get(id=member_id)
 
@@ -162,17 +163,21 @@ async def _terminate(member_id: int, now: datetime) -> bool:
             await forfeit_balance(member_id, now, conn)
             await MemberTag.filter(member_id=member_id).delete()
             await revoke_sessions(now, member_id=member_id)
-            await _erase_records(member_id)
+            await _erase_records(member_id, now)
             return True
 
     return await retry_busy(run)
 
 
-async def _erase_records(member_id: int) -> None:
+async def _erase_records(member_id: int, now: datetime) -> None:
     """Free text and personal fields of the member's other records."""
     await Communication.filter(member_id=member_id).update(subject=None, content=None)
     await ServiceCase.filter(member_id=member_id).update(subject="", resolution=None)
-    await BenefitUsage.filter(member_id=member_id).update(note=None)
+    await BenefitUsage.filter(member_id=member_id).update(note=None, revoked_reason=None)
+    # Pending requests can no longer be applied: close them with the rest erased.
+    await ProfileChangeRequest.filter(
+        member_id=member_id, status=ApplicationStatus.PENDING
+    ).update(status=ApplicationStatus.REJECTED, reviewed_at=now)
     await ProfileChangeRequest.filter(member_id=member_id).update(
         changes={}, reason=None, review_note=None
     )

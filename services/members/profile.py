@@ -31,7 +31,14 @@ class Profile:
     id_number: str | None = None
 
     def given(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        return {name: value for name, value in values.items() if value is not None}
+
+
+# Member columns of the consents (DESIGN §2: per marketing channel, and for profiling).
+CONSENT_FIELDS = (
+    "marketing_sms", "marketing_email", "marketing_phone", "marketing_push", "profiling",
+)
 
 
 # Attribute -> GraphQL input field (also the key in a ProfileChangeRequest's changes).
@@ -128,13 +135,16 @@ async def ensure_unique(
     field_paths=False reports the error at `path` itself (e.g. the application's id
     when a reviewer approves it), not at `path` + the field name.
     """
-    live = Member.filter(~Q(status=MemberStatus.TERMINATED))
+    wanted = {"phone": phone, "id_number_hash": id_hash}
+    clauses = [Q(**{column: value}) for column, value in wanted.items() if value is not None]
+    if not clauses:
+        return
+    live = Member.filter(~Q(status=MemberStatus.TERMINATED), Q(*clauses, join_type=Q.OR))
     if exclude_member_id is not None:
         live = live.exclude(id=exclude_member_id)
-    checks = (("phone", "phone", phone), ("idNumber", "id_number_hash", id_hash))
-    for graphql_name, column, value in checks:
-        if value is None:
-            continue
-        if await live.filter(**{column: value}).exists():
+    # One query for both: the rows that clash tell which field does.
+    clashes = await live.limit(2).values("phone", "id_number_hash")
+    for graphql_name, column in (("phone", "phone"), ("idNumber", "id_number_hash")):
+        if any(wanted[column] is not None and row[column] == wanted[column] for row in clashes):
             where = (*path, graphql_name) if field_paths else tuple(path)
             raise Duplicate(f"A member with this {graphql_name} already exists.", where)

@@ -13,6 +13,7 @@ from services.clock import local_date
 from services.db import retry_busy
 from services.errors import Invalid, InvalidState, NotFound
 from services.members.profile import (
+    CONSENT_FIELDS,
     Profile,
     clean_profile,
     columns,
@@ -22,8 +23,6 @@ from services.members.profile import (
     to_changes,
 )
 from services.validation import clean_text
-
-CONSENT_FIELDS = ("marketing_sms", "marketing_email", "marketing_phone", "marketing_push", "profiling")
 
 
 async def live_member(member_id: int, field: tuple[str, ...] = ("input", "id")) -> Member:
