@@ -18,12 +18,26 @@ class Benefit(Model):
     usage_period = fields.CharEnumField(BenefitPeriod, max_length=16, null=True)
     active_from = fields.DatetimeField(null=True)
     active_until = fields.DatetimeField(null=True)
-    tiers = fields.ManyToManyField(
-        "models.Tier", related_name="benefits", through="benefit_tier", on_delete=fields.CASCADE
-    )
 
     class Meta:
         table = "benefit"
+
+
+class BenefitTier(Model):
+    """A tier holding a benefit: an explicit row, so both directions batch in one query."""
+
+    id = fields.IntField(primary_key=True)
+    benefit = fields.ForeignKeyField(
+        "models.Benefit", related_name="tier_links", on_delete=fields.CASCADE
+    )
+    tier = fields.ForeignKeyField(
+        "models.Tier", related_name="benefit_links", on_delete=fields.CASCADE
+    )
+
+    class Meta:
+        table = "benefit_tier"
+        unique_together = (("benefit_id", "tier_id"),)
+        indexes = (("tier_id",),)
 
 
 class BenefitUsage(Model):

@@ -4,12 +4,107 @@ from __future__ import annotations
 
 import strawberry
 
+from auth.errors import Forbidden, denial
+from models.benefit import Benefit as BenefitModel
+from models.benefit import BenefitUsage as BenefitUsageModel
+from resolvers.errors import user_errors
+from resolvers.nodes import node_fetcher
+from schema.benefits import (
+    Benefit,
+    BenefitInput,
+    BenefitPayload,
+    BenefitUsagePayload,
+    RevokeBenefitUsageInput,
+    UseBenefitInput,
+)
+from schema.context import Info
+from schema.ids import decode_id, to_global_id
+from services import benefits as service
+from services.clock import utcnow
+
+
+async def benefits(info: Info, include_inactive: bool | None = None) -> list[Benefit]:
+    return await service.list_benefits(utcnow(), include_inactive=bool(include_inactive))  # type: ignore[return-value]
+
+
+@node_fetcher("Benefit")
+async def benefit_node(info: Info, pk: int) -> BenefitModel | None:
+    return await BenefitModel.get_or_none(id=pk)
+
+
+@node_fetcher("BenefitUsage")
+async def usage_node(info: Info, pk: int) -> BenefitUsageModel | None:
+    """Readers of Member.benefitUsages read any usage; a member reads their own."""
+    context = info.context
+    cell = context.cell(("Member", "benefitUsages"))
+    if not cell.allowed:
+        raise denial(context.actor.is_anonymous, "benefit usages")
+    usage = await BenefitUsageModel.get_or_none(id=pk)
+    if (
+        cell.kind == "self"
+        and usage is not None
+        and usage.owner_member_id != context.actor.member_id
+    ):
+        raise Forbidden("Members may read their own benefit usages only.")
+    return usage
+
+
+@user_errors(BenefitPayload)
+async def upsert_benefit(info: Info, input: BenefitInput) -> BenefitPayload:
+    benefit_id = decode_id(input.id, "Benefit") if input.id else None
+    fields = service.BenefitFields(
+        code=input.code,
+        name=input.name,
+        category=input.category,
+        tier_codes=tuple(input.tier_codes),
+        description=input.description,
+        discount_percent=input.discount_percent,
+        points_cost=input.points_cost,
+        usage_limit=input.usage_limit,
+        usage_period=input.usage_period,
+        active_from=input.active_from,
+        active_until=input.active_until,
+    )
+    benefit = await service.upsert_benefit(benefit_id, fields)
+    info.context.audit.target(to_global_id("Benefit", benefit.id))
+    return BenefitPayload(benefit=benefit)  # type: ignore[arg-type]
+
+
+@user_errors(BenefitUsagePayload)
+async def use_benefit(info: Info, input: UseBenefitInput) -> BenefitUsagePayload:
+    field = ("input", "memberId")
+    given = decode_id(input.member_id, "Member", field) if input.member_id else None
+    member_id = info.context.scope_member(given, field)
+    info.context.audit.target(to_global_id("Member", member_id))
+    usage = await service.use_benefit(
+        member_id, input.benefit_code, input.idempotency_key, utcnow(), note=input.note
+    )
+    info.context.audit.target(to_global_id("BenefitUsage", usage.id))
+    return BenefitUsagePayload(usage=usage)  # type: ignore[arg-type]
+
+
+@user_errors(BenefitUsagePayload)
+async def revoke_benefit_usage(info: Info, input: RevokeBenefitUsageInput) -> BenefitUsagePayload:
+    usage_id = decode_id(input.id, "BenefitUsage")
+    info.context.audit.target(input.id)
+    usage = await service.revoke_usage(
+        usage_id, input.reason, utcnow(), revoked_by_id=info.context.actor.staff_id
+    )
+    info.context.audit.target(to_global_id("Member", usage.member_id))  # type: ignore[attr-defined]
+    return BenefitUsagePayload(usage=usage)  # type: ignore[arg-type]
+
 
 @strawberry.type
 class BenefitsQuery:
     """Root query fields of benefits (joined in schema/root.py)."""
 
+    benefits: list[Benefit] = strawberry.field(resolver=benefits)
+
 
 @strawberry.type
 class BenefitsMutation:
     """Root mutation fields of benefits (joined in schema/root.py)."""
+
+    upsert_benefit: BenefitPayload = strawberry.mutation(resolver=upsert_benefit)
+    use_benefit: BenefitUsagePayload = strawberry.mutation(resolver=use_benefit)
+    revoke_benefit_usage: BenefitUsagePayload = strawberry.mutation(resolver=revoke_benefit_usage)
