@@ -1,15 +1,268 @@
-"""Resolvers of the communications domain."""
+"""Resolvers of the communications domain: contacts, sends, service cases and insights."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Annotated, TypeVar
+
 import strawberry
+from tortoise.queryset import QuerySet
+
+from auth.errors import Forbidden, denial
+from models.communication import Communication as CommunicationModel
+from models.communication import ServiceCase as ServiceCaseModel
+from resolvers.errors import user_errors
+from resolvers.members import _searchable
+from resolvers.nodes import node_fetcher
+from schema.communications import (
+    CaseActionInput,
+    CasePayload,
+    CommunicationPayload,
+    EscalateCaseInput,
+    LogCommunicationInput,
+    OpenCaseInput,
+    RateCaseInput,
+    SendCommunicationInput,
+    SendCommunicationPayload,
+    ServiceCase,
+    visibility,
+)
+from schema.context import Info
+from schema.enums import CaseStatus
+from schema.ids import decode_id, to_global_id
+from schema.insights import Insights
+from schema.pagination import Connection, paginate
+from services import cases
+from services import communications as service
+from services import insights as insights_service
+from services import members as members_service
+from services.clock import utcnow
+from services.communications import listing
+from services.communications.listing import CaseFilter
+from services.errors import NotAllowed
+
+M = TypeVar("M", CommunicationModel, ServiceCaseModel)
+# respond_to_case and resolve_case: (case id, message, at, now, *, staff_id) -> the case.
+CaseAnswer = Callable[..., Awaitable[ServiceCaseModel]]
+
+# ---------------------------------------------------------------- reading
+
+
+async def _readable(info: Info, key: tuple[str, str], rows: QuerySet[M], pk: int) -> M | None:
+    """The row `pk` of `rows` if the caller's cell for `key` admits it (members: their own)."""
+    context = info.context
+    cell = context.cell(key)
+    if not cell.allowed:
+        raise denial(context.actor.is_anonymous, "communications and service cases")
+    row = await rows.get_or_none(id=pk)
+    if row is not None and cell.kind == "self" and row.owner_member_id != context.actor.member_id:
+        raise Forbidden("Members may read their own communications and cases only.")
+    return row
+
+
+@node_fetcher("Communication")
+async def communication_node(info: Info, pk: int) -> CommunicationModel | None:
+    rows = listing.visible_communications(visibility(info))
+    return await _readable(info, ("Member", "communications"), rows, pk)
+
+
+@node_fetcher("ServiceCase")
+async def service_case_node(info: Info, pk: int) -> ServiceCaseModel | None:
+    key = ("Member", "serviceCases")
+    rows = listing.service_cases(CaseFilter(visibility(info, key)))
+    return await _readable(info, key, rows, pk)
+
+
+async def service_cases(
+    info: Info,
+    status: CaseStatus | None = None,
+    overdue: bool | None = None,
+    first: int | None = None,
+    after: str | None = None,
+) -> Connection[ServiceCase]:
+    key = ("Query", "serviceCases")
+    rows = listing.service_cases(CaseFilter(visibility(info, key), status, overdue, utcnow()))
+    if info.context.cell(key).kind == "self":
+        rows = rows.filter(member_id=info.context.scope_member(None, ()))
+    return await paginate(rows.order_by("opened_at", "id"), first, after)
+
+
+async def insights(
+    from_: Annotated[datetime | None, strawberry.argument(name="from")] = None,
+    to: datetime | None = None,
+) -> Insights:
+    return Insights.of(await insights_service.insights(from_, to, utcnow()))
+
+
+# ---------------------------------------------------------------- contacts
+
+
+def _marketing_only(info: Info, operation: str) -> bool:
+    return info.context.cell(("Mutation", operation)).scope == "MARKETING_ONLY"
+
+
+@contextmanager
+def _forbidden_when_not_allowed() -> Iterator[None]:
+    """A service's NotAllowed (this actor, this record) is a top-level FORBIDDEN."""
+    try:
+        yield
+    except NotAllowed as error:
+        raise Forbidden(str(error)) from None
+
+
+@user_errors(CommunicationPayload)
+async def log_communication(info: Info, input: LogCommunicationInput) -> CommunicationPayload:
+    member_id = decode_id(input.member_id, "Member", ("input", "memberId"))
+    case_id = (
+        decode_id(input.case_id, "ServiceCase", ("input", "caseId")) if input.case_id else None
+    )
+    info.context.audit.target(to_global_id("Member", member_id))
+    entry = service.CommunicationEntry(
+        member_id=member_id,
+        channel=input.channel,
+        direction=input.direction,
+        category=input.category,
+        subject=input.subject,
+        content=input.content,
+        occurred_at=input.occurred_at,
+        case_id=case_id,
+        satisfaction_score=input.satisfaction_score,
+    )
+    with _forbidden_when_not_allowed():
+        row = await service.log_communication(
+            entry,
+            utcnow(),
+            staff_id=info.context.actor.staff_id,
+            marketing_only=_marketing_only(info, "logCommunication"),
+        )
+    info.context.audit.target(to_global_id("Communication", row.id))
+    if row.case_id is not None:  # type: ignore[attr-defined]
+        info.context.audit.target(to_global_id("ServiceCase", row.case_id))  # type: ignore[attr-defined]
+    return CommunicationPayload(communication=row)  # type: ignore[arg-type]
+
+
+@user_errors(SendCommunicationPayload)
+async def send_communication(info: Info, input: SendCommunicationInput) -> SendCommunicationPayload:
+    member_ids = None
+    if input.member_ids is not None:
+        member_ids = [decode_id(gid, "Member", ("input", "memberIds")) for gid in input.member_ids]
+        for member_id in member_ids:
+            info.context.audit.target(to_global_id("Member", member_id))
+    audience = (
+        members_service.filter_members(input.filter.to_query(), _searchable(info))
+        if input.filter is not None
+        else None
+    )
+    broadcast = service.Broadcast(input.channel, input.category, input.content, input.subject)
+    with _forbidden_when_not_allowed():
+        result = await service.send_communication(
+            broadcast,
+            utcnow(),
+            staff_id=info.context.actor.staff_id,
+            member_ids=member_ids,
+            audience=audience,
+            marketing_only=_marketing_only(info, "sendCommunication"),
+        )
+    return SendCommunicationPayload(sent=result.sent, skipped_no_consent=result.skipped_no_consent)
+
+
+# ---------------------------------------------------------------- service cases
+
+
+def _case_id(info: Info, global_id: strawberry.ID) -> int:
+    case_id = decode_id(global_id, "ServiceCase")
+    info.context.audit.target(to_global_id("ServiceCase", case_id))
+    return case_id
+
+
+def _case_payload(info: Info, case: ServiceCaseModel) -> CasePayload:
+    info.context.audit.target(to_global_id("ServiceCase", case.id))
+    info.context.audit.target(to_global_id("Member", case.owner_member_id))
+    return CasePayload(case=case)  # type: ignore[arg-type]
+
+
+@user_errors(CasePayload)
+async def open_service_case(info: Info, input: OpenCaseInput) -> CasePayload:
+    field = ("input", "memberId")
+    given = decode_id(input.member_id, "Member", field) if input.member_id else None
+    opening = cases.CaseOpening(
+        member_id=info.context.scope_member(given, field),
+        kind=input.kind,
+        channel=input.channel,
+        subject=input.subject,
+        description=input.description,
+        opened_at=input.opened_at,
+    )
+    case = await cases.open_service_case(opening, utcnow(), staff_id=info.context.actor.staff_id)
+    return _case_payload(info, case)
+
+
+async def _answer(info: Info, input: CaseActionInput, answer: CaseAnswer) -> CasePayload:
+    case = await answer(
+        _case_id(info, input.id),
+        input.message,
+        input.at,
+        utcnow(),
+        staff_id=info.context.actor.staff_id,
+    )
+    return _case_payload(info, case)
+
+
+@user_errors(CasePayload)
+async def respond_to_case(info: Info, input: CaseActionInput) -> CasePayload:
+    return await _answer(info, input, cases.respond_to_case)
+
+
+@user_errors(CasePayload)
+async def escalate_case(info: Info, input: EscalateCaseInput) -> CasePayload:
+    case = await cases.escalate_case(
+        _case_id(info, input.id),
+        decode_id(input.to_staff_id, "StaffUser", ("input", "toStaffId")),
+        input.note,
+        utcnow(),
+        staff_id=info.context.actor.staff_id,
+    )
+    return _case_payload(info, case)
+
+
+@user_errors(CasePayload)
+async def resolve_case(info: Info, input: CaseActionInput) -> CasePayload:
+    return await _answer(info, input, cases.resolve_case)
+
+
+@user_errors(CasePayload)
+async def rate_case(info: Info, input: RateCaseInput) -> CasePayload:
+    actor = info.context.actor
+    with _forbidden_when_not_allowed():
+        case = await cases.rate_case(
+            _case_id(info, input.id),
+            input.score,
+            input.comment,
+            utcnow(),
+            staff_id=actor.staff_id,
+            rater_member_id=actor.member_id if actor.is_member else None,
+        )
+    return _case_payload(info, case)
 
 
 @strawberry.type
 class CommunicationsQuery:
     """Root query fields of communications (joined in schema/root.py)."""
 
+    service_cases: Connection[ServiceCase] = strawberry.field(resolver=service_cases)
+    insights: Insights = strawberry.field(resolver=insights)
+
 
 @strawberry.type
 class CommunicationsMutation:
     """Root mutation fields of communications (joined in schema/root.py)."""
+
+    log_communication: CommunicationPayload = strawberry.mutation(resolver=log_communication)
+    send_communication: SendCommunicationPayload = strawberry.mutation(resolver=send_communication)
+    open_service_case: CasePayload = strawberry.mutation(resolver=open_service_case)
+    respond_to_case: CasePayload = strawberry.mutation(resolver=respond_to_case)
+    escalate_case: CasePayload = strawberry.mutation(resolver=escalate_case)
+    resolve_case: CasePayload = strawberry.mutation(resolver=resolve_case)
+    rate_case: CasePayload = strawberry.mutation(resolver=rate_case)

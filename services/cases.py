@@ -1,4 +1,6 @@
-"""Service cases: deadlines, the status machine and its actions (DESIGN §2 "Communications and service").
+"""Service cases: deadlines, the status machine and its actions.
+
+DESIGN §2 "Communications and service".
 
 States: OPEN -> RESPONDED -> RESOLVED -> CLOSED, with ESCALATED reachable from any
 unresolved state. Staff respond, escalate and resolve while a case is unresolved
@@ -98,10 +100,10 @@ def check_past(at: datetime | None, now: datetime, field: Sequence[str]) -> date
 
 async def check_member_reachable(member_id: int, field: Sequence[str]) -> None:
     """The member exists (NOT_FOUND) and is not TERMINATED (INVALID_STATE)."""
-    status = await Member.filter(id=member_id).values_list("status", flat=True).first()
-    if status is None:
+    member = await Member.filter(id=member_id).only("id", "status").first()
+    if member is None:
         raise NotFound("No such member.", field)
-    if status == MemberStatus.TERMINATED:
+    if member.status == MemberStatus.TERMINATED:
         raise InvalidState("The member is terminated.", field)
 
 
@@ -129,7 +131,9 @@ async def create_case(
     )
 
 
-async def open_service_case(opening: CaseOpening, now: datetime, *, staff_id: int | None) -> ServiceCase:
+async def open_service_case(
+    opening: CaseOpening, now: datetime, *, staff_id: int | None
+) -> ServiceCase:
     """Open a case with its first INBOUND communication (the description).
 
     Raises Invalid (empty subject or description, openedAt in the future), NotFound

@@ -45,7 +45,9 @@ class Insights:
     resolution_sla_rate: float | None
 
 
-def window(start: datetime | None, end: datetime | None, now: datetime) -> tuple[datetime, datetime]:
+def window(
+    start: datetime | None, end: datetime | None, now: datetime
+) -> tuple[datetime, datetime]:
     """[from, to): to defaults to now, from to 30 days before to. Raises Invalid if reversed."""
     end = as_utc(end) if end is not None else now
     start = as_utc(start) if start is not None else end - DEFAULT_WINDOW
@@ -83,9 +85,7 @@ async def _churn_rate(end: datetime, active: int) -> float:
         occurred_at__gte=end - timedelta(days=get_settings().churn_days), occurred_at__lt=end
     ).values("member_id")
     churned = (
-        await Member.filter(status=MemberStatus.ACTIVE)
-        .exclude(id__in=Subquery(recent))
-        .count()
+        await Member.filter(status=MemberStatus.ACTIVE).exclude(id__in=Subquery(recent)).count()
     )
     return churned / active
 
@@ -126,9 +126,7 @@ async def insights(start: datetime | None, end: datetime | None, now: datetime) 
         points_expired=-await _points(PointsEntryKind.EXPIRE, start, end),
         churn_rate=await _churn_rate(end, active),
         satisfaction_rate=await _share(scored, Q(satisfaction_score__gte=SATISFIED_SCORE)),
-        response_sla_rate=await _share(
-            cases, Q(first_responded_at__lte=F("response_due_at"))
-        ),
+        response_sla_rate=await _share(cases, Q(first_responded_at__lte=F("response_due_at"))),
         resolution_sla_rate=await _share(
             cases.filter(kind=CaseKind.COMPLAINT), Q(resolved_at__lte=F("resolution_due_at"))
         ),

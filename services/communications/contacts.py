@@ -12,7 +12,7 @@ from models.communication import Communication, ServiceCase
 from models.enums import CaseKind, CommunicationCategory, ContactChannel, Direction
 from services import cases
 from services.db import retry_busy
-from services.errors import Invalid, NotFound
+from services.errors import Invalid, NotAllowed, NotFound
 
 # Inbound contacts of these categories are service requests: logged without a case, they open one.
 CASE_CATEGORIES = {
@@ -67,10 +67,10 @@ def _check_entry(entry: CommunicationEntry, now: datetime) -> datetime:
 
 
 async def _check_case(case_id: int, member_id: int) -> None:
-    owner = await ServiceCase.filter(id=case_id).values_list("member_id", flat=True).first()
-    if owner is None:
+    case = await ServiceCase.filter(id=case_id).only("id", "member_id").first()
+    if case is None:
         raise NotFound("No such service case.", ("input", "caseId"))
-    if owner != member_id:
+    if case.owner_member_id != member_id:
         raise Invalid("That case belongs to another member.", ("input", "caseId"))
 
 
@@ -81,25 +81,39 @@ def case_to_open(entry: CommunicationEntry) -> CaseKind | None:
     return CASE_CATEGORIES.get(entry.category)
 
 
+def check_marketing_only(category: CommunicationCategory, marketing_only: bool) -> None:
+    """Staff limited to marketing (policy scope MARKETING_ONLY) handle nothing else."""
+    if marketing_only and category != CommunicationCategory.MARKETING:
+        raise NotAllowed("Your role may only handle MARKETING communications.")
+
+
 async def log_communication(
-    entry: CommunicationEntry, now: datetime, *, staff_id: int | None
+    entry: CommunicationEntry,
+    now: datetime,
+    *,
+    staff_id: int | None,
+    marketing_only: bool = False,
 ) -> Communication:
     """Record one contact; an inbound inquiry, complaint or suggestion without a case opens one.
 
     Raises Invalid (score outside 1-5, future occurredAt, another member's case),
-    NotFound (member or case), InvalidState (terminated member).
+    NotFound (member or case), InvalidState (terminated member), NotAllowed (a
+    marketing-only actor logging another category).
     """
     occurred_at = _check_entry(entry, now)
     await cases.check_member_reachable(entry.member_id, ("input", "memberId"))
     if entry.case_id is not None:
         await _check_case(entry.case_id, entry.member_id)
+    check_marketing_only(entry.category, marketing_only)
     kind = case_to_open(entry)
 
     async def write() -> Communication:
         async with in_transaction() as conn:
             case_id = entry.case_id
             if kind is not None:
-                subject = (entry.subject or "").strip() or f"{kind.value.title()} via {entry.channel.value}"
+                subject = (
+                    entry.subject or ""
+                ).strip() or f"{kind.value.title()} via {entry.channel.value}"
                 case = await cases.create_case(
                     conn, entry.member_id, kind, entry.channel, subject, occurred_at, staff_id
                 )

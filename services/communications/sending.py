@@ -14,6 +14,7 @@ from models.communication import Communication
 from models.enums import CommunicationCategory, ContactChannel, Direction, MemberStatus
 from models.member import Member
 from services import cases
+from services.communications.contacts import check_marketing_only
 from services.db import retry_busy
 from services.errors import Invalid, NotFound
 
@@ -45,7 +46,9 @@ class SendResult:
     skipped_no_consent: int
 
 
-async def _rows_of_ids(member_ids: Sequence[int], columns: tuple[str, ...]) -> list[tuple[Any, ...]]:
+async def _rows_of_ids(
+    member_ids: Sequence[int], columns: tuple[str, ...]
+) -> list[tuple[Any, ...]]:
     wanted = list(dict.fromkeys(member_ids))
     rows: list[tuple[Any, ...]] = []
     for start in range(0, len(wanted), ID_CHUNK):
@@ -59,8 +62,6 @@ async def _rows_of_ids(member_ids: Sequence[int], columns: tuple[str, ...]) -> l
 async def _audience_rows(
     member_ids: Sequence[int] | None, audience: QuerySet[Member] | None, columns: tuple[str, ...]
 ) -> list[tuple[Any, ...]]:
-    if (member_ids is None) == (audience is None):
-        raise Invalid("Give either memberIds or a filter, not both.", ("input", "memberIds"))
     if member_ids is not None:
         if not member_ids:
             raise Invalid("Name at least one member.", ("input", "memberIds"))
@@ -69,7 +70,9 @@ async def _audience_rows(
     return list(await audience.values_list(*columns))
 
 
-async def _insert(recipients: list[int], broadcast: Broadcast, now: datetime, staff_id: int | None) -> None:
+async def _insert(
+    recipients: list[int], broadcast: Broadcast, now: datetime, staff_id: int | None
+) -> None:
     rows = [
         Communication(
             member_id=member_id,
@@ -98,16 +101,21 @@ async def send_communication(
     staff_id: int | None,
     member_ids: Sequence[int] | None = None,
     audience: QuerySet[Member] | None = None,
+    marketing_only: bool = False,
 ) -> SendResult:
     """Send one message to explicit members or to everyone an audience query selects.
 
     Nobody TERMINATED receives anything; MARKETING goes only to members who consented
     to the channel. Both kinds of skip are counted in `skipped_no_consent`.
-    Raises Invalid (both or neither audience, empty content), NotFound (unknown IDs).
+    Raises Invalid (both or neither audience, empty content), NotFound (unknown IDs),
+    NotAllowed (a marketing-only actor sending another category).
     """
     content = cases.clean_text(broadcast.content, ("input", "content"))
     if broadcast.subject is not None and len(broadcast.subject) > cases.MAX_SUBJECT:
         raise Invalid(f"At most {cases.MAX_SUBJECT} characters.", ("input", "subject"))
+    if (member_ids is None) == (audience is None):
+        raise Invalid("Give either memberIds or a filter, not both.", ("input", "memberIds"))
+    check_marketing_only(broadcast.category, marketing_only)
     marketing = broadcast.category == CommunicationCategory.MARKETING
     consent = CONSENT_FIELDS.get(broadcast.channel) if marketing else None
     columns = ("id", "status") + ((consent,) if consent else ())

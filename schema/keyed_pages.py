@@ -1,0 +1,117 @@
+"""Connections of many parents at once: one statement per batch, whatever the page size.
+
+A list of members each showing `communications(first: 20)` must not run a query per
+member (DESIGN §6). ROW_NUMBER() numbers each parent's rows in page order, so one
+statement returns every parent's page; one GROUP BY answers every totalCount.
+Loader keys are `(parent_id, filter, window)` for pages and `(parent_id, filter)` for
+counts, where `filter` is any hashable value `rows_for` turns into a queryset. The page
+statement inlines that queryset's parameters, so filter it by ids, enums and flags only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from tortoise.expressions import RawSQL
+from tortoise.functions import Count
+from tortoise.models import Model
+from tortoise.queryset import QuerySet
+
+from schema.pagination import Connection, Window, connection
+
+if TYPE_CHECKING:
+    from resolvers.loaders import Loaders
+
+M = TypeVar("M", bound=Model)
+F = TypeVar("F", bound=Hashable)
+PageKey = tuple[int, F, Window]
+CountKey = tuple[int, F]
+
+
+def _order_sql(ordering: Sequence[str]) -> str:
+    """`("-occurred_at", "-id")` as SQL; names come from code, never from callers."""
+    return ", ".join(
+        f'"{name.lstrip("-")}" {"DESC" if name.startswith("-") else "ASC"}' for name in ordering
+    )
+
+
+async def pages_by_parent(
+    rows: QuerySet[M],
+    parent: str,
+    ordering: Sequence[str],
+    parent_ids: Sequence[int],
+    window: Window,
+) -> dict[int, list[M]]:
+    """Up to window.limit + 1 rows of each parent from window.offset, in `ordering`."""
+    rank = RawSQL(f'ROW_NUMBER() OVER (PARTITION BY "{parent}" ORDER BY {_order_sql(ordering)})')
+    ranked = rows.filter(**{f"{parent}__in": sorted(set(parent_ids))}).annotate(page_rank=rank)
+    # Inlined parameters are ids and enum values from code; the bounds are ints.
+    sql = (
+        f"SELECT * FROM ({ranked.sql(params_inline=True)}) ranked "
+        f"WHERE page_rank > {int(window.offset)} "
+        f"AND page_rank <= {int(window.offset + window.limit + 1)} "
+        f'ORDER BY "{parent}", page_rank'
+    )
+    pages: dict[int, list[M]] = {parent_id: [] for parent_id in parent_ids}
+    found: list[M] = await rows.model.raw(sql)
+    for row in found:
+        pages[getattr(row, parent)].append(row)
+    return pages
+
+
+async def load_pages(
+    keys: Sequence[PageKey[F]],
+    rows_for: Callable[[F], QuerySet[M]],
+    parent: str,
+    ordering: Sequence[str],
+) -> list[list[M]]:
+    """A DataLoader batch: one statement per distinct (filter, window) among the keys."""
+    groups: dict[tuple[F, Window], list[int]] = {}
+    for parent_id, filter_, window in keys:
+        groups.setdefault((filter_, window), []).append(parent_id)
+    found: dict[PageKey[F], list[M]] = {}
+    for (filter_, window), parent_ids in groups.items():
+        pages = await pages_by_parent(rows_for(filter_), parent, ordering, parent_ids, window)
+        for parent_id in parent_ids:
+            found[(parent_id, filter_, window)] = pages[parent_id]
+    return [found[key] for key in keys]
+
+
+async def load_counts(
+    keys: Sequence[CountKey[F]], rows_for: Callable[[F], QuerySet[Any]], parent: str
+) -> list[int]:
+    """A DataLoader batch of totalCounts: one GROUP BY per distinct filter among the keys."""
+    groups: dict[F, list[int]] = {}
+    for parent_id, filter_ in keys:
+        groups.setdefault(filter_, []).append(parent_id)
+    found: dict[CountKey[F], int] = {}
+    for filter_, parent_ids in groups.items():
+        counted = dict(
+            await rows_for(filter_)
+            .filter(**{f"{parent}__in": sorted(set(parent_ids))})
+            .annotate(rows_count=Count("id"))
+            .group_by(parent)
+            .values_list(parent, "rows_count")
+        )
+        for parent_id in parent_ids:
+            found[(parent_id, filter_)] = counted.get(parent_id, 0)
+    return [found[key] for key in keys]
+
+
+async def keyed_connection(
+    loaders: Loaders,
+    pages: Callable[[Sequence[PageKey[F]]], Awaitable[Sequence[list[M]]]],
+    counts: Callable[[Sequence[CountKey[F]]], Awaitable[Sequence[int]]],
+    parent_id: int,
+    filter_: F,
+    window: Window,
+) -> Connection[M]:
+    """A parent's connection through the request's loaders, from a page batch function and
+    its count twin; totalCount is loaded only when asked."""
+    rows = await loaders.get(pages).load((parent_id, filter_, window))
+
+    async def total() -> int:
+        return await loaders.get(counts).load((parent_id, filter_))
+
+    return connection(rows, window, total)
