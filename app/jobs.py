@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 
 JOB_TARGETS: dict[str, str] = {
     "tier-evaluation": "services.tiers:run_tier_evaluation",
@@ -18,7 +17,7 @@ JOB_TARGETS: dict[str, str] = {
 }
 
 
-def job(name: str) -> Callable[[datetime], Awaitable[object]] | None:
+def job(name: str) -> Callable[..., Awaitable[object]] | None:
     target = JOB_TARGETS.get(name)
     if target is None:
         return None

@@ -1,15 +1,77 @@
-"""Resolvers of the tiers domain."""
+"""Resolvers of the tiers domain: the ladder, manual placement and the evaluation job."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import strawberry
+
+from models.tier import Tier as TierModel
+from resolvers.errors import user_errors
+from resolvers.nodes import node_fetcher
+from schema.context import Info
+from schema.ids import decode_id, to_global_id
+from schema.jobs import JobReport
+from schema.members import MemberPayload
+from schema.tiers import SetMemberTierInput, Tier, TierInput, TierPayload
+from services import tiers as service
+from services.clock import utcnow
+
+
+async def tiers(info: Info) -> list[Tier]:
+    return await service.ladder()  # type: ignore[return-value]
+
+
+@node_fetcher("Tier")
+async def tier_node(info: Info, pk: int) -> TierModel | None:
+    return await info.context.loaders.tier_by_id.load(pk)
+
+
+@user_errors(TierPayload)
+async def upsert_tier(info: Info, input: TierInput) -> TierPayload:
+    tier_id = None
+    if input.id is not None:
+        tier_id = decode_id(input.id, "Tier")
+        info.context.audit.target(input.id)
+    fields = service.clean_tier(
+        input.code,
+        input.name,
+        input.rank,
+        input.min_spend,
+        input.min_orders,
+        input.points_multiplier,
+        input.description,
+    )
+    tier = await service.upsert_tier(tier_id, fields)
+    info.context.audit.target(to_global_id("Tier", tier.id))
+    return TierPayload(tier=tier)  # type: ignore[arg-type]
+
+
+@user_errors(MemberPayload)
+async def set_member_tier(info: Info, input: SetMemberTierInput) -> MemberPayload:
+    member_id = decode_id(input.member_id, "Member", ("input", "memberId"))
+    info.context.audit.target(input.member_id)
+    member = await service.set_member_tier(
+        member_id, input.tier_code, input.note, utcnow(), created_by_id=info.context.actor.staff_id
+    )
+    return MemberPayload(member=member)  # type: ignore[arg-type]
+
+
+async def run_tier_evaluation(info: Info, as_of: datetime | None = None) -> JobReport:
+    return JobReport.of(await service.run_tier_evaluation(as_of or utcnow()))
 
 
 @strawberry.type
 class TiersQuery:
     """Root query fields of tiers (joined in schema/root.py)."""
 
+    tiers: list[Tier] = strawberry.field(resolver=tiers)
+
 
 @strawberry.type
 class TiersMutation:
     """Root mutation fields of tiers (joined in schema/root.py)."""
+
+    upsert_tier: TierPayload = strawberry.mutation(resolver=upsert_tier)
+    set_member_tier: MemberPayload = strawberry.mutation(resolver=set_member_tier)
+    run_tier_evaluation: JobReport = strawberry.mutation(resolver=run_tier_evaluation)

@@ -14,6 +14,8 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 
+from app.admission import QueryCostLimit, TrustedDocumentGate
+from app.observability import OperationObserver
 from app.settings import get_settings
 from auth import enforce
 from auth.audit import AuditExtension
@@ -25,6 +27,7 @@ from resolvers.members import MembersMutation, MembersQuery
 from resolvers.nodes import node
 from resolvers.points import PointsMutation, PointsQuery
 from resolvers.staff import StaffMutation, StaffQuery
+from resolvers.subscriptions import Subscription
 from resolvers.tags import TagsMutation, TagsQuery
 from resolvers.tiers import TiersMutation, TiersQuery
 from schema.common import Node
@@ -69,6 +72,7 @@ def _extensions() -> list[object]:
     settings = get_settings()
     return [
         AuditExtension,
+        OperationObserver,
         ErrorShaping,
         IntrospectionGate,
         lambda: QueryDepthLimiter(max_depth=settings.max_depth),
@@ -76,6 +80,8 @@ def _extensions() -> list[object]:
         lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
+        TrustedDocumentGate,
+        QueryCostLimit,
     ]
 
 
@@ -83,6 +89,7 @@ def _build(extensions: list[object]) -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         extensions=extensions,  # type: ignore[arg-type]
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
     )

@@ -1,17 +1,55 @@
-"""Tiers: the ladder members climb."""
+"""Tiers: the ladder members climb, their tier history and qualification."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 
 import strawberry
+from tortoise.functions import Count
 
+from models.enums import MemberStatus
+from models.member import Member as MemberModel
 from models.tier import Tier as TierModel
 from models.tier import TierChange as TierChangeModel
-from schema.common import Node, model_type
+from resolvers.loaders import group_by
+from schema.benefits import Benefit, benefits_by_tier_id
+from schema.common import Node, UserError, model_type
+from schema.context import Info
 from schema.enums import TierChangeReason
 from schema.ids import to_global_id
+from services import tiers as service
+from services.clock import utcnow
+
+# ---------------------------------------------------------------- batch functions
+
+
+async def member_counts_by_tier_id(keys: Sequence[int]) -> list[int]:
+    """Members holding each tier, the terminated left out: one grouped query."""
+    rows = (
+        await MemberModel.filter(tier_id__in=set(keys))
+        .exclude(status=MemberStatus.TERMINATED)
+        .annotate(members=Count("id"))
+        .group_by("tier_id")
+        .values("tier_id", "members")
+    )
+    counts = {row["tier_id"]: int(row["members"]) for row in rows}
+    return [counts.get(key, 0) for key in keys]
+
+
+async def tier_changes_by_member_id(keys: Sequence[int]) -> list[list[TierChangeModel]]:
+    rows = await TierChangeModel.filter(member_id__in=set(keys)).order_by("at", "id")
+    return group_by(rows, "member_id", keys)
+
+
+async def qualifying_by_member_id(keys: Sequence[int]) -> list[service.Qualifying]:
+    """Qualifying spend and orders for the window ending now, per member: one grouped query."""
+    found = await service.qualifying_for(list(set(keys)), utcnow())
+    return [found.get(key, service.Qualifying()) for key in keys]
+
+
+# ---------------------------------------------------------------- types
 
 
 @model_type(TierModel)
@@ -35,6 +73,14 @@ class Tier(Node):
     def points_multiplier(self) -> float:
         return float(self.points_multiplier)
 
+    @strawberry.field
+    async def benefits(self, info: Info) -> list[Benefit]:
+        return await info.context.loaders.get(benefits_by_tier_id).load(self.id)  # type: ignore[return-value]
+
+    @strawberry.field
+    async def member_count(self, info: Info) -> int | None:
+        return await info.context.loaders.get(member_counts_by_tier_id).load(self.id)
+
 
 @model_type(TierChangeModel)
 class TierChange:
@@ -43,16 +89,64 @@ class TierChange:
     note: str | None
 
     @strawberry.field(name="from")
-    async def from_(self, info: strawberry.Info) -> Tier | None:
+    async def from_(self, info: Info) -> Tier | None:
         if self.from_tier_id is None:
             return None
         return await info.context.loaders.tier_by_id.load(self.from_tier_id)
 
     @strawberry.field
-    async def to(self, info: strawberry.Info) -> Tier:
+    async def to(self, info: Info) -> Tier:
         return await info.context.loaders.tier_by_id.load(self.to_tier_id)
 
 
 @strawberry.type
 class MemberTierFields:
     """Member fields of tiers, joined into Member (schema/members.py)."""
+
+    @strawberry.field
+    async def tier(self, info: Info) -> Tier:
+        return await info.context.loaders.tier_by_id.load(self.tier_id)  # type: ignore[attr-defined]
+
+    @strawberry.field
+    async def tier_history(self, info: Info) -> list[TierChange] | None:
+        return await info.context.loaders.get(tier_changes_by_member_id).load(self.id)  # type: ignore[attr-defined]
+
+    @strawberry.field(description="Spend inside the current tier-qualification window.")
+    async def qualifying_spend(self, info: Info) -> Decimal | None:
+        loader = info.context.loaders.get(qualifying_by_member_id)
+        return (await loader.load(self.id)).spend  # type: ignore[attr-defined]
+
+    @strawberry.field
+    async def qualifying_orders(self, info: Info) -> int | None:
+        loader = info.context.loaders.get(qualifying_by_member_id)
+        return (await loader.load(self.id)).orders  # type: ignore[attr-defined]
+
+
+# ---------------------------------------------------------------- inputs and payloads
+
+
+@strawberry.input
+class TierInput:
+    id: strawberry.ID | None = strawberry.field(
+        default=None, description="Present to update, absent to create."
+    )
+    code: str
+    name: str
+    rank: int
+    min_spend: Decimal
+    min_orders: int
+    points_multiplier: float
+    description: str | None = None
+
+
+@strawberry.type
+class TierPayload:
+    tier: Tier | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class SetMemberTierInput:
+    member_id: strawberry.ID
+    tier_code: str
+    note: str

@@ -103,6 +103,7 @@ def highest_met(ladder: Sequence[Tier], qualifying: Qualifying) -> Tier:
 
 
 async def ladder(conn: Any = None) -> list[Tier]:
+    """Every tier, entry tier first."""
     return await Tier.all().using_db(conn).order_by("rank")
 
 
@@ -133,7 +134,7 @@ async def record_change(
         using_db=conn,
     )
     await Member.filter(id=member.id).using_db(conn).update(tier_id=to_tier.id)
-    member.tier_id = to_tier.id  # type: ignore[attr-defined]
+    member.tier_id = to_tier.id
     await notify(
         member.id,
         f"Your membership tier is now {to_tier.name}",
@@ -176,7 +177,7 @@ async def set_member_tier(
     member, or already in that tier).
     """
     text = clean_text(note, ("input", "note"), required=True)
-    tier = await Tier.get_or_none(code=tier_code.strip())
+    tier = await Tier.get_or_none(code=tier_code.strip().upper())
     if tier is None:
         raise NotFound(f"No tier with code {tier_code!r}.", ("input", "tierCode"))
 
@@ -184,11 +185,19 @@ async def set_member_tier(
         async with in_transaction() as conn:
             member = await locked_member(conn, member_id)
             if member.status == MemberStatus.TERMINATED:
-                raise InvalidState("A terminated member has no tier to change.", ("input", "memberId"))
+                raise InvalidState(
+                    "A terminated member has no tier to change.", ("input", "memberId")
+                )
             if member.tier_id == tier.id:  # type: ignore[attr-defined]
                 raise InvalidState("The member is already in that tier.", ("input", "tierCode"))
             await record_change(
-                conn, member, tier, TierChangeReason.MANUAL, now, note=text, created_by_id=created_by_id
+                conn,
+                member,
+                tier,
+                TierChangeReason.MANUAL,
+                now,
+                note=text,
+                created_by_id=created_by_id,
             )
             return member
 
@@ -248,10 +257,6 @@ async def _demote(member_id: int, as_of: datetime) -> int:
 
 
 # ---------------------------------------------------------------- the ladder
-
-
-async def list_tiers() -> list[Tier]:
-    return await ladder()
 
 
 def clean_tier(
@@ -331,11 +336,11 @@ async def _write_tier(conn: Any, tier_id: int | None, fields: TierFields) -> Tie
     if tier_id is None:
         return await Tier.create(**values, using_db=conn)
     await Tier.filter(id=tier_id).using_db(conn).update(**values)
-    return await Tier.get(id=tier_id).using_db(conn)
+    return await Tier.get(id=tier_id, using_db=conn)
 
 
 def _check_ladder(tiers: Sequence[Tier]) -> None:
-    """Rank 0 exists, and each tier asks at least as much as the one below, and more of something."""
+    """Rank 0 exists; each tier asks at least as much as the one below, and more of something."""
     if not tiers or tiers[0].rank != 0:
         raise Invalid("The ladder must keep its entry tier (rank 0).", ("input", "rank"))
     for lower, higher in zip(tiers, tiers[1:], strict=False):
@@ -349,6 +354,4 @@ def _check_ladder(tiers: Sequence[Tier]) -> None:
                 ("input", "minOrders"),
             )
         if (higher.min_spend, higher.min_orders) == (lower.min_spend, lower.min_orders):
-            raise Invalid(
-                f"{higher.code} must ask more than {lower.code}.", ("input", "minSpend")
-            )
+            raise Invalid(f"{higher.code} must ask more than {lower.code}.", ("input", "minSpend"))

@@ -147,6 +147,7 @@ REACH = {
         ["membershipApplications", "edges", 0, "node"],
     ),
     "StaffUser": ("{ viewer { staff { FIELD } } }", ["viewer", "staff"]),
+    "Tier": ("{ tiers { FIELD } }", ["tiers", 0]),
 }
 TYPE_KEYS = sorted(
     k for k in POLICY if k[0] in REACH and k[1] in getattr(GRAPHQL.type_map.get(k[0]), "fields", {})
