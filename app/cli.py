@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sqlite3
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from app.settings import get_settings
 
@@ -117,11 +119,61 @@ async def run_job(args: argparse.Namespace) -> int:
     as_of = args.as_of or utcnow()
 
     async def work() -> int:
-        report = await job(as_of)
+        # A bar on terminals only: scheduled runs log to files.
+        report = await job(as_of, progress=sys.stderr.isatty())
         print(report)
         return 0
 
     return await _with_db(work)
+
+
+@command("verify-ledger")
+async def verify_ledger(args: argparse.Namespace) -> int:
+    from services.points import verify_ledger
+
+    async def work() -> int:
+        violations = await verify_ledger()
+        for violation in violations:
+            print(f"verify-ledger: {violation}", file=sys.stderr)
+        if violations:
+            return 1
+        print("ledger ok: every invariant holds")
+        return 0
+
+    return await _with_db(work)
+
+
+@command("backup")
+async def backup(args: argparse.Namespace) -> int:
+    from app.backup import BackupError, backup_sqlite, sqlite_file
+
+    try:
+        source = sqlite_file(get_settings().database_url)
+        await asyncio.to_thread(backup_sqlite, source, Path(args.path))
+    except (BackupError, sqlite3.Error, OSError) as error:
+        print(f"backup: {error}", file=sys.stderr)
+        return 1
+    print(f"backed up {source} to {args.path}")
+    return 0
+
+
+@command("trusted-documents")
+async def trusted_documents(args: argparse.Namespace) -> int:
+    from graphql import GraphQLError
+
+    from app.trusted_documents import add_documents
+    from schema.root import build_schema
+
+    manifest = args.manifest or get_settings().trusted_documents_file
+    try:
+        added = add_documents(manifest, args.files, build_schema()._schema)
+    except (ValueError, GraphQLError, OSError) as error:
+        print(f"trusted-documents: {error}", file=sys.stderr)
+        return 1
+    for digest, file in added:
+        print(f"sha256:{digest}  {file}")
+    print(f"{manifest}: {len(added)} document(s) added")
+    return 0
 
 
 def _parse_as_of(value: str) -> datetime:
@@ -149,24 +201,41 @@ def parser() -> argparse.ArgumentParser:
     seed.add_argument("--members", type=int, default=200)
     export = sub.add_parser("export-schema", help="write the GraphQL SDL")
     export.add_argument("output", nargs="?", default="schema.graphql")
+    sub.add_parser(
+        "verify-ledger",
+        help="check every points-ledger invariant; exits 1 naming each member in violation",
+    )
+    backup = sub.add_parser("backup", help="copy the SQLite database while it serves")
+    backup.add_argument("path")
+    trusted = sub.add_parser("trusted-documents", help="manage the trusted-documents manifest")
+    trusted_sub = trusted.add_subparsers(dest="action", required=True)
+    trusted_add = trusted_sub.add_parser("add", help="add the apps' .graphql documents")
+    trusted_add.add_argument("files", nargs="+", metavar="FILE.graphql")
+    trusted_add.add_argument("--manifest", help="default: MEMBERHUB_TRUSTED_DOCUMENTS_FILE")
     job = sub.add_parser("run-job", help="run a scheduled job now")
     job.add_argument("job")
     job.add_argument("--as-of", type=_parse_as_of)
     return root
 
 
+def uvicorn_options(args: argparse.Namespace) -> dict[str, Any]:
+    from app.logs import logging_config
+
+    return {
+        "host": args.host,
+        "port": args.port,
+        "workers": args.workers,
+        # SIGTERM stops accepting, then waits this long for requests in flight.
+        "timeout_graceful_shutdown": 30,
+        "log_config": logging_config(),
+        "access_log": False,  # app.observability logs each request with its request id
+    }
+
+
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    uvicorn.run(
-        "app.server:create_app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        timeout_graceful_shutdown=30,
-        log_level="info",
-    )
+    uvicorn.run("app.server:create_app", factory=True, **uvicorn_options(args))
     return 0
 
 

@@ -1,0 +1,124 @@
+"""Process-local metrics in the Prometheus text format (served at /metrics).
+
+Each server process counts its own requests; with several workers, scrape each one
+or run one process per port. Label values come from a bounded set so a client
+inventing operation names cannot grow memory without limit.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+MAX_OPERATION_NAMES = 500
+OTHER = "other"
+
+Labels = tuple[tuple[str, str], ...]
+
+
+def _escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+
+
+def _labels(labels: Labels, extra: tuple[tuple[str, str], ...] = ()) -> str:
+    pairs = [*labels, *extra]
+    if not pairs:
+        return ""
+    return "{" + ",".join(f'{name}="{_escape(value)}"' for name, value in pairs) + "}"
+
+
+def _number(value: float) -> str:
+    if math.isinf(value):
+        return "+Inf"
+    return repr(float(value)) if value != int(value) else str(int(value))
+
+
+@dataclass
+class Counter:
+    name: str
+    help: str
+    values: dict[Labels, float] = field(default_factory=lambda: defaultdict(float))
+
+    def inc(self, **labels: str) -> None:
+        self.values[tuple(sorted(labels.items()))] += 1
+
+    def value(self, **labels: str) -> float:
+        return self.values.get(tuple(sorted(labels.items())), 0.0)
+
+    def render(self) -> list[str]:
+        lines = [f"# HELP {self.name} {self.help}", f"# TYPE {self.name} counter"]
+        lines += [f"{self.name}{_labels(key)} {_number(v)}" for key, v in self.values.items()]
+        return lines
+
+
+@dataclass
+class Histogram:
+    name: str
+    help: str
+    buckets: tuple[float, ...] = LATENCY_BUCKETS
+    counts: dict[Labels, list[int]] = field(default_factory=dict)
+    sums: dict[Labels, float] = field(default_factory=lambda: defaultdict(float))
+
+    def observe(self, seconds: float, **labels: str) -> None:
+        key = tuple(sorted(labels.items()))
+        counts = self.counts.setdefault(key, [0] * (len(self.buckets) + 1))
+        for index, bound in enumerate((*self.buckets, math.inf)):
+            if seconds <= bound:
+                counts[index] += 1
+        self.sums[key] += seconds
+
+    def count(self, **labels: str) -> int:
+        counts = self.counts.get(tuple(sorted(labels.items())))
+        return counts[-1] if counts else 0
+
+    def render(self) -> list[str]:
+        lines = [f"# HELP {self.name} {self.help}", f"# TYPE {self.name} histogram"]
+        for key, counts in self.counts.items():
+            for bound, count in zip((*self.buckets, math.inf), counts, strict=True):
+                lines.append(f"{self.name}_bucket{_labels(key, (('le', _number(bound)),))} {count}")
+            lines.append(f"{self.name}_sum{_labels(key)} {_number(self.sums[key])}")
+            lines.append(f"{self.name}_count{_labels(key)} {counts[-1]}")
+        return lines
+
+
+class Registry:
+    def __init__(self) -> None:
+        self.http_requests = Counter(
+            "memberhub_http_requests_total", "HTTP requests by method, path and status."
+        )
+        self.operations = Counter(
+            "memberhub_graphql_operations_total",
+            "GraphQL operations by operation name, type and outcome.",
+        )
+        self.latency = Histogram(
+            "memberhub_graphql_operation_duration_seconds",
+            "GraphQL operation latency by operation name.",
+        )
+        self.errors = Counter("memberhub_graphql_errors_total", "GraphQL errors by code.")
+        self._operation_names: set[str] = set()
+
+    def operation_label(self, name: str | None) -> str:
+        label = name or "anonymous"
+        if label in self._operation_names:
+            return label
+        if len(self._operation_names) >= MAX_OPERATION_NAMES:
+            return OTHER
+        self._operation_names.add(label)
+        return label
+
+    def render(self) -> str:
+        metrics = (self.http_requests, self.operations, self.latency, self.errors)
+        return "\n".join(line for metric in metrics for line in metric.render()) + "\n"
+
+
+METRICS = Registry()
+
+
+async def metrics_endpoint(request: Request) -> Response:
+    return Response(METRICS.render(), media_type=CONTENT_TYPE)

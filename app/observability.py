@@ -1,0 +1,139 @@
+"""Request ids, JSON logs and metrics: one log line per HTTP request and per GraphQL
+operation. Variables are never logged (they may hold personal data); the audit
+trail keeps their redacted form."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from strawberry.extensions import SchemaExtension
+
+from app.graphiql import STATIC_PATH
+from app.metrics import METRICS
+from auth.audit import outcome_of
+
+http_log = logging.getLogger("memberhub.http")
+operation_log = logging.getLogger("memberhub.operations")
+
+REQUEST_ID_HEADER = "x-request-id"
+# Client-chosen ids are echoed and logged: accept only short, plain tokens.
+_SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+KNOWN_PATHS = frozenset({"/graphql", "/healthz", "/readyz", "/metrics"})
+
+
+def request_id_of(scope: Scope) -> str:
+    state = scope.setdefault("state", {})
+    if "request_id" not in state:
+        given = (
+            dict(scope.get("headers") or []).get(REQUEST_ID_HEADER.encode(), b"").decode("latin-1")
+        )
+        state["request_id"] = given if _SAFE_REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+    return str(state["request_id"])
+
+
+def path_label(path: str) -> str:
+    if path in KNOWN_PATHS:
+        return path
+    return STATIC_PATH if path.startswith(STATIC_PATH + "/") else "other"
+
+
+class RequestObserver:
+    """Gives every request an id (echoed as X-Request-Id), counts and logs it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        request_id = request_id_of(scope)
+        started = time.perf_counter()
+        status = 500 if scope["type"] == "http" else 101
+
+        async def send_observed(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (REQUEST_ID_HEADER.encode(), request_id.encode()),
+                ]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_observed)
+        finally:
+            duration = time.perf_counter() - started
+            path = path_label(scope["path"])
+            method = scope.get("method", "WEBSOCKET")
+            METRICS.http_requests.inc(method=method, path=path, status=str(status))
+            http_log.info(
+                "%s %s %s",
+                method,
+                path,
+                status,
+                extra={
+                    "fields": {
+                        "event": "http.request",
+                        "request_id": request_id,
+                        "method": method,
+                        "path": path,
+                        "status": status,
+                        "duration_ms": round(duration * 1000, 2),
+                    }
+                },
+            )
+
+
+class OperationObserver(SchemaExtension):
+    """One JSON log line and the metrics of each GraphQL operation."""
+
+    def on_operation(self) -> Iterator[None]:
+        started = time.perf_counter()
+        yield
+        self._record(time.perf_counter() - started)
+
+    def _record(self, duration: float) -> None:
+        ctx = self.execution_context
+        context: Any = ctx.context
+        result = ctx.result
+        codes = [
+            str((error.extensions or {}).get("code", "INTERNAL_SERVER_ERROR"))
+            for error in (getattr(result, "errors", None) or ctx.pre_execution_errors or [])
+        ]
+        outcome = outcome_of(codes + context.audit.error_codes, bool(context.audit.error_codes))
+        operation = METRICS.operation_label(ctx.operation_name)
+        try:
+            op_type = ctx.operation_type.value
+        except RuntimeError:  # the document did not parse or names no single operation
+            op_type = "unknown"
+        METRICS.operations.inc(operation=operation, type=op_type, outcome=outcome.value)
+        METRICS.latency.observe(duration, operation=operation)
+        for code in codes + context.audit.error_codes:
+            METRICS.errors.inc(code=code)
+        operation_log.info(
+            "%s %s %s",
+            op_type,
+            ctx.operation_name or "anonymous",
+            outcome.value,
+            extra={
+                "fields": {
+                    "event": "graphql.operation",
+                    "request_id": context.request_id,
+                    "operation": ctx.operation_name,
+                    "operation_type": op_type,
+                    "actor": context.actor.actor_id,
+                    "actor_type": context.actor.kind,
+                    "duration_ms": round(duration * 1000, 2),
+                    "outcome": outcome.value,
+                    "error_codes": sorted(set(codes + context.audit.error_codes)),
+                }
+            },
+        )

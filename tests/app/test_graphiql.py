@@ -1,0 +1,44 @@
+import base64
+import hashlib
+import re
+
+from app.graphiql import PINNED_ASSETS, STATIC_DIR
+
+BROWSER = {"accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+
+
+async def test_graphiql_page_loads_nothing_from_outside(client):
+    response = await client.get("/graphql", headers=BROWSER)
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    html = response.text
+    assert re.findall(r"(?:https?:)?//[\w.-]+", html) == []
+    sources = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert sources and all(source.startswith("/graphiql-static/") for source in sources)
+    for source in sources:
+        assert (await client.get(source)).status_code == 200, source
+
+
+async def test_graphiql_page_policy_allows_only_its_own_origin(client):
+    policy = (await client.get("/graphql", headers=BROWSER)).headers["content-security-policy"]
+    directives = dict(d.strip().split(" ", 1) for d in policy.split(";"))
+    assert directives["default-src"] == "'self'"
+    assert directives["script-src"] == "'self'"
+    assert directives["connect-src"] == "'self'"
+    assert "http" not in policy and "*" not in policy
+
+
+async def test_graphiql_offers_the_staff_login_and_an_authorization_header(client):
+    html = (await client.get("/graphql", headers=BROWSER)).text
+    assert "staffLogin(input:" in html
+    assert "Authorization" in html and "Bearer" in html
+
+
+async def test_pinned_assets_are_the_published_builds_with_their_licences(client):
+    for name, (package, sri) in PINNED_ASSETS.items():
+        served = await client.get(f"/graphiql-static/{name}")
+        digest = base64.b64encode(hashlib.sha384(served.content).digest()).decode()
+        assert digest == sri, f"{name} is not {package}"
+    for package in ("graphiql", "react", "react-dom"):
+        licence = (STATIC_DIR / f"LICENSE.{package}").read_text()
+        assert "MIT License" in licence

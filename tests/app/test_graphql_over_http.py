@@ -1,0 +1,125 @@
+"""GraphQL over HTTP: each rule of the current spec the server follows."""
+
+import pytest
+
+from app.http import negotiate
+
+MODERN = "application/graphql-response+json"
+VIEWER = "{ viewer { roles } }"
+
+
+def post(client, body, accept=MODERN, **kwargs):
+    return client.post("/graphql", json=body, headers={"accept": accept}, **kwargs)
+
+
+async def test_modern_media_type_is_accepted_and_answered(client):
+    response = await post(client, {"query": VIEWER})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith(MODERN)
+    assert response.json() == {"data": {"viewer": {"roles": []}}}
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["{ viewer { roles ", "{ noSuchField }", "query($n: Int!) { viewer { roles } }"],
+    ids=["parse", "validation", "variables"],
+)
+async def test_modern_request_errors_are_400_without_data(client, query):
+    response = await post(client, {"query": query})
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith(MODERN)
+    body = response.json()
+    assert "data" not in body
+    assert body["errors"][0]["extensions"]["code"]
+
+
+async def test_legacy_json_keeps_200_and_null_data(client):
+    response = await post(client, {"query": "{ noSuchField }"}, accept="application/json")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert body["data"] is None and body["errors"]
+
+
+async def test_field_errors_are_not_request_errors(client):
+    response = await post(client, {"query": "{ auditLog(first: 1) { totalCount } }"})
+    assert response.status_code == 200
+    body = response.json()
+    assert "data" in body and body["errors"][0]["path"] == ["auditLog"]
+
+
+async def test_no_accept_header_means_legacy_json(client):
+    response = await client.post("/graphql", json={"query": VIEWER}, headers={"accept": ""})
+    assert response.headers["content-type"].startswith("application/json")
+
+
+async def test_get_runs_queries(client):
+    response = await client.get("/graphql", params={"query": VIEWER}, headers={"accept": MODERN})
+    assert response.status_code == 200
+    assert response.json()["data"]["viewer"]["roles"] == []
+
+
+async def test_get_refuses_mutations_with_405(client):
+    response = await client.get(
+        "/graphql", params={"query": "mutation { logout { ok } }"}, headers={"accept": MODERN}
+    )
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
+
+
+async def test_other_methods_get_405(client):
+    assert (await client.put("/graphql", json={"query": VIEWER})).status_code == 405
+    head = await client.head("/graphql", headers={"accept": "text/html"})
+    assert head.status_code == 405
+    assert head.headers["allow"] == "GET, POST"
+
+
+async def test_unacceptable_accept_gets_406(client):
+    response = await post(client, {"query": VIEWER}, accept="application/xml")
+    assert response.status_code == 406
+    get = await client.get("/graphql", params={"query": VIEWER}, headers={"accept": "text/csv"})
+    assert get.status_code == 406
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/plain", "application/graphql", "application/json; charset=latin-1", None],
+)
+async def test_unsupported_request_media_types_get_415(client, content_type):
+    headers = {"accept": MODERN} | ({"content-type": content_type} if content_type else {})
+    response = await client.post(
+        "/graphql", content=b'{"query": "{ viewer { roles } }"}', headers=headers
+    )
+    assert response.status_code == 415
+
+
+async def test_json_with_utf8_charset_is_accepted(client):
+    response = await client.post(
+        "/graphql",
+        content=b'{"query": "{ viewer { roles } }"}',
+        headers={"accept": MODERN, "content-type": "application/json; charset=utf-8"},
+    )
+    assert response.status_code == 200
+
+
+async def test_malformed_bodies_get_400(client):
+    response = await client.post(
+        "/graphql", content=b"{nope", headers={"accept": MODERN, "content-type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert (await post(client, {"query": 5})).status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("accept", "expected"),
+    [
+        ("*/*", "application/json"),
+        ("application/*", "application/json"),
+        (f"{MODERN}, application/json;q=0.9", MODERN),
+        (f"application/json, {MODERN};q=0.5", "application/json"),
+        (f"application/json, {MODERN}", MODERN),
+        (f"{MODERN};q=0, */*", "application/json"),
+    ],
+)
+def test_negotiation(accept, expected):
+    assert negotiate(accept) == expected
