@@ -65,13 +65,17 @@ async def _write(batch: list[AuditEntry]) -> None:
     async def write() -> None:
         async with in_transaction() as conn:
             # A write first: it takes the lock before anything is read (DESIGN §2 concurrency).
-            updated = await AuditHead.filter(id=HEAD_ID).using_db(conn).update(
-                count=F("count") + len(batch)
+            updated = (
+                await AuditHead.filter(id=HEAD_ID)
+                .using_db(conn)
+                .update(count=F("count") + len(batch))
             )
             if not updated:
                 await AuditHead.create(id=HEAD_ID, count=len(batch), using_db=conn)
-            last_hash = await AuditHead.filter(id=HEAD_ID).using_db(conn).values_list(
-                "last_hash", flat=True
+            last_hash = (
+                await AuditHead.filter(id=HEAD_ID)
+                .using_db(conn)
+                .values_list("last_hash", flat=True)
             )
             prev_hash = last_hash[0]
             for entry in batch:
