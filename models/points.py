@@ -5,7 +5,7 @@ from typing import Any
 from tortoise import fields
 from tortoise.models import Model
 
-from models.enums import PointsEntryKind
+from models.enums import PointsEntryKind, RedemptionPurpose
 
 
 class Purchase(Model):
@@ -44,6 +44,8 @@ class PointsEntry(Model):
     points = fields.IntField()
     balance_after = fields.IntField()
     reason = fields.TextField(null=True)
+    # REDEEM only: a replayed redemption answers with the first one's cash value.
+    purpose = fields.CharEnumField(RedemptionPurpose, max_length=16, null=True)
     expires_at = fields.DatetimeField(null=True)
     purchase = fields.ForeignKeyField(
         "models.Purchase", related_name="entries", null=True, on_delete=fields.RESTRICT
@@ -64,12 +66,16 @@ class PointsEntry(Model):
         return self.member_id  # type: ignore[attr-defined,no-any-return]
 
 
-# The ledger is append-only in the database itself, not only by convention (DESIGN §2).
+# The ledger is append-only and never negative in the database itself, not only by
+# convention (DESIGN §2): whatever code writes, these triggers refuse it.
 _SQLITE_GUARDS = [
     """CREATE TRIGGER IF NOT EXISTS points_entry_no_update BEFORE UPDATE ON points_entry
     BEGIN SELECT RAISE(ABORT, 'points_entry is append-only'); END""",
     """CREATE TRIGGER IF NOT EXISTS points_entry_no_delete BEFORE DELETE ON points_entry
     BEGIN SELECT RAISE(ABORT, 'points_entry is append-only'); END""",
+    """CREATE TRIGGER IF NOT EXISTS points_entry_not_negative BEFORE INSERT ON points_entry
+    WHEN NEW.balance_after < 0
+    BEGIN SELECT RAISE(ABORT, 'points_entry balance cannot go below zero'); END""",
 ]
 _POSTGRES_GUARDS = [
     """CREATE OR REPLACE FUNCTION points_entry_append_only() RETURNS trigger AS $$
@@ -77,11 +83,32 @@ _POSTGRES_GUARDS = [
     "DROP TRIGGER IF EXISTS points_entry_no_change ON points_entry",
     """CREATE TRIGGER points_entry_no_change BEFORE UPDATE OR DELETE ON points_entry
     FOR EACH ROW EXECUTE FUNCTION points_entry_append_only()""",
+    """CREATE OR REPLACE FUNCTION points_entry_not_negative() RETURNS trigger AS $$
+    BEGIN RAISE EXCEPTION 'points_entry balance cannot go below zero'; END $$ LANGUAGE plpgsql""",
+    "DROP TRIGGER IF EXISTS points_entry_not_negative ON points_entry",
+    """CREATE TRIGGER points_entry_not_negative BEFORE INSERT ON points_entry
+    FOR EACH ROW WHEN (NEW.balance_after < 0) EXECUTE FUNCTION points_entry_not_negative()""",
 ]
+GUARD_TRIGGERS = {
+    "sqlite": {"points_entry_no_update", "points_entry_no_delete", "points_entry_not_negative"},
+    "postgres": {"points_entry_no_change", "points_entry_not_negative"},
+}
+_TRIGGER_NAMES = {
+    "sqlite": "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'points_entry'",
+    "postgres": "SELECT tgname AS name FROM pg_trigger "
+    "WHERE tgrelid = 'points_entry'::regclass AND NOT tgisinternal",
+}
+
+
+async def installed_guards(conn: Any) -> set[str]:
+    """Names of the triggers on points_entry, to check that the guards are in place."""
+    rows = await conn.execute_query_dict(_TRIGGER_NAMES[conn.capabilities.dialect])
+    return {row["name"] for row in rows}
 
 
 async def install_guards(conn: Any) -> None:
-    """Install the triggers that refuse UPDATE and DELETE of ledger rows (idempotent)."""
+    """Install the triggers that refuse UPDATE and DELETE of ledger rows, and rows whose
+    balance would be negative (idempotent)."""
     statements = _SQLITE_GUARDS if conn.capabilities.dialect == "sqlite" else _POSTGRES_GUARDS
     for statement in statements:
         await conn.execute_script(statement)

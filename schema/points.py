@@ -1,10 +1,198 @@
-"""Types of the points ledger and purchases."""
+"""Types of the points ledger and purchases, and the Member fields that read them."""
 
 from __future__ import annotations
 
+from datetime import date as Date
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated
+
 import strawberry
+
+from models.points import PointsEntry as PointsEntryModel
+from models.points import Purchase as PurchaseModel
+from resolvers.loaders import by_id
+from schema.common import Node, UserError, model_type
+from schema.context import Info
+from schema.enums import PointsEntryKind, RedemptionPurpose
+from schema.ids import to_global_id
+from schema.pagination import Connection, Window, connection
+from schema.staff import StaffUser
+from schema.tiers import TierChange
+from services.clock import local_date, utcnow
+from services.points.dates import end_of_next_month
+from services.points.reading import (
+    PageKey,
+    expiring_points,
+    ledger_counts,
+    ledger_pages,
+    purchase_counts,
+    purchase_pages,
+)
+
+if TYPE_CHECKING:
+    from schema.members import Member
+
+MemberRef = Annotated["Member", strawberry.lazy("schema.members")]
+purchase_by_id = by_id(PurchaseModel)
+
+
+@model_type(PurchaseModel)
+class Purchase(Node):
+    order_ref: str
+    amount: Decimal
+    refunded_amount: Decimal
+    channel: str | None
+    occurred_at: datetime
+    points_earned: int
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(to_global_id("Purchase", self.id))
+
+    @strawberry.field
+    async def member(self, info: Info) -> MemberRef:
+        return await info.context.loaders.member_by_id.load(self.member_id)  # type: ignore[no-any-return]
+
+
+@model_type(PointsEntryModel)
+class PointsEntry(Node):
+    kind: PointsEntryKind
+    points: int = strawberry.field(description="Signed: positive credits, negative debits.")
+    balance_after: int
+    reason: str | None
+    expires_at: datetime | None = strawberry.field(
+        description="For EARN entries: when its unconsumed remainder expires."
+    )
+    idempotency_key: str | None
+    created_at: datetime
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(to_global_id("PointsEntry", self.id))
+
+    @strawberry.field
+    async def purchase(self, info: Info) -> Purchase | None:
+        if self.purchase_id is None:
+            return None
+        return await info.context.loaders.get(purchase_by_id).load(self.purchase_id)  # type: ignore[no-any-return]
+
+    @strawberry.field
+    async def created_by(self, info: Info) -> StaffUser | None:
+        if self.created_by_id is None:
+            return None
+        return await info.context.loaders.staff_by_id.load(self.created_by_id)  # type: ignore[return-value]
 
 
 @strawberry.type
 class MemberPointsFields:
-    """Member fields of the points ledger and purchases, joined into Member (schema/members.py)."""
+    """Member fields of the points ledger and purchases, joined into Member (schema/members.py).
+
+    `self` is the Member row; every list loads through this request's DataLoaders.
+    """
+
+    lifetime_spend: Decimal | None
+    points_balance: int | None
+
+    @strawberry.field(
+        description="Points that will expire on or before the given date (default: end of "
+        "next month)."
+    )
+    async def points_expiring_by(self, info: Info, date: Date | None = None) -> int | None:
+        day = date or end_of_next_month(local_date(utcnow()))
+        return await info.context.loaders.get(expiring_points).load((self.id, day))  # type: ignore[attr-defined]
+
+    @strawberry.field
+    async def points_ledger(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        kind: PointsEntryKind | None = None,
+    ) -> Connection[PointsEntry] | None:
+        loaders = info.context.loaders
+        member_id: int = self.id  # type: ignore[attr-defined]
+        window = Window.of(first, after)
+        key = PageKey(member_id, window.offset, window.limit + 1, kind)
+        rows = await loaders.get(ledger_pages).load(key)
+
+        async def total() -> int:
+            return await loaders.get(ledger_counts).load((member_id, kind))
+
+        return connection(rows, window, total)
+
+    @strawberry.field
+    async def purchases(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Purchase] | None:
+        loaders = info.context.loaders
+        member_id: int = self.id  # type: ignore[attr-defined]
+        window = Window.of(first, after)
+        rows = await loaders.get(purchase_pages).load(
+            PageKey(member_id, window.offset, window.limit + 1)
+        )
+
+        async def total() -> int:
+            return await loaders.get(purchase_counts).load(member_id)
+
+        return connection(rows, window, total)
+
+
+@strawberry.type
+class PurchasePayload:
+    purchase: Purchase | None = None
+    tier_change: TierChange | None = strawberry.field(
+        default=None, description="Set when this purchase promoted the member."
+    )
+    member: MemberRef | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class PointsPayload:
+    entry: PointsEntry | None = None
+    member: MemberRef | None = None
+    cash_value: Decimal | None = strawberry.field(
+        default=None, description="For CASH_OFFSET redemptions: the money value of the points."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list)
+
+
+@strawberry.input
+class RecordPurchaseInput:
+    member_id: strawberry.ID
+    order_ref: str = strawberry.field(
+        description="Unique per purchase; recording the same orderRef again changes nothing "
+        "and returns the first result."
+    )
+    amount: Decimal
+    occurred_at: datetime | None = None
+    channel: str | None = None
+
+
+@strawberry.input
+class RefundPurchaseInput:
+    order_ref: str
+    amount: Decimal
+    reason: str | None = None
+
+
+@strawberry.input
+class RedeemPointsInput:
+    member_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Omit for the calling member."
+    )
+    points: int
+    purpose: RedemptionPurpose
+    reference: str | None = None
+    idempotency_key: str = strawberry.field(
+        description="Repeating a key returns the first result and moves no points."
+    )
+
+
+@strawberry.input
+class AdjustPointsInput:
+    member_id: strawberry.ID
+    points: int = strawberry.field(description="Signed.")
+    reason: str
+    idempotency_key: str

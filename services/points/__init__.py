@@ -3,8 +3,35 @@
 Public functions other domains call:
 - `post_entry(conn, member_id, kind, points, now, ...)`: post one entry inside a transaction.
 - `forfeit_balance(member_id, now, conn)`: forfeit the whole balance (termination).
+- `ensure_points_active(member)`: InvalidState for members who may not earn or redeem.
 """
 
-from services.points.ledger import find_replay, forfeit_balance, locked_balance, post_entry
+from services.points.earning import PurchaseResult, record_purchase, refund_purchase
+from services.points.expiry import points_expiring_by, run_points_expiry
+from services.points.ledger import (
+    ensure_points_active,
+    find_replay,
+    forfeit_balance,
+    locked_balance,
+    post_entry,
+)
+from services.points.redemption import PointsResult, adjust_points, redeem_points
+from services.points.verify import Violation, verify_ledger
 
-__all__ = ["find_replay", "forfeit_balance", "locked_balance", "post_entry"]
+__all__ = [
+    "PointsResult",
+    "PurchaseResult",
+    "Violation",
+    "adjust_points",
+    "ensure_points_active",
+    "find_replay",
+    "forfeit_balance",
+    "locked_balance",
+    "points_expiring_by",
+    "post_entry",
+    "record_purchase",
+    "redeem_points",
+    "refund_purchase",
+    "run_points_expiry",
+    "verify_ledger",
+]

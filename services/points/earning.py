@@ -21,32 +21,23 @@ from tortoise.functions import Sum
 from tortoise.transactions import in_transaction
 
 from app.settings import get_settings
-from models.enums import MemberStatus, PointsEntryKind
+from models.enums import PointsEntryKind
 from models.member import Member
 from models.points import PointsEntry, Purchase
 from models.tier import Tier, TierChange
 from services import tiers
 from services.clock import as_utc, local_date
 from services.db import retry_busy
-from services.errors import Duplicate, Invalid, InvalidState, NotFound
-from services.points.ledger import locked_member, post_entry
+from services.errors import Duplicate, Invalid, NotFound
+from services.points.ledger import ensure_points_active, locked_member, post_entry
 from services.points.lots import expiry_of
+from services.tags import refresh_member_tags
 from services.validation import clean_text
-
-try:
-    from services.tags import refresh_member as refresh_tags
-except ImportError:  # TEMPORARY until services/tags.py (issue 5) lands; the lead removes this
-
-    async def refresh_tags(member_id: int, now: datetime) -> None:
-        return None
-
 
 BASE_RATE = Decimal(1)  # points per currency unit (DESIGN §2)
 BIRTHDAY_MULTIPLIER = Decimal(2)
 MAX_AMOUNT = Decimal("999999999999.99")
 CENT = Decimal("0.01")
-# Members in these states earn and redeem points.
-EARNING_STATES = (MemberStatus.ACTIVE, MemberStatus.TERMINATING)
 
 
 @dataclass(frozen=True)
@@ -64,7 +55,7 @@ def clean_amount(value: Decimal, field: tuple[str, ...] = ("input", "amount")) -
     except InvalidOperation:
         ok = exact = False
     if not ok:
-        raise Invalid("An amount must be greater than 0.", field)
+        raise Invalid(f"An amount must be greater than 0 and at most {MAX_AMOUNT}.", field)
     if not exact:
         raise Invalid("An amount has at most two decimal places.", field)
     return value.quantize(CENT)
@@ -88,11 +79,6 @@ def points_for(amount: Decimal, multiplier: Decimal, birthday: bool) -> int:
     """floor(amount x base rate x tier multiplier x birthday multiplier), in Decimal."""
     exact = amount * BASE_RATE * multiplier * (BIRTHDAY_MULTIPLIER if birthday else Decimal(1))
     return int(exact.to_integral_value(rounding=ROUND_FLOOR))
-
-
-def ensure_can_earn(member: Member, field: tuple[str, ...] = ("input", "memberId")) -> None:
-    if member.status not in EARNING_STATES:
-        raise InvalidState(f"A {member.status.value.lower()} member cannot earn or redeem points.", field)
 
 
 def _clean_ref(order_ref: str) -> str:
@@ -142,7 +128,7 @@ async def record_purchase(
         if replay is None:
             raise
         return replay
-    await refresh_tags(member_id, now)
+    await refresh_member_tags(member_id, now)
     return result
 
 
@@ -151,7 +137,9 @@ async def _replay(order_ref: str, member_id: int) -> PurchaseResult | None:
     if purchase is None:
         return None
     if purchase.member_id != member_id:  # type: ignore[attr-defined]
-        raise Duplicate("That orderRef belongs to another member's purchase.", ("input", "orderRef"))
+        raise Duplicate(
+            "That orderRef belongs to another member's purchase.", ("input", "orderRef")
+        )
     change = await TierChange.get_or_none(purchase_id=purchase.id)
     return PurchaseResult(purchase, await Member.get(id=member_id), change)
 
@@ -167,7 +155,7 @@ async def _earn(
     created_by_id: int | None,
 ) -> PurchaseResult:
     member = await locked_member(conn, member_id)
-    ensure_can_earn(member)
+    ensure_points_active(member)
     tier = await Tier.get(id=member.tier_id).using_db(conn)  # type: ignore[attr-defined]
     birthday = is_birthday(member.birth_date, local_date(occurred))
     points = points_for(amount, tier.points_multiplier, birthday)

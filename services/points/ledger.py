@@ -1,9 +1,12 @@
 """Posting to the append-only points ledger (DESIGN §2 "Points ledger").
 
-Every posting runs inside a caller's transaction and starts with the guarded
-balance UPDATE: it is the transaction's first write, so on SQLite the write lock
-is taken before anything is read (a deferred transaction cannot upgrade across
-processes), and on PostgreSQL it locks the member row until commit.
+Every posting runs inside a caller's transaction whose first statement writes the
+member row: `locked_member` / `locked_balance` (a no-op UPDATE) when the caller reads
+before posting, else the guarded balance UPDATE of `post_entry` itself. On SQLite that
+takes the write lock before anything is read (a deferred transaction cannot upgrade
+across processes; busy waits are SQLite's busy timeout plus `services.db.retry_busy`),
+and on PostgreSQL it locks the member row until commit, so concurrent writers to one
+balance queue up instead of losing or double-counting points.
 """
 
 from __future__ import annotations
@@ -13,13 +16,23 @@ from typing import Any
 
 from tortoise.expressions import F
 
-from models.enums import PointsEntryKind
+from models.enums import MemberStatus, PointsEntryKind, RedemptionPurpose
 from models.member import Member
 from models.points import PointsEntry
-from services.errors import InsufficientPoints, NotFound
+from services.errors import InsufficientPoints, InvalidState, NotFound
 from services.points import events
 
 POINTS_FIELD = ("input", "points")
+# Members in these states earn and redeem points (TERMINATING ones until it takes effect).
+POINTS_STATES = (MemberStatus.ACTIVE, MemberStatus.TERMINATING)
+
+
+def ensure_points_active(member: Member, field: tuple[str, ...] = ("input", "memberId")) -> None:
+    """InvalidState unless the member may earn and redeem (suspended and terminated may not)."""
+    if member.status not in POINTS_STATES:
+        raise InvalidState(
+            f"A {member.status.value.lower()} member cannot earn or redeem points.", field
+        )
 
 
 async def move_balance(conn: Any, member_id: int, points: int) -> int:
@@ -55,6 +68,7 @@ async def post_entry(
     purchase_id: int | None = None,
     created_by_id: int | None = None,
     expires_at: datetime | None = None,
+    purpose: RedemptionPurpose | None = None,
 ) -> PointsEntry:
     """Post one ledger entry and move the member's balance with it, inside `conn`'s transaction.
 
@@ -71,6 +85,7 @@ async def post_entry(
         balance_after=balance_after,
         reason=reason,
         expires_at=expires_at,
+        purpose=purpose,
         purchase_id=purchase_id,
         idempotency_key=idempotency_key,
         created_at=now,

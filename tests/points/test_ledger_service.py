@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from tortoise.exceptions import IntegrityError, OperationalError
+from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from models.enums import PointsEntryKind
@@ -49,9 +49,10 @@ async def test_repeated_idempotency_key_is_refused_by_the_database() -> None:
 async def test_ledger_rows_cannot_be_updated_or_deleted() -> None:
     member = await make_member()
     entry = await _post(member.id, PointsEntryKind.ADJUST, 10, reason="x")
-    with pytest.raises(OperationalError, match="append-only"):
+    # SQLite reports the trigger as OperationalError, PostgreSQL as asyncpg's RaiseError.
+    with pytest.raises(Exception, match="append-only"):
         await PointsEntry.filter(id=entry.id).update(points=1000)
-    with pytest.raises(OperationalError, match="append-only"):
+    with pytest.raises(Exception, match="append-only"):
         await PointsEntry.filter(id=entry.id).delete()
     assert (await PointsEntry.get(id=entry.id)).points == 10
 
@@ -69,4 +70,15 @@ async def test_forfeit_of_zero_balance_posts_nothing() -> None:
     member = await make_member()
     async with in_transaction() as conn:
         await forfeit_balance(member.id, utcnow(), conn)
+    assert await PointsEntry.filter(member_id=member.id).count() == 0
+
+
+async def test_database_refuses_an_entry_with_a_negative_balance() -> None:
+    # Given code that bypasses post_entry, the database itself refuses a negative balance.
+    member = await make_member()
+    with pytest.raises(Exception, match="cannot go below zero"):
+        await PointsEntry.create(
+            member_id=member.id, kind=PointsEntryKind.ADJUST, points=-1, balance_after=-1,
+            created_at=utcnow(),
+        )
     assert await PointsEntry.filter(member_id=member.id).count() == 0

@@ -1,0 +1,75 @@
+"""Points expiry: the daily job and the "expiring soon" figure (DESIGN §2 "Expiry")."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+from app.progress import Progress
+from models.enums import PointsEntryKind
+from models.points import PointsEntry
+from services.clock import as_utc
+from services.db import retry_busy
+from services.jobs import JobResult, JobTimer
+from services.points.ledger import locked_balance, post_entry
+from services.points.lots import Lot, expiring_by, lapsed_points, open_lots
+
+
+async def lots_of(member_ids: Sequence[int], conn: Any = None) -> dict[int, list[Lot]]:
+    """Every member's open lots, replayed from their entries in one query."""
+    entries: dict[int, list[PointsEntry]] = {member_id: [] for member_id in member_ids}
+    rows = (
+        await PointsEntry.filter(member_id__in=list(member_ids)).using_db(conn).order_by("id")
+    )
+    for entry in rows:
+        entries[entry.member_id].append(entry)  # type: ignore[attr-defined]
+    return {member_id: open_lots(member_entries) for member_id, member_entries in entries.items()}
+
+
+async def points_expiring_by(member_ids: Sequence[int], day: date) -> list[int]:
+    """Per member (in order), the points whose lots expire on or before business day `day`."""
+    lots = await lots_of(member_ids)
+    return [expiring_by(lots[member_id], day) for member_id in member_ids]
+
+
+async def run_points_expiry(as_of: datetime, progress: bool = False) -> JobResult:
+    """Expire the unconsumed remainder of every lot past its expiry at `as_of`:
+    one EXPIRE entry per member; a second run with the same `as_of` posts nothing."""
+    timer = JobTimer()
+    as_of = as_utc(as_of)
+    # Open lots always sum to the balance, so a member at zero has nothing to expire.
+    candidates = (
+        await PointsEntry.filter(
+            kind=PointsEntryKind.EARN, expires_at__lt=as_of, member__points_balance__gt=0
+        )
+        .distinct()
+        .order_by("member_id")
+        .values_list("member_id", flat=True)
+    )
+    bar = Progress(len(candidates), "points-expiry") if progress else None
+    changed = 0
+    for member_id in candidates:
+        changed += await _expire_member(member_id, as_of)
+        if bar is not None:
+            bar.advance()
+    return timer.result("points-expiry", as_of, len(candidates), changed)
+
+
+async def _expire_member(member_id: int, as_of: datetime) -> bool:
+    async def run() -> bool:
+        async with in_transaction() as conn:
+            # Locked first: the lots read next cannot change before the EXPIRE is posted.
+            await locked_balance(conn, member_id)
+            lapsed = lapsed_points((await lots_of([member_id], conn))[member_id], as_of)
+            if lapsed == 0:
+                return False
+            await post_entry(
+                conn, member_id, PointsEntryKind.EXPIRE, -lapsed, as_of,
+                reason=f"{lapsed} points past their expiry",
+            )
+            return True
+
+    return await retry_busy(run)

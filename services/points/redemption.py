@@ -1,0 +1,160 @@
+"""Redemptions and manual adjustments: keyed debits and credits (DESIGN §2 "Points ledger").
+
+Decisions the design leaves open:
+- A key is unique per member across redemptions and adjustments; repeating it for the
+  other operation is DUPLICATE rather than a silent replay of something else.
+- Staff may adjust a suspended member's points (corrections), never a terminated one's:
+  their balance was forfeited with the membership.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_FLOOR, Decimal
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from app.settings import get_settings
+from models.enums import MemberStatus, PointsEntryKind, RedemptionPurpose
+from models.member import Member
+from models.points import PointsEntry
+from services.db import retry_busy
+from services.errors import Duplicate, Invalid, InvalidState
+from services.points.earning import CENT
+from services.points.ledger import ensure_points_active, locked_member, post_entry
+from services.validation import clean_text
+
+KEY_FIELD = ("input", "idempotencyKey")
+MAX_POINTS = 1_000_000_000
+
+
+@dataclass(frozen=True)
+class PointsResult:
+    entry: PointsEntry
+    member: Member
+    cash_value: Decimal | None = None
+
+
+def cash_value(points: int, purpose: RedemptionPurpose | None) -> Decimal | None:
+    """What redeemed points are worth as CASH_OFFSET (None for other purposes)."""
+    if purpose != RedemptionPurpose.CASH_OFFSET:
+        return None
+    value = Decimal(points) * get_settings().cash_per_point
+    return value.quantize(CENT, rounding=ROUND_FLOOR)
+
+
+def _clean_key(key: str) -> str:
+    text = key.strip()
+    if not text or len(text) > 128:
+        raise Invalid("An idempotencyKey is 1 to 128 characters.", KEY_FIELD)
+    return text
+
+
+def _clean_points(points: int, *, signed: bool) -> int:
+    if abs(points) > MAX_POINTS or points == 0 or (points < 0 and not signed):
+        shape = "non-zero" if signed else "positive"
+        raise Invalid(f"points must be {shape} and at most {MAX_POINTS:,}.", ("input", "points"))
+    return points
+
+
+async def redeem_points(
+    member_id: int,
+    points: int,
+    purpose: RedemptionPurpose,
+    idempotency_key: str,
+    now: datetime,
+    *,
+    reference: str | None = None,
+    created_by_id: int | None = None,
+) -> PointsResult:
+    """Spend points (a REDEEM entry); the same key again returns the first result.
+
+    Raises Invalid (points, key, reference), InvalidState (suspended or terminated),
+    InsufficientPoints (never below zero), NotFound, Duplicate (key used by an adjustment).
+    """
+    points = _clean_points(points, signed=False)
+    key = _clean_key(idempotency_key)
+    ref = clean_text(reference, ("input", "reference"))
+    if ref is not None and len(ref) > 200:
+        raise Invalid("A reference has at most 200 characters.", ("input", "reference"))
+    reason = f"Redeemed for {purpose.value}" + (f": {ref}" if ref else "")
+
+    async def write(conn: Any) -> PointsEntry:
+        ensure_points_active(await locked_member(conn, member_id))
+        return await post_entry(
+            conn, member_id, PointsEntryKind.REDEEM, -points, now, reason=reason,
+            idempotency_key=key, created_by_id=created_by_id, purpose=purpose,
+        )
+
+    entry = await _post_once(member_id, key, PointsEntryKind.REDEEM, write)
+    value = cash_value(-entry.points, entry.purpose)
+    return PointsResult(entry, await Member.get(id=member_id), value)
+
+
+async def adjust_points(
+    member_id: int,
+    points: int,
+    reason: str,
+    idempotency_key: str,
+    now: datetime,
+    *,
+    created_by_id: int | None = None,
+) -> PointsResult:
+    """Credit or debit points by hand (an ADJUST entry with its reason); keyed like redemptions.
+
+    Raises Invalid (points, blank reason, key), InvalidState (terminated member),
+    InsufficientPoints (a debit below zero), NotFound, Duplicate (key used by a redemption).
+    """
+    points = _clean_points(points, signed=True)
+    text = clean_text(reason, ("input", "reason"), required=True)
+    key = _clean_key(idempotency_key)
+
+    async def write(conn: Any) -> PointsEntry:
+        member = await locked_member(conn, member_id)
+        if member.status == MemberStatus.TERMINATED:
+            raise InvalidState(
+                "A terminated member's points cannot be adjusted.", ("input", "memberId")
+            )
+        return await post_entry(
+            conn, member_id, PointsEntryKind.ADJUST, points, now, reason=text,
+            idempotency_key=key, created_by_id=created_by_id,
+        )
+
+    entry = await _post_once(member_id, key, PointsEntryKind.ADJUST, write)
+    return PointsResult(entry, await Member.get(id=member_id))
+
+
+async def _post_once(
+    member_id: int,
+    key: str,
+    kind: PointsEntryKind,
+    write: Callable[[Any], Awaitable[PointsEntry]],
+) -> PointsEntry:
+    """Run `write` in its own transaction unless the key was used; a racing twin's
+    UNIQUE(member, key) violation rolls ours back and answers with its entry."""
+    first = await _first_with_key(member_id, key, kind)
+    if first is not None:
+        return first
+
+    async def attempt() -> PointsEntry:
+        async with in_transaction() as conn:
+            return await write(conn)
+
+    try:
+        return await retry_busy(attempt)
+    except IntegrityError:
+        first = await _first_with_key(member_id, key, kind)
+        if first is None:
+            raise
+        return first
+
+
+async def _first_with_key(member_id: int, key: str, kind: PointsEntryKind) -> PointsEntry | None:
+    first = await PointsEntry.get_or_none(member_id=member_id, idempotency_key=key)
+    if first is not None and first.kind != kind:
+        raise Duplicate("That idempotencyKey was used for another operation.", KEY_FIELD)
+    return first
