@@ -1,4 +1,4 @@
-"""Customer tag definitions and their assignments to members."""
+"""Customer tag definitions, their assignments to members, and reported tagging errors."""
 
 from tortoise import fields
 from tortoise.models import Model
@@ -23,11 +23,17 @@ class TagDefinition(Model):
     )
     reviewed_at = fields.DatetimeField(null=True)
     review_note = fields.TextField(null=True)
+    retired_at = fields.DatetimeField(null=True)
+    # Every assignment ever made and every one reported wrong: errorRate survives removals.
     assignments_total = fields.IntField(default=0)
     errors_total = fields.IntField(default=0)
 
     class Meta:
         table = "tag_definition"
+
+    @property
+    def error_rate(self) -> float:
+        return self.errors_total / self.assignments_total if self.assignments_total else 0.0
 
 
 class MemberTag(Model):
@@ -41,6 +47,7 @@ class MemberTag(Model):
     assigned_by = fields.ForeignKeyField(
         "models.StaffUser", related_name=False, null=True, on_delete=fields.RESTRICT
     )
+    note = fields.TextField(null=True)
 
     class Meta:
         table = "member_tag"
@@ -50,3 +57,27 @@ class MemberTag(Model):
     @property
     def owner_member_id(self) -> int:
         return self.member_id  # type: ignore[attr-defined,no-any-return]
+
+
+class TagErrorReport(Model):
+    """An assignment reported wrong. While `suppressing`, the rule tag stays off the member.
+    The refresh clears it once the rule's outcome for that member turns false (DESIGN §2)."""
+
+    id = fields.IntField(primary_key=True)
+    member = fields.ForeignKeyField(
+        "models.Member", related_name="tag_error_reports", on_delete=fields.RESTRICT
+    )
+    tag = fields.ForeignKeyField(
+        "models.TagDefinition", related_name="error_reports", on_delete=fields.RESTRICT
+    )
+    source = fields.CharEnumField(TagSource, max_length=8)
+    note = fields.TextField()
+    reported_at = fields.DatetimeField()
+    reported_by = fields.ForeignKeyField(
+        "models.StaffUser", related_name=False, null=True, on_delete=fields.RESTRICT
+    )
+    suppressing = fields.BooleanField(default=False)
+
+    class Meta:
+        table = "tag_error_report"
+        indexes = (("tag_id", "suppressing", "member_id"), ("member_id", "tag_id"))

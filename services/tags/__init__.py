@@ -1,0 +1,30 @@
+"""Customer tags (DESIGN §2 "Tags"): definitions under review, the rule language, refresh.
+
+Public functions other domains call:
+- `refresh_member_tags(member_id, now)`: re-evaluate the rule tags of one member
+  (services/points calls it after each purchase).
+- `run_tag_refresh(as_of, progress)`: the `tag-refresh` job.
+"""
+
+from services.tags.assignments import assign_tag, remove_tag, report_tag_error
+from services.tags.definitions import (
+    TagDraft,
+    propose_tag_definition,
+    retire_tag_definition,
+    review_tag_definition,
+    tag_definitions,
+)
+from services.tags.refresh import refresh_member_tags, run_tag_refresh
+
+__all__ = [
+    "TagDraft",
+    "assign_tag",
+    "propose_tag_definition",
+    "refresh_member_tags",
+    "remove_tag",
+    "report_tag_error",
+    "retire_tag_definition",
+    "review_tag_definition",
+    "run_tag_refresh",
+    "tag_definitions",
+]

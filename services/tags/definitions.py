@@ -1,0 +1,165 @@
+"""Tag definitions: proposed, reviewed by a second staff member, retired (DESIGN §2 "Tags")."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from tortoise.exceptions import IntegrityError
+from tortoise.queryset import QuerySet
+from tortoise.transactions import in_transaction
+
+from models.enums import ReviewDecision, TagCategory, TagStatus
+from models.tag import MemberTag, TagDefinition, TagErrorReport
+from services.db import retry_busy
+from services.errors import Duplicate, Invalid, InvalidState, NotAllowed, NotFound
+from services.tags.refresh import refresh_tag
+from services.tags.rules import check_rule
+from services.validation import clean_text
+
+# Codes appear in member filters and client code: short, no spaces.
+CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
+MAX_NAME = 128
+MAX_DESCRIPTION = 2000
+
+
+@dataclass(frozen=True)
+class TagDraft:
+    code: str
+    name: str
+    category: TagCategory
+    description: str | None = None
+    rule: Any = None
+
+
+def _limited(
+    value: str | None, limit: int, field: tuple[str, ...], required: bool = False
+) -> str | None:
+    text = clean_text(value, field, required=required)
+    if text is not None and len(text) > limit:
+        raise Invalid(f"At most {limit} characters.", field)
+    return text
+
+
+async def propose_tag_definition(
+    draft: TagDraft, proposer_id: int | None, now: datetime
+) -> TagDefinition:
+    """Propose a tag (PENDING_REVIEW); a rule-less tag is assigned by hand.
+
+    Raises Invalid (code, name, description, or the rule at the path inside it),
+    Duplicate (code taken).
+    """
+    code = draft.code.strip()
+    if not CODE.match(code):
+        raise Invalid(
+            "A code has 1 to 64 letters, digits or _ . : - and starts with a letter or digit.",
+            ("input", "code"),
+        )
+    name = _limited(draft.name, MAX_NAME, ("input", "name"), required=True)
+    description = _limited(draft.description, MAX_DESCRIPTION, ("input", "description"))
+    if draft.rule is not None:
+        check_rule(draft.rule)
+    if await TagDefinition.exists(code=code):
+        raise Duplicate("A tag with this code exists.", ("input", "code"))
+    try:
+        return await TagDefinition.create(
+            code=code,
+            name=name,
+            category=draft.category,
+            description=description,
+            rule=draft.rule,
+            created_by_id=proposer_id,
+            created_at=now,
+        )
+    except IntegrityError:
+        # Another proposal took the code between our check and our insert.
+        if await TagDefinition.exists(code=code):
+            raise Duplicate("A tag with this code exists.", ("input", "code")) from None
+        raise
+
+
+async def _definition(tag_id: int, field: tuple[str, ...] = ("input", "id")) -> TagDefinition:
+    tag = await TagDefinition.get_or_none(id=tag_id)
+    if tag is None:
+        raise NotFound("No such tag definition.", field)
+    return tag
+
+
+async def review_tag_definition(
+    tag_id: int, decision: ReviewDecision, note: str | None, reviewer_id: int | None, now: datetime
+) -> TagDefinition:
+    """Approve (ACTIVE, rule tags computed at once) or reject a proposed tag.
+
+    Four eyes: the proposer may not approve their own proposal (NotAllowed).
+    Raises NotFound, InvalidState (not pending review), Invalid (note).
+    """
+    tag = await _definition(tag_id)
+    note = _limited(note, MAX_DESCRIPTION, ("input", "note"))
+    if tag.status is not TagStatus.PENDING_REVIEW:
+        raise InvalidState(f"This tag is {tag.status.value}, not pending review.", ("input", "id"))
+    approve = decision is ReviewDecision.APPROVE
+    if approve and tag.created_by_id is not None and tag.created_by_id == reviewer_id:  # type: ignore[attr-defined]
+        raise NotAllowed("Another staff member must approve a tag you proposed.")
+
+    async def write() -> None:
+        async with in_transaction() as conn:
+            reviewed = (
+                await TagDefinition.filter(id=tag_id, status=TagStatus.PENDING_REVIEW)
+                .using_db(conn)
+                .update(
+                    status=TagStatus.ACTIVE if approve else TagStatus.REJECTED,
+                    reviewed_by_id=reviewer_id,
+                    reviewed_at=now,
+                    review_note=note,
+                )
+            )
+            if not reviewed:
+                raise InvalidState("This tag was reviewed meanwhile.", ("input", "id"))
+
+    await retry_busy(write)
+    tag = await _definition(tag_id)
+    if approve and tag.rule is not None:
+        await refresh_tag(tag, now)
+    return tag
+
+
+async def retire_tag_definition(tag_id: int, now: datetime) -> TagDefinition:
+    """Retire an active tag: it leaves every member, the definition and its counts stay.
+
+    Raises NotFound, InvalidState (not ACTIVE).
+    """
+    tag = await _definition(tag_id, ("id",))
+
+    async def write() -> None:
+        async with in_transaction() as conn:
+            retired = (
+                await TagDefinition.filter(id=tag_id, status=TagStatus.ACTIVE)
+                .using_db(conn)
+                .update(status=TagStatus.RETIRED, retired_at=now)
+            )
+            if not retired:
+                raise InvalidState(
+                    f"Only an active tag can be retired; this one is {tag.status.value}.", ("id",)
+                )
+            await MemberTag.filter(tag_id=tag_id).using_db(conn).delete()
+            await (
+                TagErrorReport.filter(tag_id=tag_id, suppressing=True)
+                .using_db(conn)
+                .update(suppressing=False)
+            )
+
+    await retry_busy(write)
+    return await _definition(tag_id, ("id",))
+
+
+def tag_definitions(
+    category: TagCategory | None, status: TagStatus | None
+) -> QuerySet[TagDefinition]:
+    rows = TagDefinition.all()
+    if category is not None:
+        rows = rows.filter(category=category)
+    if status is not None:
+        rows = rows.filter(status=status)
+    return rows.order_by("category", "code")

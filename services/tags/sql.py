@@ -1,0 +1,87 @@
+"""The member facts a rule reads, as one SQL query that runs on SQLite and PostgreSQL.
+
+`m` is the member, `t` their tier, `p` their purchase facts up to the evaluation
+instant. Only the sources a rule reads are joined.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+from models.enums import MemberStatus, TagCategory
+from models.tag import TagDefinition
+from services.tags.rules import Clock, Sql, compile_rule
+
+# Without profiling consent no behaviour or preference tag is computed (DESIGN §2).
+NEEDS_PROFILING = (TagCategory.BEHAVIOR, TagCategory.PREFERENCE)
+_PLACEHOLDER = re.compile(r"\?")
+# A purchase refunded in full is no longer an order (DESIGN §2 "Points ledger").
+_KEPT = "CAST(refunded_amount AS NUMERIC) < CAST(amount AS NUMERIC)"
+_PURCHASE_FACTS = f"""
+    SELECT member_id,
+        SUM(CASE WHEN occurred_at > ?
+            THEN CAST(amount AS NUMERIC) - CAST(refunded_amount AS NUMERIC) ELSE 0 END)
+            AS spend_365d,
+        SUM(CASE WHEN occurred_at > ? AND {_KEPT} THEN 1 ELSE 0 END) AS orders_30d,
+        SUM(CASE WHEN occurred_at > ? AND {_KEPT} THEN 1 ELSE 0 END) AS orders_90d,
+        MAX(CASE WHEN {_KEPT} THEN occurred_at END) AS last_at
+    FROM purchase WHERE occurred_at <= ?{{member}} GROUP BY member_id"""
+
+
+def tag_condition(tag: TagDefinition, clock: Clock) -> Sql:
+    """The SQL condition under which a member carries this rule tag."""
+    condition = compile_rule(tag.rule, clock)
+    if tag.category not in NEEDS_PROFILING:
+        return condition
+    return Sql(f"(m.profiling IS TRUE AND {condition.text})", condition.params, condition.sources)
+
+
+def _facts(clock: Clock, sources: frozenset[str], member_id: int | None) -> Sql:
+    text, params = "FROM member m", []
+    if "t" in sources:
+        text += " JOIN tier t ON t.id = m.tier_id"
+    if "p" in sources:
+        days = (365, 30, 90)
+        params += [clock.as_of - timedelta(days=n) for n in days] + [clock.as_of]
+        member = " AND member_id = ?" if member_id is not None else ""
+        params += [member_id] if member_id is not None else []
+        text += f" LEFT JOIN ({_PURCHASE_FACTS.format(member=member)}) p ON p.member_id = m.id"
+    # Terminated members carry no tags (their tags go at termination).
+    text += " WHERE m.status <> ?"
+    params.append(MemberStatus.TERMINATED.value)
+    if member_id is not None:
+        text += " AND m.id = ?"
+        params.append(member_id)
+    return Sql(text, tuple(params), sources)
+
+
+def matching_members(condition: Sql, clock: Clock, member_id: int | None = None) -> Sql:
+    """SELECT of the ids of live members meeting `condition` (one member if given)."""
+    facts = _facts(clock, condition.sources, member_id)
+    return Sql(
+        f"SELECT m.id {facts.text} AND {condition.text}",
+        facts.params + condition.params,
+        condition.sources,
+    )
+
+
+def outcomes(conditions: list[Sql], clock: Clock, member_id: int) -> Sql:
+    """One row for the member: column t<i> is whether conditions[i] holds."""
+    sources = frozenset().union(*(c.sources for c in conditions))
+    facts = _facts(clock, sources, member_id)
+    columns = ", ".join(
+        f"CASE WHEN {c.text} THEN 1 ELSE 0 END AS t{i}" for i, c in enumerate(conditions)
+    )
+    params = tuple(v for c in conditions for v in c.params)
+    return Sql(f"SELECT {columns} {facts.text}", params + facts.params, sources)
+
+
+async def fetch(conn: Any, sql: Sql) -> list[dict[str, Any]]:
+    """Run a statement (SELECT, or a write with RETURNING) and return its rows."""
+    text = sql.text
+    if conn.capabilities.dialect == "postgres":
+        numbers = iter(range(1, len(sql.params) + 1))
+        text = _PLACEHOLDER.sub(lambda _: f"${next(numbers)}", text)
+    return list(await conn.execute_query_dict(text, list(sql.params)))

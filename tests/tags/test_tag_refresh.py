@@ -1,0 +1,138 @@
+"""Rule tags follow purchases at once and everyone through runTagRefresh / `run-job tag-refresh`;
+segments select members by tags."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import io
+import os
+import subprocess
+import sys
+from datetime import date
+from typing import Any
+
+from app.progress import Progress
+from models.enums import Role, TagCategory
+from models.member import Member
+from schema.ids import to_global_id
+from services.clock import utcnow
+from services.tags import refresh, run_tag_refresh
+from tests.conftest import staff_token
+from tests.factories import make_member
+from tests.points.helpers import ROOT, database_url
+from tests.tags.helpers import active_tag, carriers
+
+FREQUENT = {"field": "ordersLast30d", "op": "gte", "value": 3}
+RECORD = """
+mutation($input: RecordPurchaseInput!) {
+  recordPurchase(input: $input) { errors { code } }
+}"""
+RUN = "mutation($asOf: DateTime) { runTagRefresh(asOf: $asOf) { job asOf examined changed } }"
+SEGMENT = """
+query($filter: MemberFilter) {
+  members(first: 50, filter: $filter) { edges { node { memberNo } } }
+}"""
+
+
+async def _buy(api: Any, token: str, member: Member, ref: str) -> None:
+    variables = {
+        "input": {"memberId": to_global_id("Member", member.id), "orderRef": ref, "amount": "10.00"}
+    }
+    result = await api(RECORD, variables, token=token)
+    assert result["data"]["recordPurchase"]["errors"] == []
+
+
+async def test_a_purchase_refreshes_the_buyer_s_behaviour_tags(api, db) -> None:
+    # given a behaviour tag and two buyers, one without profiling consent
+    consenting = await make_member()
+    private = await make_member()
+    await Member.filter(id=consenting.id).update(profiling=True)
+    await active_tag("frequent", FREQUENT, TagCategory.BEHAVIOR)
+    service = await staff_token(Role.SERVICE)
+    # when each buys three times
+    for n in range(3):
+        await _buy(api, service, consenting, f"C-{n}")
+        await _buy(api, service, private, f"P-{n}")
+        # then the tag appears with the third purchase, only with consent
+        assert await carriers("frequent") == ({consenting.id} if n == 2 else set())
+
+
+async def test_withdrawn_consent_removes_behaviour_tags_at_the_next_refresh(api, db) -> None:
+    member = await make_member()
+    await Member.filter(id=member.id).update(profiling=True)
+    await active_tag(
+        "joined", {"field": "daysSinceJoined", "op": "gte", "value": 0}, TagCategory.PREFERENCE
+    )
+    assert await carriers("joined") == {member.id}
+    await Member.filter(id=member.id).update(profiling=False)
+    operations = await staff_token(Role.OPERATIONS)
+    result = await api(RUN, {"asOf": "2030-01-01T00:00:00+00:00"}, token=operations)
+    assert result["data"]["runTagRefresh"] == {
+        "job": "tag-refresh",
+        "asOf": "2030-01-01T00:00:00+00:00",
+        "examined": 1,
+        "changed": 1,
+    }
+    assert await carriers("joined") == set()
+
+
+async def test_marketing_may_not_run_the_refresh(as_role) -> None:
+    marketing = await as_role(Role.MARKETING)
+    result = await marketing(RUN)
+    assert [e["extensions"]["code"] for e in result["errors"]] == ["FORBIDDEN"]
+
+
+async def test_segments_select_members_by_tags(api, db) -> None:
+    # given a, b, c carrying {vip, adult}, {adult}, {}
+    a = await make_member(birth_date=date(1990, 1, 1))
+    b = await make_member(birth_date=date(1991, 1, 1))
+    c = await make_member(birth_date=date(2015, 1, 1))
+    await active_tag("adult", {"field": "age", "op": "gte", "value": 18})
+    await active_tag("vip")
+    service = await staff_token(Role.SERVICE)
+    assign = "mutation($i: AssignTagInput!) { assignTag(input: $i) { errors { code } } }"
+    await api(
+        assign, {"i": {"memberId": to_global_id("Member", a.id), "tagCode": "vip"}}, token=service
+    )
+
+    async def segment(**filter: list[str]) -> set[str]:
+        result = await api(SEGMENT, {"filter": filter}, token=service)
+        return {e["node"]["memberNo"] for e in result["data"]["members"]["edges"]}
+
+    assert await segment(tagsAll=["vip", "adult"]) == {a.member_no}
+    assert await segment(tagsAny=["vip", "adult"]) == {a.member_no, b.member_no}
+    assert await segment(tagsNone=["vip"]) == {b.member_no, c.member_no}
+    assert await segment(tagsAll=["adult"], tagsNone=["vip"]) == {b.member_no}
+
+
+async def test_the_command_line_job_refreshes_and_reports(db) -> None:
+    member = await make_member(birth_date=date(1990, 1, 1))
+    tag = await active_tag("adult", {"field": "age", "op": "gte", "value": 18})
+    await Member.filter(id=member.id).update(birth_date=date(2015, 1, 1))
+    env = {**os.environ, "MEMBERHUB_DATABASE_URL": database_url()}
+    command = [
+        sys.executable,
+        "-m",
+        "app.cli",
+        "run-job",
+        "tag-refresh",
+        "--as-of",
+        "2026-01-01T00:00:00+00:00",
+    ]
+    done = await asyncio.to_thread(
+        subprocess.run, command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert "job='tag-refresh'" in done.stdout and "changed=1" in done.stdout
+    assert await carriers(tag.code) == set()
+
+
+async def test_the_job_draws_a_progress_bar(db, monkeypatch) -> None:
+    await active_tag("adult", {"field": "age", "op": "gte", "value": 18})
+    await active_tag("senior", {"field": "age", "op": "gte", "value": 65})
+    screen = io.StringIO()
+    monkeypatch.setattr(refresh, "Progress", functools.partial(Progress, stream=screen))
+    await run_tag_refresh(utcnow(), progress=True)
+    drawn = screen.getvalue()
+    assert drawn.startswith("\rtag-refresh [") and "2/2 100%" in drawn
