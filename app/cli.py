@@ -44,8 +44,11 @@ async def migrate(args: argparse.Namespace) -> int:
 
     from models.db import tortoise_config
 
-    await run_migrations(config=tortoise_config(get_settings().database_url))
-    await Tortoise.close_connections()
+    try:
+        await run_migrations(config=tortoise_config(get_settings().database_url))
+    finally:
+        # An open aiosqlite thread would keep a failed migrate from ever exiting.
+        await Tortoise.close_connections()
     print("database is up to date")
     return 0
 

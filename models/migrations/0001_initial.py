@@ -2,7 +2,7 @@ from tortoise import migrations
 from tortoise.migrations import operations as ops
 import functools
 from json import dumps, loads
-from models.enums import ApplicationStatus, AuditOutcome, BenefitCategory, BenefitPeriod, CaseKind, CaseStatus, CommunicationCategory, ContactChannel, Direction, EnrollmentChannel, Gender, MemberStatus, PointsEntryKind, TagCategory, TagSource, TagStatus, TerminationReason, TierChangeReason
+from models.enums import ApplicationStatus, AuditOutcome, BenefitCategory, BenefitPeriod, CaseKind, CaseStatus, CommunicationCategory, ContactChannel, Direction, EnrollmentChannel, Gender, MemberStatus, PointsEntryKind, RedemptionPurpose, TagCategory, TagSource, TagStatus, TerminationReason, TierChangeReason
 from tortoise.fields.base import OnDelete
 from tortoise import fields
 from tortoise.indexes import Index
@@ -48,6 +48,24 @@ class Migration(migrations.Migration):
             bases=['Model'],
         ),
         ops.CreateModel(
+            name='Benefit',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('code', fields.CharField(unique=True, max_length=64)),
+                ('name', fields.CharField(max_length=128)),
+                ('category', fields.CharEnumField(description='POINTS: POINTS\nDISCOUNT: DISCOUNT\nPRIORITY_SERVICE: PRIORITY_SERVICE\nBIRTHDAY: BIRTHDAY\nEXCLUSIVE_EVENT: EXCLUSIVE_EVENT\nPERSONALIZED: PERSONALIZED', enum_type=BenefitCategory, max_length=24)),
+                ('description', fields.TextField(null=True, unique=False)),
+                ('discount_percent', fields.FloatField(null=True)),
+                ('points_cost', fields.IntField(default=0)),
+                ('usage_limit', fields.IntField(null=True)),
+                ('usage_period', fields.CharEnumField(null=True, description='DAY: DAY\nMONTH: MONTH\nQUARTER: QUARTER\nYEAR: YEAR\nLIFETIME: LIFETIME', enum_type=BenefitPeriod, max_length=16)),
+                ('active_from', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('active_until', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'benefit', 'app': 'models', 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
             name='RateLimitHit',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
@@ -89,6 +107,7 @@ class Migration(migrations.Migration):
                 ('reviewed_by', fields.ForeignKeyField('models.StaffUser', source_field='reviewed_by_id', null=True, db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.RESTRICT)),
                 ('reviewed_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('review_note', fields.TextField(null=True, unique=False)),
+                ('retired_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('assignments_total', fields.IntField(default=0)),
                 ('errors_total', fields.IntField(default=0)),
             ],
@@ -111,22 +130,13 @@ class Migration(migrations.Migration):
             bases=['Model'],
         ),
         ops.CreateModel(
-            name='Benefit',
+            name='BenefitTier',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
-                ('code', fields.CharField(unique=True, max_length=64)),
-                ('name', fields.CharField(max_length=128)),
-                ('category', fields.CharEnumField(description='POINTS: POINTS\nDISCOUNT: DISCOUNT\nPRIORITY_SERVICE: PRIORITY_SERVICE\nBIRTHDAY: BIRTHDAY\nEXCLUSIVE_EVENT: EXCLUSIVE_EVENT\nPERSONALIZED: PERSONALIZED', enum_type=BenefitCategory, max_length=24)),
-                ('description', fields.TextField(null=True, unique=False)),
-                ('discount_percent', fields.FloatField(null=True)),
-                ('points_cost', fields.IntField(default=0)),
-                ('usage_limit', fields.IntField(null=True)),
-                ('usage_period', fields.CharEnumField(null=True, description='DAY: DAY\nMONTH: MONTH\nQUARTER: QUARTER\nYEAR: YEAR\nLIFETIME: LIFETIME', enum_type=BenefitPeriod, max_length=16)),
-                ('active_from', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
-                ('active_until', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
-                ('tiers', fields.ManyToManyField('models.Tier', unique=True, db_constraint=True, through='benefit_tier', forward_key='tier_id', backward_key='benefit_id', related_name='benefits', on_delete=OnDelete.CASCADE)),
+                ('benefit', fields.ForeignKeyField('models.Benefit', source_field='benefit_id', db_constraint=True, to_field='id', related_name='tier_links', on_delete=OnDelete.CASCADE)),
+                ('tier', fields.ForeignKeyField('models.Tier', source_field='tier_id', db_constraint=True, to_field='id', related_name='benefit_links', on_delete=OnDelete.CASCADE)),
             ],
-            options={'table': 'benefit', 'app': 'models', 'pk_attr': 'id'},
+            options={'table': 'benefit_tier', 'app': 'models', 'unique_together': (('benefit_id', 'tier_id'),), 'indexes': [Index(fields=['tier_id'])], 'pk_attr': 'id', 'table_description': 'A tier holding a benefit: an explicit row, so both directions batch in one query.'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -195,6 +205,7 @@ class Migration(migrations.Migration):
                 ('source', fields.CharEnumField(description='MANUAL: MANUAL\nRULE: RULE', enum_type=TagSource, max_length=8)),
                 ('assigned_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
                 ('assigned_by', fields.ForeignKeyField('models.StaffUser', source_field='assigned_by_id', null=True, db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.RESTRICT)),
+                ('note', fields.TextField(null=True, unique=False)),
             ],
             options={'table': 'member_tag', 'app': 'models', 'unique_together': (('member_id', 'tag_id'),), 'indexes': [Index(fields=['tag_id', 'member_id'])], 'pk_attr': 'id'},
             bases=['Model'],
@@ -268,6 +279,7 @@ class Migration(migrations.Migration):
                 ('points', fields.IntField()),
                 ('balance_after', fields.IntField()),
                 ('reason', fields.TextField(null=True, unique=False)),
+                ('purpose', fields.CharEnumField(null=True, description='GIFT: GIFT\nCASH_OFFSET: CASH_OFFSET\nBENEFIT: BENEFIT\nOTHER: OTHER', enum_type=RedemptionPurpose, max_length=16)),
                 ('expires_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
                 ('purchase', fields.ForeignKeyField('models.Purchase', source_field='purchase_id', null=True, db_constraint=True, to_field='id', related_name='entries', on_delete=OnDelete.RESTRICT)),
                 ('idempotency_key', fields.CharField(null=True, max_length=128)),
@@ -296,7 +308,7 @@ class Migration(migrations.Migration):
                 ('resolution', fields.TextField(null=True, unique=False)),
                 ('satisfaction_score', fields.IntField(null=True)),
             ],
-            options={'table': 'service_case', 'app': 'models', 'indexes': [Index(fields=['status', 'response_due_at']), Index(fields=['status', 'resolution_due_at']), Index(fields=['member_id', 'opened_at'])], 'pk_attr': 'id'},
+            options={'table': 'service_case', 'app': 'models', 'indexes': [Index(fields=['status', 'response_due_at']), Index(fields=['status', 'resolution_due_at']), Index(fields=['member_id', 'opened_at']), Index(fields=['opened_at'])], 'pk_attr': 'id'},
             bases=['Model'],
         ),
         ops.CreateModel(
@@ -333,6 +345,21 @@ class Migration(migrations.Migration):
             bases=['Model'],
         ),
         ops.CreateModel(
+            name='TagErrorReport',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('member', fields.ForeignKeyField('models.Member', source_field='member_id', db_constraint=True, to_field='id', related_name='tag_error_reports', on_delete=OnDelete.RESTRICT)),
+                ('tag', fields.ForeignKeyField('models.TagDefinition', source_field='tag_id', db_constraint=True, to_field='id', related_name='error_reports', on_delete=OnDelete.RESTRICT)),
+                ('source', fields.CharEnumField(description='MANUAL: MANUAL\nRULE: RULE', enum_type=TagSource, max_length=8)),
+                ('note', fields.TextField(unique=False)),
+                ('reported_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('reported_by', fields.ForeignKeyField('models.StaffUser', source_field='reported_by_id', null=True, db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.RESTRICT)),
+                ('suppressing', fields.BooleanField(default=False)),
+            ],
+            options={'table': 'tag_error_report', 'app': 'models', 'indexes': [Index(fields=['tag_id', 'suppressing', 'member_id']), Index(fields=['member_id', 'tag_id'])], 'pk_attr': 'id', 'table_description': 'An assignment reported wrong. While `suppressing`, the rule tag stays off the member.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
             name='TierChange',
             fields=[
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
@@ -343,6 +370,7 @@ class Migration(migrations.Migration):
                 ('at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
                 ('note', fields.TextField(null=True, unique=False)),
                 ('created_by', fields.ForeignKeyField('models.StaffUser', source_field='created_by_id', null=True, db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.RESTRICT)),
+                ('purchase', fields.ForeignKeyField('models.Purchase', source_field='purchase_id', null=True, db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.RESTRICT)),
             ],
             options={'table': 'tier_change', 'app': 'models', 'indexes': [Index(fields=['member_id', 'at'])], 'pk_attr': 'id'},
             bases=['Model'],
