@@ -37,9 +37,34 @@ PLACES = (
     ("500103", "重庆市渝中区", ("解放碑步行街", "中山三路", "民生路")),
 )
 MOBILE_PREFIXES = (
-    "130", "131", "132", "133", "135", "136", "137", "138", "139", "150", "151", "152",
-    "155", "157", "158", "159", "166", "176", "177", "180", "181", "186", "187", "188",
-    "189", "191", "198", "199",
+    "130",
+    "131",
+    "132",
+    "133",
+    "135",
+    "136",
+    "137",
+    "138",
+    "139",
+    "150",
+    "151",
+    "152",
+    "155",
+    "157",
+    "158",
+    "159",
+    "166",
+    "176",
+    "177",
+    "180",
+    "181",
+    "186",
+    "187",
+    "188",
+    "189",
+    "191",
+    "198",
+    "199",
 )
 MAIL_DOMAINS = ("qq.com", "163.com", "126.com", "sina.com", "outlook.com", "foxmail.com")
 CHANNELS = tuple(EnrollmentChannel)
@@ -104,12 +129,13 @@ async def seed(count: int, *, seed_value: int = 2024, progress: bool = True) -> 
     """Enroll `count` members (joined over the last three years); their ids in join order."""
     rng = random.Random(seed_value)
     now = utcnow()
-    joins = sorted(now - timedelta(seconds=rng.randint(0, SPREAD_DAYS * 86_400))
-                   for _ in range(count))
+    joins = sorted(
+        now - timedelta(seconds=rng.randint(0, SPREAD_DAYS * 86_400)) for _ in range(count)
+    )
     bar = Progress(count, "members") if progress and count else None
     member_ids: list[int] = []
     for start in range(0, count, CONCURRENCY):
-        batch = joins[start:start + CONCURRENCY]
+        batch = joins[start : start + CONCURRENCY]
         member_ids += await asyncio.gather(*(_enroll_one(rng, joined) for joined in batch))
         if bar is not None:
             bar.advance(len(batch))

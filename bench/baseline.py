@@ -118,8 +118,11 @@ def _tier_history(rows: list[aiosqlite.Row]) -> list[dict[str, Any]]:
 def _ledger(rows: list[aiosqlite.Row], today: date) -> tuple[int, dict[str, Any]]:
     entries = [
         SimpleNamespace(
-            id=row["id"], kind=row["kind"], points=row["points"],
-            expires_at=_time(row["expires_at"]), purchase_id=row["purchase_id"],
+            id=row["id"],
+            kind=row["kind"],
+            points=row["points"],
+            expires_at=_time(row["expires_at"]),
+            purchase_id=row["purchase_id"],
         )
         for row in rows
     ]
@@ -150,7 +153,9 @@ def _tags(rows: list[aiosqlite.Row], detail: bool) -> list[dict[str, Any]]:
         }
         if detail:
             tag["assignedAt"] = _time_text(row["assigned_at"])
-            tag["assignedBy"] = {"displayName": row["display_name"]} if row["display_name"] else None
+            tag["assignedBy"] = (
+                {"displayName": row["display_name"]} if row["display_name"] else None
+            )
         tags.append(tag)
     return tags
 
@@ -166,18 +171,29 @@ def _benefits(
         if not is_active(benefit, now):
             continue
         start = period_start(benefit, now)
-        used = sum(
-            1 for usage in usages
-            if usage["benefit_id"] == benefit.id
-            and (start is None or _time(usage["used_at"]) >= start)  # type: ignore[operator]
-        ) if benefit.usage_limit is not None else 0
+        used = (
+            sum(
+                1
+                for usage in usages
+                if usage["benefit_id"] == benefit.id
+                and (start is None or _time(usage["used_at"]) >= start)  # type: ignore[operator]
+            )
+            if benefit.usage_limit is not None
+            else 0
+        )
         refused = refusal(member, benefit, held=True, used=used, now=now)
-        standings.append({
-            "benefit": {"code": benefit.code, "name": benefit.name, "category": benefit.category},
-            "eligible": refused is None,
-            "reason": refused.reason if refused else None,
-            "usesLeft": uses_left(benefit, used),
-        })
+        standings.append(
+            {
+                "benefit": {
+                    "code": benefit.code,
+                    "name": benefit.name,
+                    "category": benefit.category,
+                },
+                "eligible": refused is None,
+                "reason": refused.reason if refused else None,
+                "usesLeft": uses_left(benefit, used),
+            }
+        )
     return standings
 
 
@@ -196,10 +212,18 @@ async def member_detail(request: Request) -> Response:
         return _json({"data": {"member": None}})
     m = rows[0]
     birth = date.fromisoformat(m["birth_date"]) if m["birth_date"] else None
-    qualifying = (await _rows(
-        QUALIFYING_SQL, member_id, _stored(months_before(now, get_settings().tier_window_months)), _stored(now)))[0]
+    qualifying = (
+        await _rows(
+            QUALIFYING_SQL,
+            member_id,
+            _stored(months_before(now, get_settings().tier_window_months)),
+            _stored(now),
+        )
+    )[0]
     expiring, ledger = _ledger(await _rows(LEDGER_SQL, member_id), today)
-    member = SimpleNamespace(status=m["status"], birth_date=birth, points_balance=m["points_balance"])
+    member = SimpleNamespace(
+        status=m["status"], birth_date=birth, points_balance=m["points_balance"]
+    )
     data = {
         "id": to_global_id("Member", member_id),
         "memberNo": m["member_no"],
@@ -221,8 +245,12 @@ async def member_detail(request: Request) -> Response:
             "marketingPush": bool(m["marketing_push"]),
             "profiling": bool(m["profiling"]),
         },
-        "tier": {"code": m["t_code"], "name": m["t_name"], "rank": m["t_rank"],
-                 "pointsMultiplier": float(Decimal(str(m["t_multiplier"])))},
+        "tier": {
+            "code": m["t_code"],
+            "name": m["t_name"],
+            "rank": m["t_rank"],
+            "pointsMultiplier": float(Decimal(str(m["t_multiplier"]))),
+        },
         "tierHistory": _tier_history(await _rows(HISTORY_SQL, member_id)),
         "qualifyingSpend": _money(qualifying["spend"]),
         "qualifyingOrders": qualifying["orders"],
@@ -273,8 +301,13 @@ async def member_search(request: Request) -> Response:
         }
         for position, row in enumerate(page)
     ]
-    page_info = {"hasNextPage": len(page) < total, "endCursor": edges[-1]["cursor"] if edges else None}
-    return _json({"data": {"members": {"totalCount": total, "pageInfo": page_info, "edges": edges}}})
+    page_info = {
+        "hasNextPage": len(page) < total,
+        "endCursor": edges[-1]["cursor"] if edges else None,
+    }
+    return _json(
+        {"data": {"members": {"totalCount": total, "pageInfo": page_info, "edges": edges}}}
+    )
 
 
 # -- W3: record a purchase -------------------------------------------------------------
@@ -290,20 +323,33 @@ async def record_purchase(request: Request) -> Response:
     # BEGIN IMMEDIATE: the write lock first, as memberhub's ledger does across processes.
     await db.execute("BEGIN IMMEDIATE")
     try:
-        tier = (await _rows(
-            "SELECT t.code, t.name, t.points_multiplier FROM member m JOIN tier t "
-            "ON t.id = m.tier_id WHERE m.id = ?", member_id))[0]
-        points = int((amount * Decimal(str(tier["points_multiplier"]))).to_integral_value(ROUND_FLOOR))
+        tier = (
+            await _rows(
+                "SELECT t.code, t.name, t.points_multiplier FROM member m JOIN tier t "
+                "ON t.id = m.tier_id WHERE m.id = ?",
+                member_id,
+            )
+        )[0]
+        points = int(
+            (amount * Decimal(str(tier["points_multiplier"]))).to_integral_value(ROUND_FLOOR)
+        )
         cursor = await db.execute(
             "INSERT INTO purchase (order_ref, member_id, amount, refunded_amount, occurred_at, "
             "points_earned, created_at) VALUES (?, ?, ?, 0, ?, ?, ?)",
             (order_ref, member_id, str(amount), _stored(now), points, _stored(now)),
         )
         purchase_id = cursor.lastrowid
-        balance = (await _rows(
-            "UPDATE member SET points_balance = points_balance + ?, "
-            "lifetime_spend = lifetime_spend + ?, last_purchase_at = ? WHERE id = ? "
-            "RETURNING points_balance", points, str(amount), _stored(now), member_id))[0][0]
+        balance = (
+            await _rows(
+                "UPDATE member SET points_balance = points_balance + ?, "
+                "lifetime_spend = lifetime_spend + ?, last_purchase_at = ? WHERE id = ? "
+                "RETURNING points_balance",
+                points,
+                str(amount),
+                _stored(now),
+                member_id,
+            )
+        )[0][0]
         await db.execute(
             "INSERT INTO points_entry (member_id, kind, points, balance_after, reason, "
             "purchase_id, created_at) VALUES (?, 'EARN', ?, ?, ?, ?, ?)",
@@ -313,15 +359,28 @@ async def record_purchase(request: Request) -> Response:
     except BaseException:
         await db.rollback()
         raise
-    return _json({"data": {"recordPurchase": {
-        "purchase": {"id": to_global_id("Purchase", purchase_id), "orderRef": order_ref,
-                     "amount": decimal_text(amount), "pointsEarned": points,
-                     "occurredAt": now.isoformat()},
-        "tierChange": None,
-        "member": {"id": to_global_id("Member", member_id), "pointsBalance": balance,
-                   "tier": {"code": tier["code"], "name": tier["name"]}},
-        "errors": [],
-    }}})
+    return _json(
+        {
+            "data": {
+                "recordPurchase": {
+                    "purchase": {
+                        "id": to_global_id("Purchase", purchase_id),
+                        "orderRef": order_ref,
+                        "amount": decimal_text(amount),
+                        "pointsEarned": points,
+                        "occurredAt": now.isoformat(),
+                    },
+                    "tierChange": None,
+                    "member": {
+                        "id": to_global_id("Member", member_id),
+                        "pointsBalance": balance,
+                        "tier": {"code": tier["code"], "name": tier["name"]},
+                    },
+                    "errors": [],
+                }
+            }
+        }
+    )
 
 
 async def healthz(request: Request) -> Response:

@@ -1,4 +1,5 @@
-"""Config for Tortoise's own CLI (`tortoise -c models.tortoise_cli_config.TORTOISE_ORM makemigrations`)."""
+"""Config for Tortoise's own CLI:
+`tortoise -c models.tortoise_cli_config.TORTOISE_ORM makemigrations`."""
 
 from app.settings import get_settings
 from models.db import tortoise_config

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, TypeVar
 
@@ -41,7 +40,6 @@ from services import members as members_service
 from services.clock import utcnow
 from services.communications import listing
 from services.communications.listing import CaseFilter
-from services.errors import NotAllowed
 
 M = TypeVar("M", CommunicationModel, ServiceCaseModel)
 # respond_to_case and resolve_case: (case id, message, at, now, *, staff_id) -> the case.
@@ -103,15 +101,6 @@ def _marketing_only(info: Info, operation: str) -> bool:
     return info.context.cell(("Mutation", operation)).scope == "MARKETING_ONLY"
 
 
-@contextmanager
-def _forbidden_when_not_allowed() -> Iterator[None]:
-    """A service's NotAllowed (this actor, this record) is a top-level FORBIDDEN."""
-    try:
-        yield
-    except NotAllowed as error:
-        raise Forbidden(str(error)) from None
-
-
 @user_errors(CommunicationPayload)
 async def log_communication(info: Info, input: LogCommunicationInput) -> CommunicationPayload:
     member_id = decode_id(input.member_id, "Member", ("input", "memberId"))
@@ -130,13 +119,12 @@ async def log_communication(info: Info, input: LogCommunicationInput) -> Communi
         case_id=case_id,
         satisfaction_score=input.satisfaction_score,
     )
-    with _forbidden_when_not_allowed():
-        row = await service.log_communication(
-            entry,
-            utcnow(),
-            staff_id=info.context.actor.staff_id,
-            marketing_only=_marketing_only(info, "logCommunication"),
-        )
+    row = await service.log_communication(
+        entry,
+        utcnow(),
+        staff_id=info.context.actor.staff_id,
+        marketing_only=_marketing_only(info, "logCommunication"),
+    )
     info.context.audit.target(to_global_id("Communication", row.id))
     if row.case_id is not None:  # type: ignore[attr-defined]
         info.context.audit.target(to_global_id("ServiceCase", row.case_id))  # type: ignore[attr-defined]
@@ -156,15 +144,14 @@ async def send_communication(info: Info, input: SendCommunicationInput) -> SendC
         else None
     )
     broadcast = service.Broadcast(input.channel, input.category, input.content, input.subject)
-    with _forbidden_when_not_allowed():
-        result = await service.send_communication(
-            broadcast,
-            utcnow(),
-            staff_id=info.context.actor.staff_id,
-            member_ids=member_ids,
-            audience=audience,
-            marketing_only=_marketing_only(info, "sendCommunication"),
-        )
+    result = await service.send_communication(
+        broadcast,
+        utcnow(),
+        staff_id=info.context.actor.staff_id,
+        member_ids=member_ids,
+        audience=audience,
+        marketing_only=_marketing_only(info, "sendCommunication"),
+    )
     return SendCommunicationPayload(sent=result.sent, skipped_no_consent=result.skipped_no_consent)
 
 
@@ -235,15 +222,14 @@ async def resolve_case(info: Info, input: CaseActionInput) -> CasePayload:
 @user_errors(CasePayload)
 async def rate_case(info: Info, input: RateCaseInput) -> CasePayload:
     actor = info.context.actor
-    with _forbidden_when_not_allowed():
-        case = await cases.rate_case(
-            _case_id(info, input.id),
-            input.score,
-            input.comment,
-            utcnow(),
-            staff_id=actor.staff_id,
-            rater_member_id=actor.member_id if actor.is_member else None,
-        )
+    case = await cases.rate_case(
+        _case_id(info, input.id),
+        input.score,
+        input.comment,
+        utcnow(),
+        staff_id=actor.staff_id,
+        rater_member_id=actor.member_id if actor.is_member else None,
+    )
     return _case_payload(info, case)
 
 

@@ -15,6 +15,7 @@ from resolvers.errors import user_errors
 from resolvers.nodes import node_fetcher
 from resolvers.staff import _session_payload
 from schema.context import Info
+from schema.enums import ApplicationStatus
 from schema.ids import decode_id, to_global_id
 from schema.jobs import JobReport
 from schema.members import (
@@ -24,8 +25,8 @@ from schema.members import (
     Member,
     MemberFilter,
     MemberOrder,
-    MembershipApplication,
     MemberPayload,
+    MembershipApplication,
     ProfileChangePayload,
     ProfileChangeRequest,
     RequestProfileChangeInput,
@@ -35,7 +36,6 @@ from schema.members import (
     TerminateMembershipInput,
     UpdateMemberInput,
 )
-from schema.enums import ApplicationStatus
 from schema.pagination import Connection, paginate
 from schema.staff import LoginPayload
 from services import members as service
@@ -86,9 +86,7 @@ async def member(
 def _searchable(info: Info) -> list[str]:
     """Search matches only fields the caller reads in clear: matching a masked phone would
     let its hidden digits be guessed one search at a time."""
-    return [
-        name for name in SEARCHABLE if info.context.cell(("Member", name)).kind == "full"
-    ]
+    return [name for name in SEARCHABLE if info.context.cell(("Member", name)).kind == "full"]
 
 
 async def members(

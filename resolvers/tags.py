@@ -6,7 +6,7 @@ from datetime import datetime
 
 import strawberry
 
-from auth.errors import Forbidden, denial
+from auth.errors import denial
 from models.enums import TagCategory, TagStatus
 from models.tag import TagDefinition as TagDefinitionModel
 from resolvers.errors import user_errors
@@ -26,7 +26,6 @@ from schema.tags import (
 )
 from services import tags as service
 from services.clock import utcnow
-from services.errors import NotAllowed
 
 MEMBER_ID = ("input", "memberId")
 
@@ -56,12 +55,9 @@ async def propose_tag_definition(info: Info, input: TagDefinitionInput) -> TagDe
 async def review_tag_definition(info: Info, input: ReviewInput) -> TagDefinitionPayload:
     tag_id = decode_id(input.id, "TagDefinition")
     info.context.audit.target(input.id)
-    try:
-        tag = await service.review_tag_definition(
-            tag_id, input.decision, input.note, info.context.actor.staff_id, utcnow()
-        )
-    except NotAllowed as error:
-        raise Forbidden(str(error)) from None
+    tag = await service.review_tag_definition(
+        tag_id, input.decision, input.note, info.context.actor.staff_id, utcnow()
+    )
     return TagDefinitionPayload(tag=tag)  # type: ignore[arg-type]
 
 

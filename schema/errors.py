@@ -9,7 +9,7 @@ from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
 from auth.errors import PublicError
-from services.errors import DomainError
+from services.errors import DomainError, NotAllowed
 
 log = logging.getLogger("memberhub.errors")
 
@@ -34,7 +34,9 @@ def with_codes(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def is_unexpected(error: GraphQLError) -> bool:
     original = error.original_error
-    if original is None or isinstance(original, PublicError | DomainError | GraphQLError):
+    if original is None or isinstance(
+        original, PublicError | DomainError | NotAllowed | GraphQLError
+    ):
         return False
     # Errors before execution (parsing, variable coercion) are the caller's, not ours.
     return error.path is not None
@@ -67,6 +69,9 @@ class ErrorShaping(MaskErrors):
         original = error.original_error
         if isinstance(original, DomainError):
             error.extensions = {"code": original.code, "field": original.field}
+        elif isinstance(original, NotAllowed):
+            # The policy admits the operation, the record's owner or author refuses it.
+            error.extensions = {"code": "FORBIDDEN"}
         elif not (error.extensions or {}).get("code"):
             error.extensions = {**(error.extensions or {}), "code": _code_of_request_error(error)}
         return error

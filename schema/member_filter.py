@@ -25,7 +25,8 @@ class MemberFilter:
     joined_after: datetime | None = None
     joined_before: datetime | None = None
     search: str | None = strawberry.field(
-        default=None, description="Matches memberNo, name, phone or email (roles that may read them)."
+        default=None,
+        description="Matches memberNo, name, phone or email (roles that may read them).",
     )
 
     def to_query(self) -> MemberQuery:

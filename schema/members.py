@@ -134,18 +134,14 @@ def shown_changes(info: Info, changes: dict[str, Any], owner_member_id: int) -> 
     shown: dict[str, Any] = {}
     for key, value in changes.items():
         cell = context.cell(("Member", key))
-        if not cell.allowed or (
-            cell.kind == "self" and owner_member_id != context.actor.member_id
-        ):
+        if not cell.allowed or (cell.kind == "self" and owner_member_id != context.actor.member_id):
             continue
         clear = crypto.decrypt(value) if key == "idNumber" else value
         if cell.masked:
             shown[key] = mask(key, clear)
             continue
         if ("Member", key) in SENSITIVE_FIELDS:
-            context.audit.read_clear(
-                f"Member.{key}", to_global_id("Member", owner_member_id)
-            )
+            context.audit.read_clear(f"Member.{key}", to_global_id("Member", owner_member_id))
         shown[key] = clear
     return shown
 

@@ -66,7 +66,10 @@ async def _drop_postgres_database(client: Any) -> None:
     name = client.database
     await client.close()
     conn = await asyncpg.connect(
-        host=client.host, port=client.port, user=client.user, password=client.password,
+        host=client.host,
+        port=client.port,
+        user=client.user,
+        password=client.password,
         database=client.user,
     )
     try:

@@ -84,8 +84,13 @@ async def apply_for_membership(
     Raises RateLimited, Invalid, Duplicate, NotFound."""
     await retry_busy(lambda: _count_attempt(client, now))
     return await _record_application(
-        profile, channel, now, client=client, requested_tier_code=requested_tier_code,
-        consents=consents, referral_code=referral_code,
+        profile,
+        channel,
+        now,
+        client=client,
+        requested_tier_code=requested_tier_code,
+        consents=consents,
+        referral_code=referral_code,
     )
 
 
@@ -132,8 +137,13 @@ async def _record_application(
     )
 
 
-async def _claim(application_id: int, status: ApplicationStatus, staff_id: int | None,
-                 note: str | None, now: datetime) -> MembershipApplication:
+async def _claim(
+    application_id: int,
+    status: ApplicationStatus,
+    staff_id: int | None,
+    note: str | None,
+    now: datetime,
+) -> MembershipApplication:
     # The guarded UPDATE is the first statement: two reviewers cannot both win.
     claimed = await MembershipApplication.filter(
         id=application_id, status=ApplicationStatus.PENDING
@@ -178,8 +188,9 @@ def new_member_fields(source: MembershipApplication, tier: Tier, now: datetime) 
     }
 
 
-async def _approve(application: MembershipApplication, staff_id: int | None,
-                   now: datetime) -> tuple[Member, str]:
+async def _approve(
+    application: MembershipApplication, staff_id: int | None, now: datetime
+) -> tuple[Member, str]:
     await ensure_unique(
         application.phone, application.id_number_hash, path=("input", "id"), field_paths=False
     )
@@ -194,8 +205,12 @@ async def _approve(application: MembershipApplication, staff_id: int | None,
     member.member_no = member_no_of(member.id)
     await Member.filter(id=member.id).update(member_no=member.member_no)
     await TierChange.create(
-        member_id=member.id, from_tier=None, to_tier=tier, reason=TierChangeReason.ENROLLMENT,
-        at=now, created_by_id=staff_id,
+        member_id=member.id,
+        from_tier=None,
+        to_tier=tier,
+        reason=TierChangeReason.ENROLLMENT,
+        at=now,
+        created_by_id=staff_id,
     )
     await MembershipApplication.filter(id=application.id).update(member_id=member.id)
     await communications.notify(
@@ -209,7 +224,10 @@ async def _approve(application: MembershipApplication, staff_id: int | None,
 
 
 async def review_application(
-    application_id: int, decision: ReviewDecision, note: str | None, staff_id: int | None,
+    application_id: int,
+    decision: ReviewDecision,
+    note: str | None,
+    staff_id: int | None,
     now: datetime,
 ) -> Review:
     """Approve (creates the ACTIVE member, its ENROLLMENT tier change, a welcome notice and a
@@ -217,7 +235,8 @@ async def review_application(
     Duplicate (DESIGN §2)."""
     note = clean_text(note, ("input", "note"))
     status = (
-        ApplicationStatus.APPROVED if decision is ReviewDecision.APPROVE
+        ApplicationStatus.APPROVED
+        if decision is ReviewDecision.APPROVE
         else ApplicationStatus.REJECTED
     )
 
@@ -244,8 +263,10 @@ async def activate_membership(
         member_no=member_no, status__in=(MemberStatus.ACTIVE, MemberStatus.SUSPENDED)
     )
     stored = member.activation_code_hash if member else None
-    if member is None or stored is None or not hmac.compare_digest(
-        stored, code_hash(activation_code)
+    if (
+        member is None
+        or stored is None
+        or not hmac.compare_digest(stored, code_hash(activation_code))
     ):
         raise Invalid(ACTIVATION_REFUSED, ("input", "activationCode"))
     # One guarded UPDATE consumes the code: a used or expired one matches nothing, and of

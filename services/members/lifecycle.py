@@ -15,7 +15,7 @@ from models.benefit import BenefitUsage
 from models.communication import Communication, ServiceCase
 from models.enums import ApplicationStatus, MemberStatus, TerminationReason
 from models.member import Member, MembershipApplication, ProfileChangeRequest
-from models.tag import MemberTag
+from models.tag import MemberTag, TagErrorReport
 from services import communications
 from services.db import retry_busy
 from services.errors import Invalid, InvalidState, NotFound
@@ -33,6 +33,7 @@ ERASED_TABLES = (
     "service_case",
     "benefit_usage",
     "member_tag",
+    "tag_error_report",
 )
 ERASED_MEMBER_FIELDS: dict[str, Any] = {
     "name": None,
@@ -62,9 +63,13 @@ ERASED_APPLICATION_FIELDS: dict[str, Any] = {
 }
 
 
-async def _transition(member_id: int, from_states: tuple[MemberStatus, ...],
-                      changes: dict[str, Any], what: str,
-                      path: tuple[str, ...] = ("input", "id")) -> None:
+async def _transition(
+    member_id: int,
+    from_states: tuple[MemberStatus, ...],
+    changes: dict[str, Any],
+    what: str,
+    path: tuple[str, ...] = ("input", "id"),
+) -> None:
     # The guarded UPDATE is both the state check and the first write of its transaction.
     changed = await Member.filter(id=member_id, status__in=from_states).update(**changes)
     if changed:
@@ -81,8 +86,10 @@ async def suspend_member(
     Raises Invalid (no reason), NotFound, InvalidState."""
     text = clean_text(reason, ("input", "reason"), required=True)
     await _transition(
-        member_id, (MemberStatus.ACTIVE,),
-        {"status": MemberStatus.SUSPENDED, "suspended_reason": text}, "ACTIVE",
+        member_id,
+        (MemberStatus.ACTIVE,),
+        {"status": MemberStatus.SUSPENDED, "suspended_reason": text},
+        "ACTIVE",
     )
     if revoke_benefits:
         # The benefits domain revokes (and refunds) in its own transaction; imported
@@ -96,14 +103,18 @@ async def suspend_member(
 async def reinstate_member(member_id: int) -> Member:
     """Restore a SUSPENDED member to ACTIVE. Raises NotFound, InvalidState."""
     await _transition(
-        member_id, (MemberStatus.SUSPENDED,),
-        {"status": MemberStatus.ACTIVE, "suspended_reason": None}, "SUSPENDED", ("id",),
+        member_id,
+        (MemberStatus.SUSPENDED,),
+        {"status": MemberStatus.ACTIVE, "suspended_reason": None},
+        "SUSPENDED",
+        ("id",),
     )
     return await Member.get(id=member_id)
 
 
-def effective_time(reason: TerminationReason, effective_at: datetime | None,
-                   now: datetime) -> datetime:
+def effective_time(
+    reason: TerminationReason, effective_at: datetime | None, now: datetime
+) -> datetime:
     if effective_at is not None:
         return effective_at
     days = 0 if reason is TerminationReason.VOLUNTARY else get_settings().termination_notice_days
@@ -129,12 +140,17 @@ async def terminate_membership(
 
     async def notice() -> None:
         async with in_transaction():
-            await _transition(member_id, LIVE, {
-                "status": MemberStatus.TERMINATING,
-                "termination_reason": reason,
-                "termination_note": text,
-                "termination_effective_at": effective,
-            }, "ACTIVE or SUSPENDED")
+            await _transition(
+                member_id,
+                LIVE,
+                {
+                    "status": MemberStatus.TERMINATING,
+                    "termination_reason": reason,
+                    "termination_note": text,
+                    "termination_effective_at": effective,
+                },
+                "ACTIVE or SUSPENDED",
+            )
             await communications.notify(
                 member_id,
                 "Your membership ends",
@@ -174,10 +190,11 @@ async def _erase_records(member_id: int, now: datetime) -> None:
     await Communication.filter(member_id=member_id).update(subject=None, content=None)
     await ServiceCase.filter(member_id=member_id).update(subject="", resolution=None)
     await BenefitUsage.filter(member_id=member_id).update(note=None, revoked_reason=None)
+    await TagErrorReport.filter(member_id=member_id).update(note="")
     # Pending requests can no longer be applied: close them with the rest erased.
-    await ProfileChangeRequest.filter(
-        member_id=member_id, status=ApplicationStatus.PENDING
-    ).update(status=ApplicationStatus.REJECTED, reviewed_at=now)
+    await ProfileChangeRequest.filter(member_id=member_id, status=ApplicationStatus.PENDING).update(
+        status=ApplicationStatus.REJECTED, reviewed_at=now
+    )
     await ProfileChangeRequest.filter(member_id=member_id).update(
         changes={}, reason=None, review_note=None
     )
@@ -198,9 +215,11 @@ async def scrub_storage() -> None:
 async def run_terminations(as_of: datetime, progress: bool = False) -> JobResult:
     """Terminate every TERMINATING member whose effective time has come (DESIGN §2)."""
     timer = JobTimer()
-    due = await Member.filter(
-        status=MemberStatus.TERMINATING, termination_effective_at__lte=as_of
-    ).order_by("id").values_list("id", flat=True)
+    due = (
+        await Member.filter(status=MemberStatus.TERMINATING, termination_effective_at__lte=as_of)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
     bar = Progress(len(due), "terminations") if progress else None
     changed = 0
     for member_id in due:

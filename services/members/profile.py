@@ -37,7 +37,11 @@ class Profile:
 
 # Member columns of the consents (DESIGN §2: per marketing channel, and for profiling).
 CONSENT_FIELDS = (
-    "marketing_sms", "marketing_email", "marketing_phone", "marketing_push", "profiling",
+    "marketing_sms",
+    "marketing_email",
+    "marketing_phone",
+    "marketing_push",
+    "profiling",
 )
 
 
@@ -100,8 +104,7 @@ def to_changes(profile: Profile) -> dict[str, Any]:
 def clear_changes(changes: dict[str, Any]) -> dict[str, Any]:
     """Stored changes with the idNumber decrypted, for a reader allowed to see them."""
     return {
-        key: crypto.decrypt(value) if key == "idNumber" else value
-        for key, value in changes.items()
+        key: crypto.decrypt(value) if key == "idNumber" else value for key, value in changes.items()
     }
 
 

@@ -22,6 +22,7 @@ from services.members.profile import (
     require_changes,
     to_changes,
 )
+from services.tags import refresh_member_tags
 from services.validation import clean_text
 
 
@@ -35,13 +36,14 @@ async def live_member(member_id: int, field: tuple[str, ...] = ("input", "id")) 
     return member
 
 
-async def _apply(member_id: int, profile: Profile, *, path: tuple[str, ...],
-                 field_paths: bool = True) -> None:
+async def _apply(
+    member_id: int, profile: Profile, *, path: tuple[str, ...], field_paths: bool = True
+) -> None:
     values = columns(profile)
     # First statement a write (DESIGN §2 Concurrency); the duplicate check follows inside
     # the same transaction, so a conflicting change rolls it back.
-    changed = await Member.filter(id=member_id).exclude(status=MemberStatus.TERMINATED).update(
-        **values
+    changed = (
+        await Member.filter(id=member_id).exclude(status=MemberStatus.TERMINATED).update(**values)
     )
     if not changed:
         raise InvalidState("The membership has been terminated.", path)
@@ -88,14 +90,18 @@ async def request_profile_change(
 
 
 async def review_profile_change(
-    request_id: int, decision: ReviewDecision, note: str | None, staff_id: int | None,
+    request_id: int,
+    decision: ReviewDecision,
+    note: str | None,
+    staff_id: int | None,
     now: datetime,
 ) -> ProfileChangeRequest:
     """Approve (applies the change, duplicates re-checked) or reject a change request.
     Raises NotFound, InvalidState (reviewed already, member terminated), Duplicate."""
     note = clean_text(note, ("input", "note"))
     status = (
-        ApplicationStatus.APPROVED if decision is ReviewDecision.APPROVE
+        ApplicationStatus.APPROVED
+        if decision is ReviewDecision.APPROVE
         else ApplicationStatus.REJECTED
     )
 
@@ -130,4 +136,6 @@ async def set_consents(member_id: int, consents: dict[str, bool | None], now: da
         raise Invalid(f"Unknown consents: {sorted(unknown)}.", ("input", "consents"))
     await live_member(member_id, ("input", "memberId"))
     await Member.filter(id=member_id).update(**values, consents_updated_at=now)
+    # Withdrawn profiling consent takes BEHAVIOR and PREFERENCE rule tags off at once.
+    await refresh_member_tags(member_id, now)
     return await Member.get(id=member_id)

@@ -183,9 +183,13 @@ async def _earn(
             expires_at=expiry_of(occurred, get_settings().points_expiry_months),
         )
     last = member.last_purchase_at
-    await Member.filter(id=member_id).using_db(conn).update(
-        lifetime_spend=member.lifetime_spend + amount,
-        last_purchase_at=occurred if last is None or as_utc(last) < occurred else last,
+    await (
+        Member.filter(id=member_id)
+        .using_db(conn)
+        .update(
+            lifetime_spend=member.lifetime_spend + amount,
+            last_purchase_at=occurred if last is None or as_utc(last) < occurred else last,
+        )
     )
     change = await tiers.promote_after_purchase(conn, member, now, purchase.id)
     return PurchaseResult(purchase, await Member.get(id=member_id).using_db(conn), change)
@@ -256,8 +260,10 @@ async def _refund(
             created_by_id=created_by_id,
         )
     await Purchase.filter(id=purchase.id).using_db(conn).update(refunded_amount=refunded)
-    await Member.filter(id=member_id).using_db(conn).update(
-        lifetime_spend=member.lifetime_spend - amount
+    await (
+        Member.filter(id=member_id)
+        .using_db(conn)
+        .update(lifetime_spend=member.lifetime_spend - amount)
     )
     purchase.refunded_amount = refunded
     return PurchaseResult(purchase, await Member.get(id=member_id).using_db(conn))

@@ -21,9 +21,7 @@ from services.points.lots import Lot, expiring_by, lapsed_points, open_lots
 async def lots_of(member_ids: Sequence[int], conn: Any = None) -> dict[int, list[Lot]]:
     """Every member's open lots, replayed from their entries in one query."""
     entries: dict[int, list[PointsEntry]] = {member_id: [] for member_id in member_ids}
-    rows = (
-        await PointsEntry.filter(member_id__in=list(member_ids)).using_db(conn).order_by("id")
-    )
+    rows = await PointsEntry.filter(member_id__in=list(member_ids)).using_db(conn).order_by("id")
     for entry in rows:
         entries[entry.member_id].append(entry)  # type: ignore[attr-defined]
     return {member_id: open_lots(member_entries) for member_id, member_entries in entries.items()}
@@ -67,7 +65,11 @@ async def _expire_member(member_id: int, as_of: datetime) -> bool:
             if lapsed == 0:
                 return False
             await post_entry(
-                conn, member_id, PointsEntryKind.EXPIRE, -lapsed, as_of,
+                conn,
+                member_id,
+                PointsEntryKind.EXPIRE,
+                -lapsed,
+                as_of,
                 reason=f"{lapsed} points past their expiry",
             )
             return True

@@ -50,8 +50,8 @@ async def move_balance(conn: Any, member_id: int, points: int) -> int:
         if not exists:
             raise NotFound("No such member.", ("input", "memberId"))
         raise InsufficientPoints("Not enough points.", POINTS_FIELD)
-    balance = await Member.filter(id=member_id).using_db(conn).values_list(
-        "points_balance", flat=True
+    balance = (
+        await Member.filter(id=member_id).using_db(conn).values_list("points_balance", flat=True)
     )
     return int(balance[0])
 
@@ -118,9 +118,7 @@ async def locked_member(conn: Any, member_id: int) -> Member:
     """The member row, read after a no-op write: the write makes this transaction the
     database's writer on SQLite and locks the row on PostgreSQL, before anything is read."""
     touched = (
-        await Member.filter(id=member_id)
-        .using_db(conn)
-        .update(points_balance=F("points_balance"))
+        await Member.filter(id=member_id).using_db(conn).update(points_balance=F("points_balance"))
     )
     if not touched:
         raise NotFound("No such member.", ("input", "memberId"))

@@ -75,14 +75,17 @@ async def expiring_points(keys: Sequence[tuple[int, date]]) -> list[int]:
         by_day[day].append(member_id)
     found: dict[tuple[int, date], int] = {}
     for day, member_ids in by_day.items():
-        for member_id, points in zip(member_ids, await points_expiring_by(member_ids, day)):
+        expiring = await points_expiring_by(member_ids, day)
+        for member_id, points in zip(member_ids, expiring, strict=True):
             found[(member_id, day)] = points
     return [found[key] for key in keys]
 
 
 async def _count_by_member(query: Any) -> list[tuple[int, int]]:
-    rows = await query.annotate(total=Count("id")).group_by("member_id").values_list(
-        "member_id", "total"
+    rows = (
+        await query.annotate(total=Count("id"))
+        .group_by("member_id")
+        .values_list("member_id", "total")
     )
     return [(int(member_id), int(total)) for member_id, total in rows]
 

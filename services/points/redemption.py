@@ -86,8 +86,15 @@ async def redeem_points(
     async def write(conn: Any) -> PointsEntry:
         ensure_points_active(await locked_member(conn, member_id))
         return await post_entry(
-            conn, member_id, PointsEntryKind.REDEEM, -points, now, reason=reason,
-            idempotency_key=key, created_by_id=created_by_id, purpose=purpose,
+            conn,
+            member_id,
+            PointsEntryKind.REDEEM,
+            -points,
+            now,
+            reason=reason,
+            idempotency_key=key,
+            created_by_id=created_by_id,
+            purpose=purpose,
         )
 
     entry = await _post_once(member_id, key, PointsEntryKind.REDEEM, write)
@@ -120,8 +127,14 @@ async def adjust_points(
                 "A terminated member's points cannot be adjusted.", ("input", "memberId")
             )
         return await post_entry(
-            conn, member_id, PointsEntryKind.ADJUST, points, now, reason=text,
-            idempotency_key=key, created_by_id=created_by_id,
+            conn,
+            member_id,
+            PointsEntryKind.ADJUST,
+            points,
+            now,
+            reason=text,
+            idempotency_key=key,
+            created_by_id=created_by_id,
         )
 
     entry = await _post_once(member_id, key, PointsEntryKind.ADJUST, write)

@@ -31,8 +31,9 @@ async def test_member_mutations_are_audited_with_personal_data_withheld(api, rev
     member = await make_member(name="郑爽")
     target = to_global_id("Member", member.id)
     admin = api.as_(await staff_token(Role.ADMIN))
-    await admin(UPDATE, {"input": {"id": target, "phone": "13611112222",
-                                   "idNumber": "310115198511204566"}})
+    await admin(
+        UPDATE, {"input": {"id": target, "phone": "13611112222", "idNumber": "310115198511204566"}}
+    )
     entry = await _entry("updateMember")
     assert entry.variables["input"]["phone"] == "[PII]"
     assert entry.variables["input"]["idNumber"] == "[PII]"
@@ -50,13 +51,21 @@ async def test_member_mutations_are_audited_with_personal_data_withheld(api, rev
     await admin(SUSPEND, {"input": {"id": target, "reason": "核查"}})
     assert target in (await _entry("suspendMember")).target_ids
 
-    failed = await admin(TERMINATE, {"input": {"id": to_global_id("Member", 999),
-                                               "reason": "VIOLATION"}})
+    failed = await admin(
+        TERMINATE, {"input": {"id": to_global_id("Member", 999), "reason": "VIOLATION"}}
+    )
     assert failed["data"]["terminateMembership"]["errors"][0]["code"] == "NOT_FOUND"
     entry = await _entry("terminateMembership")
     assert entry.outcome.value == "USER_ERROR" and entry.error_codes == ["NOT_FOUND"]
 
     every = str([(e.variables, e.target_ids) for e in await AuditEntry.all()])
-    for clear in ("郑爽", "13611112222", "310115198511204566", "zheng@example.com",
-                  "李小红", "13812345678", "11010519491231002X"):
+    for clear in (
+        "郑爽",
+        "13611112222",
+        "310115198511204566",
+        "zheng@example.com",
+        "李小红",
+        "13812345678",
+        "11010519491231002X",
+    ):
         assert clear not in every, clear

@@ -33,7 +33,9 @@ async def test_anyone_may_apply_and_the_application_waits_for_review(api, review
     page = listed["data"]["membershipApplications"]
     assert page["totalCount"] == 1
     assert page["edges"][0]["node"] == {
-        "id": applied["application"]["id"], "name": "李小红", "phone": "13812345678",
+        "id": applied["application"]["id"],
+        "name": "李小红",
+        "phone": "13812345678",
     }
 
 
@@ -81,7 +83,8 @@ async def test_approval_creates_an_active_member_in_the_entry_tier(api, reviewer
     assert change.reason is TierChangeReason.ENROLLMENT and change.from_tier_id is None
     shown = await reviewer(
         "query($id: ID) { member(id: $id) { tier { code } tierHistory { from { code } "
-        "to { code } reason } } }", {"id": member["id"]},
+        "to { code } reason } } }",
+        {"id": member["id"]},
     )
     assert shown["data"]["member"] == {
         "tier": {"code": "REGULAR"},
@@ -123,8 +126,9 @@ async def test_an_unknown_requested_tier_is_refused(api, tiers):
 async def test_rejection_keeps_the_reason_and_a_second_review_is_refused(api, reviewer):
     applied = await apply(api)
     application_id = applied["application"]["id"]
-    rejected = await reviewer(REVIEW, {"id": application_id, "decision": "REJECT",
-                                       "note": "资料不全"})
+    rejected = await reviewer(
+        REVIEW, {"id": application_id, "decision": "REJECT", "note": "资料不全"}
+    )
     payload = rejected["data"]["reviewMembershipApplication"]
     assert payload["errors"] == []
     assert payload["application"]["status"] == "REJECTED"
@@ -150,8 +154,13 @@ async def test_activation_sets_the_password_and_signs_in_once(api, reviewer):
     approved = await enroll(api, reviewer)
     member_no = approved["application"]["member"]["memberNo"]
     code = approved["activationCode"]
-    variables = {"input": {"memberNo": member_no, "activationCode": code,
-                           "password": "a-long-new-passphrase"}}
+    variables = {
+        "input": {
+            "memberNo": member_no,
+            "activationCode": code,
+            "password": "a-long-new-passphrase",
+        }
+    }
     activated = (await api(ACTIVATE, variables))["data"]["activateMembership"]
     assert activated["errors"] == []
     session = activated["session"]
@@ -175,9 +184,16 @@ async def test_an_expired_activation_code_is_refused(api, reviewer):
     await Member.filter(member_no=member_no).update(
         activation_expires_at=utcnow() - timedelta(seconds=1)
     )
-    result = await api(ACTIVATE, {"input": {"memberNo": member_no,
-                                            "activationCode": approved["activationCode"],
-                                            "password": "a-long-new-passphrase"}})
+    result = await api(
+        ACTIVATE,
+        {
+            "input": {
+                "memberNo": member_no,
+                "activationCode": approved["activationCode"],
+                "password": "a-long-new-passphrase",
+            }
+        },
+    )
     payload = result["data"]["activateMembership"]
     assert payload["session"] is None and payload["errors"][0]["code"] == "INVALID"
     assert (await Member.get(member_no=member_no)).password_hash is None
@@ -186,8 +202,16 @@ async def test_an_expired_activation_code_is_refused(api, reviewer):
 async def test_a_wrong_activation_code_is_refused(api, reviewer):
     approved = await enroll(api, reviewer)
     member_no = approved["application"]["member"]["memberNo"]
-    result = await api(ACTIVATE, {"input": {"memberNo": member_no, "activationCode": "guess",
-                                            "password": "a-long-new-passphrase"}})
+    result = await api(
+        ACTIVATE,
+        {
+            "input": {
+                "memberNo": member_no,
+                "activationCode": "guess",
+                "password": "a-long-new-passphrase",
+            }
+        },
+    )
     assert result["data"]["activateMembership"]["errors"][0]["code"] == "INVALID"
 
 
@@ -232,7 +256,9 @@ async def test_bad_application_input_is_a_clear_error(api, tiers):
     result = await api(APPLY, {"input": application_input(phone="12345")})
     payload = result["data"]["applyForMembership"]
     assert payload["errors"][0] == {
-        "field": ["input", "phone"], "code": "INVALID", "message": payload["errors"][0]["message"],
+        "field": ["input", "phone"],
+        "code": "INVALID",
+        "message": payload["errors"][0]["message"],
     }
     missing = await api(APPLY, {"input": {"name": "x", "channel": "APP"}})
     assert missing["errors"] and missing.get("data") is None

@@ -22,20 +22,27 @@ async def test_the_rate_limit_window_slides_and_old_hits_are_cleared(tiers):
     limit = get_settings().apply_rate_limit
     earlier = utcnow() - timedelta(hours=2)
     for n in range(limit):
-        await members.apply_for_membership(_profile(n), EnrollmentChannel.APP, earlier,
-                                           client="192.0.2.1")
+        await members.apply_for_membership(
+            _profile(n), EnrollmentChannel.APP, earlier, client="192.0.2.1"
+        )
     with pytest.raises(RateLimited):
-        await members.apply_for_membership(_profile(99), EnrollmentChannel.APP, earlier,
-                                           client="192.0.2.1")
+        await members.apply_for_membership(
+            _profile(99), EnrollmentChannel.APP, earlier, client="192.0.2.1"
+        )
     # Two hours later the address may apply again, and only the new hit is kept.
-    await members.apply_for_membership(_profile(99), EnrollmentChannel.APP, utcnow(),
-                                       client="192.0.2.1")
+    await members.apply_for_membership(
+        _profile(99), EnrollmentChannel.APP, utcnow(), client="192.0.2.1"
+    )
     assert await RateLimitHit.all().count() == 1
 
 
 async def test_staff_assisted_enrollment_approves_at_once(tiers):
-    review = await members.enroll(_profile(1), EnrollmentChannel.STORE, utcnow(),
-                                  consents={"marketing_sms": True, "profiling": None})
+    review = await members.enroll(
+        _profile(1),
+        EnrollmentChannel.STORE,
+        utcnow(),
+        consents={"marketing_sms": True, "profiling": None},
+    )
     member = await Member.get(id=review.application.owner_member_id)
     assert member.status is MemberStatus.ACTIVE and member.marketing_sms is True
     assert member.profiling is False and review.activation_code

@@ -36,17 +36,32 @@ def gid(member) -> str:
 async def test_staff_update_a_profile_directly(api, db):
     member = await make_member(name="张三")
     admin = api.as_(await staff_token(Role.ADMIN))
-    result = await admin(UPDATE, {"input": {
-        "id": gid(member), "name": "  张  三丰 ", "phone": "+86 139 0000 1111",
-        "email": "Zhang.SanFeng@Example.COM", "idNumber": "310115198511204566",
-        "birthDate": "1985-11-20", "gender": "MALE", "address": "杭州市西湖区文三路1号",
-    }})
+    result = await admin(
+        UPDATE,
+        {
+            "input": {
+                "id": gid(member),
+                "name": "  张  三丰 ",
+                "phone": "+86 139 0000 1111",
+                "email": "Zhang.SanFeng@Example.COM",
+                "idNumber": "310115198511204566",
+                "birthDate": "1985-11-20",
+                "gender": "MALE",
+                "address": "杭州市西湖区文三路1号",
+            }
+        },
+    )
     payload = result["data"]["updateMember"]
     assert payload["errors"] == []
     assert payload["member"] == {
-        "id": gid(member), "name": "张 三丰", "gender": "MALE", "birthDate": "1985-11-20",
-        "phone": "13900001111", "email": "zhang.sanfeng@example.com",
-        "address": "杭州市西湖区文三路1号", "idNumber": NEW_ID,
+        "id": gid(member),
+        "name": "张 三丰",
+        "gender": "MALE",
+        "birthDate": "1985-11-20",
+        "phone": "13900001111",
+        "email": "zhang.sanfeng@example.com",
+        "address": "杭州市西湖区文三路1号",
+        "idNumber": NEW_ID,
     }
 
 
@@ -83,8 +98,9 @@ async def test_invalid_profile_values_are_refused_and_nothing_changes(api, db, f
     if value == "FUTURE":
         value = (local_date(utcnow()) + timedelta(days=1)).isoformat()
     service = api.as_(await staff_token(Role.SERVICE))
-    payload = (await service(UPDATE, {"input": {"id": gid(member), field: value,
-                                                "address": "新地址"}}))["data"]["updateMember"]
+    payload = (
+        await service(UPDATE, {"input": {"id": gid(member), field: value, "address": "新地址"}})
+    )["data"]["updateMember"]
     assert payload["member"] is None
     assert payload["errors"][0]["code"] == "INVALID"
     assert payload["errors"][0]["field"] == ["input", field]
@@ -94,8 +110,12 @@ async def test_invalid_profile_values_are_refused_and_nothing_changes(api, db, f
 async def test_other_document_numbers_and_international_phones_are_accepted(api, db):
     member = await make_member()
     admin = api.as_(await staff_token(Role.ADMIN))
-    payload = (await admin(UPDATE, {"input": {"id": gid(member), "idNumber": "e12345678",
-                                              "phone": "+852 9123 4567"}}))["data"]["updateMember"]
+    payload = (
+        await admin(
+            UPDATE,
+            {"input": {"id": gid(member), "idNumber": "e12345678", "phone": "+852 9123 4567"}},
+        )
+    )["data"]["updateMember"]
     assert payload["errors"] == []
     assert payload["member"]["idNumber"] == "E12345678"
     assert payload["member"]["phone"] == "+85291234567"
@@ -106,8 +126,9 @@ async def test_an_update_to_another_live_members_phone_is_a_duplicate(api, db):
     other = await make_member(phone="13766667777", id_number="44030519900101123X")
     admin = api.as_(await staff_token(Role.ADMIN))
     for field, value in (("phone", "13766667777"), ("idNumber", "44030519900101123x")):
-        payload = (await admin(UPDATE, {"input": {"id": gid(member), field: value,
-                                                  "name": "不应保存"}}))["data"]["updateMember"]
+        payload = (
+            await admin(UPDATE, {"input": {"id": gid(member), field: value, "name": "不应保存"}})
+        )["data"]["updateMember"]
         assert payload["errors"][0]["code"] == "DUPLICATE", payload
         assert payload["errors"][0]["field"] == ["input", field]
     assert (await Member.get(id=member.id)).name == "张三"
@@ -134,19 +155,31 @@ async def _request(api, member, **changes):
 
 async def test_a_member_requests_a_change_and_staff_approve_it(api, db):
     member = await make_member()
-    requested = await _request(api, member, phone="13655556666", idNumber=NEW_ID,
-                               address="广州市天河区体育西路2号", reason="搬家了")
+    requested = await _request(
+        api,
+        member,
+        phone="13655556666",
+        idNumber=NEW_ID,
+        address="广州市天河区体育西路2号",
+        reason="搬家了",
+    )
     assert requested["errors"] == []
     request = requested["request"]
     assert request["status"] == "PENDING" and request["reason"] == "搬家了"
     # The member sees their own request, idNumber masked as on their profile.
-    assert request["changes"] == {"phone": "13655556666", "idNumber": "3101**********4566",
-                                  "address": "广州市天河区体育西路2号"}
+    assert request["changes"] == {
+        "phone": "13655556666",
+        "idNumber": "3101**********4566",
+        "address": "广州市天河区体育西路2号",
+    }
     assert (await Member.get(id=member.id)).phone != "13655556666"
 
     reviewer = api.as_(await staff_token(Role.ADMIN))
-    reviewed = (await reviewer(REVIEW, {"input": {"id": request["id"], "decision": "APPROVE",
-                                                  "note": "核实"}}))["data"]["reviewProfileChange"]
+    reviewed = (
+        await reviewer(
+            REVIEW, {"input": {"id": request["id"], "decision": "APPROVE", "note": "核实"}}
+        )
+    )["data"]["reviewProfileChange"]
     assert reviewed["errors"] == []
     assert reviewed["request"]["status"] == "APPROVED"
     assert reviewed["request"]["reviewNote"] == "核实"
@@ -161,8 +194,10 @@ async def test_a_rejected_change_keeps_its_note_and_changes_nothing(api, db):
     member = await make_member(name="张三")
     requested = await _request(api, member, name="张四")
     reviewer = api.as_(await staff_token(Role.SERVICE))
-    reviewed = (await reviewer(REVIEW, {"input": {"id": requested["request"]["id"],
-                                                  "decision": "REJECT", "note": "证件不符"}}))
+    reviewed = await reviewer(
+        REVIEW,
+        {"input": {"id": requested["request"]["id"], "decision": "REJECT", "note": "证件不符"}},
+    )
     payload = reviewed["data"]["reviewProfileChange"]
     assert payload["request"]["status"] == "REJECTED"
     assert payload["request"]["reviewNote"] == "证件不符"
@@ -199,14 +234,33 @@ async def test_approval_rechecks_duplicates_and_changes_nothing_on_failure(api, 
 
 async def test_change_requests_are_masked_per_role(api, db):
     member = await make_member()
-    await _request(api, member, name="张三丰", phone="13655556666", email="sanfeng@example.com",
-                   address="武当山", idNumber=NEW_ID, birthDate="1985-11-20")
+    await _request(
+        api,
+        member,
+        name="张三丰",
+        phone="13655556666",
+        email="sanfeng@example.com",
+        address="武当山",
+        idNumber=NEW_ID,
+        birthDate="1985-11-20",
+    )
     expected = {
-        Role.ADMIN: {"name": "张三丰", "phone": "13655556666", "email": "sanfeng@example.com",
-                     "address": "武当山", "idNumber": NEW_ID, "birthDate": "1985-11-20"},
-        Role.SERVICE: {"name": "张三丰", "phone": "13655556666", "email": "sanfeng@example.com",
-                       "address": "武当山", "idNumber": "3101**********4566",
-                       "birthDate": "1985-11-20"},
+        Role.ADMIN: {
+            "name": "张三丰",
+            "phone": "13655556666",
+            "email": "sanfeng@example.com",
+            "address": "武当山",
+            "idNumber": NEW_ID,
+            "birthDate": "1985-11-20",
+        },
+        Role.SERVICE: {
+            "name": "张三丰",
+            "phone": "13655556666",
+            "email": "sanfeng@example.com",
+            "address": "武当山",
+            "idNumber": "3101**********4566",
+            "birthDate": "1985-11-20",
+        },
         Role.OPERATIONS: {"name": "张三丰", "phone": "136****6666", "email": "s***@example.com"},
     }
     for role, changes in expected.items():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -26,7 +26,7 @@ MEMBERS = """query($filter: MemberFilter, $orderBy: MemberOrder, $first: Int, $a
 BY_ID = "query($id: ID) { member(id: $id) { %s } }" % MEMBER_FIELDS
 BY_NO = "query($no: String) { member(memberNo: $no) { id memberNo name } }"
 NODE = "query($id: ID!) { node(id: $id) { id ... on Member { memberNo name phone } } }"
-T0 = datetime(2025, 1, 1, tzinfo=timezone.utc)
+T0 = datetime(2025, 1, 1, tzinfo=UTC)
 
 
 def gid(member) -> str:
@@ -41,33 +41,69 @@ async def numbers(admin, **variables) -> list[str]:
 
 async def tag(code: str, *members) -> None:
     definition = await TagDefinition.create(
-        code=code, name=code, category=TagCategory.VALUE, status=TagStatus.ACTIVE,
+        code=code,
+        name=code,
+        category=TagCategory.VALUE,
+        status=TagStatus.ACTIVE,
         created_at=utcnow(),
     )
     for member in members:
-        await MemberTag.create(member=member, tag=definition, source=TagSource.MANUAL,
-                               assigned_at=utcnow())
+        await MemberTag.create(
+            member=member, tag=definition, source=TagSource.MANUAL, assigned_at=utcnow()
+        )
 
 
 @pytest.fixture
 async def crowd(db):
     """Five members with distinct joins, tiers, statuses, balances, spend and tags."""
     regular, silver, gold, *_ = await make_tiers()
-    a = await make_member(name="王伟", phone="13800000001", email="wang.wei@example.com",
-                          joined_at=T0, tier=regular, points_balance=50,
-                          lifetime_spend=Decimal("300"))
-    b = await make_member(name="李娜", phone="13900000002", email="li.na@example.com",
-                          joined_at=T0 + timedelta(days=10), tier=silver, points_balance=500,
-                          lifetime_spend=Decimal("2500"))
-    c = await make_member(name="张伟", phone="13700000003", email="zhang.wei@example.org",
-                          joined_at=T0 + timedelta(days=20), tier=gold, points_balance=5,
-                          lifetime_spend=Decimal("9000"), status=MemberStatus.SUSPENDED)
-    d = await make_member(name="刘洋", phone="13600000004", email="liu.yang@example.com",
-                          joined_at=T0 + timedelta(days=30), tier=silver, points_balance=900,
-                          lifetime_spend=Decimal("100"))
-    e = await make_member(name="陈静", phone="13500000005", email="chen.jing@example.net",
-                          joined_at=T0 + timedelta(days=40), tier=regular, points_balance=0,
-                          lifetime_spend=Decimal("0"), status=MemberStatus.TERMINATING)
+    a = await make_member(
+        name="王伟",
+        phone="13800000001",
+        email="wang.wei@example.com",
+        joined_at=T0,
+        tier=regular,
+        points_balance=50,
+        lifetime_spend=Decimal("300"),
+    )
+    b = await make_member(
+        name="李娜",
+        phone="13900000002",
+        email="li.na@example.com",
+        joined_at=T0 + timedelta(days=10),
+        tier=silver,
+        points_balance=500,
+        lifetime_spend=Decimal("2500"),
+    )
+    c = await make_member(
+        name="张伟",
+        phone="13700000003",
+        email="zhang.wei@example.org",
+        joined_at=T0 + timedelta(days=20),
+        tier=gold,
+        points_balance=5,
+        lifetime_spend=Decimal("9000"),
+        status=MemberStatus.SUSPENDED,
+    )
+    d = await make_member(
+        name="刘洋",
+        phone="13600000004",
+        email="liu.yang@example.com",
+        joined_at=T0 + timedelta(days=30),
+        tier=silver,
+        points_balance=900,
+        lifetime_spend=Decimal("100"),
+    )
+    e = await make_member(
+        name="陈静",
+        phone="13500000005",
+        email="chen.jing@example.net",
+        joined_at=T0 + timedelta(days=40),
+        tier=regular,
+        points_balance=0,
+        lifetime_spend=Decimal("0"),
+        status=MemberStatus.TERMINATING,
+    )
     await tag("VIP", a, b, c)
     await tag("CHURN", b, d)
     await tag("NEW", a)
@@ -84,8 +120,11 @@ async def test_members_filters_each_field_in_sql(api, crowd):
     assert await numbers(admin, filter={"tagsAny": ["NEW", "CHURN"]}) == [a, b, d]
     assert await numbers(admin, filter={"tagsNone": ["VIP"]}) == [d, e]
     assert await numbers(
-        admin, filter={"joinedAfter": (T0 + timedelta(days=5)).isoformat(),
-                       "joinedBefore": (T0 + timedelta(days=35)).isoformat()}
+        admin,
+        filter={
+            "joinedAfter": (T0 + timedelta(days=5)).isoformat(),
+            "joinedBefore": (T0 + timedelta(days=35)).isoformat(),
+        },
     ) == [b, c, d]
     assert await numbers(admin, filter={"search": "伟"}) == [a, c]
     assert await numbers(admin, filter={"search": "1390000"}) == [b]
@@ -129,9 +168,15 @@ async def test_members_pages_with_cursors_and_total_count(api, crowd):
     seen: list[str] = []
     after = None
     while True:
-        result = await admin(MEMBERS, {"first": 2, "after": after, "orderBy": order,
-                                       "filter": {"status": ["ACTIVE", "SUSPENDED",
-                                                             "TERMINATING"]}})
+        result = await admin(
+            MEMBERS,
+            {
+                "first": 2,
+                "after": after,
+                "orderBy": order,
+                "filter": {"status": ["ACTIVE", "SUSPENDED", "TERMINATING"]},
+            },
+        )
         page = result["data"]["members"]
         assert page["totalCount"] == 5
         assert page["pageInfo"]["hasPreviousPage"] is (after is not None)
@@ -151,13 +196,17 @@ async def test_statement_count_does_not_grow_with_page_size(api, db):
         if n % 2:
             await MemberTag.filter(member=member).delete()
     admin = api.as_(await staff_token(Role.ADMIN))
-    query = """query($first: Int, $filter: MemberFilter) { members(first: $first, filter: $filter) {
-      totalCount edges { node { %s } } } }""" % MEMBER_FIELDS
+    query = (
+        """query($first: Int, $filter: MemberFilter) { members(first: $first, filter: $filter) {
+      totalCount edges { node { %s } } } }"""
+        % MEMBER_FIELDS
+    )
     counts = []
     for size in (3, 30):
         async with count_sql() as counter:
-            result = await admin(query, {"first": size, "filter": {"tagsNone": ["X"],
-                                                                   "search": "member"}})
+            result = await admin(
+                query, {"first": size, "filter": {"tagsNone": ["X"], "search": "member"}}
+            )
         assert len(result["data"]["members"]["edges"]) == size
         assert result["data"]["members"]["totalCount"] == 30
         counts.append(counter.count)
@@ -174,8 +223,12 @@ async def test_member_by_id_number_and_node(api, db):
     by_no = (await admin(BY_NO, {"no": member.member_no}))["data"]["member"]
     assert by_no["id"] == gid(member)
     node = (await admin(NODE, {"id": gid(member)}))["data"]["node"]
-    assert node == {"id": gid(member), "memberNo": member.member_no, "name": "赵敏",
-                    "phone": "13811112222"}
+    assert node == {
+        "id": gid(member),
+        "memberNo": member.member_no,
+        "name": "赵敏",
+        "phone": "13811112222",
+    }
     missing = await admin(BY_NO, {"no": "NOPE"})
     assert missing["data"]["member"] is None and "errors" not in missing
 
@@ -183,7 +236,7 @@ async def test_member_by_id_number_and_node(api, db):
 async def test_roles_see_members_as_the_policy_says(api, db):
     member = await make_member(name="赵敏", phone="13811112222", email="zhao@example.com")
     operations = api.as_(await staff_token(Role.OPERATIONS))
-    seen = (await operations(BY_ID, {"id": gid(member)}))
+    seen = await operations(BY_ID, {"id": gid(member)})
     data = seen["data"]["member"]
     assert data["name"] == "赵敏" and data["phone"] == "138****2222"
     assert data["email"] == "z***@example.com"

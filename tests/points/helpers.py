@@ -61,8 +61,7 @@ def database_url() -> str:
     if client.capabilities.dialect == "sqlite":
         return f"sqlite://{client.filename}"
     return (
-        f"postgres://{client.user}:{client.password}@{client.host}:{client.port}/"
-        f"{client.database}"
+        f"postgres://{client.user}:{client.password}@{client.host}:{client.port}/{client.database}"
     )
 
 
@@ -76,19 +75,27 @@ async def staff_api(api: Api, role: Role = Role.OPERATIONS) -> Api:
 
 
 async def record(api: Api, member_id: int, order_ref: str, amount: str, **extra: Any) -> Any:
-    variables = {"input": {"memberId": gid(member_id), "orderRef": order_ref, "amount": amount,
-                           **extra}}
+    variables = {
+        "input": {"memberId": gid(member_id), "orderRef": order_ref, "amount": amount, **extra}
+    }
     return (await api(RECORD, variables))["data"]["recordPurchase"]
 
 
 async def adjust(api: Api, member_id: int, points: int, key: str, reason: str = "goodwill") -> Any:
-    variables = {"input": {"memberId": gid(member_id), "points": points, "reason": reason,
-                           "idempotencyKey": key}}
+    variables = {
+        "input": {
+            "memberId": gid(member_id),
+            "points": points,
+            "reason": reason,
+            "idempotencyKey": key,
+        }
+    }
     return (await api(ADJUST, variables))["data"]["adjustPoints"]
 
 
-async def redeem(api: Api, points: int, key: str, member_id: int | None = None,
-                 purpose: str = "GIFT") -> Any:
+async def redeem(
+    api: Api, points: int, key: str, member_id: int | None = None, purpose: str = "GIFT"
+) -> Any:
     payload: dict[str, Any] = {"points": points, "purpose": purpose, "idempotencyKey": key}
     if member_id is not None:
         payload["memberId"] = gid(member_id)

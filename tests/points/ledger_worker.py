@@ -1,11 +1,11 @@
 """A separate OS process that loads the ledger through the services, as a server process would.
 
-    python -m tests.points.ledger_worker URL redeem MEMBER_ID COUNT POINTS PREFIX
-        prints "ready", waits for a line on stdin, then sends COUNT concurrent
-        redemptions and prints {outcome: count} as JSON.
-    python -m tests.points.ledger_worker URL churn MEMBER_ID[,MEMBER_ID...]
-        purchases, refunds, redemptions and adjustments until killed; prints a line per
-        round, and on stderr anything a client should never see.
+python -m tests.points.ledger_worker URL redeem MEMBER_ID COUNT POINTS PREFIX
+    prints "ready", waits for a line on stdin, then sends COUNT concurrent
+    redemptions and prints {outcome: count} as JSON.
+python -m tests.points.ledger_worker URL churn MEMBER_ID[,MEMBER_ID...]
+    purchases, refunds, redemptions and adjustments until killed; prints a line per
+    round, and on stderr anything a client should never see.
 """
 
 from __future__ import annotations

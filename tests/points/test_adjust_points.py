@@ -58,8 +58,16 @@ async def test_terminated_member_cannot_be_adjusted(api):
 async def test_service_role_may_not_adjust(api):
     member = await make_member()
     service = await staff_api(api, Role.SERVICE)
-    response = await service.post(ADJUST, {"input": {
-        "memberId": gid(member.id), "points": 5, "reason": "x", "idempotencyKey": "s",
-    }})
+    response = await service.post(
+        ADJUST,
+        {
+            "input": {
+                "memberId": gid(member.id),
+                "points": 5,
+                "reason": "x",
+                "idempotencyKey": "s",
+            }
+        },
+    )
     assert response.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert (await Member.get(id=member.id)).points_balance == 0

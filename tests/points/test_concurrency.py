@@ -136,9 +136,22 @@ async def _servers(count: int) -> AsyncIterator[list[str]]:
     ports = [_free_port() for _ in range(count)]
     procs = [
         subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "app.server:create_app", "--factory",
-             "--port", str(port), "--log-level", "warning"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "app.server:create_app",
+                "--factory",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for port in ports
     ]
@@ -173,10 +186,19 @@ async def test_200_redemptions_over_http_across_2_server_processes(api):
     async with _servers(2) as urls, httpx.AsyncClient(timeout=60) as http:
         # when 200 redemptions of 7 are sent to them at once, alternating,
         async def send(i: int) -> httpx.Response:
-            variables = {"input": {"memberId": gid(member.id), "points": 7, "purpose": "GIFT",
-                                   "idempotencyKey": f"h{i}"}}
-            return await http.post(f"{urls[i % 2]}/graphql", headers={
-                "Authorization": f"Bearer {token}"}, json={"query": REDEEM, "variables": variables})
+            variables = {
+                "input": {
+                    "memberId": gid(member.id),
+                    "points": 7,
+                    "purpose": "GIFT",
+                    "idempotencyKey": f"h{i}",
+                }
+            }
+            return await http.post(
+                f"{urls[i % 2]}/graphql",
+                headers={"Authorization": f"Bearer {token}"},
+                json={"query": REDEEM, "variables": variables},
+            )
 
         responses = await asyncio.gather(*(send(i) for i in range(200)))
     # then every answer is a 200 with data, exactly 142 succeed and 58 are refused.

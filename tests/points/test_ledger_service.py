@@ -78,7 +78,10 @@ async def test_database_refuses_an_entry_with_a_negative_balance() -> None:
     member = await make_member()
     with pytest.raises(Exception, match="cannot go below zero"):
         await PointsEntry.create(
-            member_id=member.id, kind=PointsEntryKind.ADJUST, points=-1, balance_after=-1,
+            member_id=member.id,
+            kind=PointsEntryKind.ADJUST,
+            points=-1,
+            balance_after=-1,
             created_at=utcnow(),
         )
     assert await PointsEntry.filter(member_id=member.id).count() == 0

@@ -58,7 +58,8 @@ async def test_ledger_newest_first_with_kind_filter_and_cursor(api):
     rest = (await ops(LEDGER, {"id": gid(member_id), "first": 5, "after": after}))["data"]
     nodes = [e["node"] for e in rest["member"]["pointsLedger"]["edges"]]
     assert [(n["kind"], n["points"], n["purchase"]["orderRef"]) for n in nodes] == [
-        ("EARN", 20, "M1-2"), ("EARN", 30, "M1-1"),
+        ("EARN", 20, "M1-2"),
+        ("EARN", 30, "M1-1"),
     ]
     assert nodes[0]["purchase"]["member"] == {"id": gid(member_id)}
     earns = (await ops(LEDGER, {"id": gid(member_id), "kind": "EARN"}))["data"]["member"]
@@ -82,8 +83,11 @@ async def test_marketing_gets_null_and_forbidden_for_ledger_fields(api):
     member_id = await _active_member(ops, 1)
     marketing = await staff_api(api, Role.MARKETING)
     result = await marketing(LEDGER, {"id": gid(member_id)})
-    assert result["data"]["member"] == {"pointsLedger": None, "purchases": None,
-                                        "lifetimeSpend": None}
+    assert result["data"]["member"] == {
+        "pointsLedger": None,
+        "purchases": None,
+        "lifetimeSpend": None,
+    }
     paths = sorted(e["path"][-1] for e in result["errors"])
     assert paths == ["lifetimeSpend", "pointsLedger", "purchases"]
 
@@ -120,15 +124,14 @@ async def test_entries_and_purchases_by_node_id_follow_the_ledger_cells(api):
     entry = await PointsEntry.filter(member_id=theirs).first()
     purchase = await Purchase.filter(member_id=theirs).first()
     assert entry is not None and purchase is not None
-    entry_id, purchase_id = to_global_id("PointsEntry", entry.id), to_global_id(
-        "Purchase", purchase.id
+    entry_id, purchase_id = (
+        to_global_id("PointsEntry", entry.id),
+        to_global_id("Purchase", purchase.id),
     )
     # Staff who read ledgers get them; their owner does too; another member does not.
     assert (await ops(NODE, {"id": entry_id}))["data"]["node"]["points"] == entry.points
     owner = api.as_(await member_token(theirs))
-    assert (await owner(NODE, {"id": purchase_id}))["data"]["node"]["member"] == {
-        "id": gid(theirs)
-    }
+    assert (await owner(NODE, {"id": purchase_id}))["data"]["node"]["member"] == {"id": gid(theirs)}
     stranger = api.as_(await member_token(mine))
     for node_id in (entry_id, purchase_id):
         denied = await stranger(NODE, {"id": node_id})

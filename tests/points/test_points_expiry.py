@@ -45,7 +45,8 @@ async def test_debits_consume_oldest_lots_first_and_only_the_remainder_expires(a
     await redeem(ops, 120, "spend", member.id)
     # then the redemption took all of January's lot and 20 of June's,
     assert await _expiring(ops, member.id, "2025-06-30") == {
-        "pointsBalance": 60, "pointsExpiringBy": 30,
+        "pointsBalance": 60,
+        "pointsExpiringBy": 30,
     }
     # when expiry runs in July 2025, exactly June's remainder of 30 expires, once.
     assert (await _expire(ops, "2025-07-01T00:00:00+08:00"))["changed"] == 1
@@ -53,7 +54,8 @@ async def test_debits_consume_oldest_lots_first_and_only_the_remainder_expires(a
     entries = await PointsEntry.filter(member_id=member.id, kind=PointsEntryKind.EXPIRE)
     assert [e.points for e in entries] == [-30]
     assert await _expiring(ops, member.id, "2025-06-30") == {
-        "pointsBalance": 30, "pointsExpiringBy": 0,
+        "pointsBalance": 30,
+        "pointsExpiringBy": 0,
     }
 
 

@@ -68,8 +68,11 @@ async def test_promotion_happens_at_once_with_a_tier_change(api):
     # when a second purchase takes the window to 2000 and 2 orders (SILVER),
     result = await record(ops, member.id, "P-2", "500.00")
     # then the member is SILVER now, and the purchase earned at the old multiplier.
-    assert result["tierChange"] == {"from": {"code": "REGULAR"}, "to": {"code": "SILVER"},
-                                    "reason": "PROMOTION"}
+    assert result["tierChange"] == {
+        "from": {"code": "REGULAR"},
+        "to": {"code": "SILVER"},
+        "reason": "PROMOTION",
+    }
     assert result["member"]["tier"]["code"] == "SILVER"
     assert result["purchase"]["pointsEarned"] == 500
     # and the member is told.

@@ -74,10 +74,17 @@ async def test_member_cannot_redeem_for_another_member(api):
     member = await _member_with(api, 100)
     other = await _member_with(api, 100)
     own = api.as_(await member_token(member.id))
-    response = await own.post(REDEEM, {"input": {
-        "memberId": gid(other.id),
-        "points": 5, "purpose": "GIFT", "idempotencyKey": "theirs",
-    }})
+    response = await own.post(
+        REDEEM,
+        {
+            "input": {
+                "memberId": gid(other.id),
+                "points": 5,
+                "purpose": "GIFT",
+                "idempotencyKey": "theirs",
+            }
+        },
+    )
     assert response.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert (await Member.get(id=other.id)).points_balance == 100
 
@@ -91,9 +98,16 @@ async def test_staff_must_name_the_member(api):
 async def test_marketing_may_not_redeem(api):
     member = await _member_with(api, 100)
     marketing = await staff_api(api, Role.MARKETING)
-    response = await marketing.post(REDEEM, {"input": {
-        "points": 5, "purpose": "GIFT", "idempotencyKey": "m",
-    }})
+    response = await marketing.post(
+        REDEEM,
+        {
+            "input": {
+                "points": 5,
+                "purpose": "GIFT",
+                "idempotencyKey": "m",
+            }
+        },
+    )
     assert response.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert (await Member.get(id=member.id)).points_balance == 100
 
@@ -109,9 +123,13 @@ async def test_every_points_mutation_is_audited_with_its_member(api):
     # then each operation has one entry naming the member, failures with their code.
     entries = await AuditEntry.filter(operation_type="mutation").order_by("id")
     assert [e.fields_ for e in entries] == [
-        ["adjustPoints"], ["recordPurchase"], ["redeemPoints"], ["refundPurchase"],
+        ["adjustPoints"],
+        ["recordPurchase"],
+        ["redeemPoints"],
+        ["refundPurchase"],
     ]
     assert all(gid(member.id) in e.target_ids for e in entries)
     assert [(e.outcome, e.error_codes) for e in entries][2] == (
-        "USER_ERROR", ["INSUFFICIENT_POINTS"],
+        "USER_ERROR",
+        ["INSUFFICIENT_POINTS"],
     )

@@ -66,8 +66,10 @@ async def test_purchase_and_spend_inconsistencies_are_reported(api):
 async def test_missing_append_only_guard_is_reported(api):
     await _member_with_history(api)
     client = connections.get("default")
-    trigger = "points_entry_no_update" if client.capabilities.dialect == "sqlite" else (
-        "points_entry_no_change ON points_entry"
+    trigger = (
+        "points_entry_no_update"
+        if client.capabilities.dialect == "sqlite"
+        else ("points_entry_no_change ON points_entry")
     )
     await client.execute_script(f"DROP TRIGGER {trigger}")
     problems = [str(p) for p in await verify_ledger()]

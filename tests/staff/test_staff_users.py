@@ -15,16 +15,31 @@ VIEWER = "{ viewer { roles } }"
 
 async def test_admin_creates_staff_user(api):
     admin = api.as_(await staff_token(Role.ADMIN))
-    result = await admin(CREATE, {"input": {"username": "carol", "displayName": "Carol",
-                                            "password": "long-enough-1", "roles": ["SERVICE"]}})
+    result = await admin(
+        CREATE,
+        {
+            "input": {
+                "username": "carol",
+                "displayName": "Carol",
+                "password": "long-enough-1",
+                "roles": ["SERVICE"],
+            }
+        },
+    )
     user = result["data"]["createStaffUser"]["staffUser"]
     assert user["username"] == "carol" and user["roles"] == ["SERVICE"] and user["active"]
 
 
 async def test_duplicate_username_is_refused(api):
     admin = api.as_(await staff_token(Role.ADMIN))
-    variables = {"input": {"username": "carol", "displayName": "C", "password": "long-enough-1",
-                           "roles": ["SERVICE"]}}
+    variables = {
+        "input": {
+            "username": "carol",
+            "displayName": "C",
+            "password": "long-enough-1",
+            "roles": ["SERVICE"],
+        }
+    }
     await admin(CREATE, variables)
     errors = (await admin(CREATE, variables))["data"]["createStaffUser"]["errors"]
     assert errors == [{"field": ["input", "username"], "code": "DUPLICATE"}]
@@ -32,20 +47,26 @@ async def test_duplicate_username_is_refused(api):
 
 async def test_short_password_and_no_roles_are_invalid(api):
     admin = api.as_(await staff_token(Role.ADMIN))
-    result = await admin(CREATE, {"input": {"username": "dave", "displayName": "D",
-                                            "password": "short", "roles": []}})
+    result = await admin(
+        CREATE,
+        {"input": {"username": "dave", "displayName": "D", "password": "short", "roles": []}},
+    )
     assert result["data"]["createStaffUser"]["errors"][0]["code"] == "INVALID"
 
 
 async def test_deactivation_revokes_sessions(api):
     staff = await make_staff(Role.SERVICE, "erin")
-    login = await api("""mutation { staffLogin(input: {username: "erin", password: "%s"}) {
-        session { token } } }""" % TEST_PASSWORD)
+    login = await api(
+        """mutation { staffLogin(input: {username: "erin", password: "%s"}) {
+        session { token } } }"""
+        % TEST_PASSWORD
+    )
     token = login["data"]["staffLogin"]["session"]["token"]
     assert (await api(VIEWER, token=token))["data"]["viewer"]["roles"] == ["SERVICE"]
     admin = api.as_(await staff_token(Role.ADMIN))
-    result = await admin(UPDATE, {"input": {"id": to_global_id("StaffUser", staff.id),
-                                            "active": False}})
+    result = await admin(
+        UPDATE, {"input": {"id": to_global_id("StaffUser", staff.id), "active": False}}
+    )
     assert result["data"]["updateStaffUser"]["staffUser"]["active"] is False
     assert (await api(VIEWER, token=token))["data"]["viewer"]["roles"] == []
 

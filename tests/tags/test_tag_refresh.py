@@ -18,8 +18,9 @@ from models.member import Member
 from schema.ids import to_global_id
 from services.clock import utcnow
 from services.tags import refresh, run_tag_refresh
-from tests.conftest import staff_token
+from tests.conftest import member_token, staff_token
 from tests.factories import make_member
+from tests.members.test_lifecycle import CONSENTS
 from tests.points.helpers import ROOT, database_url
 from tests.tags.helpers import active_tag, carriers
 
@@ -136,3 +137,20 @@ async def test_the_job_draws_a_progress_bar(db, monkeypatch) -> None:
     await run_tag_refresh(utcnow(), progress=True)
     drawn = screen.getvalue()
     assert drawn.startswith("\rtag-refresh [") and "2/2 100%" in drawn
+
+
+async def test_withdrawing_consent_over_the_api_removes_behaviour_tags_at_once(api, db) -> None:
+    # given a member with profiling consent carrying a PREFERENCE rule tag
+    member = await make_member()
+    await Member.filter(id=member.id).update(profiling=True)
+    await active_tag(
+        "joined", {"field": "daysSinceJoined", "op": "gte", "value": 0}, TagCategory.PREFERENCE
+    )
+    assert await carriers("joined") == {member.id}
+    # when they withdraw profiling consent themselves
+    result = await api(
+        CONSENTS, {"input": {"consents": {"profiling": False}}}, token=await member_token(member.id)
+    )
+    assert result["data"]["setConsents"]["errors"] == []
+    # then the tag is gone without waiting for the periodic refresh
+    assert await carriers("joined") == set()
