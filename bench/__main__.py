@@ -43,29 +43,28 @@ def build_dataset(folder: Path, members: int) -> dict[str, str]:
     return env
 
 
+def _python(module: str, *args: str, env: dict[str, str] | None = None) -> Any:
+    """Run `python -m module` in its own process; its stdout is one JSON document."""
+    out = subprocess.run(
+        [sys.executable, "-m", module, *args],
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+    )
+    if out.returncode != 0:
+        raise SystemExit(f"{module} failed:\n{out.stderr}")
+    return json.loads(out.stdout)
+
+
 def _load(spec: dict[str, Any], folder: Path) -> dict[str, Any]:
     path = folder / "spec.json"
     path.write_text(json.dumps(spec), encoding="utf-8")
-    out = subprocess.run(
-        [sys.executable, "-m", "bench.load", str(path)],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return json.loads(out.stdout)  # type: ignore[no-any-return]
+    return _python("bench.load", str(path))  # type: ignore[no-any-return]
 
 
 def _statements(env: dict[str, str]) -> dict[str, int]:
-    out = subprocess.run(
-        [sys.executable, "-m", "bench.statements"],
-        cwd=ROOT,
-        env={**os.environ, **env},
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return json.loads(out.stdout)  # type: ignore[no-any-return]
+    return _python("bench.statements", env=env)  # type: ignore[no-any-return]
 
 
 def measure(env: dict[str, str], folder: Path) -> dict[str, dict[str, Any]]:

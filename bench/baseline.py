@@ -11,6 +11,7 @@ Run by `python -m bench` as `uvicorn bench.baseline:app`.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from collections.abc import AsyncIterator
@@ -39,6 +40,8 @@ from services.points.dates import end_of_next_month, months_before
 from services.points.lots import expiring_by, open_lots
 
 DB: dict[str, aiosqlite.Connection] = {}
+# One connection, as Tortoise's SQLite client has: its transactions take turns.
+WRITE_LOCK = asyncio.Lock()
 PAGE = 100
 
 
@@ -319,6 +322,11 @@ async def record_purchase(request: Request) -> Response:
     body = await request.json()
     member_id, order_ref, amount = int(body["memberId"]), body["orderRef"], Decimal(body["amount"])
     now = utcnow()
+    async with WRITE_LOCK:
+        return await _record(member_id, order_ref, amount, now)
+
+
+async def _record(member_id: int, order_ref: str, amount: Decimal, now: datetime) -> Response:
     db = DB["db"]
     # BEGIN IMMEDIATE: the write lock first, as memberhub's ledger does across processes.
     await db.execute("BEGIN IMMEDIATE")

@@ -6,12 +6,13 @@ from functools import lru_cache
 
 import strawberry
 from strawberry.extensions import (
-    MaxAliasesLimiter,
+    AddValidationRules,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     ValidationCache,
 )
+from strawberry.extensions.max_aliases import create_validator as aliases_validator
+from strawberry.extensions.query_depth_limiter import create_validator as depth_validator
 from strawberry.schema.config import StrawberryConfig
 
 from app.admission import QueryCostLimit, TrustedDocumentGate
@@ -70,14 +71,19 @@ class Mutation(
 
 def _extensions() -> list[object]:
     settings = get_settings()
+    # The limit rules are made once: QueryDepthLimiter and MaxAliasesLimiter would make a
+    # new rule class per request, and ValidationCache keys on the rules, so it never hit.
+    limits = [
+        depth_validator(settings.max_depth, None, None),
+        aliases_validator(settings.max_aliases),
+    ]
     return [
         AuditExtension,
         OperationObserver,
         ErrorShaping,
         IntrospectionGate,
-        lambda: QueryDepthLimiter(max_depth=settings.max_depth),
+        lambda: AddValidationRules(limits),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
-        lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
         lambda: ParserCache(maxsize=256),
         lambda: ValidationCache(maxsize=256),
         TrustedDocumentGate,
