@@ -89,7 +89,7 @@ class MemberTag:
     source: TagSource
     assigned_at: datetime
 
-    tag: TagDefinition = strawberry.field(description="Loaded with the assignment.")
+    tag: TagDefinition  # joined by tags_by_member_id: a plain attribute
 
     @strawberry.field
     async def assigned_by(self, info: Info) -> StaffUser | None:

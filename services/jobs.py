@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+
+from app.progress import Progress
 
 
 @dataclass(frozen=True)
@@ -24,3 +27,20 @@ class JobTimer:
 
     def result(self, job: str, as_of: datetime, examined: int, changed: int) -> JobResult:
         return JobResult(job, as_of, examined, changed, (time.perf_counter() - self.started) * 1000)
+
+
+async def for_each(
+    job: str,
+    member_ids: Sequence[int],
+    step: Callable[[int], Awaitable[bool | int]],
+    progress: bool,
+) -> int:
+    """Run `step` for each member in order (one transaction each, so a crash keeps what is
+    done); shows a progress bar on request; returns how many steps changed something."""
+    bar = Progress(len(member_ids), job) if progress else None
+    changed = 0
+    for member_id in member_ids:
+        changed += bool(await step(member_id))
+        if bar is not None:
+            bar.advance()
+    return changed

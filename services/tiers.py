@@ -17,7 +17,6 @@ from tortoise.expressions import F, Q
 from tortoise.functions import Count, Sum
 from tortoise.transactions import in_transaction
 
-from app.progress import Progress
 from app.settings import get_settings
 from models.enums import MemberStatus, TierChangeReason
 from models.member import Member
@@ -27,7 +26,7 @@ from services.clock import as_utc
 from services.communications import notify
 from services.db import retry_busy
 from services.errors import Duplicate, Invalid, InvalidState, NotFound
-from services.jobs import JobResult, JobTimer
+from services.jobs import JobResult, JobTimer, for_each
 from services.points.dates import months_before
 from services.points.ledger import locked_member
 from services.validation import clean_text
@@ -227,12 +226,9 @@ async def run_tier_evaluation(as_of: datetime, progress: bool = False) -> JobRes
         for member_id, tier_id in members
         if highest_met(tiers, qualifying.get(member_id, Qualifying())).rank < by_id[tier_id].rank
     ]
-    bar = Progress(len(due), "tier-evaluation") if progress else None
-    changed = 0
-    for member_id in due:
-        changed += await _demote(member_id, as_of)
-        if bar:
-            bar.advance()
+    changed = await for_each(
+        "tier-evaluation", due, lambda member_id: _demote(member_id, as_of), progress
+    )
     return timer.result("tier-evaluation", as_of, len(members), changed)
 
 

@@ -41,8 +41,9 @@ def test_database_url(tmp_path: Any) -> str:
     return os.environ.get("MEMBERHUB_TEST_DATABASE_URL") or f"sqlite://{tmp_path}/test.db"
 
 
-@pytest_asyncio.fixture
+@pytest_asyncio.fixture(autouse=True)
 async def db(tmp_path: Any) -> AsyncIterator[TortoiseContext]:
+    """Every test gets a fresh database of its own, asked for or not."""
     ctx = TortoiseContext()
     async with ctx:
         await ctx.init(

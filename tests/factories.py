@@ -11,7 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from app.seed import TIER_LADDER
+from app.seed import seed_tiers
 from models.enums import EnrollmentChannel, Gender, MemberStatus
 from models.member import Member
 from models.tier import Tier
@@ -22,20 +22,8 @@ _numbers = itertools.count(1)
 
 
 async def make_tiers() -> list[Tier]:
-    tiers = []
-    for code, name, rank, min_spend, min_orders, multiplier in TIER_LADDER:
-        tier, _ = await Tier.get_or_create(
-            code=code,
-            defaults={
-                "name": name,
-                "rank": rank,
-                "min_spend": min_spend,
-                "min_orders": min_orders,
-                "points_multiplier": multiplier,
-            },
-        )
-        tiers.append(tier)
-    return tiers
+    """The demo ladder, REGULAR (rank 0) to DIAMOND."""
+    return await seed_tiers()
 
 
 async def make_member(

@@ -8,7 +8,6 @@ from typing import Any
 from tortoise import connections
 from tortoise.transactions import in_transaction
 
-from app.progress import Progress
 from app.settings import get_settings
 from auth.authentication import revoke_sessions
 from models.benefit import BenefitUsage
@@ -19,7 +18,7 @@ from models.tag import MemberTag, TagErrorReport
 from services import communications
 from services.db import retry_busy
 from services.errors import Invalid, InvalidState, NotFound
-from services.jobs import JobResult, JobTimer
+from services.jobs import JobResult, JobTimer, for_each
 from services.points import forfeit_balance
 from services.validation import clean_text
 
@@ -220,12 +219,9 @@ async def run_terminations(as_of: datetime, progress: bool = False) -> JobResult
         .order_by("id")
         .values_list("id", flat=True)
     )
-    bar = Progress(len(due), "terminations") if progress else None
-    changed = 0
-    for member_id in due:
-        changed += await _terminate(member_id, as_of)
-        if bar is not None:
-            bar.advance()
+    changed = await for_each(
+        "terminations", due, lambda member_id: _terminate(member_id, as_of), progress
+    )
     if changed:
         await scrub_storage()
     return timer.result("terminations", as_of, len(due), changed)

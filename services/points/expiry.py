@@ -8,12 +8,11 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from app.progress import Progress
 from models.enums import PointsEntryKind
 from models.points import PointsEntry
 from services.clock import as_utc
 from services.db import retry_busy
-from services.jobs import JobResult, JobTimer
+from services.jobs import JobResult, JobTimer, for_each
 from services.points.ledger import locked_balance, post_entry
 from services.points.lots import Lot, expiring_by, lapsed_points, open_lots
 
@@ -47,12 +46,9 @@ async def run_points_expiry(as_of: datetime, progress: bool = False) -> JobResul
         .order_by("member_id")
         .values_list("member_id", flat=True)
     )
-    bar = Progress(len(candidates), "points-expiry") if progress else None
-    changed = 0
-    for member_id in candidates:
-        changed += await _expire_member(member_id, as_of)
-        if bar is not None:
-            bar.advance()
+    changed = await for_each(
+        "points-expiry", candidates, lambda member_id: _expire_member(member_id, as_of), progress
+    )
     return timer.result("points-expiry", as_of, len(candidates), changed)
 
 
