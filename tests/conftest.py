@@ -7,6 +7,7 @@ the test's own temporary folder.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -74,7 +75,15 @@ async def _drop_postgres_database(client: Any) -> None:
         database=client.user,
     )
     try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        for _ in range(100):
+            try:
+                await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                return
+            except asyncpg.InsufficientPrivilegeError:
+                # An autovacuum worker (a superuser's backend) is visiting the fresh
+                # database; FORCE may not end it, and it leaves within moments.
+                await asyncio.sleep(0.05)
+        raise RuntimeError(f"test database {name} stayed busy")
     finally:
         await conn.close()
 
