@@ -38,7 +38,7 @@ TEST_PASSWORD = "correct-horse-battery"
 _PASSWORD_HASH = hash_password(TEST_PASSWORD)  # argon2 is slow on purpose: hash once
 
 
-def test_database_url(tmp_path: Any) -> str:
+def database_url_for(tmp_path: Any) -> str:
     return os.environ.get("MEMBERHUB_TEST_DATABASE_URL") or f"sqlite://{tmp_path}/test.db"
 
 
@@ -48,7 +48,7 @@ async def db(tmp_path: Any) -> AsyncIterator[TortoiseContext]:
     ctx = TortoiseContext()
     async with ctx:
         await ctx.init(
-            config=tortoise_config(test_database_url(tmp_path), testing=True),
+            config=tortoise_config(database_url_for(tmp_path), testing=True),
             _create_db=True,
             _enable_global_fallback=True,
         )

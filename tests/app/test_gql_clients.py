@@ -6,7 +6,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from gql import Client, gql
+from gql import Client, GraphQLRequest, gql
 from gql.transport.exceptions import TransportQueryError
 from gql.transport.httpx import HTTPXAsyncTransport
 from gql.transport.websockets import WebsocketsTransport
@@ -47,8 +47,10 @@ async def test_staff_console_signs_in_and_queries_with_introspected_schema(app):
     await make_staff(Role.ADMIN, "console")
     async with http_client(app, fetch_schema_from_transport=True) as session:
         login = await session.execute(
-            operation("console/StaffLogin.graphql"),
-            variable_values={"username": "console", "password": TEST_PASSWORD},
+            GraphQLRequest(
+                operation("console/StaffLogin.graphql"),
+                variable_values={"username": "console", "password": TEST_PASSWORD},
+            )
         )
     session_data = login["staffLogin"]["session"]
     assert login["staffLogin"]["errors"] == [] and session_data["viewer"]["roles"] == ["ADMIN"]
@@ -76,8 +78,10 @@ async def test_mobile_app_runs_its_trusted_documents(db, tmp_path):
     app = app_with(trusted_documents="required", trusted_documents_file=str(manifest))
     async with http_client(app, schema=CONTRACT) as session:
         login = await session.execute(
-            operation("mobile/MemberLogin.graphql"),
-            variable_values={"identifier": "nobody", "password": "wrong-password"},
+            GraphQLRequest(
+                operation("mobile/MemberLogin.graphql"),
+                variable_values={"identifier": "nobody", "password": "wrong-password"},
+            )
         )
         assert login["memberLogin"]["session"] is None
         assert login["memberLogin"]["errors"]
@@ -127,15 +131,17 @@ async def _adjust(port, member):
     )
     async with Client(transport=transport, schema=CONTRACT) as session:
         result = await session.execute(
-            operation("console/AdjustPoints.graphql"),
-            variable_values={
-                "input": {
-                    "memberId": to_global_id("Member", member.id),
-                    "points": 25,
-                    "reason": "welcome gift",
-                    "idempotencyKey": "gql-test-1",
-                }
-            },
+            GraphQLRequest(
+                operation("console/AdjustPoints.graphql"),
+                variable_values={
+                    "input": {
+                        "memberId": to_global_id("Member", member.id),
+                        "points": 25,
+                        "reason": "welcome gift",
+                        "idempotencyKey": "gql-test-1",
+                    }
+                },
+            )
         )
     assert result["adjustPoints"]["errors"] == [], result
 

@@ -22,7 +22,7 @@ from app.settings import get_settings
 from models.enums import Role
 from models.staff import StaffUser
 from tests.app.helpers import live_server
-from tests.conftest import TEST_PASSWORD, make_staff, staff_token, test_database_url
+from tests.conftest import TEST_PASSWORD, database_url_for, make_staff, staff_token
 
 LOGIN = """mutation StaffLogin($username: String!, $password: String!) {
   staffLogin(input: {username: $username, password: $password}) {
@@ -96,7 +96,7 @@ async def test_metrics_count_operations_latency_and_errors(api, client):
 
 
 async def test_backup_copies_a_consistent_snapshot_while_a_write_is_open(db, tmp_path):
-    url = test_database_url(tmp_path)
+    url = database_url_for(tmp_path)
     if not url.startswith("sqlite"):
         pytest.skip("PostgreSQL is backed up with pg_dump")
     await make_staff(Role.ADMIN, "committed")
