@@ -38,12 +38,7 @@ async def member_counts_by_tag_id(keys: Sequence[int]) -> list[int]:
 
 
 async def tags_by_member_id(keys: Sequence[int]) -> list[list[MemberTagModel]]:
-    # The definition comes in the same query: MemberTag.tag is then a plain attribute.
-    rows = (
-        await MemberTagModel.filter(member_id__in=set(keys))
-        .select_related("tag")
-        .order_by("assigned_at", "id")
-    )
+    rows = await MemberTagModel.filter(member_id__in=set(keys)).order_by("assigned_at", "id")
     return group_by(rows, "member_id", keys)
 
 
@@ -89,7 +84,10 @@ class MemberTag:
     source: TagSource
     assigned_at: datetime
 
-    tag: TagDefinition  # joined by tags_by_member_id: a plain attribute
+    @strawberry.field
+    async def tag(self, info: Info) -> TagDefinition:
+        # A loader, not a join: a page carries a few definitions but many assignments.
+        return await info.context.loaders.get(tag_by_id).load(self.tag_id)  # type: ignore[attr-defined,no-any-return]
 
     @strawberry.field
     async def assigned_by(self, info: Info) -> StaffUser | None:
