@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date as Date
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
+from tortoise.queryset import QuerySet
 
 from models.points import PointsEntry as PointsEntryModel
 from models.points import Purchase as PurchaseModel
@@ -16,25 +19,61 @@ from schema.common import Node, UserError, model_type
 from schema.context import Info
 from schema.enums import PointsEntryKind, RedemptionPurpose
 from schema.ids import to_global_id
-from schema.pagination import Connection, Window, connection
+from schema.keyed_pages import CountKey, PageKey, keyed_connection, load_counts, load_pages
+from schema.pagination import Connection, Window
 from schema.staff import StaffUser
 from schema.tiers import TierChange
 from services.clock import local_date, utcnow
 from services.points.dates import end_of_next_month
-from services.points.reading import (
-    PageKey,
-    expiring_points,
-    ledger_counts,
-    ledger_pages,
-    purchase_counts,
-    purchase_pages,
-)
+from services.points.expiry import points_expiring_by
 
 if TYPE_CHECKING:
     from schema.members import Member
 
 MemberRef = Annotated["Member", strawberry.lazy("schema.members")]
 purchase_by_id = by_id(PurchaseModel)
+
+
+def _entries(kind: PointsEntryKind | None) -> QuerySet[PointsEntryModel]:
+    entries = PointsEntryModel.all()
+    return entries if kind is None else entries.filter(kind=kind)
+
+
+def _purchases(_: None) -> QuerySet[PurchaseModel]:
+    return PurchaseModel.all()
+
+
+async def ledger_pages(
+    keys: Sequence[PageKey[PointsEntryKind | None]],
+) -> list[list[PointsEntryModel]]:
+    return await load_pages(keys, _entries, "member_id", ("-id",))
+
+
+async def ledger_counts(keys: Sequence[CountKey[PointsEntryKind | None]]) -> list[int]:
+    return await load_counts(keys, _entries, "member_id")
+
+
+async def purchase_pages(keys: Sequence[PageKey[None]]) -> list[list[PurchaseModel]]:
+    return await load_pages(keys, _purchases, "member_id", ("-occurred_at", "-id"))
+
+
+async def purchase_counts(keys: Sequence[CountKey[None]]) -> list[int]:
+    return await load_counts(keys, _purchases, "member_id")
+
+
+async def expiring_points(keys: Sequence[tuple[int, Date]]) -> list[int]:
+    """Each (member, business day) key's points expiring on or before that day."""
+    by_day: dict[Date, list[int]] = defaultdict(list)
+    for member_id, day in keys:
+        by_day[day].append(member_id)
+    found: dict[tuple[int, Date], int] = {}
+    for day, member_ids in by_day.items():
+        expiring = await points_expiring_by(member_ids, day)
+        found.update(
+            ((member_id, day), points)
+            for member_id, points in zip(member_ids, expiring, strict=True)
+        )
+    return [found[key] for key in keys]
 
 
 @model_type(PurchaseModel)
@@ -110,32 +149,27 @@ class MemberPointsFields:
         after: str | None = None,
         kind: PointsEntryKind | None = None,
     ) -> Connection[PointsEntry] | None:
-        loaders = info.context.loaders
-        member_id: int = self.id  # type: ignore[attr-defined]
-        window = Window.of(first, after)
-        key = PageKey(member_id, window.offset, window.limit + 1, kind)
-        rows = await loaders.get(ledger_pages).load(key)
-
-        async def total() -> int:
-            return await loaders.get(ledger_counts).load((member_id, kind))
-
-        return connection(rows, window, total)
+        return await keyed_connection(
+            info.context.loaders,
+            ledger_pages,
+            ledger_counts,
+            self.id,  # type: ignore[attr-defined]
+            kind,
+            Window.of(first, after),
+        )
 
     @strawberry.field
     async def purchases(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Purchase] | None:
-        loaders = info.context.loaders
-        member_id: int = self.id  # type: ignore[attr-defined]
-        window = Window.of(first, after)
-        rows = await loaders.get(purchase_pages).load(
-            PageKey(member_id, window.offset, window.limit + 1)
+        return await keyed_connection(
+            info.context.loaders,
+            purchase_pages,
+            purchase_counts,
+            self.id,  # type: ignore[attr-defined]
+            None,
+            Window.of(first, after),
         )
-
-        async def total() -> int:
-            return await loaders.get(purchase_counts).load(member_id)
-
-        return connection(rows, window, total)
 
 
 @strawberry.type
