@@ -260,8 +260,9 @@ class SetConsentsInput:
 
 
 @strawberry.input
-class UpdateMemberInput:
-    id: strawberry.ID
+class ProfileFields:
+    """The editable personal fields both edit inputs carry (not a schema type itself)."""
+
     name: str | None = None
     gender: Gender | None = None
     birth_date: date | None = None
@@ -272,14 +273,12 @@ class UpdateMemberInput:
 
 
 @strawberry.input
-class RequestProfileChangeInput:
-    name: str | None = None
-    gender: Gender | None = None
-    birth_date: date | None = None
-    phone: str | None = None
-    email: str | None = None
-    address: str | None = None
-    id_number: str | None = None
+class UpdateMemberInput(ProfileFields):
+    id: strawberry.ID
+
+
+@strawberry.input
+class RequestProfileChangeInput(ProfileFields):
     reason: str | None = None
 
 
