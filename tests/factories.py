@@ -14,6 +14,7 @@ from typing import Any
 from app.seed import seed_tiers
 from models.enums import EnrollmentChannel, Gender, MemberStatus
 from models.member import Member
+from models.points import Purchase
 from models.tier import Tier
 from services import crypto
 from services.clock import utcnow
@@ -56,4 +57,18 @@ async def make_member(
         id_number_hash=crypto.lookup_hash(id_number),
         tier=tier,
         **{"lifetime_spend": Decimal("0"), **extra},
+    )
+
+
+async def make_purchase(
+    member: Member, amount: str, occurred_at: datetime, refunded: str = "0"
+) -> Purchase:
+    """A purchase row as it stands, without the ledger: for tests of spend alone."""
+    return await Purchase.create(
+        order_ref=f"ROW-{next(_numbers)}",
+        member=member,
+        amount=Decimal(amount),
+        refunded_amount=Decimal(refunded),
+        occurred_at=occurred_at,
+        created_at=utcnow(),
     )

@@ -18,7 +18,7 @@ from services.clock import local_date, utcnow
 from tests.benefits.helpers import USE, give_points, make_benefit, use_input
 from tests.conftest import member_token, staff_token
 from tests.factories import make_member, make_tiers
-from tests.points.helpers import ROOT, database_url
+from tests.processes import ROOT, database_url
 
 
 def _errors(result):

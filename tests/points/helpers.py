@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
 from typing import Any
-
-from tortoise import connections
 
 from models.enums import Role
 from schema.ids import to_global_id
@@ -51,18 +48,7 @@ mutation($input: AdjustPointsInput!) {
 }"""
 
 
-ROOT = Path(__file__).resolve().parents[2]
 _staff_numbers = itertools.count(1)
-
-
-def database_url() -> str:
-    """The URL of the test's own database, for other processes to open."""
-    client = connections.get("default")
-    if client.capabilities.dialect == "sqlite":
-        return f"sqlite://{client.filename}"
-    return (
-        f"postgres://{client.user}:{client.password}@{client.host}:{client.port}/{client.database}"
-    )
 
 
 def gid(member_id: int) -> str:

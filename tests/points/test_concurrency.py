@@ -11,12 +11,9 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 import httpx
 
@@ -26,7 +23,8 @@ from models.points import PointsEntry
 from services.points import verify_ledger
 from tests.conftest import staff_token
 from tests.factories import make_member
-from tests.points.helpers import REDEEM, ROOT, adjust, database_url, gid, redeem, staff_api
+from tests.points.helpers import REDEEM, adjust, gid, redeem, staff_api
+from tests.processes import ROOT, database_url, server_processes
 
 
 def worker(*args: str) -> subprocess.Popen[str]:
@@ -123,67 +121,11 @@ async def test_writer_killed_mid_load_leaves_a_sound_ledger(api):
     assert await verify_ledger() == []
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@asynccontextmanager
-async def _servers(count: int) -> AsyncIterator[list[str]]:
-    """`count` real server processes (uvicorn) on the test's database; their base URLs."""
-    env = {**os.environ, "MEMBERHUB_DATABASE_URL": database_url()}
-    ports = [_free_port() for _ in range(count)]
-    procs = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "app.server:create_app",
-                "--factory",
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for port in ports
-    ]
-    urls = [f"http://127.0.0.1:{port}" for port in ports]
-    try:
-        async with httpx.AsyncClient() as http:
-            for url, proc in zip(urls, procs, strict=True):
-                await _wait_ready(http, url, proc)
-        yield urls
-    finally:
-        for proc in procs:
-            proc.terminate()
-            await asyncio.to_thread(proc.wait, 30)
-
-
-async def _wait_ready(http: httpx.AsyncClient, url: str, proc: subprocess.Popen[str]) -> None:
-    for _ in range(600):
-        assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-        try:
-            if (await http.get(f"{url}/healthz")).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"{url} did not start")
-
-
 async def test_200_redemptions_over_http_across_2_server_processes(api):
     # Given 1000 points and two server processes on the same database,
     [member] = await _funded_members(api, 1000)
     token = await staff_token(Role.SERVICE, "http-load")
-    async with _servers(2) as urls, httpx.AsyncClient(timeout=60) as http:
+    async with server_processes(2) as urls, httpx.AsyncClient(timeout=60) as http:
         # when 200 redemptions of 7 are sent to them at once, alternating,
         async def send(i: int) -> httpx.Response:
             variables = {

@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
-import subprocess
-import sys
-
 from tortoise import connections
 
 from models.member import Member
 from models.points import Purchase
 from services.points import verify_ledger
 from tests.factories import make_member
-from tests.points.helpers import ROOT, adjust, database_url, record, redeem, staff_api
-
-
-async def _cli() -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "MEMBERHUB_DATABASE_URL": database_url()}
-    command = [sys.executable, "-m", "app.cli", "verify-ledger"]
-    return await asyncio.to_thread(
-        subprocess.run, command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
-    )
+from tests.points.helpers import adjust, record, redeem, staff_api
+from tests.processes import memberhub_cli
 
 
 async def _member_with_history(api) -> Member:
@@ -36,7 +24,7 @@ async def _member_with_history(api) -> Member:
 async def test_sound_ledger_passes_and_the_command_exits_zero(api):
     await _member_with_history(api)
     assert await verify_ledger() == []
-    done = await _cli()
+    done = await memberhub_cli("verify-ledger")
     assert done.returncode == 0, done.stderr
     assert "ledger ok" in done.stdout
 
@@ -49,7 +37,7 @@ async def test_balance_that_drifted_from_the_entries_names_the_member(api):
     [problem] = await verify_ledger()
     assert problem.member_no == member.member_no
     assert "balance 999 but the entries sum to 70" in str(problem)
-    done = await _cli()
+    done = await memberhub_cli("verify-ledger")
     assert done.returncode == 1
     assert member.member_no in done.stderr
 

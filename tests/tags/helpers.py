@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import itertools
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from models.enums import ReviewDecision, Role, TagCategory
 from models.member import Member
-from models.points import Purchase
 from models.staff import StaffUser
 from models.tag import TagDefinition
 from services import tags
 from services.clock import utcnow
 from tests.conftest import make_staff
 
-_refs = itertools.count(1)
 _staff = itertools.count(1)
 
 
@@ -40,19 +37,6 @@ async def active_tag(
     draft = tags.TagDraft(code, code.replace("-", " "), category, None, rule)
     tag = await tags.propose_tag_definition(draft, proposer.id, when)
     return await tags.review_tag_definition(tag.id, ReviewDecision.APPROVE, None, reviewer.id, when)
-
-
-async def purchase(
-    member: Member, amount: str, occurred_at: datetime, refunded: str = "0"
-) -> Purchase:
-    return await Purchase.create(
-        order_ref=f"TAG-{next(_refs)}",
-        member=member,
-        amount=Decimal(amount),
-        refunded_amount=Decimal(refunded),
-        occurred_at=occurred_at,
-        created_at=utcnow(),
-    )
 
 
 async def tag_codes(member_id: int) -> set[str]:

@@ -14,8 +14,8 @@ from models.member import Member
 from services.errors import Invalid
 from services.tags import run_tag_refresh
 from services.tags.rules import check_rule
-from tests.factories import make_member, make_tiers
-from tests.tags.helpers import active_tag, carriers, purchase
+from tests.factories import make_member, make_purchase, make_tiers
+from tests.tags.helpers import active_tag, carriers
 
 RULE = ("input", "rule")
 NOW = datetime(2026, 6, 15, 4, 0, tzinfo=UTC)  # 12:00 on 15 June in Asia/Shanghai
@@ -105,10 +105,10 @@ async def _world() -> dict[str, int]:
     c = await _member(None, 200, gender=None, address=None, profiling=True)
     gone = await _member(date(2000, 1, 1), 0, status=MemberStatus.TERMINATED)
     for days in (1, 5, 29):
-        await purchase(a, "50000", NOW - timedelta(days=days))
-    await purchase(b, "20000", NOW - timedelta(days=100))
-    await purchase(b, "300", NOW - timedelta(days=5), refunded="300")
-    await purchase(b, "999", NOW + timedelta(days=1))  # after the evaluation instant
+        await make_purchase(a, "50000", NOW - timedelta(days=days))
+    await make_purchase(b, "20000", NOW - timedelta(days=100))
+    await make_purchase(b, "300", NOW - timedelta(days=5), refunded="300")
+    await make_purchase(b, "999", NOW + timedelta(days=1))  # after the evaluation instant
     return {"a": a.id, "b": b.id, "c": c.id, "gone": gone.id}
 
 

@@ -3,12 +3,8 @@ segments select members by tags."""
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import io
-import os
-import subprocess
-import sys
 from datetime import date
 from typing import Any
 
@@ -21,7 +17,7 @@ from services.tags import refresh, run_tag_refresh
 from tests.conftest import member_token, staff_token
 from tests.factories import make_member
 from tests.members.test_lifecycle import CONSENTS
-from tests.points.helpers import ROOT, database_url
+from tests.processes import memberhub_cli
 from tests.tags.helpers import active_tag, carriers
 
 FREQUENT = {"field": "ordersLast30d", "op": "gte", "value": 3}
@@ -111,19 +107,7 @@ async def test_the_command_line_job_refreshes_and_reports(db) -> None:
     member = await make_member(birth_date=date(1990, 1, 1))
     tag = await active_tag("adult", {"field": "age", "op": "gte", "value": 18})
     await Member.filter(id=member.id).update(birth_date=date(2015, 1, 1))
-    env = {**os.environ, "MEMBERHUB_DATABASE_URL": database_url()}
-    command = [
-        sys.executable,
-        "-m",
-        "app.cli",
-        "run-job",
-        "tag-refresh",
-        "--as-of",
-        "2026-01-01T00:00:00+00:00",
-    ]
-    done = await asyncio.to_thread(
-        subprocess.run, command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
-    )
+    done = await memberhub_cli("run-job", "tag-refresh", "--as-of", "2026-01-01T00:00:00+00:00")
     assert done.returncode == 0, done.stderr
     assert "job='tag-refresh'" in done.stdout and "changed=1" in done.stdout
     assert await carriers(tag.code) == set()

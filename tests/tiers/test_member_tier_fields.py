@@ -8,9 +8,8 @@ from typing import Any
 from models.enums import Role
 from schema.ids import to_global_id
 from services.clock import utcnow
-from tests.factories import make_member, make_tiers
+from tests.factories import make_member, make_purchase, make_tiers
 from tests.sql_counter import count_sql
-from tests.tiers.helpers import purchase
 
 DETAIL = """query($id: ID!) {
   member(id: $id) {
@@ -31,10 +30,10 @@ async def test_qualification_counts_the_window_net_of_refunds(as_role):
     _, silver, *_ = await make_tiers()
     member = await make_member(tier=silver)
     now = utcnow()
-    await purchase(member, "3000.00", now - timedelta(days=30), refunded="1000.00")
-    await purchase(member, "500.50", now - timedelta(days=200))
-    await purchase(member, "800.00", now - timedelta(days=10), refunded="800.00")
-    await purchase(member, "9999.00", now - timedelta(days=400))  # before the 12-month window
+    await make_purchase(member, "3000.00", now - timedelta(days=30), refunded="1000.00")
+    await make_purchase(member, "500.50", now - timedelta(days=200))
+    await make_purchase(member, "800.00", now - timedelta(days=10), refunded="800.00")
+    await make_purchase(member, "9999.00", now - timedelta(days=400))  # before the 12-month window
     service = await as_role(Role.SERVICE)
     result = await service(DETAIL, {"id": to_global_id("Member", member.id)})
     data = result["data"]["member"]
@@ -74,6 +73,6 @@ async def test_a_list_of_members_costs_the_same_statements_at_any_size(as_role):
     now = utcnow()
     for n in range(20):
         member = await make_member(tier=tiers[n % len(tiers)])
-        await purchase(member, "100.00", now - timedelta(days=n + 1))
+        await make_purchase(member, "100.00", now - timedelta(days=n + 1))
     admin = await as_role(Role.ADMIN)
     assert await _statements(admin, 2) == await _statements(admin, 20)

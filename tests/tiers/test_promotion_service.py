@@ -10,8 +10,7 @@ from models.enums import TierChangeReason
 from models.member import Member
 from services.clock import utcnow
 from services.tiers import promote_after_purchase
-from tests.factories import make_member, make_tiers
-from tests.tiers.helpers import purchase
+from tests.factories import make_member, make_purchase, make_tiers
 
 
 async def _promote(member: Member, purchase_id: int) -> object:
@@ -25,8 +24,8 @@ async def test_a_big_enough_window_skips_tiers_in_one_promotion():
     member = await make_member(tier=regular)
     now = utcnow()
     for days in range(1, 5):
-        await purchase(member, "1000.00", now - timedelta(days=days))
-    last = await purchase(member, "4500.00", now - timedelta(minutes=1))
+        await make_purchase(member, "1000.00", now - timedelta(days=days))
+    last = await make_purchase(member, "4500.00", now - timedelta(minutes=1))
     change = await _promote(member, last.id)
     assert change is not None
     assert (change.reason, change.from_tier_id, change.to_tier_id) == (  # type: ignore[attr-defined]
@@ -41,6 +40,6 @@ async def test_a_big_enough_window_skips_tiers_in_one_promotion():
 async def test_a_purchase_never_demotes():
     _, _, gold, *_ = await make_tiers()
     member = await make_member(tier=gold)
-    small = await purchase(member, "10.00", utcnow() - timedelta(minutes=1))
+    small = await make_purchase(member, "10.00", utcnow() - timedelta(minutes=1))
     assert await _promote(member, small.id) is None
     assert (await Member.get(id=member.id)).tier_id == gold.id  # type: ignore[attr-defined]

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 
 from models.communication import Communication
@@ -13,9 +9,8 @@ from models.enums import CommunicationCategory, MemberStatus, Role, TierChangeRe
 from models.member import Member
 from models.tier import TierChange
 from services.tiers import run_tier_evaluation
-from tests.factories import make_member, make_tiers
-from tests.points.helpers import ROOT, database_url
-from tests.tiers.helpers import purchase
+from tests.factories import make_member, make_purchase, make_tiers
+from tests.processes import memberhub_cli
 
 AS_OF = datetime(2025, 3, 31, 16, 0, tzinfo=UTC)
 RUN = """mutation($asOf: DateTime) {
@@ -31,14 +26,14 @@ async def test_members_below_their_tier_drop_to_the_highest_tier_they_meet():
     regular, silver, gold, *_ = await make_tiers()
     slipped = await make_member(tier=gold)
     for days in (10, 40, 70):  # 3 orders, 2,700 spend: silver's criteria, not gold's
-        await purchase(slipped, "900.00", AS_OF - timedelta(days=days))
+        await make_purchase(slipped, "900.00", AS_OF - timedelta(days=days))
     lapsed = await make_member(tier=gold)
-    await purchase(lapsed, "20000.00", AS_OF - timedelta(days=400))
+    await make_purchase(lapsed, "20000.00", AS_OF - timedelta(days=400))
     kept = await make_member(tier=silver)
-    await purchase(kept, "1500.00", AS_OF - timedelta(days=5))
-    await purchase(kept, "600.00", AS_OF - timedelta(days=6))
+    await make_purchase(kept, "1500.00", AS_OF - timedelta(days=5))
+    await make_purchase(kept, "600.00", AS_OF - timedelta(days=6))
     newcomer = await make_member(tier=regular)
-    await purchase(newcomer, "90000.00", AS_OF - timedelta(days=1))
+    await make_purchase(newcomer, "90000.00", AS_OF - timedelta(days=1))
 
     result = await run_tier_evaluation(AS_OF)
 
@@ -97,12 +92,7 @@ async def test_marketing_may_not_run_the_job(as_role):
 async def test_the_command_line_job_demotes_and_reports():
     _, _, gold, *_ = await make_tiers()
     member = await make_member(tier=gold)
-    env = {**os.environ, "MEMBERHUB_DATABASE_URL": database_url()}
-    command = [sys.executable, "-m", "app.cli", "run-job", "tier-evaluation"]
-    command += ["--as-of", "2025-03-31T16:00:00+00:00"]
-    done = await asyncio.to_thread(
-        subprocess.run, command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
-    )
+    done = await memberhub_cli("run-job", "tier-evaluation", "--as-of", "2025-03-31T16:00:00+00:00")
     assert done.returncode == 0, done.stderr
     assert "job='tier-evaluation'" in done.stdout and "changed=1" in done.stdout
     assert await _tier_code(member) == "REGULAR"
