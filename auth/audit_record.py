@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from schema.ids import to_global_id
+
 
 @dataclass
 class AuditRecord:
@@ -14,6 +16,10 @@ class AuditRecord:
     def target(self, global_id: str) -> None:
         if global_id not in self.target_ids:
             self.target_ids.append(global_id)
+
+    def target_member(self, member_id: int) -> None:
+        """Most operations act on one member: their record is the target."""
+        self.target(to_global_id("Member", member_id))
 
     def read_clear(self, label: str, global_id: str | None) -> None:
         if label not in self.sensitive_fields:

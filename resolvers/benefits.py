@@ -75,7 +75,7 @@ async def use_benefit(info: Info, input: UseBenefitInput) -> BenefitUsagePayload
     field = ("input", "memberId")
     given = decode_id(input.member_id, "Member", field) if input.member_id else None
     member_id = info.context.scope_member(given, field)
-    info.context.audit.target(to_global_id("Member", member_id))
+    info.context.audit.target_member(member_id)
     usage = await service.use_benefit(
         member_id, input.benefit_code, input.idempotency_key, utcnow(), note=input.note
     )
@@ -90,7 +90,7 @@ async def revoke_benefit_usage(info: Info, input: RevokeBenefitUsageInput) -> Be
     usage = await service.revoke_usage(
         usage_id, input.reason, utcnow(), revoked_by_id=info.context.actor.staff_id
     )
-    info.context.audit.target(to_global_id("Member", usage.member_id))  # type: ignore[attr-defined]
+    info.context.audit.target_member(usage.member_id)  # type: ignore[attr-defined]
     return BenefitUsagePayload(usage=usage)  # type: ignore[arg-type]
 
 

@@ -107,7 +107,7 @@ async def log_communication(info: Info, input: LogCommunicationInput) -> Communi
     case_id = (
         decode_id(input.case_id, "ServiceCase", ("input", "caseId")) if input.case_id else None
     )
-    info.context.audit.target(to_global_id("Member", member_id))
+    info.context.audit.target_member(member_id)
     entry = service.CommunicationEntry(
         member_id=member_id,
         channel=input.channel,
@@ -137,7 +137,7 @@ async def send_communication(info: Info, input: SendCommunicationInput) -> SendC
     if input.member_ids is not None:
         member_ids = [decode_id(gid, "Member", ("input", "memberIds")) for gid in input.member_ids]
         for member_id in member_ids:
-            info.context.audit.target(to_global_id("Member", member_id))
+            info.context.audit.target_member(member_id)
     audience = (
         members_service.filter_members(input.filter.to_query(), _searchable(info))
         if input.filter is not None
@@ -166,7 +166,7 @@ def _case_id(info: Info, global_id: strawberry.ID) -> int:
 
 def _case_payload(info: Info, case: ServiceCaseModel) -> CasePayload:
     info.context.audit.target(to_global_id("ServiceCase", case.id))
-    info.context.audit.target(to_global_id("Member", case.owner_member_id))
+    info.context.audit.target_member(case.owner_member_id)
     return CasePayload(case=case)  # type: ignore[arg-type]
 
 

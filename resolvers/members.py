@@ -42,11 +42,6 @@ from services import members as service
 from services.clock import utcnow
 from services.members.search import SEARCHABLE
 
-
-def _member_gid(member_id: int) -> str:
-    return to_global_id("Member", member_id)
-
-
 # ---------------------------------------------------------------- reading
 
 
@@ -180,7 +175,7 @@ async def review_membership_application(info: Info, input: ReviewInput) -> Appli
     )
     new_member_id = review.application.owner_member_id
     if new_member_id is not None:
-        info.context.audit.target(_member_gid(new_member_id))
+        info.context.audit.target_member(new_member_id)
     return ApplicationPayload(
         application=review.application,  # type: ignore[arg-type]
         activation_code=review.activation_code,
@@ -225,7 +220,7 @@ async def review_profile_change(info: Info, input: ReviewInput) -> ProfileChange
     request = await service.review_profile_change(
         request_id, input.decision, input.note, info.context.actor.staff_id, utcnow()
     )
-    info.context.audit.target(_member_gid(request.member_id))  # type: ignore[attr-defined]
+    info.context.audit.target_member(request.member_id)  # type: ignore[attr-defined]
     return ProfileChangePayload(request=request)  # type: ignore[arg-type]
 
 
@@ -234,7 +229,7 @@ async def set_consents(info: Info, input: SetConsentsInput) -> MemberPayload:
     field = ("input", "memberId")
     given = decode_id(input.member_id, "Member", field) if input.member_id else None
     member_id = info.context.scope_member(given, field)
-    info.context.audit.target(_member_gid(member_id))
+    info.context.audit.target_member(member_id)
     updated = await service.set_consents(member_id, input.consents.values(), utcnow())
     return MemberPayload(member=updated)  # type: ignore[arg-type]
 
@@ -264,7 +259,7 @@ async def terminate_membership(info: Info, input: TerminateMembershipInput) -> M
     field = ("input", "id")
     given = decode_id(input.id, "Member", field) if input.id else None
     member_id = info.context.scope_member(given, field)
-    info.context.audit.target(_member_gid(member_id))
+    info.context.audit.target_member(member_id)
     updated = await service.terminate_membership(
         member_id,
         input.reason,

@@ -13,7 +13,7 @@ from models.points import Purchase as PurchaseModel
 from resolvers.errors import user_errors
 from resolvers.nodes import node_fetcher
 from schema.context import Info
-from schema.ids import decode_id, to_global_id
+from schema.ids import decode_id
 from schema.jobs import JobReport
 from schema.points import (
     AdjustPointsInput,
@@ -54,14 +54,10 @@ async def purchase_node(info: Info, pk: int) -> PurchaseModel | None:
     return purchase
 
 
-def _target_member(info: Info, member_id: int) -> None:
-    info.context.audit.target(to_global_id("Member", member_id))
-
-
 @user_errors(PurchasePayload)
 async def record_purchase(info: Info, input: RecordPurchaseInput) -> PurchasePayload:
     member_id = decode_id(input.member_id, "Member", MEMBER_FIELD)
-    _target_member(info, member_id)
+    info.context.audit.target_member(member_id)
     result = await service.record_purchase(
         member_id,
         input.order_ref,
@@ -87,7 +83,7 @@ async def refund_purchase(info: Info, input: RefundPurchaseInput) -> PurchasePay
         reason=input.reason,
         created_by_id=info.context.actor.staff_id,
     )
-    _target_member(info, result.member.id)
+    info.context.audit.target_member(result.member.id)
     return PurchasePayload(purchase=result.purchase, member=result.member)  # type: ignore[arg-type]
 
 
@@ -95,7 +91,7 @@ async def refund_purchase(info: Info, input: RefundPurchaseInput) -> PurchasePay
 async def redeem_points(info: Info, input: RedeemPointsInput) -> PointsPayload:
     given = decode_id(input.member_id, "Member", MEMBER_FIELD) if input.member_id else None
     member_id = info.context.scope_member(given, MEMBER_FIELD)
-    _target_member(info, member_id)
+    info.context.audit.target_member(member_id)
     result = await service.redeem_points(
         member_id,
         input.points,
@@ -115,7 +111,7 @@ async def redeem_points(info: Info, input: RedeemPointsInput) -> PointsPayload:
 @user_errors(PointsPayload)
 async def adjust_points(info: Info, input: AdjustPointsInput) -> PointsPayload:
     member_id = decode_id(input.member_id, "Member", MEMBER_FIELD)
-    _target_member(info, member_id)
+    info.context.audit.target_member(member_id)
     result = await service.adjust_points(
         member_id,
         input.points,

@@ -10,7 +10,7 @@ from auth.errors import PublicError, Unauthenticated
 from models.staff import Session
 from resolvers.loaders import Loaders
 from schema.context import Info
-from schema.ids import decode_id, to_global_id
+from schema.ids import decode_id
 from schema.points import PointsEntry
 from services.clock import utcnow
 from services.points import events
@@ -23,7 +23,7 @@ async def points_posted(
     field = ("memberId",)
     given = decode_id(member_id, "Member", field) if member_id is not None else None
     member = info.context.scope_member(given, field)
-    info.context.audit.target(to_global_id("Member", member))
+    info.context.audit.target_member(member)
     return _postings(info, member)
 
 
