@@ -16,7 +16,7 @@ from strawberry.extensions import SchemaExtension
 
 from app.graphiql import STATIC_PATH
 from app.metrics import METRICS
-from auth.audit import outcome_of
+from auth.audit import codes_and_outcome
 
 http_log = logging.getLogger("memberhub.http")
 operation_log = logging.getLogger("memberhub.operations")
@@ -103,12 +103,7 @@ class OperationObserver(SchemaExtension):
     def _record(self, duration: float) -> None:
         ctx = self.execution_context
         context: Any = ctx.context
-        result = ctx.result
-        codes = [
-            str((error.extensions or {}).get("code", "INTERNAL_SERVER_ERROR"))
-            for error in (getattr(result, "errors", None) or ctx.pre_execution_errors or [])
-        ]
-        outcome = outcome_of(codes + context.audit.error_codes, bool(context.audit.error_codes))
+        codes, outcome = codes_and_outcome(ctx)
         operation = METRICS.operation_label(ctx.operation_name)
         try:
             op_type = ctx.operation_type.value
@@ -116,7 +111,7 @@ class OperationObserver(SchemaExtension):
             op_type = "unknown"
         METRICS.operations.inc(operation=operation, type=op_type, outcome=outcome.value)
         METRICS.latency.observe(duration, operation=operation)
-        for code in codes + context.audit.error_codes:
+        for code in codes:
             METRICS.errors.inc(code=code)
         operation_log.info(
             "%s %s %s",
@@ -133,7 +128,7 @@ class OperationObserver(SchemaExtension):
                     "actor_type": context.actor.kind,
                     "duration_ms": round(duration * 1000, 2),
                     "outcome": outcome.value,
-                    "error_codes": sorted(set(codes + context.audit.error_codes)),
+                    "error_codes": sorted(set(codes)),
                 }
             },
         )

@@ -113,6 +113,18 @@ def outcome_of(error_codes: list[str], user_error: bool) -> AuditOutcome:
     return AuditOutcome.OK
 
 
+def codes_and_outcome(ctx: Any) -> tuple[list[str], AuditOutcome]:
+    """An operation's error codes (its GraphQL errors' and its payloads' UserErrors') and
+    the outcome they make; shared by the audit entry and the operation log."""
+    result = ctx.result
+    errors = getattr(result, "errors", None) or ctx.pre_execution_errors or []
+    user_codes = ctx.context.audit.error_codes
+    codes = [
+        str((error.extensions or {}).get("code", "INTERNAL_SERVER_ERROR")) for error in errors
+    ] + user_codes
+    return codes, outcome_of(codes, bool(user_codes))
+
+
 class AuditExtension(SchemaExtension):
     async def on_operation(self) -> AsyncIterator[None]:  # type: ignore[override]
         started = time.perf_counter()
@@ -137,12 +149,7 @@ class AuditExtension(SchemaExtension):
         actor = context.actor
         if actor.is_anonymous and op_type == "query" and set(fields) <= CATALOGUE_FIELDS:
             return None
-        result = ctx.result
-        graphql_codes = [
-            str((error.extensions or {}).get("code", "INTERNAL_SERVER_ERROR"))
-            for error in (getattr(result, "errors", None) or ctx.pre_execution_errors or [])
-        ]
-        codes = graphql_codes + context.audit.error_codes
+        codes, outcome = codes_and_outcome(ctx)
         return AuditEntry(
             at=utcnow(),
             actor_type=actor.kind,
@@ -154,7 +161,7 @@ class AuditExtension(SchemaExtension):
             variables=redact_variables(ctx.variables or {}, operation),
             target_ids=list(context.audit.target_ids),
             sensitive_fields=list(context.audit.sensitive_fields),
-            outcome=outcome_of(codes, bool(context.audit.error_codes)),
+            outcome=outcome,
             error_codes=sorted(set(codes)),
             ip=context.ip,
             user_agent=(context.user_agent or "")[:512] or None,
