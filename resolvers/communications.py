@@ -13,7 +13,7 @@ from auth.errors import Forbidden, denial
 from models.communication import Communication as CommunicationModel
 from models.communication import ServiceCase as ServiceCaseModel
 from resolvers.errors import user_errors
-from resolvers.members import _searchable
+from resolvers.members import searchable_fields
 from resolvers.nodes import node_fetcher
 from schema.communications import (
     CaseActionInput,
@@ -139,7 +139,7 @@ async def send_communication(info: Info, input: SendCommunicationInput) -> SendC
         for member_id in member_ids:
             info.context.audit.target_member(member_id)
     audience = (
-        members_service.filter_members(input.filter.to_query(), _searchable(info))
+        members_service.filter_members(input.filter.to_query(), searchable_fields(info))
         if input.filter is not None
         else None
     )

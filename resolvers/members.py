@@ -78,7 +78,7 @@ async def member(
     return found  # type: ignore[return-value]
 
 
-def _searchable(info: Info) -> list[str]:
+def searchable_fields(info: Info) -> list[str]:
     """Search matches only fields the caller reads in clear: matching a masked phone would
     let its hidden digits be guessed one search at a time."""
     return [name for name in SEARCHABLE if info.context.cell(("Member", name)).kind == "full"]
@@ -91,7 +91,7 @@ async def members(
     filter: MemberFilter | None = None,
     order_by: MemberOrder | None = None,
 ) -> Connection[Member]:
-    rows = service.filter_members(filter.to_query() if filter else None, _searchable(info))
+    rows = service.filter_members(filter.to_query() if filter else None, searchable_fields(info))
     order = order_by or MemberOrder(field=MemberOrderField.JOINED_AT, direction=OrderDirection.ASC)
     return await paginate(service.order_members(rows, order.field, order.direction), first, after)
 
