@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from decimal import ROUND_FLOOR, Decimal
@@ -40,6 +40,7 @@ from services.points.dates import end_of_next_month, months_before
 from services.points.lots import expiring_by, open_lots
 
 DB: dict[str, aiosqlite.Connection] = {}
+Handler = Callable[[Request], Awaitable[Response]]
 # One connection, as Tortoise's SQLite client has: its transactions take turns.
 WRITE_LOCK = asyncio.Lock()
 PAGE = 100
@@ -80,6 +81,17 @@ async def _signed_in(request: Request) -> bool:
         _stored(utcnow()),
     )
     return bool(rows)
+
+
+def signed_in(handler: Handler) -> Handler:
+    """The handler behind memberhub's session check: 401 without a live session."""
+
+    async def checked(request: Request) -> Response:
+        if not await _signed_in(request):
+            return JSONResponse({"errors": [{"message": "sign in"}]}, status_code=401)
+        return await handler(request)
+
+    return checked
 
 
 # -- W1: one member's detail -----------------------------------------------------------
@@ -204,9 +216,8 @@ def _money(value: Any) -> str:
     return decimal_text(Decimal(str(value or 0)))
 
 
+@signed_in
 async def member_detail(request: Request) -> Response:
-    if not await _signed_in(request):
-        return JSONResponse({"errors": [{"message": "sign in"}]}, status_code=401)
     member_id = int((await request.json())["id"])
     now = utcnow()
     today = local_date(now)
@@ -276,9 +287,8 @@ PAGE_SQL = """SELECT m.id, m.member_no, m.name, m.phone, m.status, m.joined_at,
   ORDER BY m.joined_at, m.id LIMIT ? OFFSET ?"""
 
 
+@signed_in
 async def member_search(request: Request) -> Response:
-    if not await _signed_in(request):
-        return JSONResponse({"errors": [{"message": "sign in"}]}, status_code=401)
     first = min(int((await request.json()).get("first") or PAGE), PAGE)
     total = (await _rows("SELECT COUNT(*) FROM member"))[0][0]
     page = await _rows(PAGE_SQL, first, 0)
@@ -316,9 +326,8 @@ async def member_search(request: Request) -> Response:
 # -- W3: record a purchase -------------------------------------------------------------
 
 
+@signed_in
 async def record_purchase(request: Request) -> Response:
-    if not await _signed_in(request):
-        return JSONResponse({"errors": [{"message": "sign in"}]}, status_code=401)
     body = await request.json()
     member_id, order_ref, amount = int(body["memberId"]), body["orderRef"], Decimal(body["amount"])
     now = utcnow()
