@@ -37,6 +37,7 @@ from schema.members import (
     UpdateMemberInput,
 )
 from schema.pagination import Connection, paginate
+from schema.prefetch import prefetch_selected
 from schema.staff import LoginPayload
 from services import members as service
 from services.clock import utcnow
@@ -69,12 +70,15 @@ async def member(
     info: Info, id: strawberry.ID | None = None, member_no: str | None = None
 ) -> Member | None:
     if id is not None:
-        return await member_node(info, decode_id(id, "Member", ("id",)))
-    if member_no is None:
+        found = await member_node(info, decode_id(id, "Member", ("id",)))
+    elif member_no is not None:
+        found = await MemberModel.get_or_none(member_no=member_no)
+        # Checked even when absent, so a member learns nothing about others' numbers.
+        _check_member_access(info, found.id if found else None)
+    else:
         return None
-    found = await MemberModel.get_or_none(member_no=member_no)
-    # Checked even when absent, so a member learns nothing about others' numbers.
-    _check_member_access(info, found.id if found else None)
+    if found is not None:
+        await prefetch_selected(info, [found])
     return found  # type: ignore[return-value]
 
 

@@ -8,6 +8,8 @@ from typing import Any, TypeVar
 import strawberry
 from tortoise.models import Model
 
+from schema.prefetch import TYPE_OF_MODEL
+
 T = TypeVar("T")
 
 
@@ -55,6 +57,7 @@ def model_type(model: type[Model], **options: Any) -> Callable[[type[T]], type[T
             return isinstance(obj, model | cls)
 
         cls.is_type_of = is_type_of  # type: ignore[attr-defined]
+        TYPE_OF_MODEL[model] = options.get("name") or cls.__name__
         return strawberry.type(cls, **options)
 
     return wrap

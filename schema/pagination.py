@@ -14,6 +14,8 @@ from tortoise.queryset import QuerySet
 from app.settings import get_settings
 from auth.errors import BadUserInput
 from schema.common import PageInfo
+from schema.context import Info
+from schema.prefetch import prefetch_selected
 
 T = TypeVar("T")
 DEFAULT_PAGE_SIZE = 20
@@ -27,9 +29,14 @@ class Edge(Generic[T]):
 
 @strawberry.type
 class Connection(Generic[T]):
-    edges: list[Edge[T]]
     page_info: PageInfo
+    _edges: strawberry.Private[list[Edge[T]]]
     _total: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field
+    async def edges(self, info: Info) -> list[Edge[T]]:
+        await prefetch_selected(info, [edge.node for edge in self._edges], "node")
+        return self._edges
 
     @strawberry.field
     async def total_count(self) -> int:
@@ -77,7 +84,7 @@ def connection(
     page = list(rows[: window.limit])
     edges = [Edge(cursor=encode_cursor(window.offset + i), node=row) for i, row in enumerate(page)]
     return Connection(
-        edges=edges,
+        _edges=edges,
         page_info=PageInfo(
             has_next_page=len(rows) > window.limit,
             has_previous_page=window.offset > 0,

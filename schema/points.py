@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import date as Date
 from datetime import datetime
 from decimal import Decimal
+from operator import attrgetter
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -21,6 +22,7 @@ from schema.enums import PointsEntryKind, RedemptionPurpose
 from schema.ids import to_global_id
 from schema.keyed_pages import CountKey, PageKey, keyed_connection, load_counts, load_pages
 from schema.pagination import Connection, Window
+from schema.prefetch import relation
 from schema.staff import StaffUser
 from schema.tiers import TierChange
 from services.clock import local_date, utcnow
@@ -32,6 +34,9 @@ if TYPE_CHECKING:
 
 MemberRef = Annotated["Member", strawberry.lazy("schema.members")]
 purchase_by_id = by_id(PurchaseModel)
+_CREATED_BY = relation(
+    "PointsEntry", "createdBy", attrgetter("staff_by_id"), attrgetter("created_by_id")
+)
 
 
 def _entries(kind: PointsEntryKind | None) -> QuerySet[PointsEntryModel]:
@@ -117,10 +122,8 @@ class PointsEntry(Node):
         return await info.context.loaders.get(purchase_by_id).load(self.purchase_id)  # type: ignore[no-any-return]
 
     @strawberry.field
-    async def created_by(self, info: Info) -> StaffUser | None:
-        if self.created_by_id is None:
-            return None
-        return await info.context.loaders.staff_by_id.load(self.created_by_id)  # type: ignore[return-value]
+    def created_by(self, info: Info) -> StaffUser | None:
+        return _CREATED_BY.resolve(self, info)
 
 
 @strawberry.type

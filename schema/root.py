@@ -33,6 +33,7 @@ from resolvers.tags import TagsMutation, TagsQuery
 from resolvers.tiers import TiersMutation, TiersQuery
 from schema.common import Node
 from schema.errors import ErrorShaping
+from schema.execution import FastExecution, plain_fields
 from schema.scalars import SCALAR_MAP
 
 
@@ -98,19 +99,13 @@ def _build(extensions: list[object]) -> strawberry.Schema:
         subscription=Subscription,
         extensions=extensions,  # type: ignore[arg-type]
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
+        execution_context_class=FastExecution,
     )
 
 
 @lru_cache(maxsize=1)
 def build_schema() -> strawberry.Schema:
-    """Built twice: the first pass finds every type, the policy guards them, the second binds."""
-    draft = _build([])
-    definitions = [
-        concrete.definition
-        for concrete in draft.schema_converter.type_map.values()
-        if hasattr(concrete.definition, "fields")
-        and hasattr(concrete.definition, "is_input")
-        and not concrete.definition.is_input
-    ]
-    enforce.install(definitions)
-    return _build(_extensions())
+    schema = _build(_extensions())
+    guards = enforce.install(schema._schema)
+    FastExecution.plain = plain_fields(schema, guards)
+    return schema

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from operator import attrgetter, methodcaller
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -17,6 +18,7 @@ from schema.common import Node, UserError, model_type
 from schema.context import Info
 from schema.enums import TagCategory, TagSource, TagStatus
 from schema.ids import to_global_id
+from schema.prefetch import relation
 from schema.staff import StaffUser
 
 if TYPE_CHECKING:
@@ -40,6 +42,13 @@ async def member_counts_by_tag_id(keys: Sequence[int]) -> list[int]:
 async def tags_by_member_id(keys: Sequence[int]) -> list[list[MemberTagModel]]:
     rows = await MemberTagModel.filter(member_id__in=set(keys)).order_by("assigned_at", "id")
     return group_by(rows, "member_id", keys)
+
+
+_TAG = relation("MemberTag", "tag", methodcaller("get", tag_by_id), attrgetter("tag_id"))
+_ASSIGNED_BY = relation(
+    "MemberTag", "assignedBy", attrgetter("staff_by_id"), attrgetter("assigned_by_id")
+)
+_TAGS = relation("Member", "tags", methodcaller("get", tags_by_member_id), attrgetter("id"))
 
 
 async def _staff(info: Info, staff_id: int | None) -> StaffUser | None:
@@ -85,13 +94,13 @@ class MemberTag:
     assigned_at: datetime
 
     @strawberry.field
-    async def tag(self, info: Info) -> TagDefinition:
+    def tag(self, info: Info) -> TagDefinition:
         # A loader, not a join: a page carries a few definitions but many assignments.
-        return await info.context.loaders.get(tag_by_id).load(self.tag_id)  # type: ignore[attr-defined,no-any-return]
+        return _TAG.resolve(self, info)
 
     @strawberry.field
-    async def assigned_by(self, info: Info) -> StaffUser | None:
-        return await _staff(info, self.assigned_by_id)  # type: ignore[attr-defined]
+    def assigned_by(self, info: Info) -> StaffUser | None:
+        return _ASSIGNED_BY.resolve(self, info)
 
 
 @strawberry.type
@@ -99,8 +108,8 @@ class MemberTagsFields:
     """Member fields of customer tags, joined into Member (schema/members.py)."""
 
     @strawberry.field
-    async def tags(self, info: Info) -> list[MemberTag] | None:
-        return await info.context.loaders.get(tags_by_member_id).load(self.id)  # type: ignore[attr-defined,no-any-return]
+    def tags(self, info: Info) -> list[MemberTag] | None:
+        return _TAGS.resolve(self, info)
 
 
 @strawberry.input

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
+from operator import attrgetter, methodcaller
 
 import strawberry
 from tortoise.functions import Count
@@ -19,10 +20,11 @@ from schema.common import Node, UserError, model_type
 from schema.context import Info
 from schema.enums import TierChangeReason
 from schema.ids import to_global_id
+from schema.prefetch import relation
 from services import tiers as service
 from services.clock import utcnow
 
-# ---------------------------------------------------------------- batch functions
+# ---------------------------------------------------------------- batch functions and relations
 
 
 async def member_counts_by_tier_id(keys: Sequence[int]) -> list[int]:
@@ -50,6 +52,20 @@ async def qualifying_by_member_id(keys: Sequence[int]) -> list[service.Qualifyin
 
 
 # ---------------------------------------------------------------- types
+
+
+_tier_by_id = attrgetter("tier_by_id")
+_qualifying = methodcaller("get", qualifying_by_member_id)
+_FROM = relation("TierChange", "from", _tier_by_id, attrgetter("from_tier_id"))
+_TO = relation("TierChange", "to", _tier_by_id, attrgetter("to_tier_id"))
+_TIER = relation("Member", "tier", _tier_by_id, attrgetter("tier_id"))
+_HISTORY = relation(
+    "Member", "tierHistory", methodcaller("get", tier_changes_by_member_id), attrgetter("id")
+)
+_SPEND = relation("Member", "qualifyingSpend", _qualifying, attrgetter("id"), attrgetter("spend"))
+_ORDERS = relation(
+    "Member", "qualifyingOrders", _qualifying, attrgetter("id"), attrgetter("orders")
+)
 
 
 @model_type(TierModel)
@@ -89,14 +105,12 @@ class TierChange:
     note: str | None
 
     @strawberry.field(name="from")
-    async def from_(self, info: Info) -> Tier | None:
-        if self.from_tier_id is None:
-            return None
-        return await info.context.loaders.tier_by_id.load(self.from_tier_id)
+    def from_(self, info: Info) -> Tier | None:
+        return _FROM.resolve(self, info)
 
     @strawberry.field
-    async def to(self, info: Info) -> Tier:
-        return await info.context.loaders.tier_by_id.load(self.to_tier_id)
+    def to(self, info: Info) -> Tier:
+        return _TO.resolve(self, info)
 
 
 @strawberry.type
@@ -104,22 +118,20 @@ class MemberTierFields:
     """Member fields of tiers, joined into Member (schema/members.py)."""
 
     @strawberry.field
-    async def tier(self, info: Info) -> Tier:
-        return await info.context.loaders.tier_by_id.load(self.tier_id)  # type: ignore[attr-defined]
+    def tier(self, info: Info) -> Tier:
+        return _TIER.resolve(self, info)
 
     @strawberry.field
-    async def tier_history(self, info: Info) -> list[TierChange] | None:
-        return await info.context.loaders.get(tier_changes_by_member_id).load(self.id)  # type: ignore[attr-defined]
+    def tier_history(self, info: Info) -> list[TierChange] | None:
+        return _HISTORY.resolve(self, info)
 
     @strawberry.field(description="Spend inside the current tier-qualification window.")
-    async def qualifying_spend(self, info: Info) -> Decimal | None:
-        loader = info.context.loaders.get(qualifying_by_member_id)
-        return (await loader.load(self.id)).spend  # type: ignore[attr-defined]
+    def qualifying_spend(self, info: Info) -> Decimal | None:
+        return _SPEND.resolve(self, info)
 
     @strawberry.field
-    async def qualifying_orders(self, info: Info) -> int | None:
-        loader = info.context.loaders.get(qualifying_by_member_id)
-        return (await loader.load(self.id)).orders  # type: ignore[attr-defined]
+    def qualifying_orders(self, info: Info) -> int | None:
+        return _ORDERS.resolve(self, info)
 
 
 # ---------------------------------------------------------------- inputs and payloads

@@ -1,0 +1,127 @@
+"""graphql-core's execution, with two costs of this stack taken out (issue 7's profile).
+
+1. Tortoise rows define `__await__` (so `await row` works in query chains), and
+   graphql-core decides what to await with `hasattr(value, "__await__")`: every row a
+   resolver returned, and every row of a list, cost a coroutine, a task and a trip
+   through the event loop. Here a row is a value.
+2. A plain column (a strawberry field without a resolver, with a leaf type) still went
+   through graphql-core's whole field machinery: a resolve info, argument coercion,
+   strawberry's result call, two awaitable checks and the completion dispatch, about
+   three quarters of a wide page's time. Here it is its policy guard, an attribute
+   read and the leaf's own serialisation. Anything out of the ordinary (a denial, an
+   error, a null where the schema says non-null) goes back through graphql-core, which
+   reports it in its place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import strawberry
+from graphql import (
+    GraphQLLeafType,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    Undefined,
+    get_nullable_type,
+    is_leaf_type,
+)
+from strawberry.execution import optimized_is_awaitable
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types.base import StrawberryObjectDefinition
+from tortoise.models import Model
+
+from auth.enforce import PolicyGuard
+
+
+def is_awaitable(value: Any) -> bool:
+    return optimized_is_awaitable(value) and not isinstance(value, Model)
+
+
+@dataclass(frozen=True, slots=True)
+class PlainField:
+    """A leaf field that reads one attribute of its source, behind its policy guard."""
+
+    attribute: str
+    leaf: GraphQLLeafType
+    non_null: bool
+    guard: PolicyGuard | None
+
+    def complete(self, source: Any, context: Any) -> Any:
+        """The serialised value, or Undefined when graphql-core must take the field."""
+        guard = self.guard
+        if guard is None:
+            value = getattr(source, self.attribute)
+        else:
+            cell = guard.admit(source, context)
+            value = getattr(source, self.attribute)
+            if guard.shaping:
+                value = guard.shape(cell, source, context, value)
+        if value is None:
+            return Undefined if self.non_null else None
+        coerced = self.leaf.coerce_output_value(value)
+        return Undefined if coerced is None else coerced
+
+
+def plain_fields(
+    schema: strawberry.Schema, guards: Mapping[tuple[str, str], PolicyGuard]
+) -> dict[tuple[str, str], PlainField]:
+    """Every (type, field) of the schema that is an attribute of a leaf type."""
+    found: dict[tuple[str, str], PlainField] = {}
+    for type_name, concrete in schema.schema_converter.type_map.items():
+        graphql_type = schema._schema.type_map.get(type_name)
+        definition = concrete.definition
+        if not isinstance(graphql_type, GraphQLObjectType):
+            continue
+        assert isinstance(definition, StrawberryObjectDefinition)
+        for field in definition.fields:
+            if not field.is_basic_field:
+                continue
+            name = schema.config.name_converter.from_field(field)
+            graphql_field = graphql_type.fields.get(name)
+            if graphql_field is None or graphql_field.args:
+                continue
+            leaf = get_nullable_type(graphql_field.type)
+            if not is_leaf_type(leaf):
+                continue
+            found[(type_name, name)] = PlainField(
+                attribute=field.python_name,
+                leaf=leaf,  # type: ignore[arg-type]
+                non_null=isinstance(graphql_field.type, GraphQLNonNull),
+                guard=guards.get((type_name, name)),
+            )
+    return found
+
+
+class FastExecution(StrawberryGraphQLCoreExecutionContext):
+    """graphql-core's execution context with the two shortcuts above."""
+
+    plain: dict[tuple[str, str], PlainField] = {}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.is_awaitable = is_awaitable  # type: ignore[assignment]
+        manager = self.middleware_manager
+        self.shortcuts = self.plain if manager is None or not manager.middlewares else {}
+
+    def execute_field(
+        self,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        field_details_list: Any,
+        path: Any,
+        position_context: Any,
+    ) -> Any:
+        plain = self.shortcuts.get((parent_type.name, field_details_list[0].node.name.value))
+        if plain is not None:
+            try:
+                value = plain.complete(source, self.context_value)
+            except Exception:  # noqa: BLE001 - graphql-core reports it, in its place
+                value = Undefined
+            if value is not Undefined:
+                return value
+        return super().execute_field(
+            parent_type, source, field_details_list, path, position_context
+        )
