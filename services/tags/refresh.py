@@ -16,22 +16,26 @@ from tortoise.transactions import in_transaction
 from app.progress import Progress
 from models.enums import MemberStatus, TagSource, TagStatus
 from models.member import Member
-from models.tag import MemberTag, TagDefinition, TagErrorReport
+from models.tag import TagDefinition
 from services.db import retry_busy
 from services.jobs import JobResult, JobTimer
 from services.tags.rules import Clock, Sql
 from services.tags.sql import fetch, matching_members, outcomes, tag_condition
 
 
-async def sync_tag(
-    conn: Any, tag: TagDefinition, clock: Clock, member_id: int | None = None
-) -> int:
-    """Make the tag's assignments match its rule (for one member if given); the count changed.
+async def sync_tag(conn: Any, tag: TagDefinition, clock: Clock) -> int:
+    """Make the tag's assignments match its rule for every member; the count changed.
 
     A member whose assignment was reported wrong stays untagged while the rule still
     holds for them; once it no longer holds, the report stops suppressing (DESIGN §2).
     """
-    match = matching_members(tag_condition(tag, clock), clock, member_id)
+    match = matching_members(tag_condition(tag, clock), clock)
+    removed = await _drop_unmatched(conn, tag, match, None)
+    return removed + await _add_matched(conn, tag, clock, match)
+
+
+async def _drop_unmatched(conn: Any, tag: TagDefinition, match: Sql, member_id: int | None) -> int:
+    """Take the tag off members `match` leaves out, and end their reports' suppression."""
     scope = " AND member_id = ?" if member_id is not None else ""
     scoped = (tag.id, member_id) if member_id is not None else (tag.id,)
     removed = await fetch(
@@ -50,6 +54,11 @@ async def sync_tag(
             scoped + match.params,
         ),
     )
+    return len(removed)
+
+
+async def _add_matched(conn: Any, tag: TagDefinition, clock: Clock, match: Sql) -> int:
+    """Put the tag on members `match` selects, unless a report suppresses it."""
     added = await fetch(
         conn,
         Sql(
@@ -67,7 +76,7 @@ async def sync_tag(
             .using_db(conn)
             .update(assignments_total=F("assignments_total") + len(added))
         )
-    return len(removed) + len(added)
+    return len(added)
 
 
 async def refresh_tag(tag: TagDefinition, as_of: datetime) -> int:
@@ -87,29 +96,28 @@ async def refresh_member_tags(member_id: int, now: datetime) -> None:
     if not tags:
         return
     clock = Clock.at(now)
-    ids = [tag.id for tag in tags]
     conditions = [tag_condition(tag, clock) for tag in tags]
-    rows = await fetch(connections.get("default"), outcomes(conditions, clock, member_id))
-    holds = rows[0] if rows else {}
-    carried = set(
-        await MemberTag.filter(member_id=member_id, tag_id__in=ids).values_list("tag_id", flat=True)
-    )
-    suppressed = set(
-        await TagErrorReport.filter(
-            member_id=member_id, tag_id__in=ids, suppressing=True
-        ).values_list("tag_id", flat=True)
-    )
-    settled = carried | suppressed
+    ids = [tag.id for tag in tags]
+    query = outcomes(conditions, ids, clock, member_id)
+    state = (await fetch(connections.get("default"), query))[0]
+    # Only a tag whose outcome disagrees with what the member carries needs writing, and
+    # only in that direction; each statement evaluates the rule again as it writes.
     stale = [
-        tag for index, tag in enumerate(tags) if bool(holds.get(f"t{index}")) != (tag.id in settled)
+        (tag, bool(state[f"t{index}"]))
+        for index, tag in enumerate(tags)
+        if bool(state[f"t{index}"]) != bool(state[f"s{index}"])
     ]
     if not stale:
         return
 
     async def write() -> None:
         async with in_transaction() as conn:
-            for tag in stale:
-                await sync_tag(conn, tag, clock, member_id)
+            for tag, holds in stale:
+                match = matching_members(tag_condition(tag, clock), clock, member_id)
+                if holds:
+                    await _add_matched(conn, tag, clock, match)
+                else:
+                    await _drop_unmatched(conn, tag, match, member_id)
 
     await retry_busy(write)
 

@@ -67,15 +67,31 @@ def matching_members(condition: Sql, clock: Clock, member_id: int | None = None)
     )
 
 
-def outcomes(conditions: list[Sql], clock: Clock, member_id: int) -> Sql:
-    """One row for the member: column t<i> is whether conditions[i] holds."""
+def outcomes(conditions: list[Sql], tag_ids: list[int], clock: Clock, member_id: int) -> Sql:
+    """One row for the member: column t<i> is whether conditions[i] holds, s<i> whether
+    tag_ids[i] is settled for them (carried, or kept off by a suppressing error report).
+
+    The s columns come even for a member the facts leave out (a terminated one).
+    """
     sources = frozenset().union(*(c.sources for c in conditions))
     facts = _facts(clock, sources, member_id)
-    columns = ", ".join(
+    held = ", ".join(
         f"CASE WHEN {c.text} THEN 1 ELSE 0 END AS t{i}" for i, c in enumerate(conditions)
     )
-    params = tuple(v for c in conditions for v in c.params)
-    return Sql(f"SELECT {columns} {facts.text}", params + facts.params, sources)
+    settled = ", ".join(
+        "CASE WHEN EXISTS (SELECT 1 FROM member_tag WHERE member_id = ? AND tag_id = ?)"
+        " OR EXISTS (SELECT 1 FROM tag_error_report WHERE member_id = ? AND tag_id = ?"
+        f" AND suppressing IS TRUE) THEN 1 ELSE 0 END AS s{i}"
+        for i in range(len(tag_ids))
+    )
+    params = tuple(v for tag_id in tag_ids for v in (member_id, tag_id, member_id, tag_id))
+    params += tuple(v for c in conditions for v in c.params) + facts.params
+    return Sql(
+        f"SELECT s.*, o.* FROM (SELECT {settled}) s"
+        f" LEFT JOIN (SELECT {held} {facts.text}) o ON 1 = 1",
+        params,
+        sources,
+    )
 
 
 async def fetch(conn: Any, sql: Sql) -> list[dict[str, Any]]:
