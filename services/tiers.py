@@ -7,7 +7,7 @@ partly refunded order still counts, a fully refunded one does not.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -86,6 +86,18 @@ async def qualifying_for(
     }
 
 
+def qualifying_in(purchases: Iterable[Purchase], as_of: datetime) -> Qualifying:
+    """`qualifying_for` over purchases held in memory (one member's, e.g. a bulk history)."""
+    start, end = window_start(as_of), as_utc(as_of)
+    spend, orders = Decimal(0), 0
+    for purchase in purchases:
+        if start < as_utc(purchase.occurred_at) <= end:
+            spend += purchase.amount - purchase.refunded_amount
+            if purchase.refunded_amount < purchase.amount:
+                orders += 1
+    return Qualifying(money(spend), orders)
+
+
 def money(value: Any) -> Decimal:
     """A summed amount as exact cents (SQLite sums DECIMAL columns as floating point)."""
     return Decimal(str(value or 0)).quantize(CENT)
@@ -99,6 +111,24 @@ def highest_met(ladder: Sequence[Tier], qualifying: Qualifying) -> Tier:
         if qualifying.spend >= tier.min_spend and qualifying.orders >= tier.min_orders
     ]
     return max(met or [min(ladder, key=lambda t: t.rank)], key=lambda t: t.rank)
+
+
+def tier_of(ladder: Sequence[Tier], tier_id: int) -> Tier:
+    return next(tier for tier in ladder if tier.id == tier_id)
+
+
+def may_rise(ladder: Sequence[Tier], member: Member) -> bool:
+    """Whether the member could be promoted at all: some higher tier asks no more spend
+    than their lifetimeSpend, which bounds any window's qualifying spend (both are
+    purchases net of refunds). When not, the window need not be read."""
+    current = tier_of(ladder, member.tier_id)  # type: ignore[attr-defined]
+    return any(t.rank > current.rank and t.min_spend <= member.lifetime_spend for t in ladder)
+
+
+def promotion(ladder: Sequence[Tier], tier_id: int, qualifying: Qualifying) -> Tier | None:
+    """The tier a purchase promotes to: the highest met, if above the one held (never down)."""
+    target = highest_met(ladder, qualifying)
+    return target if target.rank > tier_of(ladder, tier_id).rank else None
 
 
 async def ladder(conn: Any = None) -> list[Tier]:
@@ -134,14 +164,13 @@ async def record_change(
     )
     await Member.filter(id=member.id).using_db(conn).update(tier_id=to_tier.id)
     member.tier_id = to_tier.id
-    await notify(
-        member.id,
-        f"Your membership tier is now {to_tier.name}",
-        _change_text(reason, to_tier),
-        now,
-        using_db=conn,
-    )
+    await notify(member.id, *notice(reason, to_tier), now, using_db=conn)
     return change
+
+
+def notice(reason: TierChangeReason, tier: Tier) -> tuple[str, str]:
+    """Subject and text of the notification that tells a member of a tier change."""
+    return f"Your membership tier is now {tier.name}", _change_text(reason, tier)
 
 
 def _change_text(reason: TierChangeReason, tier: Tier) -> str:
@@ -153,14 +182,20 @@ def _change_text(reason: TierChangeReason, tier: Tier) -> str:
 
 
 async def promote_after_purchase(
-    conn: Any, member: Member, now: datetime, purchase_id: int
+    conn: Any,
+    member: Member,
+    now: datetime,
+    purchase_id: int,
+    ladder_now: Sequence[Tier] | None = None,
 ) -> TierChange | None:
-    """Promote at once to the highest tier the window up to `now` qualifies for (never demote)."""
-    tiers = await ladder(conn)
-    current = next(t for t in tiers if t.id == member.tier_id)  # type: ignore[attr-defined]
+    """Promote at once to the highest tier the window up to `now` qualifies for (never demote).
+
+    `ladder_now` is the ladder when the caller has read it in this transaction.
+    """
+    tiers = ladder_now or await ladder(conn)
     qualifying = (await qualifying_for([member.id], now, conn)).get(member.id, Qualifying())
-    target = highest_met(tiers, qualifying)
-    if target.rank <= current.rank:
+    target = promotion(tiers, member.tier_id, qualifying)  # type: ignore[attr-defined]
+    if target is None:
         return None
     return await record_change(
         conn, member, target, TierChangeReason.PROMOTION, now, purchase_id=purchase_id

@@ -1,12 +1,13 @@
 """Posting to the append-only points ledger (DESIGN §2 "Points ledger").
 
-Every posting runs inside a caller's transaction whose first statement writes the
-member row: `locked_member` / `locked_balance` (a no-op UPDATE) when the caller reads
-before posting, else the guarded balance UPDATE of `post_entry` itself. On SQLite that
-takes the write lock before anything is read (a deferred transaction cannot upgrade
-across processes; busy waits are SQLite's busy timeout plus `services.db.retry_busy`),
-and on PostgreSQL it locks the member row until commit, so concurrent writers to one
-balance queue up instead of losing or double-counting points.
+Every posting runs inside a caller's transaction whose first statement locks the
+member row: `locked_member` / `locked_balance` when the caller reads before posting,
+else the guarded balance UPDATE of `post_entry` itself. On SQLite the lock is a write
+(a no-op UPDATE), which takes the write lock before anything is read (a deferred
+transaction cannot upgrade across processes; busy waits are SQLite's busy timeout plus
+`services.db.retry_busy`); on PostgreSQL it is the row lock an UPDATE would take, held
+until commit. Concurrent writers to one balance queue up instead of losing or
+double-counting points.
 """
 
 from __future__ import annotations
@@ -35,25 +36,35 @@ def ensure_points_active(member: Member, field: tuple[str, ...] = ("input", "mem
         )
 
 
+# The guarded move and the balance it leaves, in one statement.
+_MOVE = {
+    "sqlite": "UPDATE member SET points_balance = points_balance + ?"
+    " WHERE id = ? AND points_balance >= ? RETURNING points_balance",
+    "postgres": "UPDATE member SET points_balance = points_balance + $1"
+    " WHERE id = $2 AND points_balance >= $3 RETURNING points_balance",
+}
+# The member row, locked for this transaction; {id} is an int.
+_LOCK = {
+    # A no-op write: SQLite's write lock is taken before anything is read.
+    "sqlite": "UPDATE member SET points_balance = points_balance WHERE id = {id} RETURNING *",
+    # The row lock an UPDATE of the row would take, without writing a new row version.
+    "postgres": "SELECT * FROM member WHERE id = {id} FOR NO KEY UPDATE",
+}
+
+
 async def move_balance(conn: Any, member_id: int, points: int) -> int:
     """Add `points` (signed) to the member's balance unless it would go below zero.
 
     Returns the balance after the move; raises InsufficientPoints or NotFound.
     """
-    moved = (
-        await Member.filter(id=member_id, points_balance__gte=-points)
-        .using_db(conn)
-        .update(points_balance=F("points_balance") + points)
-    )
-    if not moved:
+    sql = _MOVE[conn.capabilities.dialect]
+    rows = await conn.execute_query_dict(sql, [points, member_id, -points])
+    if not rows:
         exists = await Member.filter(id=member_id).using_db(conn).exists()
         if not exists:
             raise NotFound("No such member.", ("input", "memberId"))
         raise InsufficientPoints("Not enough points.", POINTS_FIELD)
-    balance = (
-        await Member.filter(id=member_id).using_db(conn).values_list("points_balance", flat=True)
-    )
-    return int(balance[0])
+    return int(rows[0]["points_balance"])
 
 
 async def post_entry(
@@ -78,19 +89,65 @@ async def post_entry(
     return it (see `find_replay`).
     """
     balance_after = await move_balance(conn, member_id, points)
+    entry = {
+        "reason": reason,
+        "idempotency_key": idempotency_key,
+        "purchase_id": purchase_id,
+        "created_by_id": created_by_id,
+        "expires_at": expires_at,
+        "purpose": purpose,
+    }
+    return await _append(conn, member_id, kind, points, balance_after, now, entry)
+
+
+async def post_for_locked(
+    conn: Any,
+    member: Member,
+    kind: PointsEntryKind,
+    points: int,
+    now: datetime,
+    *,
+    also: dict[str, Any] | None = None,
+    **entry: Any,
+) -> PointsEntry:
+    """`post_entry` for a member this transaction has locked (`locked_member`), whose
+    balance it therefore knows: one UPDATE moves the balance and writes `also` (other
+    member columns), one INSERT records the entry. `member` is updated in place;
+    `entry` takes post_entry's optional columns (reason, purchase_id, ...).
+
+    Raises InsufficientPoints when a debit would take the balance below zero.
+    """
+    values = also or {}
+    moved = (
+        await Member.filter(id=member.id, points_balance__gte=-points)
+        .using_db(conn)
+        .update(points_balance=F("points_balance") + points, **values)
+    )
+    if not moved:
+        raise InsufficientPoints("Not enough points.", POINTS_FIELD)
+    member.points_balance += points
+    for column, value in values.items():
+        setattr(member, column, value)
+    return await _append(conn, member.id, kind, points, member.points_balance, now, entry)
+
+
+async def _append(
+    conn: Any,
+    member_id: int,
+    kind: PointsEntryKind,
+    points: int,
+    balance_after: int,
+    now: datetime,
+    fields: dict[str, Any],
+) -> PointsEntry:
     entry = await PointsEntry.create(
         member_id=member_id,
         kind=kind,
         points=points,
         balance_after=balance_after,
-        reason=reason,
-        expires_at=expires_at,
-        purpose=purpose,
-        purchase_id=purchase_id,
-        idempotency_key=idempotency_key,
         created_at=now,
-        created_by_id=created_by_id,
         using_db=conn,
+        **fields,
     )
     await events.announce(conn, entry)
     return entry
@@ -115,14 +172,14 @@ async def locked_balance(conn: Any, member_id: int) -> int:
 
 
 async def locked_member(conn: Any, member_id: int) -> Member:
-    """The member row, read after a no-op write: the write makes this transaction the
-    database's writer on SQLite and locks the row on PostgreSQL, before anything is read."""
-    touched = (
-        await Member.filter(id=member_id).using_db(conn).update(points_balance=F("points_balance"))
-    )
-    if not touched:
+    """The member row, read by the statement that locks it for this transaction: on
+    SQLite a write (this transaction becomes the database's writer before anything is
+    read), on PostgreSQL the row lock. Raises NotFound."""
+    sql = _LOCK[conn.capabilities.dialect].format(id=int(member_id))
+    rows = await Member.raw(sql, using_db=conn)
+    if not rows:
         raise NotFound("No such member.", ("input", "memberId"))
-    return await Member.get(id=member_id).using_db(conn)
+    return rows[0]  # type: ignore[index,no-any-return]
 
 
 async def find_replay(member_id: int, idempotency_key: str) -> PointsEntry | None:

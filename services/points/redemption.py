@@ -23,9 +23,9 @@ from models.enums import MemberStatus, PointsEntryKind, RedemptionPurpose
 from models.member import Member
 from models.points import PointsEntry
 from services.db import retry_busy
-from services.errors import Duplicate, Invalid, InvalidState
-from services.points.earning import CENT
-from services.points.ledger import ensure_points_active, locked_member, post_entry
+from services.errors import Duplicate, InsufficientPoints, Invalid, InvalidState, NotFound
+from services.points.ledger import ensure_points_active, locked_member, post_for_locked
+from services.points.rules import CENT
 from services.validation import clean_text
 
 KEY_FIELD = ("input", "idempotencyKey")
@@ -47,18 +47,41 @@ def cash_value(points: int, purpose: RedemptionPurpose | None) -> Decimal | None
     return value.quantize(CENT, rounding=ROUND_FLOOR)
 
 
-def _clean_key(key: str) -> str:
+@dataclass(frozen=True)
+class Redemption:
+    """A redemption as posted: validated by `clean_redemption`."""
+
+    points: int
+    purpose: RedemptionPurpose
+    key: str
+    reason: str
+
+
+def clean_key(key: str) -> str:
     text = key.strip()
     if not text or len(text) > 128:
         raise Invalid("An idempotencyKey is 1 to 128 characters.", KEY_FIELD)
     return text
 
 
-def _clean_points(points: int, *, signed: bool) -> int:
+def clean_points(points: int, *, signed: bool) -> int:
     if abs(points) > MAX_POINTS or points == 0 or (points < 0 and not signed):
         shape = "non-zero" if signed else "positive"
         raise Invalid(f"points must be {shape} and at most {MAX_POINTS:,}.", ("input", "points"))
     return points
+
+
+def clean_redemption(
+    points: int, purpose: RedemptionPurpose, idempotency_key: str, reference: str | None
+) -> Redemption:
+    """Raises Invalid (points, key, reference)."""
+    points = clean_points(points, signed=False)
+    key = clean_key(idempotency_key)
+    ref = clean_text(reference, ("input", "reference"))
+    if ref is not None and len(ref) > 200:
+        raise Invalid("A reference has at most 200 characters.", ("input", "reference"))
+    reason = f"Redeemed for {purpose.value}" + (f": {ref}" if ref else "")
+    return Redemption(points, purpose, key, reason)
 
 
 async def redeem_points(
@@ -76,30 +99,26 @@ async def redeem_points(
     Raises Invalid (points, key, reference), InvalidState (suspended or terminated),
     InsufficientPoints (never below zero), NotFound, Duplicate (key used by an adjustment).
     """
-    points = _clean_points(points, signed=False)
-    key = _clean_key(idempotency_key)
-    ref = clean_text(reference, ("input", "reference"))
-    if ref is not None and len(ref) > 200:
-        raise Invalid("A reference has at most 200 characters.", ("input", "reference"))
-    reason = f"Redeemed for {purpose.value}" + (f": {ref}" if ref else "")
+    spend = clean_redemption(points, purpose, idempotency_key, reference)
 
-    async def write(conn: Any) -> PointsEntry:
-        ensure_points_active(await locked_member(conn, member_id))
-        return await post_entry(
+    async def write(conn: Any) -> tuple[PointsEntry, Member]:
+        member = await locked_member(conn, member_id)
+        ensure_points_active(member)
+        entry = await post_for_locked(
             conn,
-            member_id,
+            member,
             PointsEntryKind.REDEEM,
-            -points,
+            -spend.points,
             now,
-            reason=reason,
-            idempotency_key=key,
+            reason=spend.reason,
+            idempotency_key=spend.key,
             created_by_id=created_by_id,
             purpose=purpose,
         )
+        return entry, member
 
-    entry = await _post_once(member_id, key, PointsEntryKind.REDEEM, write)
-    value = cash_value(-entry.points, entry.purpose)
-    return PointsResult(entry, await Member.get(id=member_id), value)
+    entry, member = await _post_once(member_id, spend.key, PointsEntryKind.REDEEM, write)
+    return PointsResult(entry, member, cash_value(-entry.points, entry.purpose))
 
 
 async def adjust_points(
@@ -116,19 +135,19 @@ async def adjust_points(
     Raises Invalid (points, blank reason, key), InvalidState (terminated member),
     InsufficientPoints (a debit below zero), NotFound, Duplicate (key used by a redemption).
     """
-    points = _clean_points(points, signed=True)
+    points = clean_points(points, signed=True)
     text = clean_text(reason, ("input", "reason"), required=True)
-    key = _clean_key(idempotency_key)
+    key = clean_key(idempotency_key)
 
-    async def write(conn: Any) -> PointsEntry:
+    async def write(conn: Any) -> tuple[PointsEntry, Member]:
         member = await locked_member(conn, member_id)
         if member.status == MemberStatus.TERMINATED:
             raise InvalidState(
                 "A terminated member's points cannot be adjusted.", ("input", "memberId")
             )
-        return await post_entry(
+        entry = await post_for_locked(
             conn,
-            member_id,
+            member,
             PointsEntryKind.ADJUST,
             points,
             now,
@@ -136,34 +155,36 @@ async def adjust_points(
             idempotency_key=key,
             created_by_id=created_by_id,
         )
+        return entry, member
 
-    entry = await _post_once(member_id, key, PointsEntryKind.ADJUST, write)
-    return PointsResult(entry, await Member.get(id=member_id))
+    entry, member = await _post_once(member_id, key, PointsEntryKind.ADJUST, write)
+    return PointsResult(entry, member)
 
 
 async def _post_once(
     member_id: int,
     key: str,
     kind: PointsEntryKind,
-    write: Callable[[Any], Awaitable[PointsEntry]],
-) -> PointsEntry:
-    """Run `write` in its own transaction unless the key was used; a racing twin's
-    UNIQUE(member, key) violation rolls ours back and answers with its entry."""
-    first = await _first_with_key(member_id, key, kind)
-    if first is not None:
-        return first
+    write: Callable[[Any], Awaitable[tuple[PointsEntry, Member]]],
+) -> tuple[PointsEntry, Member]:
+    """Run `write` in its own transaction; a used key answers with its first entry.
 
-    async def attempt() -> PointsEntry:
+    The key is looked up only when the write fails: UNIQUE(member, key) refuses a
+    repeat (also a racing twin's), and a repeat answers first even where the write
+    would now be refused (suspended member, balance spent since).
+    """
+
+    async def attempt() -> tuple[PointsEntry, Member]:
         async with in_transaction() as conn:
             return await write(conn)
 
     try:
         return await retry_busy(attempt)
-    except IntegrityError:
+    except (IntegrityError, InvalidState, InsufficientPoints, NotFound):
         first = await _first_with_key(member_id, key, kind)
         if first is None:
             raise
-        return first
+        return first, await Member.get(id=member_id)
 
 
 async def _first_with_key(member_id: int, key: str, kind: PointsEntryKind) -> PointsEntry | None:

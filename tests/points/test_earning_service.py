@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from services.points.earning import is_birthday, points_for
 from services.points.lots import expiry_of
+from services.points.rules import is_birthday, points_for
 
 
 def test_points_are_floored_in_decimal():
