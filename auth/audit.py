@@ -55,22 +55,39 @@ CATALOGUE_FIELDS = frozenset({"tiers", "benefits", "viewer", "__typename", "__sc
 DENIAL_CODES = frozenset({"FORBIDDEN", "UNAUTHENTICATED"})
 
 
+class _Binder(Visitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.roles: dict[str, str] = {}
+
+    def enter_argument(self, node: ArgumentNode, *_: Any) -> None:
+        if isinstance(node.value, VariableNode):
+            self.roles[node.value.name.value] = node.name.value
+
+    def enter_object_field(self, node: ObjectFieldNode, *_: Any) -> None:
+        if isinstance(node.value, VariableNode):
+            self.roles[node.value.name.value] = node.name.value
+
+
+# The parser cache hands out one document object per query text, so the roles of its
+# variables are worked out once. Each entry holds its operation, so its id stays unique.
+_ROLES: dict[int, tuple[OperationDefinitionNode, dict[str, str]]] = {}
+_ROLES_KEPT = 256
+
+
 def _variable_roles(operation: OperationDefinitionNode | None) -> dict[str, str]:
     """Variable name -> the argument or input field it feeds (`password: $p` -> p: password)."""
-    roles: dict[str, str] = {}
-
-    class Binder(Visitor):
-        def enter_argument(self, node: ArgumentNode, *_: Any) -> None:
-            if isinstance(node.value, VariableNode):
-                roles[node.value.name.value] = node.name.value
-
-        def enter_object_field(self, node: ObjectFieldNode, *_: Any) -> None:
-            if isinstance(node.value, VariableNode):
-                roles[node.value.name.value] = node.name.value
-
-    if operation is not None:
-        visit(operation, Binder())
-    return roles
+    if operation is None:
+        return {}
+    known = _ROLES.get(id(operation))
+    if known is not None:
+        return known[1]
+    binder = _Binder()
+    visit(operation, binder)
+    if len(_ROLES) >= _ROLES_KEPT:
+        del _ROLES[next(iter(_ROLES))]
+    _ROLES[id(operation)] = (operation, binder.roles)
+    return binder.roles
 
 
 def redact_variables(variables: dict[str, Any], operation: OperationDefinitionNode | None) -> Any:

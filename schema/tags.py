@@ -13,7 +13,7 @@ from tortoise.functions import Count
 
 from models.tag import MemberTag as MemberTagModel
 from models.tag import TagDefinition as TagDefinitionModel
-from resolvers.loaders import by_id, group_by
+from resolvers.loaders import by_id, group_by, rows_in
 from schema.common import Node, UserError, model_type
 from schema.context import Info
 from schema.enums import TagCategory, TagSource, TagStatus
@@ -40,7 +40,7 @@ async def member_counts_by_tag_id(keys: Sequence[int]) -> list[int]:
 
 
 async def tags_by_member_id(keys: Sequence[int]) -> list[list[MemberTagModel]]:
-    rows = await MemberTagModel.filter(member_id__in=set(keys)).order_by("assigned_at", "id")
+    rows = await rows_in(MemberTagModel, "member_id", keys, ("assigned_at", "id"))
     return group_by(rows, "member_id", keys)
 
 

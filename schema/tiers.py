@@ -14,7 +14,7 @@ from models.enums import MemberStatus
 from models.member import Member as MemberModel
 from models.tier import Tier as TierModel
 from models.tier import TierChange as TierChangeModel
-from resolvers.loaders import group_by
+from resolvers.loaders import group_by, rows_in
 from schema.benefits import Benefit, benefits_by_tier_id
 from schema.common import Node, UserError, model_type
 from schema.context import Info
@@ -41,7 +41,7 @@ async def member_counts_by_tier_id(keys: Sequence[int]) -> list[int]:
 
 
 async def tier_changes_by_member_id(keys: Sequence[int]) -> list[list[TierChangeModel]]:
-    rows = await TierChangeModel.filter(member_id__in=set(keys)).order_by("at", "id")
+    rows = await rows_in(TierChangeModel, "member_id", keys, ("at", "id"))
     return group_by(rows, "member_id", keys)
 
 
