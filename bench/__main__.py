@@ -30,12 +30,21 @@ def _cli(env: dict[str, str], *args: str) -> None:
 
 
 def build_dataset(folder: Path, members: int) -> dict[str, str]:
+    """The data set in `folder`: built when the folder holds none, else reused as it is."""
+    key_file = folder / "data-key"
+    reuse = key_file.exists()
+    if not reuse:
+        folder.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(base64.b64encode(os.urandom(32)).decode(), encoding="utf-8")
     env = {
         "MEMBERHUB_DATABASE_URL": f"sqlite://{folder / 'bench.db'}",
-        "MEMBERHUB_DATA_KEY": base64.b64encode(os.urandom(32)).decode(),
+        "MEMBERHUB_DATA_KEY": key_file.read_text(encoding="utf-8"),
         "MEMBERHUB_ENV": "development",
         "BENCH_DATABASE": str(folder / "bench.db"),
     }
+    if reuse:
+        print(f"data set: reusing {folder}", file=sys.stderr)
+        return env
     started = time.monotonic()
     _cli(env, "migrate")
     _cli(env, "seed-demo", "--members", str(members))
@@ -106,9 +115,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--members", type=int, default=10_000)
     parser.add_argument("--json", type=Path, help="write the results here as JSON")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        help="keep the data set in this folder and reuse it on later runs (--members is "
+        "then ignored); default: a temporary folder",
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="memberhub-bench-") as tmp:
-        folder = Path(tmp)
+        folder = args.data or Path(tmp)
         env = build_dataset(folder, args.members)
         results = measure(env, folder)
     print(table(results))
