@@ -4,19 +4,20 @@
    graphql-core decides what to await with `hasattr(value, "__await__")`: every row a
    resolver returned, and every row of a list, cost a coroutine, a task and a trip
    through the event loop. Here a row is a value.
-2. A plain column (a strawberry field without a resolver, with a leaf type) still went
-   through graphql-core's whole field machinery: a resolve info, argument coercion,
-   strawberry's result call, two awaitable checks and the completion dispatch, about
-   three quarters of a wide page's time. Here it is its policy guard, an attribute
-   read and the leaf's own serialisation. Anything out of the ordinary (a denial, an
-   error, a null where the schema says non-null) goes back through graphql-core, which
-   reports it in its place.
+2. A plain column (a leaf field read off its row: an attribute, or a method of the row
+   alone such as a global id) still went through graphql-core's whole field machinery:
+   a resolve info, argument coercion, strawberry's result call, two awaitable checks and
+   the completion dispatch, about three quarters of a wide page's time. Here it is its
+   policy guard, the read and the leaf's own serialisation. Anything out of the ordinary
+   (a denial, an error, a null where the schema says non-null) goes back through
+   graphql-core, which reports it in its place.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 import strawberry
@@ -31,6 +32,7 @@ from graphql import (
 from strawberry.execution import optimized_is_awaitable
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.base import StrawberryObjectDefinition
+from strawberry.types.field import StrawberryField
 from tortoise.models import Model
 
 from auth.enforce import PolicyGuard
@@ -42,9 +44,9 @@ def is_awaitable(value: Any) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class PlainField:
-    """A leaf field that reads one attribute of its source, behind its policy guard."""
+    """A leaf field read off its source alone, behind its policy guard."""
 
-    attribute: str
+    read: Callable[[Any], Any]
     leaf: GraphQLLeafType
     non_null: bool
     guard: PolicyGuard | None
@@ -53,10 +55,10 @@ class PlainField:
         """The serialised value, or Undefined when graphql-core must take the field."""
         guard = self.guard
         if guard is None:
-            value = getattr(source, self.attribute)
+            value = self.read(source)
         else:
             cell = guard.admit(source, context)
-            value = getattr(source, self.attribute)
+            value = self.read(source)
             if guard.shaping:
                 value = guard.shape(cell, source, context, value)
         if value is None:
@@ -77,7 +79,8 @@ def plain_fields(
             continue
         assert isinstance(definition, StrawberryObjectDefinition)
         for field in definition.fields:
-            if not field.is_basic_field:
+            read = _reader(field)
+            if read is None:
                 continue
             name = schema.config.name_converter.from_field(field)
             graphql_field = graphql_type.fields.get(name)
@@ -87,12 +90,31 @@ def plain_fields(
             if not is_leaf_type(leaf):
                 continue
             found[(type_name, name)] = PlainField(
-                attribute=field.python_name,
+                read=read,
                 leaf=leaf,  # type: ignore[arg-type]
                 non_null=isinstance(graphql_field.type, GraphQLNonNull),
                 guard=guards.get((type_name, name)),
             )
     return found
+
+
+def _reader(field: StrawberryField) -> Callable[[Any], Any] | None:
+    """How to read `field` off its source alone, if it can be: an attribute, or a plain
+    method that takes nothing but the row (no info, no arguments, not async)."""
+    if field.is_basic_field:
+        return attrgetter(field.python_name)
+    resolver = field.base_resolver
+    if (
+        resolver is None
+        or field.extensions
+        or resolver.is_async
+        or resolver.arguments
+        or resolver.info_parameter is not None
+        or resolver.root_parameter is not None
+        or resolver.self_parameter is None
+    ):
+        return None
+    return resolver.wrapped_func  # type: ignore[no-any-return]
 
 
 class FastExecution(StrawberryGraphQLCoreExecutionContext):
