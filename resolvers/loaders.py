@@ -68,10 +68,23 @@ def _loader(load: Callable[[Sequence[Any]], Any]) -> Any:
     return field(default_factory=lambda: DataLoader(load_fn=load))
 
 
+def _ladder() -> DataLoader[int, Tier | None]:
+    """Tiers by id, the whole ladder read at the first load: it is a handful of rows, and
+    a member screen asks for the member's tier and then for those of its history."""
+
+    async def load(keys: Sequence[int]) -> list[Tier | None]:
+        tiers = {tier.id: tier for tier in await Tier.all()}
+        loader.prime_many({tier_id: tier for tier_id, tier in tiers.items() if tier_id not in keys})
+        return [tiers.get(key) for key in keys]
+
+    loader: DataLoader[int, Tier | None] = DataLoader(load_fn=load)
+    return loader
+
+
 @dataclass
 class Loaders:
     staff_by_id: DataLoader[int, StaffUser | None] = _loader(by_id(StaffUser))
-    tier_by_id: DataLoader[int, Tier | None] = _loader(by_id(Tier))
+    tier_by_id: DataLoader[int, Tier | None] = field(default_factory=_ladder)
     member_by_id: DataLoader[int, Member | None] = _loader(by_id(Member))
     _by_function: dict[Callable[..., Any], DataLoader[Any, Any]] = field(default_factory=dict)
 

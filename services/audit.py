@@ -8,7 +8,6 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from models.audit import AuditEntry, AuditHead
@@ -59,25 +58,26 @@ async def ensure_head() -> None:
         await AuditHead.get_or_create(id=HEAD_ID, defaults={"count": 0})
 
 
+# Counts the batch in and reads the hash to chain from, in one statement.
+_TAKE_HEAD = {
+    "sqlite": 'UPDATE "audit_head" SET "count" = "count" + ? WHERE "id" = ? RETURNING "last_hash"',
+    "postgres": 'UPDATE "audit_head" SET "count" = "count" + $1 WHERE "id" = $2'
+    ' RETURNING "last_hash"',
+}
+
+
 async def _write(batch: list[AuditEntry]) -> None:
     """Chain and insert `batch` in one transaction, serialised across processes by the head."""
 
     async def write() -> None:
         async with in_transaction() as conn:
             # A write first: it takes the lock before anything is read (DESIGN §2 concurrency).
-            updated = (
-                await AuditHead.filter(id=HEAD_ID)
-                .using_db(conn)
-                .update(count=F("count") + len(batch))
+            rows = await conn.execute_query_dict(
+                _TAKE_HEAD[conn.capabilities.dialect], [len(batch), HEAD_ID]
             )
-            if not updated:
+            if not rows:
                 await AuditHead.create(id=HEAD_ID, count=len(batch), using_db=conn)
-            last_hash = (
-                await AuditHead.filter(id=HEAD_ID)
-                .using_db(conn)
-                .values_list("last_hash", flat=True)
-            )
-            prev_hash = last_hash[0]
+            prev_hash = rows[0]["last_hash"] if rows else None
             for entry in batch:
                 entry.duration_ms = round(float(entry.duration_ms), 3)
                 entry.prev_hash = prev_hash
