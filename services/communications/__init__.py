@@ -8,6 +8,7 @@ Cases live in `services.cases`, dashboard figures in `services.insights`.
 from services.communications.contacts import (
     CommunicationEntry,
     log_communication,
+    notification,
     notify,
 )
 from services.communications.sending import Broadcast, SendResult, send_communication
@@ -17,6 +18,7 @@ __all__ = [
     "CommunicationEntry",
     "SendResult",
     "log_communication",
+    "notification",
     "notify",
     "send_communication",
 ]

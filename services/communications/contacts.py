@@ -45,7 +45,20 @@ async def notify(
     using_db: Any = None,
 ) -> Communication:
     """Queue an outbound NOTIFICATION to a member (welcome, termination notice, tier change)."""
-    return await Communication.create(
+    message = notification(member_id, subject, content, now, channel)
+    await message.save(using_db=using_db)
+    return message
+
+
+def notification(
+    member_id: int,
+    subject: str,
+    content: str,
+    now: datetime,
+    channel: ContactChannel = ContactChannel.APP_PUSH,
+) -> Communication:
+    """The NOTIFICATION `notify` queues, unsaved (for writers that insert many at once)."""
+    return Communication(
         member_id=member_id,
         channel=channel,
         direction=Direction.OUTBOUND,
@@ -53,7 +66,6 @@ async def notify(
         subject=subject,
         content=content,
         occurred_at=now,
-        using_db=using_db,
     )
 
 
