@@ -2,6 +2,7 @@
 
 Each purchase is recorded as if at the moment it happened (`now` = its occurredAt), so
 promotions, expiry dates and the ledger's timeline look as they would in production.
+A few hundred members' histories are worked out and written per transaction.
 """
 
 from __future__ import annotations
@@ -13,14 +14,15 @@ from decimal import Decimal
 
 from app.progress import Progress
 from models.enums import RedemptionPurpose
-from models.member import Member
-from services import points
 from services.clock import as_utc, utcnow
 from services.errors import InvalidState
+from services.points.history import Book, post_histories
 
 HISTORY = timedelta(days=730)
 REFUND_SHARE = 0.05
 REDEEM_SHARE = 0.15
+# Members per bulk write: a few thousand purchases and entries per transaction.
+MEMBERS_PER_WRITE = 200
 
 
 @dataclass(frozen=True)
@@ -42,46 +44,45 @@ SHOPPERS = (
 
 async def seed(member_ids: list[int], *, seed_value: int = 2024, progress: bool = True) -> None:
     """Give every member up to two years of purchases (since joining), with a few refunds
-    and redemptions; suspended or terminated members are skipped as the services refuse them."""
+    and redemptions, posted in bulk through services/points/history.py by the rules of
+    record_purchase, refund_purchase and redeem_points. A suspended or terminated
+    member's history stops where the services refuse it."""
     rng = random.Random(seed_value)
     now = utcnow()
-    joined = dict(await Member.filter(id__in=member_ids).values_list("id", "joined_at"))
     bar = Progress(len(member_ids), "purchases") if progress and member_ids else None
-    for member_id in member_ids:
-        start = max(now - HISTORY, as_utc(joined[member_id]))
-        await _shop(rng, member_id, start, now)
+    for start in range(0, len(member_ids), MEMBERS_PER_WRITE):
+        chunk = member_ids[start : start + MEMBERS_PER_WRITE]
+        await post_histories(chunk, lambda book: _shop(rng, book, now))
         if bar is not None:
-            bar.advance()
+            bar.advance(len(chunk))
 
 
-async def _shop(rng: random.Random, member_id: int, start: datetime, now: datetime) -> None:
+def _shop(rng: random.Random, book: Book, now: datetime) -> None:
+    start = max(now - HISTORY, as_utc(book.member.joined_at))
     shopper = rng.choices(SHOPPERS, weights=[s.weight for s in SHOPPERS])[0]
     span = (now - start).total_seconds()
     count = max(1, round(rng.randint(*shopper.orders) * span / HISTORY.total_seconds()))
     times = sorted(start + timedelta(seconds=rng.uniform(0, span)) for _ in range(count))
     for n, (occurred, following) in enumerate(zip(times, [*times[1:], now], strict=True)):
         amount = Decimal(rng.randint(shopper.amount[0] * 100, shopper.amount[1] * 100)) / 100
-        ref = f"DEMO-{member_id}-{n + 1:03d}"
+        ref = f"DEMO-{book.member.id}-{n + 1:03d}"
         try:
-            result = await points.record_purchase(
-                member_id, ref, amount, occurred, occurred_at=occurred, channel="demo"
-            )
+            book.purchase(ref, amount, occurred, occurred_at=occurred, channel="demo")
         except InvalidState:
             return
         # Refunds and redemptions come before the next purchase, so the ledger reads in order.
         later = occurred + (following - occurred) * rng.uniform(0.1, 0.9)
+        balance = book.member.points_balance
         if rng.random() < REFUND_SHARE:
             share = Decimal(rng.choice((25, 50, 100))) / 100
             refund = (amount * share).quantize(Decimal("0.01"))
-            await points.refund_purchase(ref, refund, later, reason="demo return")
-        elif rng.random() < REDEEM_SHARE and result.member.points_balance >= 200:
-            await _redeem(rng, member_id, result.member.points_balance, ref, later)
+            book.refund(ref, refund, later, reason="demo return")
+        elif rng.random() < REDEEM_SHARE and balance >= 200:
+            _redeem(rng, book, balance, ref, later)
 
 
-async def _redeem(
-    rng: random.Random, member_id: int, balance: int, ref: str, when: datetime
-) -> None:
+def _redeem(rng: random.Random, book: Book, balance: int, ref: str, when: datetime) -> None:
     spend = rng.randint(100, balance // 2 + 100) // 100 * 100
     # BENEFIT redemptions come from benefit usages (seed_benefits), not from here.
     purpose = rng.choice((RedemptionPurpose.GIFT, RedemptionPurpose.CASH_OFFSET))
-    await points.redeem_points(member_id, spend, purpose, f"demo-{ref}", when, reference="demo")
+    book.redeem(spend, purpose, f"demo-{ref}", when, reference="demo")

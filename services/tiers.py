@@ -151,7 +151,25 @@ async def record_change(
     purchase_id: int | None = None,
 ) -> TierChange:
     """Move the member to `to_tier`, write the TierChange and notify the member."""
-    change = await TierChange.create(
+    change = change_row(member, to_tier, reason, now, note, created_by_id, purchase_id)
+    await change.save(using_db=conn)
+    await Member.filter(id=member.id).using_db(conn).update(tier_id=to_tier.id)
+    member.tier_id = to_tier.id
+    await notify(member.id, *notice(reason, to_tier), now, using_db=conn)
+    return change
+
+
+def change_row(
+    member: Member,
+    to_tier: Tier,
+    reason: TierChangeReason,
+    now: datetime,
+    note: str | None = None,
+    created_by_id: int | None = None,
+    purchase_id: int | None = None,
+) -> TierChange:
+    """The TierChange moving the member from their tier to `to_tier`, unsaved."""
+    return TierChange(
         member_id=member.id,
         from_tier_id=member.tier_id,  # type: ignore[attr-defined]
         to_tier_id=to_tier.id,
@@ -160,12 +178,7 @@ async def record_change(
         note=note,
         created_by_id=created_by_id,
         purchase_id=purchase_id,
-        using_db=conn,
     )
-    await Member.filter(id=member.id).using_db(conn).update(tier_id=to_tier.id)
-    member.tier_id = to_tier.id
-    await notify(member.id, *notice(reason, to_tier), now, using_db=conn)
-    return change
 
 
 def notice(reason: TierChangeReason, tier: Tier) -> tuple[str, str]:

@@ -32,6 +32,7 @@ from services.points.rules import (
     clean_purchase,
     clean_ref,
     earning,
+    purchase_row,
     reversal,
 )
 from services.tags import refresh_member_tags
@@ -99,17 +100,8 @@ async def _earn(
     ensure_points_active(member)
     ladder = await tiers.ladder(conn)
     earned = earning(member, tiers.tier_of(ladder, member.tier_id), bought)  # type: ignore[attr-defined]
-    purchase = await Purchase.create(
-        order_ref=bought.order_ref,
-        member_id=member_id,
-        amount=bought.amount,
-        channel=bought.channel,
-        occurred_at=bought.occurred_at,
-        points_earned=earned.points,
-        created_at=now,
-        created_by_id=created_by_id,
-        using_db=conn,
-    )
+    purchase = purchase_row(member_id, bought, earned, now, created_by_id)
+    await purchase.save(using_db=conn)
     if earned.points > 0:
         await post_for_locked(
             conn,

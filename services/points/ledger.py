@@ -12,6 +12,7 @@ double-counting points.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -43,13 +44,21 @@ _MOVE = {
     "postgres": "UPDATE member SET points_balance = points_balance + $1"
     " WHERE id = $2 AND points_balance >= $3 RETURNING points_balance",
 }
-# The member row, locked for this transaction; {id} is an int.
+# Member rows, locked for this transaction; {ids} are ints.
 _LOCK = {
     # A no-op write: SQLite's write lock is taken before anything is read.
-    "sqlite": "UPDATE member SET points_balance = points_balance WHERE id = {id} RETURNING *",
-    # The row lock an UPDATE of the row would take, without writing a new row version.
-    "postgres": "SELECT * FROM member WHERE id = {id} FOR NO KEY UPDATE",
+    "sqlite": "UPDATE member SET points_balance = points_balance WHERE id IN ({ids}) RETURNING *",
+    # The row lock an UPDATE of the row would take, without writing a new row version;
+    # in id order, so two transactions locking overlapping members cannot deadlock.
+    "postgres": "SELECT * FROM member WHERE id IN ({ids}) ORDER BY id FOR NO KEY UPDATE",
 }
+
+
+def balance_after(balance: int, points: int) -> int:
+    """The balance after moving `points` (signed); InsufficientPoints below zero."""
+    if balance + points < 0:
+        raise InsufficientPoints("Not enough points.", POINTS_FIELD)
+    return balance + points
 
 
 async def move_balance(conn: Any, member_id: int, points: int) -> int:
@@ -88,7 +97,7 @@ async def post_entry(
     raises the database's IntegrityError: callers look the first entry up and
     return it (see `find_replay`).
     """
-    balance_after = await move_balance(conn, member_id, points)
+    after = await move_balance(conn, member_id, points)
     entry = {
         "reason": reason,
         "idempotency_key": idempotency_key,
@@ -97,7 +106,7 @@ async def post_entry(
         "expires_at": expires_at,
         "purpose": purpose,
     }
-    return await _append(conn, member_id, kind, points, balance_after, now, entry)
+    return await _append(conn, member_id, kind, points, after, now, entry)
 
 
 async def post_for_locked(
@@ -118,6 +127,7 @@ async def post_for_locked(
     Raises InsufficientPoints when a debit would take the balance below zero.
     """
     values = also or {}
+    after = balance_after(member.points_balance, points)
     moved = (
         await Member.filter(id=member.id, points_balance__gte=-points)
         .using_db(conn)
@@ -125,7 +135,7 @@ async def post_for_locked(
     )
     if not moved:
         raise InsufficientPoints("Not enough points.", POINTS_FIELD)
-    member.points_balance += points
+    member.points_balance = after
     for column, value in values.items():
         setattr(member, column, value)
     return await _append(conn, member.id, kind, points, member.points_balance, now, entry)
@@ -140,17 +150,29 @@ async def _append(
     now: datetime,
     fields: dict[str, Any],
 ) -> PointsEntry:
-    entry = await PointsEntry.create(
+    entry = entry_row(member_id, kind, points, balance_after, now, **fields)
+    await entry.save(using_db=conn)
+    await events.announce(conn, entry)
+    return entry
+
+
+def entry_row(
+    member_id: int,
+    kind: PointsEntryKind,
+    points: int,
+    balance_after: int,
+    now: datetime,
+    **fields: Any,
+) -> PointsEntry:
+    """A ledger entry, unsaved: the caller has moved the member's balance to `balance_after`."""
+    return PointsEntry(
         member_id=member_id,
         kind=kind,
         points=points,
         balance_after=balance_after,
         created_at=now,
-        using_db=conn,
         **fields,
     )
-    await events.announce(conn, entry)
-    return entry
 
 
 async def forfeit_balance(member_id: int, now: datetime, conn: Any) -> PointsEntry | None:
@@ -175,11 +197,16 @@ async def locked_member(conn: Any, member_id: int) -> Member:
     """The member row, read by the statement that locks it for this transaction: on
     SQLite a write (this transaction becomes the database's writer before anything is
     read), on PostgreSQL the row lock. Raises NotFound."""
-    sql = _LOCK[conn.capabilities.dialect].format(id=int(member_id))
-    rows = await Member.raw(sql, using_db=conn)
-    if not rows:
+    members = await locked_members(conn, [member_id])
+    if not members:
         raise NotFound("No such member.", ("input", "memberId"))
-    return rows[0]  # type: ignore[index,no-any-return]
+    return members[0]
+
+
+async def locked_members(conn: Any, member_ids: Sequence[int]) -> list[Member]:
+    """`locked_member` for several members at once; those that exist, in no set order."""
+    ids = ", ".join(str(int(member_id)) for member_id in member_ids)
+    return await Member.raw(_LOCK[conn.capabilities.dialect].format(ids=ids), using_db=conn)  # type: ignore[no-any-return]
 
 
 async def find_replay(member_id: int, idempotency_key: str) -> PointsEntry | None:

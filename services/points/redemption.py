@@ -189,6 +189,11 @@ async def _post_once(
 
 async def _first_with_key(member_id: int, key: str, kind: PointsEntryKind) -> PointsEntry | None:
     first = await PointsEntry.get_or_none(member_id=member_id, idempotency_key=key)
-    if first is not None and first.kind != kind:
+    return replayed(first, kind) if first is not None else None
+
+
+def replayed(first: PointsEntry, kind: PointsEntryKind) -> PointsEntry:
+    """The first entry with a repeated key, if it was the same operation; else Duplicate."""
+    if first.kind != kind:
         raise Duplicate("That idempotencyKey was used for another operation.", KEY_FIELD)
     return first

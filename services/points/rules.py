@@ -138,6 +138,26 @@ def earning(member: Member, tier: Tier, purchase: PurchaseInput) -> Earning:
     )
 
 
+def purchase_row(
+    member_id: int,
+    bought: PurchaseInput,
+    earned: Earning,
+    now: datetime,
+    created_by_id: int | None,
+) -> Purchase:
+    """The Purchase row of a recorded purchase, unsaved."""
+    return Purchase(
+        order_ref=bought.order_ref,
+        member_id=member_id,
+        amount=bought.amount,
+        channel=bought.channel,
+        occurred_at=bought.occurred_at,
+        points_earned=earned.points,
+        created_at=now,
+        created_by_id=created_by_id,
+    )
+
+
 def reversal(
     purchase: Purchase, amount: Decimal, taken: int, balance: int, note: str | None
 ) -> Reversal:

@@ -2,7 +2,7 @@
 
 Public functions other domains call:
 - `refresh_member_tags(member_id, now)`: re-evaluate the rule tags of one member
-  (services/points calls it after each purchase).
+  (services/points calls it after each purchase); `refresh_members_tags` for several.
 - `run_tag_refresh(as_of, progress)`: the `tag-refresh` job.
 """
 
@@ -14,13 +14,14 @@ from services.tags.definitions import (
     review_tag_definition,
     tag_definitions,
 )
-from services.tags.refresh import refresh_member_tags, run_tag_refresh
+from services.tags.refresh import refresh_member_tags, refresh_members_tags, run_tag_refresh
 
 __all__ = [
     "TagDraft",
     "assign_tag",
     "propose_tag_definition",
     "refresh_member_tags",
+    "refresh_members_tags",
     "remove_tag",
     "report_tag_error",
     "retire_tag_definition",

@@ -6,6 +6,7 @@ add and remove the assignments whose outcome changed.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -92,7 +93,17 @@ async def refresh_tag(tag: TagDefinition, as_of: datetime) -> int:
 
 async def refresh_member_tags(member_id: int, now: datetime) -> None:
     """Re-evaluate every active rule tag for one member (called after each purchase)."""
+    await _refresh_member(await _rule_tags(), member_id, now)
+
+
+async def refresh_members_tags(as_of: Mapping[int, datetime]) -> None:
+    """`refresh_member_tags` for several members, each as of its own instant."""
     tags = await _rule_tags()
+    for member_id, now in as_of.items():
+        await _refresh_member(tags, member_id, now)
+
+
+async def _refresh_member(tags: list[TagDefinition], member_id: int, now: datetime) -> None:
     if not tags:
         return
     clock = Clock.at(now)
