@@ -1,5 +1,7 @@
 """Members, their applications and profile change requests."""
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -50,7 +52,14 @@ class Member(Model):
 
     class Meta:
         table = "member"
-        indexes = (("status", "termination_effective_at"), ("tier_id", "status"))
+        # Member lists (DESIGN §6) page by status in joinedAt order, or by balance: in index
+        # order a page reads its rows without sorting every member first.
+        indexes = (
+            ("status", "termination_effective_at"),
+            ("tier_id", "status"),
+            ("status", "joined_at", "id"),
+            ("points_balance", "id"),
+        )
 
     @property
     def owner_member_id(self) -> int:
@@ -131,3 +140,18 @@ class RateLimitHit(Model):
     class Meta:
         table = "rate_limit_hit"
         indexes = (("key", "at"),)
+
+
+# Ordering by lifetimeSpend: SQLite keeps DECIMAL as text, so Tortoise orders by
+# CAST(... AS NUMERIC) there, which only an index on that expression serves.
+SPEND_INDEX = "member_lifetime_spend"
+_SPEND_INDEX_SQL = {
+    "sqlite": f"CREATE INDEX IF NOT EXISTS {SPEND_INDEX}"
+    ' ON member (CAST("lifetime_spend" AS NUMERIC), id)',
+    "postgres": f'CREATE INDEX IF NOT EXISTS {SPEND_INDEX} ON member ("lifetime_spend", id)',
+}
+
+
+async def install_spend_index(conn: Any) -> None:
+    """Create the index that orders members by lifetimeSpend (idempotent)."""
+    await conn.execute_script(_SPEND_INDEX_SQL[conn.capabilities.dialect])
