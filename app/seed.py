@@ -6,8 +6,10 @@ Later domains add members, purchases, tags and cases here, always through servic
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
-from models.enums import Role
+from models.enums import MemberStatus, Role
+from models.member import Member
 from models.staff import StaffUser
 from models.tier import Tier
 from services import staff as staff_service
@@ -23,6 +25,20 @@ TIER_LADDER = [
     ("PLATINUM", "白金", 3, Decimal("20000"), 10, Decimal("1.80")),
     ("DIAMOND", "钻石", 4, Decimal("50000"), 20, Decimal("2.00")),
 ]
+
+
+# Ids per query: PostgreSQL takes at most 32,767 parameters a statement.
+ID_CHUNK = 10_000
+
+
+async def living_members(member_ids: list[int], *columns: str) -> list[tuple[Any, ...]]:
+    """`columns` of the given members who are not TERMINATED, in id order."""
+    rows: list[tuple[Any, ...]] = []
+    for start in range(0, len(member_ids), ID_CHUNK):
+        chunk = member_ids[start : start + ID_CHUNK]
+        living = Member.filter(id__in=chunk).exclude(status=MemberStatus.TERMINATED)
+        rows += await living.values_list(*columns)
+    return sorted(rows)
 
 
 async def seed_staff() -> list[StaffUser]:

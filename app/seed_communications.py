@@ -11,15 +11,14 @@ import random
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
+from app.seed import living_members
 from models.enums import (
     CaseKind,
     CommunicationCategory,
     ContactChannel,
     Direction,
-    MemberStatus,
     Role,
 )
-from models.member import Member
 from models.staff import StaffUser
 from services import cases
 from services.clock import utcnow
@@ -162,8 +161,7 @@ async def _care_calls(member_ids: list[int], seeder: _Seeder) -> None:
 
 
 async def seed(member_ids: list[int], staff: list[StaffUser]) -> None:
-    living = Member.filter(id__in=member_ids).exclude(status=MemberStatus.TERMINATED)
-    reachable = [member.id for member in await living.only("id").order_by("id")]
+    reachable = [member_id for (member_id,) in await living_members(member_ids, "id")]
     if not reachable or not staff:
         return
     now = utcnow()

@@ -10,8 +10,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from models.enums import MemberStatus, ReviewDecision, Role, TagCategory
-from models.member import Member
+from app.progress import Progress
+from app.seed import living_members
+from models.enums import ReviewDecision, Role, TagCategory
 from models.staff import StaffUser
 from models.tag import TagDefinition
 from services import tags
@@ -78,29 +79,33 @@ def _first(staff: list[StaffUser], role: Role) -> StaffUser:
     return next(s for s in staff if role.value in s.roles)
 
 
-async def seed(member_ids: list[int], staff: list[StaffUser]) -> None:
+async def seed(member_ids: list[int], staff: list[StaffUser], progress: bool = True) -> None:
     now = utcnow()
     proposer, reviewer = _first(staff, Role.MARKETING), _first(staff, Role.OPERATIONS)
     taken = set(await TagDefinition.all().values_list("code", flat=True))
+    # Approving a rule tag computes it for every member: the slow part at scale.
+    bar = Progress(len(DEMO_TAGS), "tags") if progress else None
     for code, name, category, rule in DEMO_TAGS:
-        if code in taken:
-            continue
-        draft = tags.TagDraft(code, name, category, None, rule)
-        tag = await tags.propose_tag_definition(draft, proposer.id, now)
-        await tags.review_tag_definition(tag.id, ReviewDecision.APPROVE, None, reviewer.id, now)
-    await _assign_manual_tags(member_ids, _first(staff, Role.SERVICE), now)
+        if code not in taken:
+            draft = tags.TagDraft(code, name, category, None, rule)
+            tag = await tags.propose_tag_definition(draft, proposer.id, now)
+            await tags.review_tag_definition(tag.id, ReviewDecision.APPROVE, None, reviewer.id, now)
+        if bar is not None:
+            bar.advance()
+    await _assign_manual_tags(member_ids, _first(staff, Role.SERVICE), now, progress)
 
 
-async def _assign_manual_tags(member_ids: list[int], assigner: StaffUser, now: Any) -> None:
-    spends = (
-        await Member.filter(id__in=member_ids)
-        .exclude(status=MemberStatus.TERMINATED)
-        .values_list("id", "lifetime_spend")
-    )
+async def _assign_manual_tags(
+    member_ids: list[int], assigner: StaffUser, now: Any, progress: bool
+) -> None:
+    spends = await living_members(member_ids, "id", "lifetime_spend")
     # Ordered in Python: SQLite keeps decimals as text, which would sort "9" after "10".
     ranked = [m for m, _ in sorted(spends, key=lambda row: Decimal(row[1]), reverse=True)]
     vip = round(len(ranked) * VIP_SHARE)
     potential = round(len(ranked) * (VIP_SHARE + POTENTIAL_SHARE))
+    bar = Progress(potential, "manual tags") if progress and potential else None
     for index, member_id in enumerate(ranked[:potential]):
         code = "vip" if index < vip else "potential"
         await tags.assign_tag(member_id, code, assigner.id, now, "Demo: ranked by lifetime spend")
+        if bar is not None:
+            bar.advance()
