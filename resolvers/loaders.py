@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, TypeVar
 
 from strawberry.dataloader import DataLoader
@@ -18,34 +17,11 @@ from tortoise.models import Model
 from models.member import Member
 from models.staff import StaffUser
 from models.tier import Tier
+from services.shapes import rows_in
 
 M = TypeVar("M", bound=Model)
 K = TypeVar("K")
 V = TypeVar("V")
-
-
-async def rows_in(
-    model: type[M], column: str, keys: Iterable[Any], order: tuple[str, ...] = ()
-) -> list[M]:
-    """`model.filter(<column>__in=keys).order_by(*order)`, its SQL built once per key count.
-
-    Tortoise builds a query's SQL afresh on every call, the largest cost of a batch
-    that fetches a few rows; the SQL of a shape is the same each time.
-    """
-    values = list(set(keys))
-    if not values:
-        return []
-    db = model._meta.db
-    sql = _in_sql(model, column, len(values), order, db.capabilities.dialect)
-    _, rows = await db.execute_query(sql, values)
-    return [model._init_from_db(**row) for row in rows]
-
-
-@lru_cache(maxsize=1024)
-def _in_sql(
-    model: type[Model], column: str, count: int, order: tuple[str, ...], _dialect: str
-) -> str:
-    return model.filter(**{f"{column}__in": list(range(count))}).order_by(*order).sql()
 
 
 def by_id(model: type[M]) -> Callable[[Sequence[int]], Any]:

@@ -4,8 +4,8 @@ A list of members each showing `communications(first: 20)` must not run a query 
 member (DESIGN §6). ROW_NUMBER() numbers each parent's rows in page order, so one
 statement returns every parent's page; one GROUP BY answers every totalCount.
 Loader keys are `(parent_id, filter, window)` for pages and `(parent_id, filter)` for
-counts, where `filter` is any hashable value `rows_for` turns into a queryset. The page
-statement inlines that queryset's parameters, so filter it by ids, enums and flags only.
+counts, where `filter` is any hashable value `rows_for` turns into a queryset; a
+statement's SQL is rendered once per (rows_for, filter, number of parents) shape.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from schema.pagination import Connection, Window, connection
+from services.shapes import fetch, shape_of
 
 if TYPE_CHECKING:
     from resolvers.loaders import Loaders
@@ -37,26 +38,36 @@ def _order_sql(ordering: Sequence[str]) -> str:
 
 
 async def pages_by_parent(
-    rows: QuerySet[M],
+    rows_for: Callable[[F], QuerySet[M]],
+    filter_: F,
     parent: str,
     ordering: Sequence[str],
     parent_ids: Sequence[int],
     window: Window,
 ) -> dict[int, list[M]]:
     """Up to window.limit + 1 rows of each parent from window.offset, in `ordering`."""
+    ids = sorted(set(parent_ids))
+    model = rows_for(filter_).model
     rank = RawSQL(f'ROW_NUMBER() OVER (PARTITION BY "{parent}" ORDER BY {_order_sql(ordering)})')
-    ranked = rows.filter(**{f"{parent}__in": sorted(set(parent_ids))}).annotate(page_rank=rank)
-    # Inlined parameters are ids and enum values from code; the bounds are ints.
+    ranked = shape_of(
+        model,
+        ("pages", rows_for, filter_, parent, tuple(ordering)),
+        len(ids),
+        lambda placeholders: (
+            rows_for(filter_).filter(**{f"{parent}__in": placeholders}).annotate(page_rank=rank)
+        ),
+    )
+    # The bounds are ints.
     sql = (
-        f"SELECT * FROM ({ranked.sql(params_inline=True)}) ranked "
+        f"SELECT * FROM ({ranked.sql}) ranked "
         f"WHERE page_rank > {int(window.offset)} "
         f"AND page_rank <= {int(window.offset + window.limit + 1)} "
         f'ORDER BY "{parent}", page_rank'
     )
     pages: dict[int, list[M]] = {parent_id: [] for parent_id in parent_ids}
-    found: list[M] = await rows.model.raw(sql)
-    for row in found:
-        pages[getattr(row, parent)].append(row)
+    for row in await model._meta.db.execute_query_dict(sql, ranked.values(ids)):
+        found = model._init_from_db(**row)
+        pages[getattr(found, parent)].append(found)
     return pages
 
 
@@ -72,10 +83,31 @@ async def load_pages(
         groups.setdefault((filter_, window), []).append(parent_id)
     found: dict[PageKey[F], list[M]] = {}
     for (filter_, window), parent_ids in groups.items():
-        pages = await pages_by_parent(rows_for(filter_), parent, ordering, parent_ids, window)
+        pages = await pages_by_parent(rows_for, filter_, parent, ordering, parent_ids, window)
         for parent_id in parent_ids:
             found[(parent_id, filter_, window)] = pages[parent_id]
     return [found[key] for key in keys]
+
+
+async def counts_by_parent(
+    rows_for: Callable[[F], QuerySet[Any]], filter_: F, parent: str, parent_ids: Sequence[int]
+) -> dict[int, int]:
+    """Each parent's number of rows (parents without rows left out)."""
+    ids = sorted(set(parent_ids))
+    model = rows_for(filter_).model
+    counting = shape_of(
+        model,
+        ("counts", rows_for, filter_, parent),
+        len(ids),
+        lambda placeholders: (
+            rows_for(filter_)
+            .filter(**{f"{parent}__in": placeholders})
+            .annotate(rows_count=Count("id"))
+            .group_by(parent)
+            .values(parent, "rows_count")
+        ),
+    )
+    return {row[parent]: int(row["rows_count"]) for row in await fetch(model, counting, ids)}
 
 
 async def load_counts(
@@ -87,13 +119,7 @@ async def load_counts(
         groups.setdefault(filter_, []).append(parent_id)
     found: dict[CountKey[F], int] = {}
     for filter_, parent_ids in groups.items():
-        counted = dict(
-            await rows_for(filter_)
-            .filter(**{f"{parent}__in": sorted(set(parent_ids))})
-            .annotate(rows_count=Count("id"))
-            .group_by(parent)
-            .values_list(parent, "rows_count")
-        )
+        counted = await counts_by_parent(rows_for, filter_, parent, parent_ids)
         for parent_id in parent_ids:
             found[(parent_id, filter_)] = counted.get(parent_id, 0)
     return [found[key] for key in keys]

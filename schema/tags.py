@@ -13,13 +13,14 @@ from tortoise.functions import Count
 
 from models.tag import MemberTag as MemberTagModel
 from models.tag import TagDefinition as TagDefinitionModel
-from resolvers.loaders import by_id, group_by, rows_in
+from resolvers.loaders import by_id, group_by
 from schema.common import Node, UserError, model_type
 from schema.context import Info
 from schema.enums import TagCategory, TagSource, TagStatus
 from schema.ids import to_global_id
 from schema.prefetch import relation
 from schema.staff import StaffUser
+from services.shapes import rows_in
 
 if TYPE_CHECKING:
     from schema.members import Member

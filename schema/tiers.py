@@ -14,7 +14,7 @@ from models.enums import MemberStatus
 from models.member import Member as MemberModel
 from models.tier import Tier as TierModel
 from models.tier import TierChange as TierChangeModel
-from resolvers.loaders import group_by, rows_in
+from resolvers.loaders import group_by
 from schema.benefits import Benefit, benefits_by_tier_id
 from schema.common import Node, UserError, model_type
 from schema.context import Info
@@ -23,6 +23,7 @@ from schema.ids import to_global_id
 from schema.prefetch import relation
 from services import tiers as service
 from services.clock import utcnow
+from services.shapes import rows_in
 
 # ---------------------------------------------------------------- batch functions and relations
 
