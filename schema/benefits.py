@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from operator import methodcaller
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -20,6 +21,7 @@ from schema.enums import BenefitCategory, BenefitPeriod
 from schema.ids import to_global_id
 from schema.keyed_pages import CountKey, PageKey, load_counts, load_pages
 from schema.pagination import Connection, Window, connection
+from schema.prefetch import relation
 from services import benefits as service
 from services.clock import utcnow
 
@@ -134,13 +136,18 @@ class BenefitUsage(Node):
         return await info.context.loaders.member_by_id.load(self.member_id)  # type: ignore[return-value]
 
 
+_BENEFITS = relation(
+    "Member", "benefits", methodcaller("get", eligibility_by_member), lambda row: row
+)
+
+
 @strawberry.type
 class MemberBenefitsFields:
     """Member fields of benefits and their usages, joined into Member (schema/members.py)."""
 
     @strawberry.field(description="Benefits of the member's tier with current eligibility.")
-    async def benefits(self, info: Info) -> list[BenefitEligibility] | None:
-        return await info.context.loaders.get(eligibility_by_member).load(self)  # type: ignore[arg-type]
+    def benefits(self, info: Info) -> list[BenefitEligibility] | None:
+        return _BENEFITS.resolve(self, info)
 
     @strawberry.field
     async def benefit_usages(

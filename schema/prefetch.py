@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from graphql import GraphQLObjectType, GraphQLResolveInfo, GraphQLSchema
 from strawberry.types.nodes import SelectedField, Selection
 
 if TYPE_CHECKING:
@@ -33,7 +34,7 @@ class Relation:
     key: Callable[[Any], Any]  # the loader's key for a row (None: no related value)
     pick: Callable[[Any], Any] | None = None  # a part of the loaded value, e.g. one figure
 
-    def resolve(self, row: Any, info: Info) -> Any:
+    def resolve(self, row: Any, info: Info | GraphQLResolveInfo, **_: Any) -> Any:
         """The value itself when this request has loaded it, else its pending load."""
         key = self.key(row)
         if key is None:
@@ -69,6 +70,16 @@ def relation(
     """Declare `owner.field` as a loader relation that lists prefetch."""
     RELATIONS[(owner, field)] = found = Relation(loader, key, pick)
     return found
+
+
+def install(schema: GraphQLSchema) -> None:
+    """Resolve relation fields straight from their loaders: strawberry's wrapper around
+    a resolver (an Info, argument conversion, an extension chain) is skipped, and what
+    the strawberry method would do is exactly this."""
+    for (type_name, field_name), found in RELATIONS.items():
+        graphql_type = schema.type_map[type_name]
+        assert isinstance(graphql_type, GraphQLObjectType)
+        graphql_type.fields[field_name].resolve = found.resolve
 
 
 async def prefetch(loaders: Loaders, rows: Sequence[Any], selections: list[Selection]) -> None:

@@ -31,6 +31,7 @@ from resolvers.staff import StaffMutation, StaffQuery
 from resolvers.subscriptions import Subscription
 from resolvers.tags import TagsMutation, TagsQuery
 from resolvers.tiers import TiersMutation, TiersQuery
+from schema import prefetch
 from schema.common import Node
 from schema.errors import ErrorShaping
 from schema.execution import FastExecution, plain_fields
@@ -106,6 +107,7 @@ def _build(extensions: list[object]) -> strawberry.Schema:
 @lru_cache(maxsize=1)
 def build_schema() -> strawberry.Schema:
     schema = _build(_extensions())
+    prefetch.install(schema._schema)
     guards = enforce.install(schema._schema)
     FastExecution.plain = plain_fields(schema, guards)
     return schema
