@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from operator import attrgetter
+from types import GeneratorType
 from typing import Any
 
 import strawberry
@@ -37,9 +38,20 @@ from tortoise.models import Model
 
 from auth.enforce import PolicyGuard
 
+# Whether values of a class are awaitable, learnt once per class: graphql-core asks
+# several times per field. Generators decide per object (only generator-based
+# coroutines are awaitable), so they are always asked afresh.
+_AWAITABLE_CLASSES: dict[type, bool] = {}
+
 
 def is_awaitable(value: Any) -> bool:
-    return optimized_is_awaitable(value) and not isinstance(value, Model)
+    cls = type(value)
+    verdict = _AWAITABLE_CLASSES.get(cls)
+    if verdict is None:
+        verdict = optimized_is_awaitable(value) and not isinstance(value, Model)
+        if cls is not GeneratorType:
+            _AWAITABLE_CLASSES[cls] = verdict
+    return verdict
 
 
 @dataclass(frozen=True, slots=True)
