@@ -86,6 +86,7 @@ def measure(env: dict[str, str], folder: Path) -> dict[str, dict[str, Any]]:
             workloads.check_same_bytes(name, hub_spec, base_spec)
             hub = _load(hub_spec, folder)
             base = _load(base_spec, folder)
+            alone = _load(workloads.one_client(name, hub_spec, env), folder)
             results[name] = {
                 "rps": hub["rps"],
                 "p50_ms": hub["p50_ms"],
@@ -96,17 +97,24 @@ def measure(env: dict[str, str], folder: Path) -> dict[str, dict[str, Any]]:
                 "baseline_p99_ms": base["p99_ms"],
                 "errors": hub["errors"] + base["errors"],
                 "ratio": round(hub["rps"] / base["rps"], 3) if base["rps"] else 0.0,
+                # Latency without queueing behind other clients: what the data's size costs.
+                "one_client_p50_ms": alone["p50_ms"],
+                "one_client_p99_ms": alone["p99_ms"],
             }
     return results
 
 
 def table(results: dict[str, dict[str, Any]]) -> str:
-    head = f"{'':4}{'rps':>9}{'p50 ms':>9}{'p99 ms':>9}{'stmts':>7}{'base rps':>10}{'ratio':>7}"
+    head = (
+        f"{'':4}{'rps':>9}{'p50 ms':>9}{'p99 ms':>9}{'stmts':>7}{'base rps':>10}{'ratio':>7}"
+        f"{'1-client p50/p99 ms':>22}"
+    )
     rows = [head]
     for name, r in results.items():
         rows.append(
             f"{name:4}{r['rps']:>9.1f}{r['p50_ms']:>9.2f}{r['p99_ms']:>9.2f}"
             f"{r['statements']:>7}{r['baseline_rps']:>10.1f}{r['ratio']:>7.2f}"
+            f"{r['one_client_p50_ms']:>13.2f} / {r['one_client_p99_ms']:.2f}"
         )
     return "\n".join(rows)
 

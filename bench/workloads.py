@@ -22,6 +22,7 @@ NAMES = ("W1", "W2", "W3")
 CONCURRENCY = {"W1": 16, "W2": 8, "W3": 50}
 REQUESTS = {"W1": 3000, "W2": 600, "W3": 3000}
 SECONDS = 20
+ONE_CLIENT_REQUESTS = 300
 SAMPLE = 200
 
 
@@ -105,6 +106,13 @@ def specs(
         "bodies": base_bodies,
     }
     return hub, base
+
+
+def one_client(name: str, spec: dict[str, Any], env: dict[str, str]) -> dict[str, Any]:
+    """Requests like the workload's (new purchases for W3) from a single client, for
+    latency without queueing."""
+    bodies = _bodies(name, env)[0][:ONE_CLIENT_REQUESTS]
+    return {**spec, "bodies": bodies, "concurrency": 1, "requests": ONE_CLIENT_REQUESTS}
 
 
 def _without_cost(body: bytes) -> bytes:
