@@ -15,16 +15,24 @@ from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from app.progress import Progress
-from models.enums import MemberStatus, TagSource, TagStatus
+from models.enums import MemberStatus, TagSource
 from models.member import Member
 from models.tag import TagDefinition
 from services.db import retry_busy
 from services.jobs import JobResult, JobTimer
 from services.tags.rules import Clock, Sql
-from services.tags.sql import fetch, matching_members, outcomes, tag_condition
+from services.tags.sql import (
+    ActiveRule,
+    RuleTag,
+    active_rules,
+    fetch,
+    matching_members,
+    outcomes,
+    tag_condition,
+)
 
 
-async def sync_tag(conn: Any, tag: TagDefinition, clock: Clock) -> int:
+async def sync_tag(conn: Any, tag: RuleTag, clock: Clock) -> int:
     """Make the tag's assignments match its rule for every member; the count changed.
 
     A member whose assignment was reported wrong stays untagged while the rule still
@@ -35,7 +43,7 @@ async def sync_tag(conn: Any, tag: TagDefinition, clock: Clock) -> int:
     return removed + await _add_matched(conn, tag, clock, match)
 
 
-async def _drop_unmatched(conn: Any, tag: TagDefinition, match: Sql, member_id: int | None) -> int:
+async def _drop_unmatched(conn: Any, tag: RuleTag, match: Sql, member_id: int | None) -> int:
     """Take the tag off members `match` leaves out, and end their reports' suppression."""
     scope = " AND member_id = ?" if member_id is not None else ""
     scoped = (tag.id, member_id) if member_id is not None else (tag.id,)
@@ -58,7 +66,7 @@ async def _drop_unmatched(conn: Any, tag: TagDefinition, match: Sql, member_id: 
     return len(removed)
 
 
-async def _add_matched(conn: Any, tag: TagDefinition, clock: Clock, match: Sql) -> int:
+async def _add_matched(conn: Any, tag: RuleTag, clock: Clock, match: Sql) -> int:
     """Put the tag on members `match` selects, unless a report suppresses it."""
     added = await fetch(
         conn,
@@ -80,7 +88,7 @@ async def _add_matched(conn: Any, tag: TagDefinition, clock: Clock, match: Sql) 
     return len(added)
 
 
-async def refresh_tag(tag: TagDefinition, as_of: datetime) -> int:
+async def refresh_tag(tag: RuleTag, as_of: datetime) -> int:
     """Bring one rule tag up to date for every member; the number of assignments changed."""
     clock = Clock.at(as_of)
 
@@ -103,7 +111,7 @@ async def refresh_members_tags(as_of: Mapping[int, datetime]) -> None:
         await _refresh_member(tags, member_id, now)
 
 
-async def _refresh_member(tags: list[TagDefinition], member_id: int, now: datetime) -> None:
+async def _refresh_member(tags: list[ActiveRule], member_id: int, now: datetime) -> None:
     if not tags:
         return
     clock = Clock.at(now)
@@ -150,5 +158,5 @@ async def run_tag_refresh(as_of: datetime, progress: bool = False) -> JobResult:
     return timer.result("tag-refresh", Clock.at(as_of).as_of, examined, changed)
 
 
-async def _rule_tags() -> list[TagDefinition]:
-    return await TagDefinition.filter(status=TagStatus.ACTIVE, rule__isnull=False).order_by("id")
+async def _rule_tags() -> list[ActiveRule]:
+    return await active_rules(connections.get("default"))

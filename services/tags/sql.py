@@ -6,12 +6,13 @@ instant. Only the sources a rule reads are joined.
 
 from __future__ import annotations
 
+import json
 import re
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
-from models.enums import MemberStatus, TagCategory
-from models.tag import TagDefinition
+from models.enums import MemberStatus, TagCategory, TagStatus
 from services.tags.rules import Clock, Sql, compile_rule
 
 # Without profiling consent no behaviour or preference tag is computed (DESIGN §2).
@@ -30,7 +31,40 @@ _PURCHASE_FACTS = f"""
     FROM purchase WHERE occurred_at <= ?{{member}} GROUP BY member_id"""
 
 
-def tag_condition(tag: TagDefinition, clock: Clock) -> Sql:
+class RuleTag(Protocol):
+    """What evaluating a rule tag reads: a TagDefinition, or an ActiveRule."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def category(self) -> TagCategory: ...
+    @property
+    def rule(self) -> Any: ...
+
+
+@dataclass(frozen=True)
+class ActiveRule:
+    id: int
+    category: TagCategory
+    rule: Any
+
+
+# Active rule tags, read without building models: this runs after every purchase.
+_ACTIVE_RULES = (
+    "SELECT id, category, rule FROM tag_definition"
+    f" WHERE status = '{TagStatus.ACTIVE.value}' AND rule IS NOT NULL ORDER BY id"
+)
+
+
+async def active_rules(conn: Any) -> list[ActiveRule]:
+    """The ACTIVE tags that have a rule, in id order (rules never change once proposed)."""
+    rows = await conn.execute_query_dict(_ACTIVE_RULES)
+    return [
+        ActiveRule(row["id"], TagCategory(row["category"]), json.loads(row["rule"])) for row in rows
+    ]
+
+
+def tag_condition(tag: RuleTag, clock: Clock) -> Sql:
     """The SQL condition under which a member carries this rule tag."""
     condition = compile_rule(tag.rule, clock)
     if tag.category not in NEEDS_PROFILING:
