@@ -16,7 +16,7 @@ from app.progress import Progress
 from models.enums import RedemptionPurpose
 from services.clock import as_utc, utcnow
 from services.errors import InvalidState
-from services.points.history import Book, post_histories
+from services.points import Book, post_histories
 
 HISTORY = timedelta(days=730)
 REFUND_SHARE = 0.05

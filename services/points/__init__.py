@@ -4,10 +4,12 @@ Public functions other domains call:
 - `post_entry(conn, member_id, kind, points, now, ...)`: post one entry inside a transaction.
 - `forfeit_balance(member_id, now, conn)`: forfeit the whole balance (termination).
 - `ensure_points_active(member)`: InvalidState for members who may not earn or redeem.
+- `post_histories(member_ids, script)`: whole purchase histories at once (demo data, imports).
 """
 
 from services.points.earning import PurchaseResult, record_purchase, refund_purchase
 from services.points.expiry import points_expiring_by, run_points_expiry
+from services.points.history import Book, post_histories
 from services.points.ledger import (
     ensure_points_active,
     find_replay,
@@ -19,6 +21,7 @@ from services.points.redemption import PointsResult, adjust_points, redeem_point
 from services.points.verify import Violation, verify_ledger
 
 __all__ = [
+    "Book",
     "PointsResult",
     "PurchaseResult",
     "Violation",
@@ -28,6 +31,7 @@ __all__ = [
     "forfeit_balance",
     "locked_balance",
     "points_expiring_by",
+    "post_histories",
     "post_entry",
     "record_purchase",
     "redeem_points",
