@@ -42,10 +42,13 @@ def staff_token(hub_url: str) -> str:
     return str(response.json()["data"]["staffLogin"]["session"]["token"])
 
 
-def _member_ids(env: dict[str, str]) -> list[int]:
+def _member_ids(env: dict[str, str], *, newest: bool = False) -> list[int]:
+    """A sample of active members: the oldest for the reads, the newest for W3's purchases,
+    so a data set reused by a later run (--data) reads the same members it read before."""
+    order = "DESC" if newest else "ASC"
     with sqlite3.connect(env["BENCH_DATABASE"]) as db:
         rows = db.execute(
-            "SELECT id FROM member WHERE status = 'ACTIVE' ORDER BY id LIMIT ?", (SAMPLE,)
+            f"SELECT id FROM member WHERE status = 'ACTIVE' ORDER BY id {order} LIMIT ?", (SAMPLE,)
         ).fetchall()
     return [row[0] for row in rows]
 
@@ -56,7 +59,7 @@ def _graphql(query: str, variables: dict[str, Any]) -> str:
 
 def _bodies(name: str, env: dict[str, str]) -> tuple[list[str], list[str]]:
     """(memberhub bodies, baseline bodies), pairwise the same request."""
-    ids = _member_ids(env)
+    ids = _member_ids(env, newest=name == "W3")
     if name == "W1":
         text = operation("MemberDetail")
         return (

@@ -17,6 +17,7 @@ from models.tier import Tier
 from services.clock import as_utc
 from services.db import retry_busy
 from services.errors import Duplicate, Invalid, NotFound
+from services.shapes import rows_in
 from services.validation import clean_text
 
 # A cap that keeps a points cost far inside a 32-bit column and any real balance.
@@ -59,14 +60,20 @@ async def list_benefits(now: datetime, *, include_inactive: bool = False) -> lis
 
 
 async def benefits_of_tiers(tier_ids: Sequence[int], now: datetime) -> list[list[Benefit]]:
-    """Benefits active now that each tier holds, by code, in the order of `tier_ids`."""
-    links = await BenefitTier.filter(
-        active_at(now, "benefit__"), tier_id__in=set(tier_ids)
-    ).select_related("benefit")
+    """Benefits active now that each tier holds, by code, in the order of `tier_ids`.
+
+    Two reads of a few rows whose SQL is rendered once (member screens ask this on every
+    open); the activity window is applied to the rows with `is_active`.
+    """
+    links = await rows_in(BenefitTier, "tier_id", tier_ids)
+    found = await rows_in(Benefit, "id", [link.benefit_id for link in links])  # type: ignore[attr-defined]
+    benefits = {benefit.id: benefit for benefit in found if is_active(benefit, now)}
     held: dict[int, list[Benefit]] = {tier_id: [] for tier_id in tier_ids}
-    for link in sorted(links, key=lambda link: link.benefit.code):
-        held.setdefault(link.tier_id, []).append(link.benefit)  # type: ignore[attr-defined]
-    return [held[tier_id] for tier_id in tier_ids]
+    for link in links:
+        benefit = benefits.get(link.benefit_id)  # type: ignore[attr-defined]
+        if benefit is not None:
+            held[link.tier_id].append(benefit)  # type: ignore[attr-defined]
+    return [sorted(held[tier_id], key=lambda benefit: benefit.code) for tier_id in tier_ids]
 
 
 async def tiers_of_benefits(benefit_ids: Sequence[int]) -> list[list[Tier]]:
