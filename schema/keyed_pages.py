@@ -49,8 +49,9 @@ async def pages_by_parent(
     ids = sorted(set(parent_ids))
     model = rows_for(filter_).model
     rank = RawSQL(f'ROW_NUMBER() OVER (PARTITION BY "{parent}" ORDER BY {_order_sql(ordering)})')
+    db = model._meta.db
     ranked = shape_of(
-        model,
+        db,
         ("pages", rows_for, filter_, parent, tuple(ordering)),
         len(ids),
         lambda placeholders: (
@@ -65,7 +66,7 @@ async def pages_by_parent(
         f'ORDER BY "{parent}", page_rank'
     )
     pages: dict[int, list[M]] = {parent_id: [] for parent_id in parent_ids}
-    for row in await model._meta.db.execute_query_dict(sql, ranked.values(ids)):
+    for row in await db.execute_query_dict(sql, ranked.values(ids)):
         found = model._init_from_db(**row)
         pages[getattr(found, parent)].append(found)
     return pages
@@ -95,8 +96,9 @@ async def counts_by_parent(
     """Each parent's number of rows (parents without rows left out)."""
     ids = sorted(set(parent_ids))
     model = rows_for(filter_).model
+    db = model._meta.db
     counting = shape_of(
-        model,
+        db,
         ("counts", rows_for, filter_, parent),
         len(ids),
         lambda placeholders: (
@@ -107,7 +109,7 @@ async def counts_by_parent(
             .values(parent, "rows_count")
         ),
     )
-    return {row[parent]: int(row["rows_count"]) for row in await fetch(model, counting, ids)}
+    return {row[parent]: int(row["rows_count"]) for row in await fetch(db, counting, ids)}
 
 
 async def load_counts(

@@ -13,6 +13,7 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.models import Model
 from tortoise.queryset import AwaitableQuery
 
@@ -40,10 +41,13 @@ _shapes: dict[Hashable, Shape] = {}
 
 
 def shape_of(
-    model: type[Model], key: Hashable, count: int, build: Callable[[list[int]], AwaitableQuery[Any]]
+    db: BaseDBAsyncClient,
+    key: Hashable,
+    count: int,
+    build: Callable[[list[int]], AwaitableQuery[Any]],
 ) -> Shape:
-    """The shape `build` gives for `count` ids; `key` names what else decides it."""
-    dialect = model._meta.db.capabilities.dialect
+    """The shape `build` gives for `count` ids on `db`; `key` names what else decides it."""
+    dialect = db.capabilities.dialect
     found = _shapes.get((key, count, dialect))
     if found is None:
         ids = [_PLACEHOLDER_ID - i for i in range(count)]
@@ -57,9 +61,9 @@ def shape_of(
     return found
 
 
-async def fetch(model: type[Model], shape: Shape, ids: Sequence[int]) -> list[dict[str, Any]]:
+async def fetch(db: BaseDBAsyncClient, shape: Shape, ids: Sequence[int]) -> list[dict[str, Any]]:
     """The rows of `shape` for `ids` (as many as the shape was built for), as dicts."""
-    return await model._meta.db.execute_query_dict(shape.sql, shape.values(ids))
+    return await db.execute_query_dict(shape.sql, shape.values(ids))
 
 
 async def rows_in(
@@ -69,10 +73,11 @@ async def rows_in(
     ids = sorted(set(keys))
     if not ids:
         return []
+    db = model._meta.db  # the connection (or transaction) in use: looked up once
     shape = shape_of(
-        model,
+        db,
         (model, column, order),
         len(ids),
         lambda placeholders: model.filter(**{f"{column}__in": placeholders}).order_by(*order),
     )
-    return [model._init_from_db(**row) for row in await fetch(model, shape, ids)]
+    return [model._init_from_db(**row) for row in await fetch(db, shape, ids)]
