@@ -3,6 +3,7 @@ assets, /healthz, /readyz, /metrics; CORS, security headers, request ids and log
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -235,6 +236,11 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
             return
         async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
             await audit_service.ensure_head()
+            # What start-up built (modules, the schema, the models) lives as long as the
+            # process: out of the collector's generations, full collections stop walking
+            # it, which halved a page of 100 members' p99 (issue 7).
+            gc.collect()
+            gc.freeze()
             yield
 
     return Starlette(
