@@ -67,13 +67,17 @@ async def fetch(db: BaseDBAsyncClient, shape: Shape, ids: Sequence[int]) -> list
 
 
 async def rows_in(
-    model: type[M], column: str, keys: Sequence[Any] | set[Any], order: tuple[str, ...] = ()
+    model: type[M],
+    column: str,
+    keys: Sequence[Any] | set[Any],
+    order: tuple[str, ...] = (),
+    using_db: BaseDBAsyncClient | None = None,
 ) -> list[M]:
     """`model.filter(<column>__in=keys).order_by(*order)`, rendered once per key count."""
     ids = sorted(set(keys))
     if not ids:
         return []
-    db = model._meta.db  # the connection (or transaction) in use: looked up once
+    db = using_db or model._meta.db  # the connection (or transaction) in use: looked up once
     shape = shape_of(
         db,
         (model, column, order),

@@ -15,13 +15,13 @@ from services.db import retry_busy
 from services.jobs import JobResult, JobTimer, for_each
 from services.points.ledger import locked_balance, post_entry
 from services.points.lots import Lot, expiring_by, lapsed_points, open_lots
+from services.shapes import rows_in
 
 
 async def lots_of(member_ids: Sequence[int], conn: Any = None) -> dict[int, list[Lot]]:
     """Every member's open lots, replayed from their entries in one query."""
     entries: dict[int, list[PointsEntry]] = {member_id: [] for member_id in member_ids}
-    rows = await PointsEntry.filter(member_id__in=list(member_ids)).using_db(conn).order_by("id")
-    for entry in rows:
+    for entry in await rows_in(PointsEntry, "member_id", member_ids, ("id",), conn):
         entries[entry.member_id].append(entry)  # type: ignore[attr-defined]
     return {member_id: open_lots(member_entries) for member_id, member_entries in entries.items()}
 
