@@ -59,6 +59,7 @@ class Member(Model):
             ("tier_id", "status"),
             ("status", "joined_at", "id"),
             ("points_balance", "id"),
+            ("tier_id", "joined_at", "id"),
         )
 
     @property

@@ -63,9 +63,10 @@ def filter_members(
     if query.status:
         members = members.filter(status__in=list(query.status))
     if query.tier_codes:
-        members = members.filter(
-            tier_id__in=Subquery(Tier.filter(code__in=list(query.tier_codes)).values("id"))
-        )
+        tiers = Subquery(Tier.filter(code__in=list(query.tier_codes)).values("id"))
+        # One tier as an equality: the planner then reads its members in index order.
+        single = len(set(query.tier_codes)) == 1
+        members = members.filter(tier_id=tiers) if single else members.filter(tier_id__in=tiers)
     for code in query.tags_all or ():
         members = members.filter(id__in=_tagged([code]))
     if query.tags_any:
