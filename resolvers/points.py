@@ -67,6 +67,8 @@ async def record_purchase(info: Info, input: RecordPurchaseInput) -> PurchasePay
         channel=input.channel,
         created_by_id=info.context.actor.staff_id,
     )
+    # The answer names the member's tier: the ladder the write just read serves it.
+    info.context.loaders.tier_by_id.prime_many({tier.id: tier for tier in result.ladder})
     return PurchasePayload(
         purchase=result.purchase,  # type: ignore[arg-type]
         tier_change=result.tier_change,  # type: ignore[arg-type]

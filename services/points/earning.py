@@ -9,6 +9,7 @@ this module writes their outcome. Decisions the design leaves open:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -21,7 +22,7 @@ from tortoise.transactions import in_transaction
 from models.enums import PointsEntryKind
 from models.member import Member
 from models.points import PointsEntry, Purchase
-from models.tier import TierChange
+from models.tier import Tier, TierChange
 from services import tiers
 from services.db import retry_busy
 from services.errors import Duplicate, InvalidState, NotFound
@@ -44,6 +45,7 @@ class PurchaseResult:
     purchase: Purchase
     member: Member
     tier_change: TierChange | None = None
+    ladder: Sequence[Tier] = ()  # the tiers as the write read them, when it read them
 
 
 async def record_purchase(
@@ -120,7 +122,7 @@ async def _earn(
     change = None
     if tiers.may_rise(ladder, member):
         change = await tiers.promote_after_purchase(conn, member, now, purchase.id, ladder)
-    return PurchaseResult(purchase, member, change)
+    return PurchaseResult(purchase, member, change, ladder)
 
 
 async def _write_member(conn: Any, member: Member, values: dict[str, Any]) -> None:
