@@ -17,10 +17,10 @@ from app.settings import get_settings
 from app.trusted_documents import add_documents
 from models.enums import Role
 from schema.root import build_schema
-from services.points import events
 from tests.app.helpers import app_with, live_server
 from tests.conftest import TEST_PASSWORD, make_staff, member_token
 from tests.factories import make_member
+from tests.tiers.ws import subscribed
 
 CLIENTS = Path("/work/shared/clients")
 CONTRACT = Path("/work/shared/contract/schema.graphql").read_text(encoding="utf-8")
@@ -90,23 +90,19 @@ async def test_mobile_app_runs_its_trusted_documents(db, tmp_path):
     assert refused.value.errors[0]["extensions"]["code"] == "UNTRUSTED_DOCUMENT"
 
 
-async def _subscribed(member_id):
-    for _ in range(500):
-        hub = events._HUBS.get(asyncio.get_running_loop())
-        if hub is not None and hub.queues.get(member_id):
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("the subscription never started")
+async def _member_socket(port: int, member_id: int) -> WebsocketsTransport:
+    """The member app's graphql-transport-ws connection, signed in as the member."""
+    return WebsocketsTransport(
+        url=f"ws://127.0.0.1:{port}/graphql",
+        headers={"Authorization": f"Bearer {await member_token(member_id)}"},
+        subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL],
+    )
 
 
 async def test_member_app_receives_points_posted_over_graphql_transport_ws(app):
     member = await make_member()
     async with live_server(app) as server:
-        transport = WebsocketsTransport(
-            url=f"ws://127.0.0.1:{server.port}/graphql",
-            headers={"Authorization": f"Bearer {await member_token(member.id)}"},
-            subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL],
-        )
+        transport = await _member_socket(server.port, member.id)
         async with Client(transport=transport, schema=CONTRACT) as ws:
 
             async def first_posting():
@@ -114,7 +110,7 @@ async def test_member_app_receives_points_posted_over_graphql_transport_ws(app):
                     return result["pointsPosted"]
 
             received = asyncio.create_task(first_posting())
-            await _subscribed(member.id)
+            await subscribed(member.id)
             await _adjust(server.port, member)
             posting = await asyncio.wait_for(received, 10)
     assert posting["kind"] == "ADJUST" and posting["points"] == 25
@@ -152,18 +148,14 @@ async def test_required_trusted_documents_also_guard_subscriptions(db, tmp_path)
     add_documents(manifest, [CLIENTS / "mobile/PointsPosted.graphql"], build_schema()._schema)
     app = app_with(trusted_documents="required", trusted_documents_file=str(manifest))
     async with live_server(app) as server:
-        transport = WebsocketsTransport(
-            url=f"ws://127.0.0.1:{server.port}/graphql",
-            headers={"Authorization": f"Bearer {await member_token(member.id)}"},
-            subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL],
-        )
+        transport = await _member_socket(server.port, member.id)
         async with Client(transport=transport, schema=CONTRACT) as ws:
             with pytest.raises(TransportQueryError) as refused:
                 async for _ in ws.subscribe(gql("subscription { pointsPosted { id points } }")):
                     pass
             listed = ws.subscribe(operation("mobile/PointsPosted.graphql"))
             received = asyncio.create_task(anext(listed))
-            await _subscribed(member.id)
+            await subscribed(member.id)
             await _adjust(server.port, member)
             assert (await asyncio.wait_for(received, 10))["pointsPosted"]["points"] == 25
             await listed.aclose()

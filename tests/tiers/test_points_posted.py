@@ -18,7 +18,7 @@ from services.clock import utcnow
 from services.points import events, post_entry
 from tests.conftest import member_token, staff_token
 from tests.factories import make_member
-from tests.tiers.ws import Closed, GraphQLWebSocket
+from tests.tiers.ws import Closed, GraphQLWebSocket, subscribed
 
 POSTED = """subscription($memberId: ID) {
   pointsPosted(memberId: $memberId) { id kind points balanceAfter reason }
@@ -37,16 +37,6 @@ async def _post(member_id: int, points: int, reason: str = "goodwill") -> None:
         await post_entry(conn, member_id, PointsEntryKind.ADJUST, points, utcnow(), reason=reason)
 
 
-async def _subscribed(member_id: int) -> None:
-    """Wait until this process streams the member's postings (the protocol has no 'ready')."""
-    for _ in range(500):
-        hub = events._HUBS.get(asyncio.get_running_loop())
-        if hub is not None and hub.queues.get(member_id):
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("the subscription never started")
-
-
 @pytest.fixture
 def app(db: Any) -> Any:
     return create_app(get_settings(), manage_db=False)
@@ -57,7 +47,7 @@ async def test_a_member_receives_their_own_committed_postings_only(app):
     other = await make_member()
     async with GraphQLWebSocket(app, await member_token(member.id)) as ws:
         operation = await ws.subscribe(POSTED)
-        await _subscribed(member.id)
+        await subscribed(member.id)
         await _post(other.id, 70)
         with pytest.raises(RolledBack):
             async with in_transaction() as conn:
@@ -85,7 +75,7 @@ async def test_staff_who_read_ledgers_follow_any_member(app, api):
     admin = api.as_(await staff_token(Role.ADMIN))
     async with GraphQLWebSocket(app, await staff_token(Role.SERVICE)) as ws:
         await ws.subscribe(POSTED, {"memberId": to_global_id("Member", member.id)})
-        await _subscribed(member.id)
+        await subscribed(member.id)
         adjust = {
             "memberId": to_global_id("Member", member.id),
             "points": 120,
@@ -109,7 +99,7 @@ async def test_the_policy_decides_who_follows_a_members_postings(app, role):
             assert refusal["type"] == "error", refusal
             assert [e["extensions"]["code"] for e in refusal["payload"]] == ["FORBIDDEN"]
             return
-        await _subscribed(member.id)
+        await subscribed(member.id)
         await _post(member.id, 10)
         assert (await ws.receive())["payload"]["data"]["pointsPosted"]["points"] == 10
 
@@ -138,7 +128,7 @@ async def test_a_lost_feed_ends_the_stream_with_an_error(app):
     member = await make_member()
     async with GraphQLWebSocket(app, await member_token(member.id)) as ws:
         await ws.subscribe(POSTED)
-        await _subscribed(member.id)
+        await subscribed(member.id)
         await client.execute_query(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE datname = current_database() AND query = $1",
@@ -152,7 +142,7 @@ async def test_a_lost_feed_ends_the_stream_with_an_error(app):
     # The next subscriber gets a fresh feed.
     async with GraphQLWebSocket(app, await member_token(member.id)) as ws:
         await ws.subscribe(POSTED)
-        await _subscribed(member.id)
+        await subscribed(member.id)
         await _post(member.id, 5)
         assert (await ws.receive())["payload"]["data"]["pointsPosted"]["points"] == 5
 
@@ -163,7 +153,7 @@ async def test_a_reused_entry_id_never_shows_another_members_entry_or_one_twice(
     other = await make_member()
     async with GraphQLWebSocket(app, await member_token(member.id)) as ws:
         await ws.subscribe(POSTED)
-        await _subscribed(member.id)
+        await subscribed(member.id)
         async with in_transaction() as conn:
             foreign = await post_entry(conn, other.id, PointsEntryKind.ADJUST, 9, utcnow())
         hub = events._HUBS[asyncio.get_running_loop()]
@@ -183,7 +173,7 @@ async def test_the_stream_ends_when_its_session_does(app, api):
     token = await member_token(member.id)
     async with GraphQLWebSocket(app, token) as ws:
         await ws.subscribe(POSTED)
-        await _subscribed(member.id)
+        await subscribed(member.id)
         assert (await api("mutation { logout { ok } }", token=token))["data"]["logout"]["ok"]
         await _post(member.id, 10)
         ended = await ws.receive()
@@ -198,7 +188,7 @@ async def test_browsers_sign_in_with_the_connection_init_payload(app):
     params = {"Authorization": f"Bearer {await member_token(member.id)}"}
     async with GraphQLWebSocket(app, params=params) as ws:
         await ws.subscribe(POSTED)
-        await _subscribed(member.id)
+        await subscribed(member.id)
         await _post(member.id, 30)
         posted = (await ws.receive())["payload"]["data"]["pointsPosted"]
         assert (posted["points"], posted["balanceAfter"]) == (30, 30)

@@ -14,6 +14,8 @@ from typing import Any
 
 from starlette.types import ASGIApp
 
+from services.points import events
+
 PROTOCOL = "graphql-transport-ws"
 TIMEOUT_S = 10
 
@@ -91,3 +93,13 @@ class GraphQLWebSocket:
 
     async def _next_event(self) -> dict[str, Any]:
         return await asyncio.wait_for(self.from_app.get(), TIMEOUT_S)
+
+
+async def subscribed(member_id: int) -> None:
+    """Wait until this process streams the member's postings (the protocol has no 'ready')."""
+    for _ in range(500):
+        hub = events._HUBS.get(asyncio.get_running_loop())
+        if hub is not None and hub.queues.get(member_id):
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the subscription never started")
