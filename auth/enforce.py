@@ -12,7 +12,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-from graphql import GraphQLObjectType, GraphQLSchema
+from graphql import GraphQLObjectType, GraphQLSchema, default_field_resolver
 
 from auth.errors import Forbidden, denial
 from auth.masking import mask
@@ -98,13 +98,6 @@ def install(schema: GraphQLSchema) -> dict[tuple[str, str], PolicyGuard]:
             if field.subscribe is not None:
                 field.subscribe = guard.wrap(field.subscribe)
             else:
-                field.resolve = guard.wrap(field.resolve or _attribute(field_name))
+                field.resolve = guard.wrap(field.resolve or default_field_resolver)
             guarded[key] = guard
     return guarded
-
-
-def _attribute(name: str) -> Resolver:
-    def read(source: Any, _info: Any, **_kwargs: Any) -> Any:
-        return getattr(source, name)
-
-    return read

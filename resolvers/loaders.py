@@ -18,6 +18,7 @@ from models.member import Member
 from models.staff import StaffUser
 from models.tier import Tier
 from services.shapes import rows_in
+from services.tiers import ladder
 
 M = TypeVar("M", bound=Model)
 K = TypeVar("K")
@@ -49,7 +50,7 @@ def _ladder() -> DataLoader[int, Tier | None]:
     a member screen asks for the member's tier and then for those of its history."""
 
     async def load(keys: Sequence[int]) -> list[Tier | None]:
-        tiers = {tier.id: tier for tier in await Tier.all()}
+        tiers = {tier.id: tier for tier in await ladder()}
         loader.prime_many({tier_id: tier for tier_id, tier in tiers.items() if tier_id not in keys})
         return [tiers.get(key) for key in keys]
 

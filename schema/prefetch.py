@@ -28,7 +28,7 @@ TYPE_OF_MODEL: dict[type, str] = {}
 
 @dataclass(frozen=True)
 class Relation:
-    """A field answered by a request loader, keyed by an attribute of its row."""
+    """A field answered by a request loader, under a key taken from its row."""
 
     loader: Callable[[Loaders], DataLoader[Any, Any]]
     key: Callable[[Any], Any]  # the loader's key for a row (None: no related value)

@@ -93,20 +93,18 @@ def _extensions() -> list[object]:
     ]
 
 
-def _build(extensions: list[object]) -> strawberry.Schema:
-    return strawberry.Schema(
+@lru_cache(maxsize=1)
+def build_schema() -> strawberry.Schema:
+    """The schema, then what is bound to its resolvers once: relation fields read their
+    loaders, every field with a policy row is guarded, and plain leaves get a short path."""
+    schema = strawberry.Schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        extensions=extensions,  # type: ignore[arg-type]
+        extensions=_extensions(),  # type: ignore[arg-type]
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
         execution_context_class=FastExecution,
     )
-
-
-@lru_cache(maxsize=1)
-def build_schema() -> strawberry.Schema:
-    schema = _build(_extensions())
     prefetch.install(schema._schema)
     guards = enforce.install(schema._schema)
     FastExecution.plain = plain_fields(schema, guards)
