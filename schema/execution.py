@@ -30,6 +30,7 @@ from graphql import (
     get_nullable_type,
     is_leaf_type,
 )
+from graphql.pyutils import Path, gather_with_cancel
 from strawberry.execution import optimized_is_awaitable
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.base import StrawberryObjectDefinition
@@ -81,9 +82,9 @@ class PlainField:
 
 def plain_fields(
     schema: strawberry.Schema, guards: Mapping[tuple[str, str], PolicyGuard]
-) -> dict[tuple[str, str], PlainField]:
-    """Every (type, field) of the schema that is an attribute of a leaf type."""
-    found: dict[tuple[str, str], PlainField] = {}
+) -> dict[str, dict[str, PlainField]]:
+    """Per type of the schema, its fields that are attributes of a leaf type."""
+    found: dict[str, dict[str, PlainField]] = {}
     for type_name, concrete in schema.schema_converter.type_map.items():
         graphql_type = schema._schema.type_map.get(type_name)
         definition = concrete.definition
@@ -101,7 +102,7 @@ def plain_fields(
             leaf = get_nullable_type(graphql_field.type)
             if not is_leaf_type(leaf):
                 continue
-            found[(type_name, name)] = PlainField(
+            found.setdefault(type_name, {})[name] = PlainField(
                 read=read,
                 leaf=leaf,  # type: ignore[arg-type]
                 non_null=isinstance(graphql_field.type, GraphQLNonNull),
@@ -132,7 +133,7 @@ def _reader(field: StrawberryField) -> Callable[[Any], Any] | None:
 class FastExecution(StrawberryGraphQLCoreExecutionContext):
     """graphql-core's execution context with the two shortcuts above."""
 
-    plain: dict[tuple[str, str], PlainField] = {}
+    plain: dict[str, dict[str, PlainField]] = {}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -140,22 +141,58 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
         manager = self.middleware_manager
         self.shortcuts = self.plain if manager is None or not manager.middlewares else {}
 
-    def execute_field(
+    def execute_fields(
         self,
         parent_type: GraphQLObjectType,
-        source: Any,
-        field_details_list: Any,
-        path: Any,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: Any,
         position_context: Any,
     ) -> Any:
-        plain = self.shortcuts.get((parent_type.name, field_details_list[0].node.name.value))
-        if plain is not None:
-            try:
-                value = plain.complete(source, self.context_value)
-            except Exception:  # noqa: BLE001 - graphql-core reports it, in its place
-                value = Undefined
-            if value is not Undefined:
-                return value
-        return super().execute_field(
-            parent_type, source, field_details_list, path, position_context
-        )
+        """graphql-core's loop over an object's fields, with plain leaves answered in
+        place: no path, resolve info or completion for them (most fields of a page)."""
+        plain = self.shortcuts.get(parent_type.name)
+        if plain is None:
+            return super().execute_fields(
+                parent_type, source_value, path, grouped_field_set, position_context
+            )
+        context = self.context_value
+        results: dict[str, Any] = {}
+        pending: list[str] = []
+        try:
+            for response_name, field_details_list in grouped_field_set.items():
+                shortcut = plain.get(field_details_list[0].node.name.value)
+                if shortcut is not None:
+                    try:
+                        value = shortcut.complete(source_value, context)
+                    except Exception:  # noqa: BLE001 - graphql-core reports it, in its place
+                        value = Undefined
+                    if value is not Undefined:
+                        results[response_name] = value
+                        continue
+                result = self.execute_field(
+                    parent_type,
+                    source_value,
+                    field_details_list,
+                    Path(path, response_name, parent_type.name),
+                    position_context,
+                )
+                if result is not Undefined:
+                    results[response_name] = result
+                    if is_awaitable(result):
+                        pending.append(response_name)
+        except Exception:
+            if pending:
+                self.settle_in_background([results[name] for name in pending])
+            raise
+        return _gathered(results, pending) if pending else results
+
+
+async def _gathered(results: dict[str, Any], pending: list[str]) -> dict[str, Any]:
+    """`results` with its awaitable values awaited, concurrently (as graphql-core does)."""
+    if len(pending) == 1:
+        results[pending[0]] = await results[pending[0]]
+    else:
+        values = await gather_with_cancel(*(results[name] for name in pending))
+        results.update(zip(pending, values, strict=True))
+    return results
