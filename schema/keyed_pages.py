@@ -19,6 +19,7 @@ from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from schema.pagination import Connection, Window, connection
+from services.rows import select
 from services.shapes import fetch, shape_of
 
 if TYPE_CHECKING:
@@ -66,8 +67,7 @@ async def pages_by_parent(
         f'ORDER BY "{parent}", page_rank'
     )
     pages: dict[int, list[M]] = {parent_id: [] for parent_id in parent_ids}
-    for row in await db.execute_query_dict(sql, ranked.values(ids)):
-        found = model._init_from_db(**row)
+    for found in await select(model, db, sql, ranked.values(ids)):
         pages[getattr(found, parent)].append(found)
     return pages
 

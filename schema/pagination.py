@@ -16,6 +16,7 @@ from auth.errors import BadUserInput
 from schema.common import PageInfo
 from schema.context import Info
 from schema.prefetch import prefetch_selected
+from services.rows import fetch_all
 
 T = TypeVar("T")
 DEFAULT_PAGE_SIZE = 20
@@ -107,7 +108,7 @@ async def paginate(
 ) -> Connection[Any]:
     """One page query; the COUNT runs only if totalCount is asked for."""
     window = Window.of(first, after)
-    rows = await queryset.offset(window.offset).limit(window.limit + 1)
+    rows = await fetch_all(queryset.offset(window.offset).limit(window.limit + 1))
 
     async def total() -> int:
         return await queryset.count()

@@ -17,6 +17,8 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.models import Model
 from tortoise.queryset import AwaitableQuery
 
+from services.rows import select
+
 M = TypeVar("M", bound=Model)
 
 # Ids no table holds: they mark where a shape's ids go among its parameters.
@@ -84,4 +86,4 @@ async def rows_in(
         len(ids),
         lambda placeholders: model.filter(**{f"{column}__in": placeholders}).order_by(*order),
     )
-    return [model._init_from_db(**row) for row in await fetch(db, shape, ids)]
+    return await select(model, db, shape.sql, shape.values(ids))
