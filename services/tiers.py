@@ -13,8 +13,6 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from tortoise.expressions import F, Q
-from tortoise.functions import Count, Sum
 from tortoise.transactions import in_transaction
 
 from app.settings import get_settings
@@ -29,6 +27,7 @@ from services.errors import Duplicate, Invalid, InvalidState, NotFound
 from services.jobs import JobResult, JobTimer, for_each
 from services.points.dates import months_before
 from services.points.ledger import locked_member
+from services.sql import KEPT_ORDER, fetch_dicts, marks
 from services.validation import clean_text
 
 CENT = Decimal("0.01")
@@ -62,6 +61,13 @@ def window_start(as_of: datetime) -> datetime:
     return months_before(as_of, get_settings().tier_window_months)
 
 
+_QUALIFYING = (
+    "SELECT member_id, SUM(CAST(amount AS NUMERIC) - CAST(refunded_amount AS NUMERIC)) AS spend,"
+    f" SUM(CASE WHEN {KEPT_ORDER} THEN 1 ELSE 0 END) AS orders"
+    " FROM purchase WHERE occurred_at > ? AND occurred_at <= ?{members} GROUP BY member_id"
+)
+
+
 async def qualifying_for(
     member_ids: Sequence[int] | None, as_of: datetime, conn: Any = None
 ) -> dict[int, Qualifying]:
@@ -69,18 +75,15 @@ async def qualifying_for(
 
     `member_ids` None means every member with a purchase in the window.
     """
-    query = Purchase.filter(occurred_at__gt=window_start(as_of), occurred_at__lte=as_utc(as_of))
+    params: list[Any] = [as_utc(window_start(as_of)), as_utc(as_of)]
+    members = ""
     if member_ids is not None:
-        query = query.filter(member_id__in=list(member_ids))
-    rows = (
-        await query.using_db(conn)
-        .annotate(
-            spend=Sum(F("amount") - F("refunded_amount")),
-            orders=Count("id", _filter=Q(refunded_amount__lt=F("amount"))),
-        )
-        .group_by("member_id")
-        .values("member_id", "spend", "orders")
-    )
+        ids = list(member_ids)
+        if not ids:
+            return {}
+        members = f" AND member_id IN ({marks(len(ids))})"
+        params += ids
+    rows = await fetch_dicts(conn, _QUALIFYING.format(members=members), params)
     return {
         row["member_id"]: Qualifying(money(row["spend"]), int(row["orders"] or 0)) for row in rows
     }

@@ -11,16 +11,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from tortoise.expressions import Q
-from tortoise.functions import Count
-
-from models.benefit import Benefit, BenefitUsage
+from models.benefit import Benefit
 from models.enums import BenefitCategory, BenefitPeriod, MemberStatus
 from models.member import Member
 from services.benefits.catalogue import benefits_of_tiers, is_active
-from services.clock import local_date
+from services.clock import as_utc, local_date
 from services.errors import DomainError, InsufficientPoints, InvalidState, NotEligible
 from services.points.dates import local_midnight
+from services.sql import fetch_dicts, marks
 
 MEMBER_FIELD = ("input", "memberId")
 BENEFIT_FIELD = ("input", "benefitCode")
@@ -105,25 +103,27 @@ async def uses_in_period(
     member_ids: Iterable[int], benefits: Iterable[Benefit], now: datetime, conn: Any = None
 ) -> dict[tuple[int, int], int]:
     """Unrevoked uses in each limited benefit's current period, by (member id, benefit id)."""
-    windows = []
+    windows: list[str] = []
+    params: list[Any] = []
     for benefit in benefits:
         if benefit.usage_limit is None:
             continue
         start = period_start(benefit, now)
-        windows.append(
-            Q(benefit_id=benefit.id)
-            if start is None
-            else Q(benefit_id=benefit.id, used_at__gte=start)
-        )
-    members = set(member_ids)
+        if start is None:
+            windows.append("benefit_id = ?")
+            params.append(benefit.id)
+        else:
+            windows.append("(benefit_id = ? AND used_at >= ?)")
+            params += [benefit.id, as_utc(start)]
+    members = sorted(set(member_ids))
     if not windows or not members:
         return {}
-    rows = (
-        await BenefitUsage.filter(Q(*windows, join_type="OR"), member_id__in=members, revoked=False)
-        .using_db(conn)
-        .annotate(uses=Count("id"))
-        .group_by("member_id", "benefit_id")
-        .values("member_id", "benefit_id", "uses")
+    rows = await fetch_dicts(
+        conn,
+        "SELECT member_id, benefit_id, COUNT(id) AS uses FROM benefit_usage"
+        f" WHERE ({' OR '.join(windows)}) AND member_id IN ({marks(len(members))})"
+        " AND revoked = ? GROUP BY member_id, benefit_id",
+        [*params, *members, False],
     )
     return {(row["member_id"], row["benefit_id"]): row["uses"] for row in rows}
 

@@ -7,27 +7,24 @@ instant. Only the sources a rule reads are joined.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
 
 from models.enums import MemberStatus, TagCategory, TagStatus
+from services.sql import KEPT_ORDER, fetch_dicts
 from services.tags.rules import Clock, Sql, compile_rule
 
 # Without profiling consent no behaviour or preference tag is computed (DESIGN §2).
 NEEDS_PROFILING = (TagCategory.BEHAVIOR, TagCategory.PREFERENCE)
-_PLACEHOLDER = re.compile(r"\?")
-# A purchase refunded in full is no longer an order (DESIGN §2 "Points ledger").
-_KEPT = "CAST(refunded_amount AS NUMERIC) < CAST(amount AS NUMERIC)"
 _PURCHASE_FACTS = f"""
     SELECT member_id,
         SUM(CASE WHEN occurred_at > ?
             THEN CAST(amount AS NUMERIC) - CAST(refunded_amount AS NUMERIC) ELSE 0 END)
             AS spend_365d,
-        SUM(CASE WHEN occurred_at > ? AND {_KEPT} THEN 1 ELSE 0 END) AS orders_30d,
-        SUM(CASE WHEN occurred_at > ? AND {_KEPT} THEN 1 ELSE 0 END) AS orders_90d,
-        MAX(CASE WHEN {_KEPT} THEN occurred_at END) AS last_at
+        SUM(CASE WHEN occurred_at > ? AND {KEPT_ORDER} THEN 1 ELSE 0 END) AS orders_30d,
+        SUM(CASE WHEN occurred_at > ? AND {KEPT_ORDER} THEN 1 ELSE 0 END) AS orders_90d,
+        MAX(CASE WHEN {KEPT_ORDER} THEN occurred_at END) AS last_at
     FROM purchase WHERE occurred_at <= ?{{member}} GROUP BY member_id"""
 
 
@@ -130,8 +127,4 @@ def outcomes(conditions: list[Sql], tag_ids: list[int], clock: Clock, member_id:
 
 async def fetch(conn: Any, sql: Sql) -> list[dict[str, Any]]:
     """Run a statement (SELECT, or a write with RETURNING) and return its rows."""
-    text = sql.text
-    if conn.capabilities.dialect == "postgres":
-        numbers = iter(range(1, len(sql.params) + 1))
-        text = _PLACEHOLDER.sub(lambda _: f"${next(numbers)}", text)
-    return list(await conn.execute_query_dict(text, list(sql.params)))
+    return await fetch_dicts(conn, sql.text, sql.params)
