@@ -23,6 +23,7 @@ from models.member import Member
 from models.staff import Session, StaffUser
 from services.clock import as_utc
 from services.errors import Invalid, InvalidCredentials
+from services.sql import fetch_dicts
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
@@ -151,7 +152,7 @@ async def _session_and_staff(hashed: str) -> tuple[Session, StaffUser | None] | 
     """The session of a token hash and its staff user, in one statement whose SQL is
     written once: every request starts here, and Tortoise would build the join anew."""
     db = Session._meta.db
-    rows = await db.execute_query_dict(_session_sql(db.capabilities.dialect), [hashed])
+    rows = await fetch_dicts(db, _session_sql(), [hashed])
     if not rows:
         return None
     row = rows[0]
@@ -166,15 +167,14 @@ def _columns(model: type[Session] | type[StaffUser]) -> list[str]:
     return list(model._meta.fields_db_projection.values())
 
 
-@lru_cache(maxsize=2)
-def _session_sql(dialect: str) -> str:
+@lru_cache(maxsize=1)
+def _session_sql() -> str:
     session, staff = Session._meta.db_table, StaffUser._meta.db_table
     columns = [f's."{name}" AS "s_{name}"' for name in _columns(Session)]
     columns += [f'u."{name}" AS "u_{name}"' for name in _columns(StaffUser)]
-    placeholder = "$1" if dialect == "postgres" else "?"
     return (
         f'SELECT {", ".join(columns)} FROM "{session}" s '
-        f'LEFT JOIN "{staff}" u ON u."id" = s."staff_id" WHERE s."token_hash" = {placeholder}'
+        f'LEFT JOIN "{staff}" u ON u."id" = s."staff_id" WHERE s."token_hash" = ?'
     )
 
 

@@ -14,6 +14,7 @@ from models.audit import AuditEntry, AuditHead
 from models.enums import AuditOutcome
 from services.clock import as_utc
 from services.db import retry_busy
+from services.sql import fetch_dicts
 
 HEAD_ID = 1
 
@@ -59,11 +60,7 @@ async def ensure_head() -> None:
 
 
 # Counts the batch in and reads the hash to chain from, in one statement.
-_TAKE_HEAD = {
-    "sqlite": 'UPDATE "audit_head" SET "count" = "count" + ? WHERE "id" = ? RETURNING "last_hash"',
-    "postgres": 'UPDATE "audit_head" SET "count" = "count" + $1 WHERE "id" = $2'
-    ' RETURNING "last_hash"',
-}
+_TAKE_HEAD = 'UPDATE "audit_head" SET "count" = "count" + ? WHERE "id" = ? RETURNING "last_hash"'
 
 
 async def _write(batch: list[AuditEntry]) -> None:
@@ -72,9 +69,7 @@ async def _write(batch: list[AuditEntry]) -> None:
     async def write() -> None:
         async with in_transaction() as conn:
             # A write first: it takes the lock before anything is read (DESIGN §2 concurrency).
-            rows = await conn.execute_query_dict(
-                _TAKE_HEAD[conn.capabilities.dialect], [len(batch), HEAD_ID]
-            )
+            rows = await fetch_dicts(conn, _TAKE_HEAD, [len(batch), HEAD_ID])
             if not rows:
                 await AuditHead.create(id=HEAD_ID, count=len(batch), using_db=conn)
             prev_hash = rows[0]["last_hash"] if rows else None

@@ -23,6 +23,7 @@ from models.member import Member
 from models.points import PointsEntry
 from services.errors import InsufficientPoints, InvalidState, NotFound
 from services.points import events
+from services.sql import fetch_dicts
 
 POINTS_FIELD = ("input", "points")
 # Members in these states earn and redeem points (TERMINATING ones until it takes effect).
@@ -38,12 +39,10 @@ def ensure_points_active(member: Member, field: tuple[str, ...] = ("input", "mem
 
 
 # The guarded move and the balance it leaves, in one statement.
-_MOVE = {
-    "sqlite": "UPDATE member SET points_balance = points_balance + ?"
-    " WHERE id = ? AND points_balance >= ? RETURNING points_balance",
-    "postgres": "UPDATE member SET points_balance = points_balance + $1"
-    " WHERE id = $2 AND points_balance >= $3 RETURNING points_balance",
-}
+_MOVE = (
+    "UPDATE member SET points_balance = points_balance + ?"
+    " WHERE id = ? AND points_balance >= ? RETURNING points_balance"
+)
 # Member rows, locked for this transaction; {ids} are ints.
 _LOCK = {
     # A no-op write: SQLite's write lock is taken before anything is read.
@@ -66,8 +65,7 @@ async def move_balance(conn: Any, member_id: int, points: int) -> int:
 
     Returns the balance after the move; raises InsufficientPoints or NotFound.
     """
-    sql = _MOVE[conn.capabilities.dialect]
-    rows = await conn.execute_query_dict(sql, [points, member_id, -points])
+    rows = await fetch_dicts(conn, _MOVE, [points, member_id, -points])
     if not rows:
         exists = await Member.filter(id=member_id).using_db(conn).exists()
         if not exists:
