@@ -11,6 +11,10 @@
    policy guard, the read and the leaf's own serialisation. Anything out of the ordinary
    (a denial, an error, a null where the schema says non-null) goes back through
    graphql-core, which reports it in its place.
+3. A nested object or list already in hand (an attribute such as a connection's edges,
+   or a relation a list prefetched) went through the same machinery before its own
+   fields did. Here its guard admits it, the value is read, and its selection is
+   executed in place, with graphql-core's error handling for what goes wrong inside.
 """
 
 from __future__ import annotations
@@ -24,12 +28,15 @@ from typing import Any
 import strawberry
 from graphql import (
     GraphQLLeafType,
+    GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLOutputType,
     Undefined,
     get_nullable_type,
     is_leaf_type,
 )
+from graphql.execution.executor import invalid_return_type_error
 from graphql.pyutils import Path, gather_with_cancel
 from strawberry.execution import optimized_is_awaitable
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
@@ -38,6 +45,7 @@ from strawberry.types.field import StrawberryField
 from tortoise.models import Model
 
 from auth.enforce import PolicyGuard
+from schema.prefetch import RELATIONS
 
 # Whether values of a class are awaitable, learnt once per class: graphql-core asks
 # several times per field. Generators decide per object (only generator-based
@@ -80,11 +88,37 @@ class PlainField:
         return Undefined if coerced is None else coerced
 
 
-def plain_fields(
+@dataclass(frozen=True, slots=True)
+class NestedField:
+    """An object, or a list of objects, read off its source alone or already loaded."""
+
+    read: Callable[[Any, Any], Any]  # (source, context): the value, Undefined if not at hand
+    return_type: GraphQLOutputType
+    object_type: GraphQLObjectType
+    is_list: bool
+    guard: PolicyGuard | None
+
+    def value(self, source: Any, context: Any) -> Any:
+        """The value to complete in place, or Undefined when graphql-core must take it."""
+        if self.guard is not None:
+            self.guard.admit(source, context)
+        value = self.read(source, context)
+        if value is None:
+            return Undefined if isinstance(self.return_type, GraphQLNonNull) else None
+        if self.is_list and (type(value) is not list or any(item is None for item in value)):
+            return Undefined
+        return value
+
+
+Shortcut = PlainField | NestedField
+
+
+def shortcut_fields(
     schema: strawberry.Schema, guards: Mapping[tuple[str, str], PolicyGuard]
-) -> dict[str, dict[str, PlainField]]:
-    """Per type of the schema, its fields that are attributes of a leaf type."""
-    found: dict[str, dict[str, PlainField]] = {}
+) -> dict[str, dict[str, Shortcut]]:
+    """Per type of the schema, its fields that can skip graphql-core's field machinery:
+    leaves and objects read off their source, and relations lists prefetch."""
+    found: dict[str, dict[str, Shortcut]] = {}
     for type_name, concrete in schema.schema_converter.type_map.items():
         graphql_type = schema._schema.type_map.get(type_name)
         definition = concrete.definition
@@ -92,23 +126,44 @@ def plain_fields(
             continue
         assert isinstance(definition, StrawberryObjectDefinition)
         for field in definition.fields:
-            read = _reader(field)
-            if read is None:
-                continue
             name = schema.config.name_converter.from_field(field)
             graphql_field = graphql_type.fields.get(name)
             if graphql_field is None or graphql_field.args:
                 continue
-            leaf = get_nullable_type(graphql_field.type)
-            if not is_leaf_type(leaf):
-                continue
-            found.setdefault(type_name, {})[name] = PlainField(
-                read=read,
-                leaf=leaf,  # type: ignore[arg-type]
-                non_null=isinstance(graphql_field.type, GraphQLNonNull),
-                guard=guards.get((type_name, name)),
-            )
+            guard = guards.get((type_name, name))
+            shortcut = _shortcut(type_name, name, field, graphql_field.type, guard)
+            if shortcut is not None:
+                found.setdefault(type_name, {})[name] = shortcut
     return found
+
+
+def _shortcut(
+    type_name: str,
+    name: str,
+    field: StrawberryField,
+    return_type: GraphQLOutputType,
+    guard: PolicyGuard | None,
+) -> Shortcut | None:
+    relation = RELATIONS.get((type_name, name))
+    read = _reader(field)
+    nullable = get_nullable_type(return_type)
+    if is_leaf_type(nullable):
+        if read is None or relation is not None:
+            return None
+        return PlainField(read, nullable, isinstance(return_type, GraphQLNonNull), guard)  # type: ignore[arg-type]
+    is_list = isinstance(nullable, GraphQLList)
+    object_type = get_nullable_type(nullable.of_type) if is_list else nullable  # type: ignore[union-attr]
+    if not isinstance(object_type, GraphQLObjectType) or (guard is not None and guard.shaping):
+        return None
+    if relation is not None:
+        return NestedField(relation.loaded, return_type, object_type, is_list, guard)
+    if read is None:
+        return None
+    return NestedField(_ignoring_context(read), return_type, object_type, is_list, guard)
+
+
+def _ignoring_context(read: Callable[[Any], Any]) -> Callable[[Any, Any], Any]:
+    return lambda source, _context: read(source)
 
 
 def _reader(field: StrawberryField) -> Callable[[Any], Any] | None:
@@ -131,15 +186,15 @@ def _reader(field: StrawberryField) -> Callable[[Any], Any] | None:
 
 
 class FastExecution(StrawberryGraphQLCoreExecutionContext):
-    """graphql-core's execution context with the two shortcuts above."""
+    """graphql-core's execution context with the shortcuts above."""
 
-    plain: dict[str, dict[str, PlainField]] = {}
+    fields: dict[str, dict[str, Shortcut]] = {}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.is_awaitable = is_awaitable  # type: ignore[assignment]
         manager = self.middleware_manager
-        self.shortcuts = self.plain if manager is None or not manager.middlewares else {}
+        self.shortcuts = self.fields if manager is None or not manager.middlewares else {}
 
     def execute_fields(
         self,
@@ -149,10 +204,10 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
         grouped_field_set: Any,
         position_context: Any,
     ) -> Any:
-        """graphql-core's loop over an object's fields, with plain leaves answered in
-        place: no path, resolve info or completion for them (most fields of a page)."""
-        plain = self.shortcuts.get(parent_type.name)
-        if plain is None:
+        """graphql-core's loop over an object's fields, with the shortcuts taken in place:
+        no resolve info or completion dispatch for them (most fields of a page)."""
+        shortcuts = self.shortcuts.get(parent_type.name)
+        if shortcuts is None:
             return super().execute_fields(
                 parent_type, source_value, path, grouped_field_set, position_context
             )
@@ -161,38 +216,132 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
         pending: list[str] = []
         try:
             for response_name, field_details_list in grouped_field_set.items():
-                shortcut = plain.get(field_details_list[0].node.name.value)
-                if shortcut is not None:
+                shortcut = shortcuts.get(field_details_list[0].node.name.value)
+                if type(shortcut) is PlainField:
                     try:
-                        value = shortcut.complete(source_value, context)
+                        result = shortcut.complete(source_value, context)
                     except Exception:  # noqa: BLE001 - graphql-core reports it, in its place
-                        value = Undefined
-                    if value is not Undefined:
-                        results[response_name] = value
+                        result = Undefined
+                    if result is not Undefined:
+                        results[response_name] = result
                         continue
-                result = self.execute_field(
-                    parent_type,
-                    source_value,
-                    field_details_list,
-                    Path(path, response_name, parent_type.name),
-                    position_context,
-                )
-                if result is not Undefined:
-                    results[response_name] = result
-                    if is_awaitable(result):
-                        pending.append(response_name)
+                field_path = Path(path, response_name, parent_type.name)
+                result = Undefined
+                if type(shortcut) is NestedField:
+                    result = self.complete_nested(
+                        shortcut, source_value, field_details_list, field_path, position_context
+                    )
+                if result is Undefined:
+                    result = self.execute_field(
+                        parent_type, source_value, field_details_list, field_path, position_context
+                    )
+                    if result is Undefined:
+                        continue
+                results[response_name] = result
+                if is_awaitable(result):
+                    pending.append(response_name)
         except Exception:
             if pending:
                 self.settle_in_background([results[name] for name in pending])
             raise
         return _gathered(results, pending) if pending else results
 
+    def complete_nested(
+        self,
+        nested: NestedField,
+        source: Any,
+        field_details_list: Any,
+        path: Path,
+        position_context: Any,
+    ) -> Any:
+        """`nested` completed in place, as graphql-core's execute_field would complete it;
+        Undefined when graphql-core must take the field from the start."""
+        if field_details_list[0].node.directives:  # @stream, @defer: graphql-core's business
+            return Undefined
+        try:
+            value = nested.value(source, self.context_value)
+        except Exception:  # noqa: BLE001 - graphql-core reports it, in its place
+            return Undefined
+        if value is None or value is Undefined:
+            return value
+        try:
+            if nested.is_list:
+                completed = self.complete_items(
+                    nested, field_details_list, path, value, position_context
+                )
+            else:
+                completed = self.complete_object(
+                    nested.object_type, field_details_list, path, value, position_context
+                )
+        except Exception as error:
+            self.handle_field_error(error, nested.return_type, field_details_list, path)
+            return None
+        if is_awaitable(completed):
+            return self.settled(completed, nested.return_type, field_details_list, path)
+        return completed
 
-async def _gathered(results: dict[str, Any], pending: list[str]) -> dict[str, Any]:
-    """`results` with its awaitable values awaited, concurrently (as graphql-core does)."""
+    def complete_object(
+        self,
+        object_type: GraphQLObjectType,
+        field_details_list: Any,
+        path: Path,
+        value: Any,
+        position_context: Any,
+    ) -> Any:
+        # Every is_type_of of this schema ignores its resolve info.
+        if object_type.is_type_of is not None and not object_type.is_type_of(value, None):
+            raise invalid_return_type_error(object_type, value, field_details_list)
+        return self.collect_and_execute_subfields(
+            object_type, field_details_list, path, value, position_context
+        )
+
+    def complete_items(
+        self,
+        nested: NestedField,
+        field_details_list: Any,
+        path: Path,
+        items: list[Any],
+        position_context: Any,
+    ) -> Any:
+        """A list of objects completed item by item, each item's errors in its place."""
+        item_type = nested.return_type
+        item_type = get_nullable_type(item_type).of_type  # type: ignore[union-attr]
+        completed: list[Any] = []
+        awaited: list[int] = []
+        for index, item in enumerate(items):
+            item_path = path.add_key(index, None)
+            try:
+                result = self.complete_object(
+                    nested.object_type, field_details_list, item_path, item, position_context
+                )
+            except Exception as error:
+                self.handle_field_error(error, item_type, field_details_list, item_path)
+                result = None
+            if is_awaitable(result):
+                result = self.settled(result, item_type, field_details_list, item_path)
+                awaited.append(index)
+            completed.append(result)
+        if not awaited:
+            return completed
+        return _gathered(completed, awaited)
+
+    async def settled(
+        self, completed: Any, return_type: GraphQLOutputType, field_details_list: Any, path: Path
+    ) -> Any:
+        try:
+            return await completed
+        except Exception as error:
+            self.handle_field_error(error, return_type, field_details_list, path)
+            return None
+
+
+async def _gathered(results: Any, pending: list[Any]) -> Any:
+    """`results` (a dict or a list) with its awaitable values awaited, concurrently (as
+    graphql-core does)."""
     if len(pending) == 1:
         results[pending[0]] = await results[pending[0]]
     else:
-        values = await gather_with_cancel(*(results[name] for name in pending))
-        results.update(zip(pending, values, strict=True))
+        values = await gather_with_cancel(*(results[key] for key in pending))
+        for key, value in zip(pending, values, strict=True):
+            results[key] = value
     return results

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from graphql import GraphQLObjectType, GraphQLResolveInfo, GraphQLSchema
+from graphql import GraphQLObjectType, GraphQLResolveInfo, GraphQLSchema, Undefined
 from strawberry.types.nodes import SelectedField, Selection
 
 if TYPE_CHECKING:
@@ -36,21 +36,22 @@ class Relation:
 
     def resolve(self, row: Any, info: Info | GraphQLResolveInfo, **_: Any) -> Any:
         """The value itself when this request has loaded it, else its pending load."""
+        value = self.loaded(row, info.context)
+        if value is not Undefined:
+            return value
+        pending = self.loader(info.context.loaders).load(self.key(row))
+        return self._picked(pending) if self.pick else pending
+
+    def loaded(self, row: Any, context: Any) -> Any:
+        """The value when this request has loaded it already, else Undefined."""
         key = self.key(row)
         if key is None:
             return None
-        loader = self.loader(info.context.loaders)
-        future = loader.cache_map.get(key)
-        if (
-            future is not None
-            and future.done()
-            and not future.cancelled()
-            and not future.exception()
-        ):
-            value = future.result()
-            return self.pick(value) if self.pick else value
-        pending = loader.load(key)
-        return self._picked(pending) if self.pick else pending
+        future = self.loader(context.loaders).cache_map.get(key)
+        if future is None or not future.done() or future.cancelled() or future.exception():
+            return Undefined
+        value = future.result()
+        return self.pick(value) if self.pick else value
 
     async def _picked(self, pending: Any) -> Any:
         assert self.pick is not None

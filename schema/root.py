@@ -34,7 +34,7 @@ from resolvers.tiers import TiersMutation, TiersQuery
 from schema import prefetch
 from schema.common import Node
 from schema.errors import ErrorShaping
-from schema.execution import FastExecution, plain_fields
+from schema.execution import FastExecution, shortcut_fields
 from schema.scalars import SCALAR_MAP
 
 
@@ -96,7 +96,8 @@ def _extensions() -> list[object]:
 @lru_cache(maxsize=1)
 def build_schema() -> strawberry.Schema:
     """The schema, then what is bound to its resolvers once: relation fields read their
-    loaders, every field with a policy row is guarded, and plain leaves get a short path."""
+    loaders, every field with a policy row is guarded, and plain leaves and objects in
+    hand get a short path."""
     schema = strawberry.Schema(
         query=Query,
         mutation=Mutation,
@@ -107,5 +108,5 @@ def build_schema() -> strawberry.Schema:
     )
     prefetch.install(schema._schema)
     guards = enforce.install(schema._schema)
-    FastExecution.plain = plain_fields(schema, guards)
+    FastExecution.fields = shortcut_fields(schema, guards)
     return schema

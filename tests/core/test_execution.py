@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 from types import SimpleNamespace
+from typing import Any
 
+import pytest
 from strawberry.types.nodes import SelectedField
 
+from models.enums import Role
 from models.member import Member
 from models.points import Purchase
+from models.tag import TagDefinition as TagDefinitionModel
 from models.tier import Tier
 from resolvers.loaders import Loaders
-from schema.execution import is_awaitable
+from schema.execution import FastExecution, is_awaitable
 from schema.prefetch import prefetch
 from schema.tiers import MemberTierFields
 from services.clock import utcnow
 from services.rows import fetch_all, models_from
+from services.tags import assign_tag
+from tests.conftest import make_staff, staff_token
 from tests.factories import make_member, make_purchase, make_tiers
+from tests.tags.helpers import active_tag
 
 
 async def test_a_row_is_a_value_and_a_coroutine_is_awaited(db):
@@ -69,3 +76,75 @@ async def test_rows_lacking_a_field_are_left_to_tortoise(db):
     [partial] = models_from(Member, rows)
 
     assert partial._partial and partial.member_no.startswith("T")
+
+
+PAGE = """{ members(first: 10) { edges { node {
+  id memberNo tier { code name memberCount }
+  tags { source tag { code name category } assignedBy { username } }
+  benefits { eligible }
+} } } }"""
+
+
+async def _page_both_ways(api: Any, monkeypatch: Any) -> tuple[Any, Any]:
+    """The page with the shortcuts, then through graphql-core alone."""
+    fast = await api(PAGE)
+    with monkeypatch.context() as patched:
+        patched.setattr(FastExecution, "fields", {})
+        slow = await api(PAGE)
+    return _without_request_ids(fast), _without_request_ids(slow)
+
+
+def _without_request_ids(result: dict[str, Any]) -> dict[str, Any]:
+    for error in result.get("errors", []):
+        if error["extensions"].pop("requestId", None):
+            error["message"] = "Unexpected error."
+    return result
+
+
+async def _tagged_members() -> int:
+    tiers = await make_tiers()
+    staff = await make_staff(Role.MARKETING, "tagger")
+    await active_tag("vip")
+    await active_tag("lapsed")
+    for tier in tiers:
+        member = await make_member(tier=tier)
+        await assign_tag(member.id, "vip", staff.id, utcnow())
+        await assign_tag(member.id, "lapsed", None, utcnow())
+    return len(tiers)
+
+
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.ANALYST, Role.MARKETING])
+async def test_nested_shortcuts_answer_and_refuse_as_graphql_core_does(
+    api, monkeypatch, role
+) -> None:
+    members = await _tagged_members()
+    api = api.as_(await staff_token(role))
+
+    fast, slow = await _page_both_ways(api, monkeypatch)
+
+    assert fast == slow
+    assert len(fast["data"]["members"]["edges"]) == members
+    # Analysts may not see benefits: refused in place, member by member, the rest answered.
+    refused = [(error["path"][-1], error["extensions"]["code"]) for error in fast.get("errors", [])]
+    assert refused == ([("benefits", "FORBIDDEN")] * members if role is Role.ANALYST else [])
+    assert all(edge["node"]["tags"] for edge in fast["data"]["members"]["edges"])
+
+
+async def test_nested_shortcuts_propagate_a_null_where_graphql_core_does(api, monkeypatch) -> None:
+    """A non-null leaf that comes back null, inside a list item inside an object: the
+    error and the null it leaves climb to the same nullable ancestor either way."""
+    members = await _tagged_members()
+    api = api.as_(await staff_token(Role.ADMIN))
+    monkeypatch.setattr(
+        TagDefinitionModel, "name", property(lambda _: None, lambda *_: None), raising=False
+    )
+
+    fast, slow = await _page_both_ways(api, monkeypatch)
+
+    assert fast == slow
+    nodes = [edge["node"] for edge in fast["data"]["members"]["edges"]]
+    assert [node["tags"] for node in nodes] == [None] * members
+    assert all(node["tier"]["code"] for node in nodes)
+    assert [error["path"][2:] for error in fast["errors"]] == [
+        [index, "node", "tags", 0, "tag", "name"] for index in range(members)
+    ]
