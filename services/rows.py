@@ -5,17 +5,23 @@ model, looking every column up again for every row: 2.6 ms for a page of 100 mem
 Here how each column becomes an attribute is worked out once per (model, columns) and
 applied to the row's values as they come: 0.7 ms for the same page (issue 7). The
 conversions are Tortoise's own (its field converters, in its three kinds), so a model
-built here is the same as one Tortoise builds.
+built here is the same as one Tortoise builds, though two of them have a quicker
+equivalent here: enum columns, and date-times stored as ISO text (SQLite), which
+Tortoise parses with a pure-Python ISO 8601 parser.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.fields import DatetimeField, Field
+from tortoise.fields.data import CharEnumFieldInstance
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
+from tortoise.timezone import get_default_timezone, get_use_tz
 
 M = TypeVar("M", bound=Model)
 
@@ -39,10 +45,38 @@ def _plan(model: type[Model], keys: tuple[str, ...]) -> list[Column | None] | No
     for key, attr, field in meta.db_default_fields:
         columns[key] = (attr, field.field_type, False)
     for key, attr, field in meta.db_complex_fields:
-        columns[key] = (attr, field.to_python_value, True)
+        columns[key] = (attr, _converter(field), True)
     plan = None if set(columns) - set(keys) else [columns.get(key) for key in keys]
     _plans[(model, keys)] = plan
     return plan
+
+
+def _converter(field: Field[Any]) -> Callable[[Any], Any]:
+    """`field.to_python_value`, or a quicker function that gives the same values."""
+    slow = field.to_python_value
+    if isinstance(field, CharEnumFieldInstance):
+        members = field.enum_type._value2member_map_
+
+        def enum_member(value: Any) -> Any:
+            found = members.get(value)
+            return found if found is not None else slow(value)
+
+        return enum_member
+    if isinstance(field, DatetimeField) and get_use_tz():
+        zone = get_default_timezone()
+
+        def aware(value: Any) -> Any:
+            if type(value) is str:
+                try:
+                    parsed = datetime.fromisoformat(value)
+                except ValueError:
+                    return slow(value)
+                if parsed.tzinfo is not None:
+                    return parsed.astimezone(zone)
+            return slow(value)
+
+        return aware
+    return slow
 
 
 def models_from(model: type[M], rows: Sequence[Any]) -> list[M]:
