@@ -27,11 +27,13 @@ from typing import Any
 
 import strawberry
 from graphql import (
+    GraphQLID,
     GraphQLLeafType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLString,
     Undefined,
     get_nullable_type,
     is_leaf_type,
@@ -40,6 +42,7 @@ from graphql.execution.executor import invalid_return_type_error
 from graphql.pyutils import Path, gather_with_cancel
 from strawberry.execution import optimized_is_awaitable
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.schema.schema_converter import CustomGraphQLEnumType
 from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
 from tortoise.models import Model
@@ -68,24 +71,52 @@ class PlainField:
     """A leaf field read off its source alone, behind its policy guard."""
 
     read: Callable[[Any], Any]
-    leaf: GraphQLLeafType
+    coerce: Callable[[Any], Any]  # the leaf type's serialisation
     non_null: bool
     guard: PolicyGuard | None
+
+    def unguarded(self, context: Any) -> bool:
+        """Whether the guard admits every read as stored, for this request's caller."""
+        guard = self.guard
+        return guard is None or (not guard.shaping and context.cell(guard.key).kind == "full")
 
     def complete(self, source: Any, context: Any) -> Any:
         """The serialised value, or Undefined when graphql-core must take the field."""
         guard = self.guard
         if guard is None:
-            value = self.read(source)
-        else:
-            cell = guard.admit(source, context)
-            value = self.read(source)
-            if guard.shaping:
-                value = guard.shape(cell, source, context, value)
+            return self.serialised(self.read(source))
+        cell = guard.admit(source, context)
+        value = self.read(source)
+        if guard.shaping:
+            value = guard.shape(cell, source, context, value)
+        return self.serialised(value)
+
+    def complete_unguarded(self, source: Any, _context: Any) -> Any:
+        """`complete` for a caller whom the guard admits in full."""
+        return self.serialised(self.read(source))
+
+    def serialised(self, value: Any) -> Any:
         if value is None:
             return Undefined if self.non_null else None
-        coerced = self.leaf.coerce_output_value(value)
+        coerced = self.coerce(value)
         return Undefined if coerced is None else coerced
+
+
+def _coercer(leaf: GraphQLLeafType) -> Callable[[Any], Any]:
+    """`leaf.coerce_output_value`, with its commonest input answered first: a str for a
+    String or an ID, a member for an enum (strawberry's enum compares every value)."""
+    coerce = leaf.coerce_output_value
+    if leaf is GraphQLString or leaf is GraphQLID:
+        return lambda value: value if type(value) is str else coerce(value)
+    if isinstance(leaf, CustomGraphQLEnumType):
+        names = {
+            member: name
+            for name, graphql_value in leaf.values.items()
+            for member in leaf.wrapped_cls
+            if member.value == graphql_value.value
+        }
+        return lambda value: names.get(value) or coerce(value)
+    return coerce
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +142,9 @@ class NestedField:
 
 
 Shortcut = PlainField | NestedField
+# A field of a selection: its response name and nodes, and the leaf completion or the
+# nested shortcut that answers it (neither: graphql-core does).
+Step = tuple[str, Any, Callable[[Any, Any], Any] | None, NestedField | None]
 
 
 def shortcut_fields(
@@ -150,7 +184,8 @@ def _shortcut(
     if is_leaf_type(nullable):
         if read is None or relation is not None:
             return None
-        return PlainField(read, nullable, isinstance(return_type, GraphQLNonNull), guard)  # type: ignore[arg-type]
+        non_null = isinstance(return_type, GraphQLNonNull)
+        return PlainField(read, _coercer(nullable), non_null, guard)  # type: ignore[arg-type]
     is_list = isinstance(nullable, GraphQLList)
     object_type = get_nullable_type(nullable.of_type) if is_list else nullable  # type: ignore[union-attr]
     if not isinstance(object_type, GraphQLObjectType) or (guard is not None and guard.shaping):
@@ -195,6 +230,7 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
         self.is_awaitable = is_awaitable  # type: ignore[assignment]
         manager = self.middleware_manager
         self.shortcuts = self.fields if manager is None or not manager.middlewares else {}
+        self.plans: dict[int, tuple[Any, list[Step] | None]] = {}
 
     def execute_fields(
         self,
@@ -206,8 +242,8 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
     ) -> Any:
         """graphql-core's loop over an object's fields, with the shortcuts taken in place:
         no resolve info or completion dispatch for them (most fields of a page)."""
-        shortcuts = self.shortcuts.get(parent_type.name)
-        if shortcuts is None:
+        steps = self.steps(parent_type, grouped_field_set)
+        if steps is None:
             return super().execute_fields(
                 parent_type, source_value, path, grouped_field_set, position_context
             )
@@ -215,11 +251,10 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
         results: dict[str, Any] = {}
         pending: list[str] = []
         try:
-            for response_name, field_details_list in grouped_field_set.items():
-                shortcut = shortcuts.get(field_details_list[0].node.name.value)
-                if type(shortcut) is PlainField:
+            for response_name, field_details_list, complete_leaf, nested in steps:
+                if complete_leaf is not None:
                     try:
-                        result = shortcut.complete(source_value, context)
+                        result = complete_leaf(source_value, context)
                     except Exception:  # noqa: BLE001 - graphql-core reports it, in its place
                         result = Undefined
                     if result is not Undefined:
@@ -227,9 +262,9 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
                         continue
                 field_path = Path(path, response_name, parent_type.name)
                 result = Undefined
-                if type(shortcut) is NestedField:
+                if nested is not None:
                     result = self.complete_nested(
-                        shortcut, source_value, field_details_list, field_path, position_context
+                        nested, source_value, field_details_list, field_path, position_context
                     )
                 if result is Undefined:
                     result = self.execute_field(
@@ -245,6 +280,32 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
                 self.settle_in_background([results[name] for name in pending])
             raise
         return _gathered(results, pending) if pending else results
+
+    def steps(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> list[Step] | None:
+        """How each field of `grouped_field_set` is answered, worked out once per request
+        (graphql-core collects an object's fields once for all the rows of a list): a
+        leaf's completion, with no guard at all where it admits this caller in full, or
+        a nested shortcut; None when no field of `parent_type` has one."""
+        known = self.plans.get(id(grouped_field_set))
+        if known is not None and known[0] is grouped_field_set:
+            return known[1]
+        shortcuts = self.shortcuts.get(parent_type.name)
+        steps = None
+        if shortcuts is not None:
+            context = self.context_value
+            steps = []
+            for response_name, field_details_list in grouped_field_set.items():
+                shortcut = shortcuts.get(field_details_list[0].node.name.value)
+                complete_leaf = nested = None
+                if type(shortcut) is PlainField:
+                    unguarded = shortcut.unguarded(context)
+                    complete_leaf = shortcut.complete_unguarded if unguarded else shortcut.complete
+                elif type(shortcut) is NestedField:
+                    nested = shortcut
+                steps.append((response_name, field_details_list, complete_leaf, nested))
+        # The set is kept with its steps, so that its id is not reused while they are.
+        self.plans[id(grouped_field_set)] = (grouped_field_set, steps)
+        return steps
 
     def complete_nested(
         self,
