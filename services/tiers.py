@@ -27,6 +27,7 @@ from services.errors import Duplicate, Invalid, InvalidState, NotFound
 from services.jobs import JobResult, JobTimer, for_each
 from services.points.dates import months_before
 from services.points.ledger import locked_member
+from services.rows import select
 from services.sql import KEPT_ORDER, fetch_dicts, marks
 from services.validation import clean_text
 
@@ -134,9 +135,13 @@ def promotion(ladder: Sequence[Tier], tier_id: int, qualifying: Qualifying) -> T
     return target if target.rank > tier_of(ladder, tier_id).rank else None
 
 
+# Read on every purchase: written once rather than rendered by Tortoise each time.
+_LADDER = 'SELECT * FROM "tier" ORDER BY "rank"'
+
+
 async def ladder(conn: Any = None) -> list[Tier]:
     """Every tier, entry tier first."""
-    return await Tier.all().using_db(conn).order_by("rank")
+    return await select(Tier, conn or Tier._meta.db, _LADDER, [])
 
 
 # ---------------------------------------------------------------- changes

@@ -16,13 +16,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from tortoise.expressions import F
-
 from models.enums import MemberStatus, PointsEntryKind, RedemptionPurpose
 from models.member import Member
 from models.points import PointsEntry
 from services.errors import InsufficientPoints, InvalidState, NotFound
 from services.points import events
+from services.rows import select
 from services.sql import fetch_dicts
 
 POINTS_FIELD = ("input", "points")
@@ -38,9 +37,9 @@ def ensure_points_active(member: Member, field: tuple[str, ...] = ("input", "mem
         )
 
 
-# The guarded move and the balance it leaves, in one statement.
+# The guarded move and the balance it leaves, in one statement; {also}: other columns set.
 _MOVE = (
-    "UPDATE member SET points_balance = points_balance + ?"
+    "UPDATE member SET points_balance = points_balance + ?{also}"
     " WHERE id = ? AND points_balance >= ? RETURNING points_balance"
 )
 # Member rows, locked for this transaction; {ids} are ints.
@@ -65,13 +64,26 @@ async def move_balance(conn: Any, member_id: int, points: int) -> int:
 
     Returns the balance after the move; raises InsufficientPoints or NotFound.
     """
-    rows = await fetch_dicts(conn, _MOVE, [points, member_id, -points])
+    rows = await _moved(conn, member_id, points, {})
     if not rows:
         exists = await Member.filter(id=member_id).using_db(conn).exists()
         if not exists:
             raise NotFound("No such member.", ("input", "memberId"))
         raise InsufficientPoints("Not enough points.", POINTS_FIELD)
     return int(rows[0]["points_balance"])
+
+
+async def _moved(
+    conn: Any, member_id: int, points: int, also: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The guarded move, writing `also` (member columns, stored as Tortoise stores them)
+    with it; no row when the balance would go below zero or there is no such member."""
+    meta = Member._meta
+    columns = "".join(f", {meta.fields_db_projection[column]} = ?" for column in also)
+    stored = [meta.fields_map[column].to_db_value(value, None) for column, value in also.items()]
+    return await fetch_dicts(
+        conn, _MOVE.format(also=columns), [points, *stored, member_id, -points]
+    )
 
 
 async def post_entry(
@@ -126,12 +138,7 @@ async def post_for_locked(
     """
     values = also or {}
     after = balance_after(member.points_balance, points)
-    moved = (
-        await Member.filter(id=member.id, points_balance__gte=-points)
-        .using_db(conn)
-        .update(points_balance=F("points_balance") + points, **values)
-    )
-    if not moved:
+    if not await _moved(conn, member.id, points, values):
         raise InsufficientPoints("Not enough points.", POINTS_FIELD)
     member.points_balance = after
     for column, value in values.items():
@@ -204,7 +211,7 @@ async def locked_member(conn: Any, member_id: int) -> Member:
 async def locked_members(conn: Any, member_ids: Sequence[int]) -> list[Member]:
     """`locked_member` for several members at once; those that exist, in no set order."""
     ids = ", ".join(str(int(member_id)) for member_id in member_ids)
-    return await Member.raw(_LOCK[conn.capabilities.dialect].format(ids=ids), using_db=conn)  # type: ignore[no-any-return]
+    return await select(Member, conn, _LOCK[conn.capabilities.dialect].format(ids=ids), [])
 
 
 async def find_replay(member_id: int, idempotency_key: str) -> PointsEntry | None:
