@@ -2,8 +2,8 @@
 
 Tortoise turns each row into a dict, the dict into keyword arguments, and those into a
 model, looking every column up again for every row: 2.6 ms for a page of 100 members.
-Here how each column becomes an attribute is worked out once per (model, columns) and
-applied to the row's values as they come: 0.7 ms for the same page (issue 7). The
+Here how each column becomes an attribute is worked out once per (model, columns), as a
+function written for those columns: about 0.5 ms for the same page (issue 7). The
 conversions are Tortoise's own (its field converters, in its three kinds), so a model
 built here is the same as one Tortoise builds, though two of them have a quicker
 equivalent here: enum columns, and date-times stored as ISO text (SQLite), which
@@ -28,15 +28,16 @@ M = TypeVar("M", bound=Model)
 # A column's attribute and converter, and whether the converter also takes None
 # (Tortoise calls its "complex" converters on None; plain type casts skip it).
 Column = tuple[str, Callable[[Any], Any] | None, bool]
+Builder = Callable[[Sequence[Any]], list[Any]]
 
-_plans: dict[tuple[type[Model], tuple[str, ...]], list[Column | None] | None] = {}
+_builders: dict[tuple[type[Model], tuple[str, ...]], Builder | None] = {}
 
 
-def _plan(model: type[Model], keys: tuple[str, ...]) -> list[Column | None] | None:
-    """Per column of the rows, how it becomes an attribute (None: not a field, e.g. a
-    window rank); None as a whole when the rows lack a field (a partial model)."""
-    found = _plans.get((model, keys), _plans)
-    if found is not _plans:
+def _builder(model: type[Model], keys: tuple[str, ...]) -> Builder | None:
+    """The function that builds models of `model` from rows of these columns; None when
+    the rows lack a field (a partial model)."""
+    found = _builders.get((model, keys), _builders)
+    if found is not _builders:
         return found  # type: ignore[return-value]
     meta = model._meta
     columns: dict[str, Column] = {}
@@ -46,9 +47,47 @@ def _plan(model: type[Model], keys: tuple[str, ...]) -> list[Column | None] | No
         columns[key] = (attr, field.field_type, False)
     for key, attr, field in meta.db_complex_fields:
         columns[key] = (attr, _converter(field), True)
-    plan = None if set(columns) - set(keys) else [columns.get(key) for key in keys]
-    _plans[(model, keys)] = plan
-    return plan
+    builder = None
+    if not set(columns) - set(keys):
+        builder = _compiled(model, [columns.get(key) for key in keys])
+    _builders[(model, keys)] = builder
+    return builder
+
+
+def _compiled(model: type[Model], plan: list[Column | None]) -> Builder:
+    """A builder written for this plan (as dataclasses writes its __init__): each row is
+    unpacked once and each attribute set by its own expression, with no per-column
+    loop, lookups or tests left at run time."""
+    scope: dict[str, Any] = {
+        "new": object.__new__,
+        "model": model,
+        "generated_pk": model._meta.db_pk_column not in model._meta.generated_db_fields,
+    }
+    names = [f"v{index}" if column else "_" for index, column in enumerate(plan)]
+    items = []
+    for index, column in enumerate(plan):
+        if column is None:
+            continue
+        attr, convert, takes_none = column
+        value = f"v{index}"
+        if convert is not None:
+            scope[f"c{index}"] = convert
+            call = f"c{index}({value})"
+            value = call if takes_none else f"({call} if {value} is not None else None)"
+        items.append(f"{attr!r}: {value}")
+    source = (
+        "def build(rows):\n"
+        "    built = []\n"
+        f"    for {', '.join(names)}, in rows:\n"
+        "        instance = new(model)\n"
+        "        instance.__dict__ = {'_partial': False, '_saved_in_db': True,"
+        " '_custom_generated_pk': generated_pk, '_await_when_save': {},"
+        f" {', '.join(items)}}}\n"
+        "        built.append(instance)\n"
+        "    return built\n"
+    )
+    exec(source, scope)  # noqa: S102 - the source is made of column names and indices
+    return scope["build"]  # type: ignore[no-any-return]
 
 
 def _converter(field: Field[Any]) -> Callable[[Any], Any]:
@@ -83,29 +122,10 @@ def models_from(model: type[M], rows: Sequence[Any]) -> list[M]:
     """`rows` (sqlite3.Row or asyncpg Record, columns named as the table's) as models."""
     if not rows:
         return []
-    plan = _plan(model, tuple(rows[0].keys()))
-    if plan is None:
+    build = _builder(model, tuple(rows[0].keys()))
+    if build is None:
         return [model._init_from_db(**dict(row)) for row in rows]
-    generated_pk = model._meta.db_pk_column not in model._meta.generated_db_fields
-    new = object.__new__
-    built = []
-    for row in rows:
-        instance = new(model)
-        values = instance.__dict__
-        values["_partial"] = False
-        values["_saved_in_db"] = True
-        values["_custom_generated_pk"] = generated_pk
-        values["_await_when_save"] = {}
-        for column, value in zip(plan, row, strict=True):
-            if column is not None:
-                attr, convert, takes_none = column
-                values[attr] = (
-                    convert(value)
-                    if convert is not None and (takes_none or value is not None)
-                    else value
-                )
-        built.append(instance)
-    return built
+    return build(rows)  # type: ignore[return-value]
 
 
 async def select(model: type[M], db: BaseDBAsyncClient, sql: str, values: list[Any]) -> list[M]:
