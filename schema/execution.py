@@ -80,20 +80,20 @@ class PlainField:
         guard = self.guard
         return guard is None or (not guard.shaping and context.cell(guard.key).kind == "full")
 
-    def complete(self, source: Any, context: Any) -> Any:
-        """The serialised value, or Undefined when graphql-core must take the field."""
+    def complete(self, source: Any, _context: Any) -> Any:
+        """The serialised value, or Undefined when graphql-core must take the field; for
+        a caller whom the guard admits in full (`unguarded`)."""
+        return self.serialised(self.read(source))
+
+    def complete_guarded(self, source: Any, context: Any) -> Any:
+        """`complete`, through the guard: it may refuse, mask or note the read."""
         guard = self.guard
-        if guard is None:
-            return self.serialised(self.read(source))
+        assert guard is not None
         cell = guard.admit(source, context)
         value = self.read(source)
         if guard.shaping:
             value = guard.shape(cell, source, context, value)
         return self.serialised(value)
-
-    def complete_unguarded(self, source: Any, _context: Any) -> Any:
-        """`complete` for a caller whom the guard admits in full."""
-        return self.serialised(self.read(source))
 
     def serialised(self, value: Any) -> Any:
         if value is None:
@@ -299,7 +299,7 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
                 complete_leaf = nested = None
                 if type(shortcut) is PlainField:
                     unguarded = shortcut.unguarded(context)
-                    complete_leaf = shortcut.complete_unguarded if unguarded else shortcut.complete
+                    complete_leaf = shortcut.complete if unguarded else shortcut.complete_guarded
                 elif type(shortcut) is NestedField:
                     nested = shortcut
                 steps.append((response_name, field_details_list, complete_leaf, nested))
@@ -365,8 +365,7 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
         position_context: Any,
     ) -> Any:
         """A list of objects completed item by item, each item's errors in its place."""
-        item_type = nested.return_type
-        item_type = get_nullable_type(item_type).of_type  # type: ignore[union-attr]
+        item_type = get_nullable_type(nested.return_type).of_type  # type: ignore[union-attr]
         completed: list[Any] = []
         awaited: list[int] = []
         for index, item in enumerate(items):
