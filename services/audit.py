@@ -14,7 +14,7 @@ from models.audit import AuditEntry, AuditHead
 from models.enums import AuditOutcome
 from services.clock import as_utc
 from services.db import retry_busy
-from services.sql import fetch_dicts
+from services.sql import fetch_dicts, insert_many
 
 HEAD_ID = 1
 
@@ -61,6 +61,7 @@ async def ensure_head() -> None:
 
 # Counts the batch in and reads the hash to chain from, in one statement.
 _TAKE_HEAD = 'UPDATE "audit_head" SET "count" = "count" + ? WHERE "id" = ? RETURNING "last_hash"'
+_MOVE_HEAD = 'UPDATE "audit_head" SET "last_hash" = ? WHERE "id" = ?'
 
 
 async def _write(batch: list[AuditEntry]) -> None:
@@ -77,8 +78,8 @@ async def _write(batch: list[AuditEntry]) -> None:
                 entry.duration_ms = round(float(entry.duration_ms), 3)
                 entry.prev_hash = prev_hash
                 entry.hash = prev_hash = entry_hash(prev_hash, entry)
-            await AuditEntry.bulk_create(batch, using_db=conn)
-            await AuditHead.filter(id=HEAD_ID).using_db(conn).update(last_hash=prev_hash)
+            await insert_many(conn, batch)
+            await fetch_dicts(conn, _MOVE_HEAD, [prev_hash, HEAD_ID])
 
     await retry_busy(write)
 

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from tortoise import connections
+from tortoise.models import Model
 
 _PLACEHOLDER = re.compile(r"\?")
 # A purchase refunded in full is no longer an order (DESIGN §2 "Points ledger"): the
@@ -29,3 +30,49 @@ async def fetch_dicts(conn: Any, text: str, params: Sequence[Any]) -> list[dict[
         numbers = iter(range(1, len(params) + 1))
         text = _PLACEHOLDER.sub(lambda _: f"${next(numbers)}", text)
     return list(await conn.execute_query_dict(text, list(params)))
+
+
+def _insert_columns(model: type[Model]) -> list[tuple[str, str]]:
+    """(attribute, column) of what an INSERT of `model` writes: every field but a
+    generated key, as Tortoise's own insert."""
+    meta = model._meta
+    return [
+        (attr, column)
+        for attr, column in meta.fields_db_projection.items()
+        if not meta.fields_map[attr].generated
+    ]
+
+
+def _stored(instance: Model, columns: list[tuple[str, str]]) -> list[Any]:
+    # The fields' own conversion, given the instance: defaults and auto_now as in save().
+    fields_map = instance._meta.fields_map
+    return [fields_map[attr].to_db_value(getattr(instance, attr), instance) for attr, _ in columns]
+
+
+def _insert_text(model: type[Model], columns: list[tuple[str, str]], rows: int) -> str:
+    names = ", ".join(f'"{column}"' for _, column in columns)
+    row = f"({marks(len(columns))})"
+    return f'INSERT INTO "{model._meta.db_table}" ({names}) VALUES {", ".join([row] * rows)}'
+
+
+async def insert(conn: Any, instance: Model) -> None:
+    """`instance.save(using_db=conn)` for a new row, in one statement: the generated key
+    comes back by RETURNING (Tortoise's SQLite insert asks for it with a second)."""
+    model = type(instance)
+    columns = _insert_columns(model)
+    pk_column = model._meta.db_pk_column
+    text = _insert_text(model, columns, 1) + f' RETURNING "{pk_column}"'
+    rows = await fetch_dicts(conn, text, _stored(instance, columns))
+    instance.pk = rows[0][pk_column]
+    instance._saved_in_db = True
+
+
+async def insert_many(conn: Any, instances: Sequence[Model]) -> None:
+    """New rows of one model in one INSERT, as `bulk_create` stores them; their generated
+    keys are not read back."""
+    if not instances:
+        return
+    model = type(instances[0])
+    columns = _insert_columns(model)
+    values = [value for instance in instances for value in _stored(instance, columns)]
+    await fetch_dicts(conn, _insert_text(model, columns, len(instances)), values)

@@ -36,6 +36,7 @@ from services.points.rules import (
     purchase_row,
     reversal,
 )
+from services.sql import insert
 from services.tags import refresh_member_tags
 from services.validation import clean_text
 
@@ -103,7 +104,7 @@ async def _earn(
     ladder = await tiers.ladder(conn)
     earned = earning(member, tiers.tier_of(ladder, member.tier_id), bought)  # type: ignore[attr-defined]
     purchase = purchase_row(member_id, bought, earned, now, created_by_id)
-    await purchase.save(using_db=conn)
+    await insert(conn, purchase)
     if earned.points > 0:
         await post_for_locked(
             conn,

@@ -22,7 +22,7 @@ from models.points import PointsEntry
 from services.errors import InsufficientPoints, InvalidState, NotFound
 from services.points import events
 from services.rows import select
-from services.sql import fetch_dicts
+from services.sql import fetch_dicts, insert
 
 POINTS_FIELD = ("input", "points")
 # Members in these states earn and redeem points (TERMINATING ones until it takes effect).
@@ -156,7 +156,7 @@ async def _append(
     fields: dict[str, Any],
 ) -> PointsEntry:
     entry = entry_row(member_id, kind, points, balance_after, now, **fields)
-    await entry.save(using_db=conn)
+    await insert(conn, entry)
     await events.announce(conn, entry)
     return entry
 
