@@ -9,12 +9,22 @@ refused by its field's guard when the field resolves.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import operator
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from graphql import GraphQLObjectType, GraphQLResolveInfo, GraphQLSchema, Undefined
-from strawberry.types.nodes import SelectedField, Selection
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLObjectType,
+    GraphQLResolveInfo,
+    GraphQLSchema,
+    InlineFragmentNode,
+    SelectionSetNode,
+    Undefined,
+)
 
 if TYPE_CHECKING:
     from strawberry.dataloader import DataLoader
@@ -83,7 +93,12 @@ def install(schema: GraphQLSchema) -> None:
         graphql_type.fields[field_name].resolve = found.resolve
 
 
-async def prefetch(loaders: Loaders, rows: Sequence[Any], selections: list[Selection]) -> None:
+# A selection as prefetch reads it: each field's name and its own selection, with
+# fragments spread in place.
+Selected = tuple[tuple[str, "Selected"], ...]
+
+
+async def prefetch(loaders: Loaders, rows: Sequence[Any], selection: Selected) -> None:
     """Load every selected relation of `rows` in one batch each, then theirs in turn."""
     by_type: dict[str, list[Any]] = {}
     for row in rows:
@@ -91,8 +106,8 @@ async def prefetch(loaders: Loaders, rows: Sequence[Any], selections: list[Selec
         if type_name is not None:
             by_type.setdefault(type_name, []).append(row)
     for type_name, typed_rows in by_type.items():
-        for selected in _fields(selections):
-            found = RELATIONS.get((type_name, selected.name))
+        for name, below in selection:
+            found = RELATIONS.get((type_name, name))
             if found is None:
                 continue
             keys = {found.key(row) for row in typed_rows} - {None}
@@ -100,26 +115,61 @@ async def prefetch(loaders: Loaders, rows: Sequence[Any], selections: list[Selec
                 values = await found.loader(loaders).load_many(keys)
             except Exception:  # noqa: BLE001 - the field reports it, in its own place
                 continue
-            if found.pick is None and selected.selections:
-                await prefetch(loaders, list(_rows(values)), selected.selections)
+            if found.pick is None and below:
+                await prefetch(loaders, list(_rows(values)), below)
 
 
 async def prefetch_selected(info: Info, rows: Sequence[Any], *path: str) -> None:
     """Prefetch for `rows` what the current field selects under `path` (e.g. "node")."""
-    fields = list(_fields(info.selected_fields))
+    raw = info._raw_info
+    await prefetch(info.context.loaders, rows, selected_under(raw.field_nodes, raw.fragments, path))
+
+
+# The parser cache hands out one document per query text, so a field's selection is
+# worked out once per document, not per request (strawberry's `selected_fields` builds
+# its whole tree each time). Each entry holds its nodes, so their ids stay unique.
+_SELECTED: dict[tuple[Any, ...], tuple[tuple[FieldNode, ...], Selected]] = {}
+_SELECTED_KEPT = 512
+
+
+def selected_under(
+    field_nodes: Sequence[FieldNode],
+    fragments: Mapping[str, FragmentDefinitionNode],
+    path: tuple[str, ...],
+) -> Selected:
+    nodes = tuple(field_nodes)  # each request collects its fields into a new list
+    key = (*map(id, nodes), path)
+    known = _SELECTED.get(key)
+    if known is not None and all(map(operator.is_, known[0], nodes)):
+        return known[1]
+    selection = _selection([node.selection_set for node in field_nodes], fragments)
     for name in path:
-        fields = [child for field in fields for child in _fields(field.selections)]
-        fields = [field for field in fields if field.name == name]
-    await prefetch(info.context.loaders, rows, [s for field in fields for s in field.selections])
+        selection = tuple(item for field, below in selection if field == name for item in below)
+    if len(_SELECTED) >= _SELECTED_KEPT:
+        del _SELECTED[next(iter(_SELECTED))]
+    _SELECTED[key] = (nodes, selection)
+    return selection
 
 
-def _fields(selections: Iterable[Selection]) -> Iterable[SelectedField]:
-    """Selected fields, with those of fragments spread in place."""
-    for selection in selections:
-        if isinstance(selection, SelectedField):
-            yield selection
-        else:
-            yield from _fields(selection.selections)
+def _selection(
+    sets: Iterable[SelectionSetNode | None], fragments: Mapping[str, FragmentDefinitionNode]
+) -> Selected:
+    """The fields of `sets` as one Selected."""
+    return tuple(item for each in sets if each is not None for item in _fields(each, fragments))
+
+
+def _fields(
+    selection_set: SelectionSetNode, fragments: Mapping[str, FragmentDefinitionNode]
+) -> Iterable[tuple[str, Selected]]:
+    for selection in selection_set.selections:
+        if isinstance(selection, FieldNode):
+            yield selection.name.value, _selection([selection.selection_set], fragments)
+        elif isinstance(selection, FragmentSpreadNode):
+            fragment = fragments.get(selection.name.value)
+            if fragment is not None:
+                yield from _fields(fragment.selection_set, fragments)
+        elif isinstance(selection, InlineFragmentNode):
+            yield from _fields(selection.selection_set, fragments)
 
 
 def _rows(values: Iterable[Any]) -> Iterable[Any]:

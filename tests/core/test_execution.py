@@ -6,7 +6,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from strawberry.types.nodes import SelectedField
+from graphql import FragmentDefinitionNode, OperationDefinitionNode, parse
 
 from models.enums import Role
 from models.member import Member
@@ -15,7 +15,7 @@ from models.tag import TagDefinition as TagDefinitionModel
 from models.tier import Tier
 from resolvers.loaders import Loaders
 from schema.execution import FastExecution, is_awaitable
-from schema.prefetch import prefetch
+from schema.prefetch import prefetch, selected_under
 from schema.tiers import MemberTierFields
 from services.clock import utcnow
 from services.rows import fetch_all, models_from
@@ -42,9 +42,7 @@ async def test_a_prefetched_relation_completes_in_place_and_an_unfetched_one_wai
     fetched, other = await make_member(tier=tiers[1]), await make_member(tier=tiers[2])
     loaders = Loaders()
     info = SimpleNamespace(context=SimpleNamespace(loaders=loaders))
-    tier = SelectedField(name="tier", directives={}, arguments={}, selections=[])
-
-    await prefetch(loaders, [fetched], [tier])
+    await prefetch(loaders, [fetched], (("tier", ()),))
 
     resolved = MemberTierFields.tier(fetched, info)  # type: ignore[arg-type]
     assert resolved.code == tiers[1].code
@@ -55,6 +53,29 @@ async def test_a_prefetched_relation_completes_in_place_and_an_unfetched_one_wai
     waiting = MemberTierFields.tier(fetched, fresh)  # type: ignore[arg-type]
     assert is_awaitable(waiting)
     assert (await waiting).code == tiers[1].code
+
+
+def test_a_selection_reads_through_fragments_and_is_worked_out_once_per_document():
+    document = parse(
+        "query { members { edges { node { id ...Tier ... on Member { tags { tag { code } } } } }"
+        " edges { node { phone } } } }"
+        " fragment Tier on Member { tier { code } }"
+    )
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    operation = next(d for d in document.definitions if isinstance(d, OperationDefinitionNode))
+    field_nodes = [operation.selection_set.selections[0]]
+
+    selected = selected_under(field_nodes, fragments, ("edges", "node"))
+
+    assert selected == (
+        ("id", ()),
+        ("tier", (("code", ()),)),
+        ("tags", (("tag", (("code", ()),)),)),
+        ("phone", ()),
+    )
+    assert selected_under(field_nodes, fragments, ("edges", "node")) is selected
 
 
 async def test_models_built_from_rows_equal_the_ones_tortoise_builds(db):
