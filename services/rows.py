@@ -25,9 +25,9 @@ from tortoise.timezone import get_default_timezone, get_use_tz
 
 M = TypeVar("M", bound=Model)
 
-# A column's attribute and converter, and whether the converter also takes None
-# (Tortoise calls its "complex" converters on None; plain type casts skip it).
-Column = tuple[str, Callable[[Any], Any] | None, bool]
+# A column's attribute and converter. Tortoise also calls its "complex" converters on
+# None, and every one of them gives None back: here None is left as it is.
+Column = tuple[str, Callable[[Any], Any] | None]
 Builder = Callable[[Sequence[Any]], list[Any]]
 
 _builders: dict[tuple[type[Model], tuple[str, ...]], Builder | None] = {}
@@ -42,11 +42,11 @@ def _builder(model: type[Model], keys: tuple[str, ...]) -> Builder | None:
     meta = model._meta
     columns: dict[str, Column] = {}
     for key, attr, _ in meta.db_native_fields:
-        columns[key] = (attr, None, False)
+        columns[key] = (attr, None)
     for key, attr, field in meta.db_default_fields:
-        columns[key] = (attr, field.field_type, False)
+        columns[key] = (attr, field.field_type)
     for key, attr, field in meta.db_complex_fields:
-        columns[key] = (attr, _converter(field), True)
+        columns[key] = (attr, _converter(field))
     builder = None
     if not set(columns) - set(keys):
         builder = _compiled(model, [columns.get(key) for key in keys])
@@ -60,6 +60,8 @@ def _compiled(model: type[Model], plan: list[Column | None]) -> Builder:
     loop, lookups or tests left at run time."""
     scope: dict[str, Any] = {
         "new": object.__new__,
+        # Model.__setattr__ would look for an attribute the bare instance lacks (a raise).
+        "set_attribute": object.__setattr__,
         "model": model,
         "generated_pk": model._meta.db_pk_column not in model._meta.generated_db_fields,
     }
@@ -68,21 +70,20 @@ def _compiled(model: type[Model], plan: list[Column | None]) -> Builder:
     for index, column in enumerate(plan):
         if column is None:
             continue
-        attr, convert, takes_none = column
+        attr, convert = column
         value = f"v{index}"
         if convert is not None:
             scope[f"c{index}"] = convert
-            call = f"c{index}({value})"
-            value = call if takes_none else f"({call} if {value} is not None else None)"
+            value = f"(c{index}({value}) if {value} is not None else None)"
         items.append(f"{attr!r}: {value}")
     source = (
         "def build(rows):\n"
         "    built = []\n"
         f"    for {', '.join(names)}, in rows:\n"
         "        instance = new(model)\n"
-        "        instance.__dict__ = {'_partial': False, '_saved_in_db': True,"
+        "        set_attribute(instance, '__dict__', {'_partial': False, '_saved_in_db': True,"
         " '_custom_generated_pk': generated_pk, '_await_when_save': {},"
-        f" {', '.join(items)}}}\n"
+        f" {', '.join(items)}}})\n"
         "        built.append(instance)\n"
         "    return built\n"
     )
