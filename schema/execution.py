@@ -71,19 +71,16 @@ class PlainField:
     """A leaf field read off its source alone, behind its policy guard."""
 
     read: Callable[[Any], Any]
-    coerce: Callable[[Any], Any]  # the leaf type's serialisation
-    non_null: bool
+    serialised: Callable[[Any], Any]  # the value as the response holds it (`_serialiser`)
     guard: PolicyGuard | None
+    # The read and serialisation as one function, for a caller whom the guard admits in
+    # full (`unguarded`): it runs for most leaves of a page.
+    complete: Callable[[Any, Any], Any]
 
     def unguarded(self, context: Any) -> bool:
         """Whether the guard admits every read as stored, for this request's caller."""
         guard = self.guard
         return guard is None or (not guard.shaping and context.cell(guard.key).kind == "full")
-
-    def complete(self, source: Any, _context: Any) -> Any:
-        """The serialised value, or Undefined when graphql-core must take the field; for
-        a caller whom the guard admits in full (`unguarded`)."""
-        return self.serialised(self.read(source))
 
     def complete_guarded(self, source: Any, context: Any) -> Any:
         """`complete`, through the guard: it may refuse, mask or note the read."""
@@ -95,11 +92,20 @@ class PlainField:
             value = guard.shape(cell, source, context, value)
         return self.serialised(value)
 
-    def serialised(self, value: Any) -> Any:
+
+def _serialiser(leaf: GraphQLLeafType, non_null: bool) -> Callable[[Any], Any]:
+    """`leaf.coerce_output_value` for a field's value, or Undefined when graphql-core must
+    take the field (a null where the schema says non-null, a value it cannot serialise)."""
+    missing = Undefined if non_null else None
+    coerce = _coercer(leaf)
+
+    def serialised(value: Any) -> Any:
         if value is None:
-            return Undefined if self.non_null else None
-        coerced = self.coerce(value)
+            return missing
+        coerced = coerce(value)
         return Undefined if coerced is None else coerced
+
+    return serialised
 
 
 def _coercer(leaf: GraphQLLeafType) -> Callable[[Any], Any]:
@@ -117,6 +123,19 @@ def _coercer(leaf: GraphQLLeafType) -> Callable[[Any], Any]:
         }
         return lambda value: names.get(value) or coerce(value)
     return coerce
+
+
+def _completion(
+    read: Callable[[Any], Any], leaf: GraphQLLeafType, serialised: Callable[[Any], Any]
+) -> Callable[[Any, Any], Any]:
+    """`serialised(read(source))`, a str of a String or an ID answered without a call."""
+    text = str if leaf is GraphQLString or leaf is GraphQLID else None
+
+    def complete(source: Any, _context: Any) -> Any:
+        value = read(source)
+        return value if type(value) is text else serialised(value)
+
+    return complete
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,8 +203,9 @@ def _shortcut(
     if is_leaf_type(nullable):
         if read is None or relation is not None:
             return None
-        non_null = isinstance(return_type, GraphQLNonNull)
-        return PlainField(read, _coercer(nullable), non_null, guard)  # type: ignore[arg-type]
+        serialised = _serialiser(nullable, isinstance(return_type, GraphQLNonNull))  # type: ignore[arg-type]
+        complete = _completion(read, nullable, serialised)  # type: ignore[arg-type]
+        return PlainField(read, serialised, guard, complete)
     is_list = isinstance(nullable, GraphQLList)
     object_type = get_nullable_type(nullable.of_type) if is_list else nullable  # type: ignore[union-attr]
     if not isinstance(object_type, GraphQLObjectType) or (guard is not None and guard.shaping):
