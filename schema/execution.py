@@ -74,13 +74,8 @@ class PlainField:
     serialised: Callable[[Any], Any]  # the value as the response holds it (`_serialiser`)
     guard: PolicyGuard | None
     # The read and serialisation as one function, for a caller whom the guard admits in
-    # full (`unguarded`): it runs for most leaves of a page.
+    # full (`admits_in_full`): it runs for most leaves of a page.
     complete: Callable[[Any, Any], Any]
-
-    def unguarded(self, context: Any) -> bool:
-        """Whether the guard admits every read as stored, for this request's caller."""
-        guard = self.guard
-        return guard is None or (not guard.shaping and context.cell(guard.key).kind == "full")
 
     def complete_guarded(self, source: Any, context: Any) -> Any:
         """`complete`, through the guard: it may refuse, mask or note the read."""
@@ -91,6 +86,11 @@ class PlainField:
         if guard.shaping:
             value = guard.shape(cell, source, context, value)
         return self.serialised(value)
+
+
+def admits_in_full(guard: PolicyGuard | None, context: Any) -> bool:
+    """Whether `guard` admits every read as stored, for this request's caller."""
+    return guard is None or (not guard.shaping and context.cell(guard.key).kind == "full")
 
 
 def _serialiser(leaf: GraphQLLeafType, non_null: bool) -> Callable[[Any], Any]:
@@ -115,20 +115,34 @@ def _coercer(leaf: GraphQLLeafType) -> Callable[[Any], Any]:
     if leaf is GraphQLString or leaf is GraphQLID:
         return lambda value: value if type(value) is str else coerce(value)
     if isinstance(leaf, CustomGraphQLEnumType):
-        names = {
-            member: name
-            for name, graphql_value in leaf.values.items()
-            for member in leaf.wrapped_cls
-            if member.value == graphql_value.value
-        }
+        names = _enum_names(leaf)
         return lambda value: names.get(value) or coerce(value)
     return coerce
+
+
+def _enum_names(leaf: CustomGraphQLEnumType) -> dict[Any, str]:
+    """The GraphQL name of each member of the enum's Python class."""
+    return {
+        member: name
+        for name, graphql_value in leaf.values.items()
+        for member in leaf.wrapped_cls
+        if member.value == graphql_value.value
+    }
 
 
 def _completion(
     read: Callable[[Any], Any], leaf: GraphQLLeafType, serialised: Callable[[Any], Any]
 ) -> Callable[[Any, Any], Any]:
-    """`serialised(read(source))`, a str of a String or an ID answered without a call."""
+    """`serialised(read(source))`, with a str of a String or an ID, and an enum member,
+    answered without a further call."""
+    if isinstance(leaf, CustomGraphQLEnumType):
+        names = _enum_names(leaf)
+
+        def complete_enum(source: Any, _context: Any) -> Any:
+            value = read(source)
+            return names.get(value) or serialised(value)
+
+        return complete_enum
     text = str if leaf is GraphQLString or leaf is GraphQLID else None
 
     def complete(source: Any, _context: Any) -> Any:
@@ -148,10 +162,11 @@ class NestedField:
     is_list: bool
     guard: PolicyGuard | None
 
-    def value(self, source: Any, context: Any) -> Any:
-        """The value to complete in place, or Undefined when graphql-core must take it."""
-        if self.guard is not None:
-            self.guard.admit(source, context)
+    def value(self, source: Any, context: Any, guarded: bool) -> Any:
+        """The value to complete in place, or Undefined when graphql-core must take it;
+        through the guard unless it admits this caller in full."""
+        if guarded:
+            self.guard.admit(source, context)  # type: ignore[union-attr]
         value = self.read(source, context)
         if value is None:
             return Undefined if isinstance(self.return_type, GraphQLNonNull) else None
@@ -162,8 +177,9 @@ class NestedField:
 
 Shortcut = PlainField | NestedField
 # A field of a selection: its response name and nodes, and the leaf completion or the
-# nested shortcut that answers it (neither: graphql-core does).
-Step = tuple[str, Any, Callable[[Any, Any], Any] | None, NestedField | None]
+# nested shortcut that answers it (neither: graphql-core does), and whether the nested
+# one goes through its guard.
+Step = tuple[str, Any, Callable[[Any, Any], Any] | None, NestedField | None, bool]
 
 
 def shortcut_fields(
@@ -271,7 +287,7 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
         results: dict[str, Any] = {}
         pending: list[str] = []
         try:
-            for response_name, field_details_list, complete_leaf, nested in steps:
+            for response_name, field_details_list, complete_leaf, nested, guarded in steps:
                 if complete_leaf is not None:
                     try:
                         result = complete_leaf(source_value, context)
@@ -284,7 +300,12 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
                 result = Undefined
                 if nested is not None:
                     result = self.complete_nested(
-                        nested, source_value, field_details_list, field_path, position_context
+                        nested,
+                        guarded,
+                        source_value,
+                        field_details_list,
+                        field_path,
+                        position_context,
                     )
                 if result is Undefined:
                     result = self.execute_field(
@@ -293,7 +314,7 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
                     if result is Undefined:
                         continue
                 results[response_name] = result
-                if is_awaitable(result):
+                if type(result) is not dict and is_awaitable(result):
                     pending.append(response_name)
         except Exception:
             if pending:
@@ -304,8 +325,8 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
     def steps(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> list[Step] | None:
         """How each field of `grouped_field_set` is answered, worked out once per request
         (graphql-core collects an object's fields once for all the rows of a list): a
-        leaf's completion, with no guard at all where it admits this caller in full, or
-        a nested shortcut; None when no field of `parent_type` has one."""
+        leaf's completion or a nested shortcut, with no guard at all where it admits
+        this caller in full; None when no field of `parent_type` has one."""
         known = self.plans.get(id(grouped_field_set))
         if known is not None and known[0] is grouped_field_set:
             return known[1]
@@ -315,14 +336,15 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
             context = self.context_value
             steps = []
             for response_name, field_details_list in grouped_field_set.items():
-                shortcut = shortcuts.get(field_details_list[0].node.name.value)
+                node = field_details_list[0].node
+                shortcut = shortcuts.get(node.name.value)
                 complete_leaf = nested = None
+                guarded = shortcut is not None and not admits_in_full(shortcut.guard, context)
                 if type(shortcut) is PlainField:
-                    unguarded = shortcut.unguarded(context)
-                    complete_leaf = shortcut.complete if unguarded else shortcut.complete_guarded
-                elif type(shortcut) is NestedField:
-                    nested = shortcut
-                steps.append((response_name, field_details_list, complete_leaf, nested))
+                    complete_leaf = shortcut.complete_guarded if guarded else shortcut.complete
+                elif type(shortcut) is NestedField and not node.directives:
+                    nested = shortcut  # @stream and @defer are graphql-core's business
+                steps.append((response_name, field_details_list, complete_leaf, nested, guarded))
         # The set is kept with its steps, so that its id is not reused while they are.
         self.plans[id(grouped_field_set)] = (grouped_field_set, steps)
         return steps
@@ -330,6 +352,7 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
     def complete_nested(
         self,
         nested: NestedField,
+        guarded: bool,
         source: Any,
         field_details_list: Any,
         path: Path,
@@ -337,10 +360,8 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
     ) -> Any:
         """`nested` completed in place, as graphql-core's execute_field would complete it;
         Undefined when graphql-core must take the field from the start."""
-        if field_details_list[0].node.directives:  # @stream, @defer: graphql-core's business
-            return Undefined
         try:
-            value = nested.value(source, self.context_value)
+            value = nested.value(source, self.context_value, guarded)
         except Exception:  # noqa: BLE001 - graphql-core reports it, in its place
             return Undefined
         if value is None or value is Undefined:
@@ -372,8 +393,13 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
         # Every is_type_of of this schema ignores its resolve info.
         if object_type.is_type_of is not None and not object_type.is_type_of(value, None):
             raise invalid_return_type_error(object_type, value, field_details_list)
-        return self.collect_and_execute_subfields(
-            object_type, field_details_list, path, value, position_context
+        grouped_field_set, new_defer_usages, _ = self.collect_subfields(
+            object_type, field_details_list
+        )
+        if position_context is None and not new_defer_usages:  # no incremental delivery
+            return self.execute_fields(object_type, value, path, grouped_field_set, None)
+        return self.execute_collected_subfields(
+            object_type, value, path, grouped_field_set, new_defer_usages, position_context
         )
 
     def complete_items(

@@ -25,6 +25,7 @@ from graphql import (
     SelectionSetNode,
     Undefined,
 )
+from strawberry.dataloader import DefaultCache
 
 if TYPE_CHECKING:
     from strawberry.dataloader import DataLoader
@@ -57,10 +58,17 @@ class Relation:
         key = self.key(row)
         if key is None:
             return None
-        future = self.loader(context.loaders).cache_map.get(key)
-        if future is None or not future.done() or future.cancelled() or future.exception():
+        cache = self.loader(context.loaders).cache_map
+        # The default cache keeps the futures in a dict under the keys as loaded (no loader
+        # here is given a cache_key_fn): read it directly, this runs for every row.
+        futures = cache.cache_map if type(cache) is DefaultCache else cache
+        future = futures.get(key)
+        if future is None or not future.done():
             return Undefined
-        value = future.result()
+        try:
+            value = future.result()
+        except BaseException:  # noqa: BLE001 - a failed load: the field reports it, in its place
+            return Undefined
         return self.pick(value) if self.pick else value
 
     async def _picked(self, pending: Any) -> Any:
