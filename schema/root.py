@@ -9,7 +9,6 @@ from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
     ParserCache,
-    ValidationCache,
 )
 from strawberry.extensions.max_aliases import create_validator as aliases_validator
 from strawberry.extensions.query_depth_limiter import create_validator as depth_validator
@@ -36,6 +35,7 @@ from schema.common import Node
 from schema.errors import ErrorShaping
 from schema.execution import FastExecution, shortcut_fields
 from schema.scalars import SCALAR_MAP
+from schema.validated import ValidatedDocuments
 
 
 @strawberry.type
@@ -87,7 +87,7 @@ def _extensions() -> list[object]:
         lambda: AddValidationRules(limits),
         lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
         lambda: ParserCache(maxsize=256),
-        lambda: ValidationCache(maxsize=256),
+        ValidatedDocuments,
         TrustedDocumentGate,
         QueryCostLimit,
     ]

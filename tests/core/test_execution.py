@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from graphql import FragmentDefinitionNode, OperationDefinitionNode, parse
+from strawberry.schema.schema import validate_document
 
 from models.enums import Role
 from models.member import Member
@@ -14,6 +15,7 @@ from models.points import Purchase
 from models.tag import TagDefinition as TagDefinitionModel
 from models.tier import Tier
 from resolvers.loaders import Loaders
+from schema import validated
 from schema.execution import FastExecution, is_awaitable
 from schema.prefetch import prefetch, selected_under
 from schema.tiers import MemberTierFields
@@ -174,3 +176,25 @@ async def test_nested_shortcuts_propagate_a_null_where_graphql_core_does(api, mo
     assert [error["path"][2:] for error in fast["errors"]] == [
         [index, "node", "tags", 0, "tag", "name"] for index in range(members)
     ]
+
+
+async def test_a_document_is_validated_once_and_its_errors_kept(api, monkeypatch) -> None:
+    validations: list[Any] = []
+
+    def counting(schema: Any, document: Any, rules: Any) -> Any:
+        validations.append(document)
+        return validate_document(schema, document, rules)
+
+    monkeypatch.setattr(validated, "validate_document", counting)
+    api = api.as_(await staff_token(Role.ADMIN))
+    # Texts no other test sends: the parser cache and this one live as long as the process.
+    good = "{ validatedOnce: __typename viewer { __typename } }"
+    bad = "{ validatedOnce: viewer { noSuchField } }"
+
+    first, second = await api(good), await api(bad)
+    again, bad_again = await api(good), await api(bad)
+
+    assert len(validations) == 2
+    assert first == again and "errors" not in first
+    assert bad_again["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert second["errors"][0]["message"] == bad_again["errors"][0]["message"]
