@@ -6,9 +6,11 @@ A subscriber sees an entry only once the transaction that posted it has committe
   LISTENs, this one included, so a posting made through one process reaches
   subscribers on all of them.
 - SQLite: one process serves the database, so `announce` hands the entry to this
-  process's subscribers directly. Each reads the entry back before yielding it; that
-  read waits for the posting's transaction, because Tortoise's SQLite client runs one
-  transaction at a time on its single connection, and finds nothing after a rollback.
+  process's subscribers directly. Each reads the entry back, in a transaction, before
+  yielding it: Tortoise's SQLite client runs one transaction at a time on its single
+  connection, so that read waits for the posting's transaction to end, and finds
+  nothing after a rollback. (A plain read would not wait: it is answered at once from
+  the last commit, see models/sqlite.py.)
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 from tortoise import connections
+from tortoise.transactions import in_transaction
 
 from models.db import dialect
 from models.points import PointsEntry
@@ -63,7 +66,10 @@ async def postings(member_id: int) -> AsyncIterator[PointsEntry]:
                 raise StreamInterrupted("The feed of postings was interrupted; subscribe again.")
             # SQLite gives a rolled-back entry's id to the next insert, which may be
             # another member's entry, or this member's already announced under it.
-            entry = await PointsEntry.get_or_none(id=entry_id, member_id=member_id)
+            async with in_transaction() as conn:
+                entry = await PointsEntry.get_or_none(id=entry_id, member_id=member_id).using_db(
+                    conn
+                )
             if entry is not None and entry.id > last_id:
                 last_id = entry.id
                 yield entry
