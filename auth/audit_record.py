@@ -9,21 +9,20 @@ from schema.ids import to_global_id
 
 @dataclass
 class AuditRecord:
-    target_ids: list[str] = field(default_factory=list)
-    sensitive_fields: list[str] = field(default_factory=list)
+    # Insertion-ordered sets: a page of members adds a hundred targets, each checked.
+    target_ids: dict[str, None] = field(default_factory=dict)
+    sensitive_fields: dict[str, None] = field(default_factory=dict)
     error_codes: list[str] = field(default_factory=list)
 
     def target(self, global_id: str) -> None:
-        if global_id not in self.target_ids:
-            self.target_ids.append(global_id)
+        self.target_ids[global_id] = None
 
     def target_member(self, member_id: int) -> None:
         """Most operations act on one member: their record is the target."""
         self.target(to_global_id("Member", member_id))
 
     def read_clear(self, label: str, global_id: str | None) -> None:
-        if label not in self.sensitive_fields:
-            self.sensitive_fields.append(label)
+        self.sensitive_fields[label] = None
         if global_id is not None:
             self.target(global_id)
 

@@ -5,12 +5,16 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Sequence
+from functools import lru_cache
 
 from services.errors import Invalid
 
 
+# A page asks for the same ids again (a member's id, and each clear read of its fields
+# names the member), and the next page for many of the same.
+@lru_cache(maxsize=16_384)
 def to_global_id(type_name: str, pk: int | str) -> str:
-    return base64.b64encode(f"{type_name}:{pk}".encode()).decode()
+    return binascii.b2a_base64(f"{type_name}:{pk}".encode(), newline=False).decode()
 
 
 def from_global_id(global_id: str) -> tuple[str, str]:
