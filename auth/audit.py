@@ -24,6 +24,7 @@ from strawberry.extensions import SchemaExtension
 from auth.audit_record import AuditRecord
 from models.audit import AuditEntry
 from models.enums import AuditOutcome
+from schema.by_identity import ByIdentity
 from services import audit as audit_service
 from services.clock import utcnow
 
@@ -69,24 +70,20 @@ class _Binder(Visitor):
             self.roles[node.value.name.value] = node.name.value
 
 
-# The parser cache hands out one document object per query text, so the roles of its
-# variables are worked out once. Each entry holds its operation, so its id stays unique.
-_ROLES: dict[int, tuple[OperationDefinitionNode, dict[str, str]]] = {}
-_ROLES_KEPT = 256
+# Worked out once per parsed operation (the parser cache hands out one per query text).
+_ROLES: ByIdentity[dict[str, str]] = ByIdentity(kept=256)
 
 
 def _variable_roles(operation: OperationDefinitionNode | None) -> dict[str, str]:
     """Variable name -> the argument or input field it feeds (`password: $p` -> p: password)."""
     if operation is None:
         return {}
-    known = _ROLES.get(id(operation))
-    if known is not None:
-        return known[1]
+    return _ROLES.get([operation], None, lambda: _bound(operation))
+
+
+def _bound(operation: OperationDefinitionNode) -> dict[str, str]:
     binder = _Binder()
     visit(operation, binder)
-    if len(_ROLES) >= _ROLES_KEPT:
-        del _ROLES[next(iter(_ROLES))]
-    _ROLES[id(operation)] = (operation, binder.roles)
     return binder.roles
 
 

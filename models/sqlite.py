@@ -25,6 +25,17 @@ from tortoise.backends.sqlite.client import translate_exceptions
 READER_BUSY_TIMEOUT_MS = 50
 
 
+def is_busy(error: BaseException) -> bool:
+    """Whether `error` (sqlite3's, or Tortoise's wrapping of it) is another connection's lock."""
+    text = str(error).lower()
+    return (
+        "database is locked" in text
+        or "database is busy" in text
+        or isinstance(error, sqlite3.OperationalError)
+        and "locked" in text
+    )
+
+
 def _is_select(query: str) -> bool:
     return query.lstrip()[:6].upper() == "SELECT"
 
@@ -76,7 +87,7 @@ class SqliteClient(TortoiseSqliteClient):
         try:
             rows = self._reader.execute(query, values or ()).fetchall()
         except sqlite3.OperationalError as error:
-            if "locked" in str(error).lower() or "busy" in str(error).lower():
+            if is_busy(error):
                 return None
             self.log.debug("%s: %s", query, values)
             raise

@@ -9,7 +9,6 @@ refused by its field's guard when the field resolves.
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -26,6 +25,8 @@ from graphql import (
     Undefined,
 )
 from strawberry.dataloader import DefaultCache
+
+from schema.by_identity import ByIdentity
 
 if TYPE_CHECKING:
     from strawberry.dataloader import DataLoader
@@ -133,11 +134,9 @@ async def prefetch_selected(info: Info, rows: Sequence[Any], *path: str) -> None
     await prefetch(info.context.loaders, rows, selected_under(raw.field_nodes, raw.fragments, path))
 
 
-# The parser cache hands out one document per query text, so a field's selection is
-# worked out once per document, not per request (strawberry's `selected_fields` builds
-# its whole tree each time). Each entry holds its nodes, so their ids stay unique.
-_SELECTED: dict[tuple[Any, ...], tuple[tuple[FieldNode, ...], Selected]] = {}
-_SELECTED_KEPT = 512
+# A field's selection, worked out once per document rather than per request
+# (strawberry's `selected_fields` builds its whole tree each time).
+_SELECTED: ByIdentity[Selected] = ByIdentity(kept=512)
 
 
 def selected_under(
@@ -145,18 +144,13 @@ def selected_under(
     fragments: Mapping[str, FragmentDefinitionNode],
     path: tuple[str, ...],
 ) -> Selected:
-    nodes = tuple(field_nodes)  # each request collects its fields into a new list
-    key = (*map(id, nodes), path)
-    known = _SELECTED.get(key)
-    if known is not None and all(map(operator.is_, known[0], nodes)):
-        return known[1]
-    selection = _selection([node.selection_set for node in field_nodes], fragments)
-    for name in path:
-        selection = tuple(item for field, below in selection if field == name for item in below)
-    if len(_SELECTED) >= _SELECTED_KEPT:
-        del _SELECTED[next(iter(_SELECTED))]
-    _SELECTED[key] = (nodes, selection)
-    return selection
+    def make() -> Selected:
+        selection = _selection([node.selection_set for node in field_nodes], fragments)
+        for name in path:
+            selection = tuple(item for field, below in selection if field == name for item in below)
+        return selection
+
+    return _SELECTED.get(field_nodes, path, make)
 
 
 def _selection(

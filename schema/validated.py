@@ -8,16 +8,14 @@ object per query text, so its identity is key enough.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
-from graphql import DocumentNode, GraphQLError
+from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
-# (id of the document, the rules) -> (the document, its errors). Each entry holds its
-# document, so the id stays unique while the entry lives.
-_VALIDATED: dict[tuple[int, tuple[Any, ...]], tuple[DocumentNode, list[GraphQLError]]] = {}
-_KEPT = 256
+from schema.by_identity import ByIdentity
+
+_VALIDATED: ByIdentity[list[GraphQLError]] = ByIdentity(kept=256)
 
 
 class ValidatedDocuments(SchemaExtension):
@@ -26,14 +24,7 @@ class ValidatedDocuments(SchemaExtension):
         document = ctx.graphql_document
         assert document is not None
         rules = tuple(ctx.validation_rules)
-        key = (id(document), rules)
-        known = _VALIDATED.get(key)
-        if known is None or known[0] is not document:
-            if len(_VALIDATED) >= _KEPT:
-                del _VALIDATED[next(iter(_VALIDATED))]
-            known = _VALIDATED[key] = (
-                document,
-                validate_document(ctx.schema._schema, document, rules),
-            )
-        ctx.pre_execution_errors = known[1]
+        ctx.pre_execution_errors = _VALIDATED.get(
+            [document], rules, lambda: validate_document(ctx.schema._schema, document, rules)
+        )
         yield

@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from tortoise.exceptions import OperationalError, TransactionManagementError
 
+from models.sqlite import is_busy
+
 T = TypeVar("T")
 BUSY_RETRIES = 8
-
-
-def _is_busy(error: BaseException) -> bool:
-    text = str(error).lower()
-    return (
-        "database is locked" in text
-        or "database is busy" in text
-        or isinstance(error, sqlite3.OperationalError)
-        and "locked" in text
-    )
 
 
 async def retry_busy(operation: Callable[[], Awaitable[T]]) -> T:
@@ -33,7 +24,7 @@ async def retry_busy(operation: Callable[[], Awaitable[T]]) -> T:
         try:
             return await operation()
         except (OperationalError, TransactionManagementError) as error:
-            if not _is_busy(error) or attempt == BUSY_RETRIES - 1:
+            if not is_busy(error) or attempt == BUSY_RETRIES - 1:
                 raise
             await asyncio.sleep(0.01 * 2**attempt)
     raise AssertionError("unreachable")
