@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
+from contextlib import nullcontext
 from typing import Any
 
 from graphql import (
@@ -146,13 +147,17 @@ class AuditExtension(SchemaExtension):
         if isinstance(context.request, WebSocket):
             # One socket carries many operations under one context: a record for each.
             context.audit = AuditRecord()
-        try:
-            yield
-        finally:
-            # A subscription's stream is closed, not run to its end: audit it all the same.
-            entry = self._entry(time.perf_counter() - started)
-            if entry is not None:
-                await audit_service.append(entry)
+            running = nullcontext()  # a subscription may run for hours: no write waits
+        else:
+            running = audit_service.operation()
+        with running:
+            try:
+                yield
+            finally:
+                # A subscription's stream is closed, not run to its end: audit it all the same.
+                entry = self._entry(time.perf_counter() - started)
+                if entry is not None:
+                    await audit_service.append(entry)
 
     def _entry(self, elapsed: float) -> AuditEntry | None:
         ctx = self.execution_context

@@ -1,28 +1,43 @@
-"""The SQLite engine: Tortoise's, with reads outside a transaction run in the loop's thread.
+"""The SQLite engine: Tortoise's, with its statements run in the event loop's thread.
 
 aiosqlite runs every statement on its worker thread, and the handoff there and back
-costs about 80 us of CPU: more than most statements of a member screen take to run
-(issue 7). A second connection, opened and used only in the event loop's thread,
-answers the SELECTs sent outside a transaction in place. In WAL mode a reader never
-waits for a writer and sees every committed write; a transaction reads through its own
-connection, so it still sees its own writes. Writes stay on aiosqlite's thread: a
-writer may wait seconds for another process's lock (busy_timeout), and must not hold
-up the loop while it does; so does the rare read that would have to wait.
+costs about 80 us of CPU: more than most statements here take to run (issue 7), and a
+write transaction holds the database's write lock across every handoff it makes. Two
+more connections, opened and used only in the loop's thread, answer in place:
+- a reader, for the SELECTs sent outside a transaction: in WAL mode a reader never
+  waits for a writer and sees every committed write;
+- a writer, for transactions and the writes sent outside one. It never waits for a
+  lock (busy_timeout 0): once BEGIN IMMEDIATE holds the write lock nothing a
+  transaction does in WAL mode waits, and a write that finds another process's lock
+  goes to aiosqlite's worker, which waits there (busy_timeout) without holding up the
+  loop. So does every statement sent from another thread.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import sqlite3
 import threading
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import Any, NamedTuple
 
 from tortoise.backends.sqlite.client import SqliteClient as TortoiseSqliteClient
-from tortoise.backends.sqlite.client import translate_exceptions
+from tortoise.backends.sqlite.client import (
+    SqliteTransactionContext,
+    SqliteTransactionWrapper,
+    translate_exceptions,
+)
+from tortoise.connection import get_connections
 
 # How long a read in the loop's thread may wait for a lock before the worker thread
 # takes it over (WAL readers wait only while a checkpoint or recovery holds the index).
 READER_BUSY_TIMEOUT_MS = 50
+# Commits in place between checkpoints: about the 1000 pages at which SQLite's own
+# (wal_autocheckpoint) would checkpoint, at a handful of pages a commit.
+CHECKPOINT_EVERY = 100
+
+log = logging.getLogger(__name__)
 
 
 def is_busy(error: BaseException) -> bool:
@@ -40,59 +55,229 @@ def _is_select(query: str) -> bool:
     return query.lstrip()[:6].upper() == "SELECT"
 
 
+def _escaped(query: str) -> str:
+    return query.replace("\x00", "'||CHAR(0)||'")  # as Tortoise's own execute_query
+
+
+class Checkpointer:
+    """Checkpoints the WAL on a thread of the loop's executor, every CHECKPOINT_EVERY
+    commits in place. SQLite's own checkpoint runs in the connection that commits, here
+    the loop's thread, and its fsync held up the loop for 4 to 7 ms each time."""
+
+    def __init__(self, filename: str) -> None:
+        self.filename = filename
+        self.commits = 0
+        self.running: asyncio.Future[None] | None = None
+        self.connection: sqlite3.Connection | None = None
+
+    def committed(self) -> None:
+        self.commits += 1
+        if self.commits >= CHECKPOINT_EVERY and (self.running is None or self.running.done()):
+            self.commits = 0
+            self.running = asyncio.get_running_loop().run_in_executor(None, self.checkpoint)
+
+    def checkpoint(self) -> None:
+        try:
+            if self.connection is None:  # one call at a time, not always on one thread
+                self.connection = sqlite3.connect(self.filename, check_same_thread=False)
+            self.connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        except sqlite3.Error as error:  # the WAL only grows until the next one succeeds
+            log.warning("WAL checkpoint failed: %s", error)
+
+    async def close(self) -> None:
+        if self.running is not None:
+            await self.running
+        if self.connection is not None:
+            self.connection.close()
+
+
+class InPlace:
+    """The calls Tortoise makes on an aiosqlite connection, answered at once by a sqlite3
+    connection of the loop's thread."""
+
+    def __init__(self, connection: sqlite3.Connection, checkpointer: Checkpointer) -> None:
+        self.connection = connection
+        self.checkpointer = checkpointer
+
+    @property
+    def total_changes(self) -> int:
+        return self.connection.total_changes
+
+    async def execute(self, sql: str, parameters: Iterable[Any] | None = None) -> sqlite3.Cursor:
+        return self.connection.execute(sql, parameters or ())
+
+    async def execute_insert(self, sql: str, parameters: Iterable[Any] | None = None) -> tuple:
+        return (self.connection.execute(sql, parameters or ()).lastrowid,)
+
+    async def execute_fetchall(
+        self, sql: str, parameters: Iterable[Any] | None = None
+    ) -> list[sqlite3.Row]:
+        return self.connection.execute(sql, parameters or ()).fetchall()
+
+    async def executemany(self, sql: str, parameters: Iterable[Iterable[Any]]) -> None:
+        self.connection.executemany(sql, parameters)
+
+    async def executescript(self, script: str) -> None:
+        self.connection.executescript(script)
+
+    async def commit(self) -> None:
+        self.connection.commit()
+        self.checkpointer.committed()
+
+    async def rollback(self) -> None:
+        self.connection.rollback()
+
+
 class SqliteClient(TortoiseSqliteClient):
     _reader: sqlite3.Connection | None = None
-    _reader_thread: int | None = None
+    _writer: InPlace | None = None
+    _thread: int | None = None
 
     async def create_connection(self, with_db: bool) -> None:
         await super().create_connection(with_db)
         if self._reader is None and self.filename != ":memory:":
             # A separate in-memory database would answer nothing this one holds.
-            reader = sqlite3.connect(self.filename, isolation_level=None)
-            reader.row_factory = sqlite3.Row
-            reader.execute(f"PRAGMA busy_timeout={READER_BUSY_TIMEOUT_MS}")
-            reader.execute("PRAGMA query_only=ON")
-            self._reader, self._reader_thread = reader, threading.get_ident()
+            reader = self._open(busy_timeout=READER_BUSY_TIMEOUT_MS, query_only="ON")
+            writer = self._open(**{**self.pragmas, "busy_timeout": 0, "wal_autocheckpoint": 0})
+            self._reader = reader
+            self._writer = InPlace(writer, Checkpointer(self.filename))
+            self._thread = threading.get_ident()
+
+    def _open(self, **pragmas: Any) -> sqlite3.Connection:
+        connection = sqlite3.connect(self.filename, isolation_level=None)
+        connection.row_factory = sqlite3.Row
+        for pragma, value in pragmas.items():
+            connection.execute(f"PRAGMA {pragma}={value}")
+        return connection
 
     async def close(self) -> None:
         if self._reader is not None:
+            await self._writer.checkpointer.close()
             self._reader.close()
-            self._reader = self._reader_thread = None
+            self._writer.connection.close()
+            self._reader = self._writer = self._thread = None
         await super().close()
+
+    def in_place(self) -> bool:
+        """Whether this thread may use the loop's connections (sqlite3 refuses them to
+        any other: the tests' live servers run in threads of their own)."""
+        return self._thread == threading.get_ident()
+
+    def _in_transaction(self) -> SqliteTransactionContext:
+        return Transaction(SqliteTransactionWrapper(self), self._lock)
+
+    @translate_exceptions
+    async def execute_insert(self, query: str, values: list) -> int:
+        written = self._write(query, values)
+        return written.lastrowid if written else await super().execute_insert(query, values)
 
     @translate_exceptions
     async def execute_query(
         self, query: str, values: list[Any] | None = None
     ) -> tuple[int, Sequence[dict[str, Any]]]:
-        rows = self._read(query, values)
-        if rows is None:
-            return await super().execute_query(query, values)
-        return len(rows), rows
+        if _is_select(query):
+            rows = self._read(query, values)
+            if rows is not None:
+                return len(rows), rows
+        elif written := self._write(query, values):
+            return written.changes or len(written.rows), written.rows
+        return await super().execute_query(query, values)
 
     @translate_exceptions
     async def execute_query_dict(
         self, query: str, values: list[Any] | None = None
     ) -> list[dict[str, Any]]:
-        rows = self._read(query, values)
+        if _is_select(query):
+            rows = self._read(query, values)
+        else:
+            rows = written.rows if (written := self._write(query, values)) else None
         if rows is None:
             return await super().execute_query_dict(query, values)
         return list(map(dict, rows))
 
     def _read(self, query: str, values: list[Any] | None) -> list[sqlite3.Row] | None:
         """The rows of a SELECT, read in place; None when the worker thread must run it."""
-        # The loop that opened it only (tests also serve from a thread of their own).
-        if self._reader_thread != threading.get_ident() or not _is_select(query):
+        if not self.in_place():
             return None
-        query = query.replace("\x00", "'||CHAR(0)||'")  # as Tortoise's own execute_query
+        return self._run(self._reader, query, values)
+
+    def _write(self, query: str, values: list[Any] | None) -> Written | None:
+        """A statement outside a transaction, written in place; None when the worker
+        thread must run it (another thread, a transaction in place that holds the
+        writer, another process's lock)."""
+        if not self.in_place() or self._lock.locked():
+            return None
+        connection = self._writer.connection
+        before = connection.total_changes
+        cursor = connection.cursor()
+        rows = self._run(cursor, query, values)
+        if rows is None:
+            return None
+        self._writer.checkpointer.committed()
+        return Written(rows, connection.total_changes - before, cursor.lastrowid)
+
+    def _run(
+        self, runner: sqlite3.Connection | sqlite3.Cursor, query: str, values: list[Any] | None
+    ) -> list[sqlite3.Row] | None:
+        query = _escaped(query)
         try:
-            rows = self._reader.execute(query, values or ()).fetchall()
+            rows = runner.execute(query, values or ()).fetchall()
         except sqlite3.OperationalError as error:
-            if is_busy(error):
+            if is_busy(error):  # the statement changed nothing
                 return None
             self.log.debug("%s: %s", query, values)
             raise
         self.log.debug("%s: %s", query, values)
         return rows
+
+
+class Written(NamedTuple):
+    rows: list[sqlite3.Row]
+    changes: int
+    lastrowid: int | None
+
+    def __bool__(self) -> bool:  # a write with no rows back still happened
+        return True
+
+
+class Transaction(SqliteTransactionContext):
+    """A transaction on the writer in place when it can take the write lock at once,
+    else Tortoise's on aiosqlite's worker thread, which waits for it."""
+
+    async def __aenter__(self) -> SqliteTransactionWrapper:
+        await self._trxlock.acquire()
+        try:
+            await self.ensure_connection()
+            if not self._begin_in_place():
+                await self.connection.begin()
+        except BaseException:
+            self._trxlock.release()
+            raise
+        self.token = get_connections().set(self.connection_name, self.connection)
+        return self.connection
+
+    def _begin_in_place(self) -> bool:
+        client = self.connection._parent
+        if not client.in_place():
+            return False
+        try:
+            client._writer.connection.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            if is_busy(error):
+                return False
+            raise
+        self.connection._connection = client._writer
+        return True
+
+    async def __aexit__(self, exc_type: Any, exc_val: Any, exc_tb: Any) -> None:
+        try:
+            await super().__aexit__(exc_type, exc_val, exc_tb)
+        finally:
+            writer = self.connection._parent._writer
+            # Tortoise leaves a transaction that failed to finalise open; the next
+            # BEGIN on this connection would fail for good.
+            if writer is not None and writer.connection.in_transaction:
+                writer.connection.rollback()
 
 
 client_class = SqliteClient

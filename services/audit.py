@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +19,8 @@ from services.db import retry_busy
 from services.sql import fetch_dicts, insert_many
 
 HEAD_ID = 1
+# The longest a chain write waits for the entries of operations still running.
+GATHER_SECONDS = 0.005
 
 
 @dataclass(frozen=True)
@@ -85,16 +89,30 @@ async def _write(batch: list[AuditEntry]) -> None:
 
 
 class _GroupCommit:
-    """Entries that arrive while a chain write is in flight go together in the next one.
+    """Entries of operations running together go in one chain write.
 
-    Every caller still waits until its own entry is committed, so an operation's
-    entry exists when its response leaves; concurrent operations share one
-    transaction instead of queueing for one each.
+    Every caller still waits until its own entry is committed, so an operation's entry
+    exists when its response leaves. A write waits, for at most GATHER_SECONDS, until
+    every operation still running has its entry in: a write on SQLite answers in the
+    loop's thread without a pause in which others' entries could arrive, so under
+    load the operations in flight would otherwise pay a transaction each.
     """
 
     def __init__(self) -> None:
         self.pending: list[tuple[AuditEntry, asyncio.Future[None]]] = []
+        self.running = 0  # operations begun whose entry is not yet committed
         self.drainer: asyncio.Task[None] | None = None
+        self.gathered: asyncio.Future[None] | None = None
+
+    @contextmanager
+    def operation(self) -> Iterator[None]:
+        """Count an operation whose entry (or none) comes before the block ends."""
+        self.running += 1
+        try:
+            yield
+        finally:
+            self.running -= 1
+            self._check_gathered()
 
     async def append(self, entry: AuditEntry) -> None:
         done = asyncio.get_running_loop().create_future()
@@ -102,12 +120,30 @@ class _GroupCommit:
         if self.drainer is None or self.drainer.done():
             # A task of its own: a cancelled request does not strand the others' entries.
             self.drainer = asyncio.ensure_future(self._drain())
+        self._check_gathered()
         await done
 
     async def _drain(self) -> None:
         while self.pending:
+            await self._gather()
             batch, self.pending = self.pending, []
             await self._flush(batch)
+
+    async def _gather(self) -> None:
+        if len(self.pending) >= self.running:
+            return
+        loop = asyncio.get_running_loop()
+        self.gathered = gathered = loop.create_future()
+        timer = loop.call_later(GATHER_SECONDS, _settle, gathered)
+        try:
+            await gathered
+        finally:
+            timer.cancel()
+            self.gathered = None
+
+    def _check_gathered(self) -> None:
+        if self.gathered is not None and len(self.pending) >= self.running:
+            _settle(self.gathered)
 
     @staticmethod
     async def _flush(batch: list[tuple[AuditEntry, asyncio.Future[None]]]) -> None:
@@ -123,12 +159,23 @@ class _GroupCommit:
                     done.set_result(None)
 
 
+def _settle(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
 _group = _GroupCommit()
 
 
 async def append(entry: AuditEntry) -> None:
     """Append `entry` (unsaved) to the chain; returns once it is committed."""
     await _group.append(entry)
+
+
+def operation() -> AbstractContextManager[None]:
+    """Around an operation that appends its entry (or none) before the block ends: a
+    chain write waits a moment for the entries of the operations running."""
+    return _group.operation()
 
 
 async def verify_chain(batch: int = 2000) -> ChainReport:

@@ -1,14 +1,20 @@
-"""models/sqlite.py: reads outside a transaction are answered in the loop's thread."""
+"""models/sqlite.py: statements are answered in the loop's thread, and go to aiosqlite's
+worker thread when they would have to wait for another connection's lock."""
 
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import threading
+from collections.abc import Awaitable, Iterator
 from typing import Any
 
 import pytest
 from tortoise import connections
+from tortoise.exceptions import TransactionManagementError
 from tortoise.transactions import in_transaction
 
+import models.sqlite
 from models.member import Member
 from tests.factories import make_member, make_tiers
 from tests.sql_counter import count_sql
@@ -49,7 +55,7 @@ async def test_a_read_outside_a_transaction_skips_the_worker_thread(worker_calls
     assert counter.count == 1  # still logged, so statement counts stay true
 
 
-async def test_writes_and_reads_in_a_transaction_keep_the_worker_thread(worker_calls) -> None:
+async def test_a_transaction_runs_in_place_and_sees_its_own_writes(worker_calls) -> None:
     await make_tiers()
     member = await make_member()
     worker_calls.clear()
@@ -58,9 +64,82 @@ async def test_writes_and_reads_in_a_transaction_keep_the_worker_thread(worker_c
         await Member.filter(id=member.id).using_db(conn).update(points_balance=7)
         inside = await Member.get(id=member.id).using_db(conn)
 
-    assert inside.points_balance == 7  # a transaction sees its own writes
+    assert inside.points_balance == 7
+    assert (await Member.get(id=member.id)).points_balance == 7
+    assert worker_calls == []
+
+
+async def test_a_plain_write_runs_in_place(worker_calls) -> None:
+    member = await make_member()
+    worker_calls.clear()
+
+    await Member.filter(id=member.id).update(points_balance=5)
+
+    assert (await Member.get(id=member.id)).points_balance == 5
+    assert worker_calls == []
+
+
+@pytest.fixture
+def other_process(sqlite: Any) -> Iterator[sqlite3.Connection]:
+    """Another connection to the database, as another process's."""
+    other = sqlite3.connect(sqlite.filename, isolation_level=None)
+    yield other
+    if other.in_transaction:
+        other.rollback()
+    other.close()
+
+
+async def _wait_for_lock(write: Awaitable[None], other: sqlite3.Connection) -> None:
+    other.execute("BEGIN IMMEDIATE")
+    task = asyncio.ensure_future(write)
+    await asyncio.sleep(0.2)
+    assert not task.done()  # waiting for the lock, on the worker: the loop ran this
+    other.commit()
+    await asyncio.wait_for(task, 5)
+
+
+async def test_a_transaction_that_finds_the_lock_taken_waits_on_the_worker(
+    worker_calls, other_process
+) -> None:
+    member = await make_member()
+    worker_calls.clear()
+
+    async def write() -> None:
+        async with in_transaction() as conn:
+            await Member.filter(id=member.id).using_db(conn).update(points_balance=3)
+
+    await _wait_for_lock(write(), other_process)
+
+    assert (await Member.get(id=member.id)).points_balance == 3
     assert any(call.startswith("UPDATE") for call in worker_calls)
-    assert any(call.startswith("SELECT") for call in worker_calls)
+
+
+async def test_a_plain_write_that_finds_the_lock_taken_waits_on_the_worker(
+    worker_calls, other_process
+) -> None:
+    member = await make_member()
+    worker_calls.clear()
+
+    await _wait_for_lock(Member.filter(id=member.id).update(points_balance=4), other_process)
+
+    assert (await Member.get(id=member.id)).points_balance == 4
+    assert any(call.startswith("UPDATE") for call in worker_calls)
+
+
+async def test_a_failed_transaction_in_place_changes_nothing_and_frees_the_writer(sqlite) -> None:
+    member = await make_member()
+
+    for failure in (ValueError, TransactionManagementError):  # Tortoise rolls back only one
+        with pytest.raises(failure):
+            async with in_transaction() as conn:
+                await Member.filter(id=member.id).using_db(conn).update(points_balance=9)
+                raise failure("failed")
+
+        assert (await Member.get(id=member.id)).points_balance == 0
+        assert not sqlite._writer.connection.in_transaction
+    async with in_transaction() as conn:
+        await Member.filter(id=member.id).using_db(conn).update(points_balance=1)
+    assert (await Member.get(id=member.id)).points_balance == 1
 
 
 async def test_a_plain_read_sees_the_last_commit_not_a_transaction_in_progress(sqlite) -> None:
@@ -93,3 +172,25 @@ async def test_only_the_thread_that_opened_the_reader_uses_it(sqlite) -> None:
     # to aiosqlite's worker: sqlite3 refuses a connection to other threads.
     assert sqlite._read("SELECT 1 AS one", None)[0]["one"] == 1
     assert await asyncio.to_thread(sqlite._read, "SELECT 1 AS one", None) is None
+
+
+async def test_the_wal_is_checkpointed_off_the_loops_thread(sqlite, monkeypatch) -> None:
+    # SQLite's own checkpoint would run (and fsync) in the committing connection: the loop's.
+    assert sqlite._writer.connection.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+    monkeypatch.setattr(models.sqlite, "CHECKPOINT_EVERY", 3)
+    threads: list[int] = []
+    checkpoint = models.sqlite.Checkpointer.checkpoint
+
+    def spied(self: Any) -> None:
+        threads.append(threading.get_ident())
+        checkpoint(self)
+
+    monkeypatch.setattr(models.sqlite.Checkpointer, "checkpoint", spied)
+    member = await make_member()
+    checkpointer = sqlite._writer.checkpointer
+    checkpointer.commits = 0
+    for balance in range(3):
+        await Member.filter(id=member.id).update(points_balance=balance)
+
+    await asyncio.wait_for(checkpointer.running, 5)
+    assert threads and threading.get_ident() not in threads

@@ -1,0 +1,76 @@
+"""The audit chain's group commit: the entries of operations running together share one
+write, and no entry waits long for an operation that is slow to finish."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from models.audit import AuditEntry
+from services import audit
+
+
+@pytest.fixture
+def written(monkeypatch: Any) -> list[list[str]]:
+    """The batches the chain writes, as the operation names of their entries."""
+    batches: list[list[str]] = []
+
+    async def write(batch: list[AuditEntry]) -> None:
+        batches.append([entry.operation_name for entry in batch])
+
+    monkeypatch.setattr(audit, "_write", write)
+    return batches
+
+
+def _entry(name: str) -> AuditEntry:
+    return AuditEntry(operation_name=name)
+
+
+async def _settled() -> None:
+    for _ in range(5):  # the drainer and the appenders each take a few turns
+        await asyncio.sleep(0)
+
+
+async def test_a_lone_operation_is_written_at_once(written) -> None:
+    group = audit._GroupCommit()
+    with group.operation():
+        await asyncio.wait_for(group.append(_entry("a")), 1)
+    assert written == [["a"]]
+
+
+async def test_operations_running_together_share_one_write(written, monkeypatch) -> None:
+    monkeypatch.setattr(audit, "GATHER_SECONDS", 10)
+    group = audit._GroupCommit()
+    with group.operation(), group.operation():
+        first = asyncio.ensure_future(group.append(_entry("a")))
+        await _settled()
+        assert written == []  # waiting for the other operation's entry
+        await asyncio.wait_for(group.append(_entry("b")), 1)
+        await first
+    assert written == [["a", "b"]]
+
+
+async def test_an_operation_that_ends_without_an_entry_does_not_hold_up_the_write(
+    written, monkeypatch
+) -> None:
+    monkeypatch.setattr(audit, "GATHER_SECONDS", 10)
+    group = audit._GroupCommit()
+    with group.operation():
+        with group.operation():
+            first = asyncio.ensure_future(group.append(_entry("a")))
+            await _settled()
+            assert written == []
+        await asyncio.wait_for(first, 1)
+    assert written == [["a"]]
+
+
+async def test_a_slow_operation_holds_up_the_write_for_at_most_the_gathering_time(
+    written, monkeypatch
+) -> None:
+    monkeypatch.setattr(audit, "GATHER_SECONDS", 0.05)
+    group = audit._GroupCommit()
+    with group.operation(), group.operation():
+        await asyncio.wait_for(group.append(_entry("a")), 1)
+        assert written == [["a"]]  # the other operation is still running
