@@ -4,13 +4,14 @@ aiosqlite runs every statement on its worker thread, and the handoff there and b
 costs about 80 us of CPU: more than most statements here take to run (issue 7), and a
 write transaction holds the database's write lock across every handoff it makes. Two
 more connections, opened and used only in the loop's thread, answer in place:
-- a reader, for the SELECTs sent outside a transaction: in WAL mode a reader never
-  waits for a writer and sees every committed write;
-- a writer, for transactions and the writes sent outside one. It never waits for a
-  lock (busy_timeout 0): once BEGIN IMMEDIATE holds the write lock nothing a
-  transaction does in WAL mode waits, and a write that finds another process's lock
-  goes to aiosqlite's worker, which waits there (busy_timeout) without holding up the
-  loop. So does every statement sent from another thread.
+- a reader, for the SELECTs sent outside a transaction while one is open: in WAL mode
+  a reader never waits for a writer and sees every committed write;
+- a writer, for transactions, the writes sent outside one, and the SELECTs sent while
+  no transaction is open. It never waits for a lock (busy_timeout 0): once BEGIN
+  IMMEDIATE holds the write lock nothing a transaction does in WAL mode waits, and a
+  write that finds another process's lock goes to aiosqlite's worker, which waits
+  there (busy_timeout) without holding up the loop. So does every statement sent from
+  another thread.
 """
 
 from __future__ import annotations
@@ -196,10 +197,17 @@ class SqliteClient(TortoiseSqliteClient):
         return list(map(dict, rows))
 
     def _read(self, query: str, values: list[Any] | None) -> list[sqlite3.Row] | None:
-        """The rows of a SELECT, read in place; None when the worker thread must run it."""
+        """The rows of a SELECT, read in place; None when the worker thread must run it.
+
+        The writer reads too while no transaction holds it: a commit by another
+        connection empties a connection's whole page cache, but not one of its own, so
+        reads that follow the audit entry each operation writes stay warm (a COUNT of
+        10,000 members: 140 -> 30 us). The reader answers while a transaction is open.
+        """
         if not self.in_place():
             return None
-        return self._run(self._reader, query, values)
+        writer = self._writer.connection
+        return self._run(self._reader if writer.in_transaction else writer, query, values)
 
     def _write(self, query: str, values: list[Any] | None) -> Written | None:
         """A statement outside a transaction, written in place; None when the worker

@@ -194,3 +194,30 @@ async def test_the_wal_is_checkpointed_off_the_loops_thread(sqlite, monkeypatch)
 
     await asyncio.wait_for(checkpointer.running, 5)
     assert threads and threading.get_ident() not in threads
+
+
+async def test_reads_use_the_writer_unless_a_transaction_holds_it(sqlite, monkeypatch) -> None:
+    # A connection keeps its page cache across its own commits, not another's.
+    member = await make_member()
+    used: list[Any] = []
+    run = sqlite._run
+    monkeypatch.setattr(
+        sqlite, "_run", lambda runner, *args: used.append(runner) or run(runner, *args)
+    )
+    held = asyncio.Event()
+    release = asyncio.Event()
+
+    async def open_transaction() -> None:
+        async with in_transaction() as conn:
+            await Member.filter(id=member.id).using_db(conn).update(points_balance=1)
+            held.set()
+            await release.wait()
+
+    await Member.get(id=member.id)
+    holder = asyncio.create_task(open_transaction())
+    await held.wait()
+    await Member.get(id=member.id)
+    release.set()
+    await holder
+
+    assert used == [sqlite._writer.connection, sqlite._reader]
