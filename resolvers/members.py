@@ -97,7 +97,8 @@ async def members(
 ) -> Connection[Member]:
     rows = service.filter_members(filter.to_query() if filter else None, searchable_fields(info))
     order = order_by or MemberOrder(field=MemberOrderField.JOINED_AT, direction=OrderDirection.ASC)
-    return await paginate(service.order_members(rows, order.field, order.direction), first, after)
+    page = service.order_members(rows, order.field, order.direction)
+    return await paginate(page, first, after, info)
 
 
 async def membership_applications(

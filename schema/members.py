@@ -14,6 +14,7 @@ from models.member import Member as MemberModel
 from models.member import MembershipApplication as MembershipApplicationModel
 from models.member import ProfileChangeRequest as ProfileChangeRequestModel
 from schema.benefits import MemberBenefitsFields
+from schema.columns import reads
 from schema.common import Node, UserError, model_type
 from schema.communications import MemberCommunicationsFields
 from schema.context import Info
@@ -97,6 +98,17 @@ class Member(
             profiling=self.profiling,
             updated_at=self.consents_updated_at,
         )
+
+
+reads("Member", "id", "id")
+reads("Member", "ageBand", "birth_date")
+reads("Member", "idNumber", "id_number_enc")
+reads(
+    "Member",
+    "consents",
+    *("marketing_sms", "marketing_email", "marketing_phone", "marketing_push"),
+    *("profiling", "consents_updated_at"),
+)
 
 
 @model_type(MembershipApplicationModel)

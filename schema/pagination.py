@@ -13,9 +13,10 @@ from tortoise.queryset import QuerySet
 
 from app.settings import get_settings
 from auth.errors import BadUserInput
+from schema.columns import narrowed
 from schema.common import PageInfo
 from schema.context import Info
-from schema.prefetch import prefetch_selected
+from schema.prefetch import prefetch_selected, selected_under
 from services.rows import fetch_all
 
 T = TypeVar("T")
@@ -104,11 +105,17 @@ def constant(value: int) -> Callable[[], Awaitable[int]]:
 
 
 async def paginate(
-    queryset: QuerySet[Any], first: int | None, after: str | None
+    queryset: QuerySet[Any], first: int | None, after: str | None, info: Info | None = None
 ) -> Connection[Any]:
-    """One page query; the COUNT runs only if totalCount is asked for."""
+    """One page query; the COUNT runs only if totalCount is asked for. Given the field's
+    `info`, the page reads only the columns its nodes' selection needs: for rows whose
+    guards need no column but the key (a member's owner is the member)."""
     window = Window.of(first, after)
-    rows = await fetch_all(queryset.offset(window.offset).limit(window.limit + 1))
+    page = queryset.offset(window.offset).limit(window.limit + 1)
+    if info is not None:
+        raw = info._raw_info
+        page = narrowed(page, selected_under(raw.field_nodes, raw.fragments, ("edges", "node")))
+    rows = await fetch_all(page)
 
     async def total() -> int:
         return await queryset.count()

@@ -34,9 +34,7 @@ if TYPE_CHECKING:
 
 MemberRef = Annotated["Member", strawberry.lazy("schema.members")]
 purchase_by_id = by_id(PurchaseModel)
-_CREATED_BY = relation(
-    "PointsEntry", "createdBy", attrgetter("staff_by_id"), attrgetter("created_by_id")
-)
+_CREATED_BY = relation("PointsEntry", "createdBy", attrgetter("staff_by_id"), "created_by_id")
 
 
 def _entries(kind: PointsEntryKind | None) -> QuerySet[PointsEntryModel]:

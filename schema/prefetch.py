@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 from graphql import (
@@ -45,6 +46,7 @@ class Relation:
     loader: Callable[[Loaders], DataLoader[Any, Any]]
     key: Callable[[Any], Any]  # the loader's key for a row (None: no related value)
     pick: Callable[[Any], Any] | None = None  # a part of the loaded value, e.g. one figure
+    reads: tuple[str, ...] | None = None  # the row's attributes the key is made of, if known
 
     def resolve(self, row: Any, info: Info | GraphQLResolveInfo, **_: Any) -> Any:
         """The value itself when this request has loaded it, else its pending load."""
@@ -84,11 +86,16 @@ def relation(
     owner: str,
     field: str,
     loader: Callable[[Loaders], DataLoader[Any, Any]],
-    key: Callable[[Any], Any],
+    key: str | Callable[[Any], Any],
     pick: Callable[[Any], Any] | None = None,
 ) -> Relation:
-    """Declare `owner.field` as a loader relation that lists prefetch."""
-    RELATIONS[(owner, field)] = found = Relation(loader, key, pick)
+    """Declare `owner.field` as a loader relation that lists prefetch, keyed by an
+    attribute of its row (named) or by what a function makes of the row."""
+    if isinstance(key, str):
+        found = Relation(loader, attrgetter(key), pick, reads=(key,))
+    else:
+        found = Relation(loader, key, pick)
+    RELATIONS[(owner, field)] = found
     return found
 
 

@@ -30,7 +30,7 @@ from resolvers.staff import StaffMutation, StaffQuery
 from resolvers.subscriptions import Subscription
 from resolvers.tags import TagsMutation, TagsQuery
 from resolvers.tiers import TiersMutation, TiersQuery
-from schema import prefetch
+from schema import columns, prefetch
 from schema.common import Node
 from schema.errors import ErrorShaping
 from schema.execution import FastExecution, shortcut_fields
@@ -107,6 +107,7 @@ def build_schema() -> strawberry.Schema:
         execution_context_class=FastExecution,
     )
     prefetch.install(schema._schema)
+    columns.install(schema)
     guards = enforce.install(schema._schema)
     FastExecution.fields = shortcut_fields(schema, guards)
     return schema

@@ -45,11 +45,9 @@ async def tags_by_member_id(keys: Sequence[int]) -> list[list[MemberTagModel]]:
     return group_by(rows, "member_id", keys)
 
 
-_TAG = relation("MemberTag", "tag", methodcaller("get", tag_by_id), attrgetter("tag_id"))
-_ASSIGNED_BY = relation(
-    "MemberTag", "assignedBy", attrgetter("staff_by_id"), attrgetter("assigned_by_id")
-)
-_TAGS = relation("Member", "tags", methodcaller("get", tags_by_member_id), attrgetter("id"))
+_TAG = relation("MemberTag", "tag", methodcaller("get", tag_by_id), "tag_id")
+_ASSIGNED_BY = relation("MemberTag", "assignedBy", attrgetter("staff_by_id"), "assigned_by_id")
+_TAGS = relation("Member", "tags", methodcaller("get", tags_by_member_id), "id")
 
 
 async def _staff(info: Info, staff_id: int | None) -> StaffUser | None:

@@ -57,16 +57,12 @@ async def qualifying_by_member_id(keys: Sequence[int]) -> list[service.Qualifyin
 
 _tier_by_id = attrgetter("tier_by_id")
 _qualifying = methodcaller("get", qualifying_by_member_id)
-_FROM = relation("TierChange", "from", _tier_by_id, attrgetter("from_tier_id"))
-_TO = relation("TierChange", "to", _tier_by_id, attrgetter("to_tier_id"))
-_TIER = relation("Member", "tier", _tier_by_id, attrgetter("tier_id"))
-_HISTORY = relation(
-    "Member", "tierHistory", methodcaller("get", tier_changes_by_member_id), attrgetter("id")
-)
-_SPEND = relation("Member", "qualifyingSpend", _qualifying, attrgetter("id"), attrgetter("spend"))
-_ORDERS = relation(
-    "Member", "qualifyingOrders", _qualifying, attrgetter("id"), attrgetter("orders")
-)
+_FROM = relation("TierChange", "from", _tier_by_id, "from_tier_id")
+_TO = relation("TierChange", "to", _tier_by_id, "to_tier_id")
+_TIER = relation("Member", "tier", _tier_by_id, "tier_id")
+_HISTORY = relation("Member", "tierHistory", methodcaller("get", tier_changes_by_member_id), "id")
+_SPEND = relation("Member", "qualifyingSpend", _qualifying, "id", attrgetter("spend"))
+_ORDERS = relation("Member", "qualifyingOrders", _qualifying, "id", attrgetter("orders"))
 
 
 @model_type(TierModel)

@@ -7,13 +7,14 @@ function written for those columns: about 0.5 ms for the same page (issue 7). Th
 conversions are Tortoise's own (its field converters, in its three kinds), so a model
 built here is the same as one Tortoise builds, though two of them have a quicker
 equivalent here: enum columns, and date-times stored as ISO text (SQLite), which
-Tortoise parses with a pure-Python ISO 8601 parser.
+Tortoise parses with a pure-Python ISO 8601 parser (and which, written in UTC, stay in
+Python's UTC rather than being converted to the same instant in Tortoise's).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from tortoise.backends.base.client import BaseDBAsyncClient
@@ -33,12 +34,12 @@ Builder = Callable[[Sequence[Any]], list[Any]]
 _builders: dict[tuple[type[Model], tuple[str, ...]], Builder | None] = {}
 
 
-def _builder(model: type[Model], keys: tuple[str, ...]) -> Builder | None:
-    """The function that builds models of `model` from rows of these columns; None when
-    the rows lack a field (a partial model)."""
-    found = _builders.get((model, keys), _builders)
-    if found is not _builders:
-        return found  # type: ignore[return-value]
+def _builder(model: type[Model], keys: tuple[str, ...]) -> Builder:
+    """The function that builds models of `model` from rows of these columns: partial
+    models (as Tortoise's `only`) when the rows lack a field."""
+    found = _builders.get((model, keys))
+    if found is not None:
+        return found
     meta = model._meta
     columns: dict[str, Column] = {}
     for key, attr, _ in meta.db_native_fields:
@@ -47,14 +48,12 @@ def _builder(model: type[Model], keys: tuple[str, ...]) -> Builder | None:
         columns[key] = (attr, field.field_type)
     for key, attr, field in meta.db_complex_fields:
         columns[key] = (attr, _converter(field))
-    builder = None
-    if not set(columns) - set(keys):
-        builder = _compiled(model, [columns.get(key) for key in keys])
-    _builders[(model, keys)] = builder
-    return builder
+    partial = bool(set(columns) - set(keys))
+    _builders[(model, keys)] = found = _compiled(model, [columns.get(key) for key in keys], partial)
+    return found
 
 
-def _compiled(model: type[Model], plan: list[Column | None]) -> Builder:
+def _compiled(model: type[Model], plan: list[Column | None], partial: bool) -> Builder:
     """A builder written for this plan (as dataclasses writes its __init__): each row is
     unpacked once and each attribute set by its own expression, with no per-column
     loop, lookups or tests left at run time."""
@@ -63,6 +62,7 @@ def _compiled(model: type[Model], plan: list[Column | None]) -> Builder:
         # Model.__setattr__ would look for an attribute the bare instance lacks (a raise).
         "set_attribute": object.__setattr__,
         "model": model,
+        "partial": partial,
         "generated_pk": model._meta.db_pk_column not in model._meta.generated_db_fields,
     }
     names = [f"v{index}" if column else "_" for index, column in enumerate(plan)]
@@ -81,7 +81,7 @@ def _compiled(model: type[Model], plan: list[Column | None]) -> Builder:
         "    built = []\n"
         f"    for {', '.join(names)}, in rows:\n"
         "        instance = new(model)\n"
-        "        set_attribute(instance, '__dict__', {'_partial': False, '_saved_in_db': True,"
+        "        set_attribute(instance, '__dict__', {'_partial': partial, '_saved_in_db': True,"
         " '_custom_generated_pk': generated_pk, '_await_when_save': {},"
         f" {', '.join(items)}}})\n"
         "        built.append(instance)\n"
@@ -104,6 +104,9 @@ def _converter(field: Field[Any]) -> Callable[[Any], Any]:
         return enum_member
     if isinstance(field, DatetimeField) and get_use_tz():
         zone = get_default_timezone()
+        # Text written in UTC (all of ours) is already in the zone: its instant is kept as
+        # Python's own UTC, as the services make them, without a conversion per value.
+        kept = UTC if str(zone) == "UTC" else None
 
         def aware(value: Any) -> Any:
             if type(value) is str:
@@ -111,6 +114,8 @@ def _converter(field: Field[Any]) -> Callable[[Any], Any]:
                     parsed = datetime.fromisoformat(value)
                 except ValueError:
                     return slow(value)
+                if parsed.tzinfo is kept:
+                    return parsed
                 if parsed.tzinfo is not None:
                     return parsed.astimezone(zone)
             return slow(value)
@@ -123,10 +128,7 @@ def models_from(model: type[M], rows: Sequence[Any]) -> list[M]:
     """`rows` (sqlite3.Row or asyncpg Record, columns named as the table's) as models."""
     if not rows:
         return []
-    build = _builder(model, tuple(rows[0].keys()))
-    if build is None:
-        return [model._init_from_db(**dict(row)) for row in rows]
-    return build(rows)  # type: ignore[return-value]
+    return _builder(model, tuple(rows[0].keys()))(rows)  # type: ignore[return-value]
 
 
 async def select(model: type[M], db: BaseDBAsyncClient, sql: str, values: list[Any]) -> list[M]:
@@ -137,14 +139,16 @@ async def select(model: type[M], db: BaseDBAsyncClient, sql: str, values: list[A
 
 async def fetch_all(queryset: QuerySet[M]) -> list[M]:
     """`await queryset`, building its models here when it is a plain select (no
-    annotations, related or prefetched models, or chosen columns)."""
+    annotations, related or prefetched models, columns chosen only by name)."""
+    projection = queryset.model._meta.fields_db_projection
     if (
         queryset._annotations
         or queryset._prefetch_map
         or queryset._prefetch_queries
         or queryset._select_related
-        or queryset._fields_for_select
         or queryset._single
+        # `only` names each column by its field: a row keyed by columns needs them alike.
+        or any(projection.get(name) != name for name in queryset._fields_for_select)
     ):
         return await queryset
     queryset._choose_db_if_not_chosen()
