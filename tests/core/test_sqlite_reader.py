@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import threading
-from collections.abc import Awaitable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Iterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
@@ -142,25 +143,34 @@ async def test_a_failed_transaction_in_place_changes_nothing_and_frees_the_write
     assert (await Member.get(id=member.id)).points_balance == 1
 
 
-async def test_a_plain_read_sees_the_last_commit_not_a_transaction_in_progress(sqlite) -> None:
-    member = await make_member()
+@asynccontextmanager
+async def _open_transaction(member: Member, balance: int) -> AsyncIterator[None]:
+    """A transaction, in a task of its own, that has written `balance` and stays open
+    until the block ends."""
     written = asyncio.Event()
     release = asyncio.Event()
 
-    async def slow_writer() -> None:
+    async def hold() -> None:
         async with in_transaction() as conn:
-            await Member.filter(id=member.id).using_db(conn).update(points_balance=99)
+            await Member.filter(id=member.id).using_db(conn).update(points_balance=balance)
             written.set()
             await release.wait()
 
-    writer = asyncio.create_task(slow_writer())
+    holder = asyncio.create_task(hold())
     await written.wait()
     try:
-        # Answered now, not after the writer's commit (which waits for this read).
-        during = await asyncio.wait_for(Member.get(id=member.id), 5)
+        yield
     finally:
         release.set()
-        await writer
+        await holder
+
+
+async def test_a_plain_read_sees_the_last_commit_not_a_transaction_in_progress(sqlite) -> None:
+    member = await make_member()
+
+    async with _open_transaction(member, 99):
+        # Answered now, not after the writer's commit (which waits for this read).
+        during = await asyncio.wait_for(Member.get(id=member.id), 5)
     after = await Member.get(id=member.id)
 
     assert during.points_balance == 0
@@ -204,20 +214,8 @@ async def test_reads_use_the_writer_unless_a_transaction_holds_it(sqlite, monkey
     monkeypatch.setattr(
         sqlite, "_run", lambda runner, *args: used.append(runner) or run(runner, *args)
     )
-    held = asyncio.Event()
-    release = asyncio.Event()
-
-    async def open_transaction() -> None:
-        async with in_transaction() as conn:
-            await Member.filter(id=member.id).using_db(conn).update(points_balance=1)
-            held.set()
-            await release.wait()
-
     await Member.get(id=member.id)
-    holder = asyncio.create_task(open_transaction())
-    await held.wait()
-    await Member.get(id=member.id)
-    release.set()
-    await holder
+    async with _open_transaction(member, 1):
+        await Member.get(id=member.id)
 
     assert used == [sqlite._writer.connection, sqlite._reader]
