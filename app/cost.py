@@ -1,5 +1,8 @@
 """Query cost: every field costs 1, and what is selected under a field with a `first`
-argument counts `first` times (its default, or the largest page, when not given)."""
+argument counts `first` times (its default, or the largest page, when not given).
+
+A document whose `first` arguments are all written in it costs the same on every
+request: that cost is worked out once per parsed document."""
 
 from __future__ import annotations
 
@@ -15,12 +18,15 @@ from graphql import (
     GraphQLSchema,
     InlineFragmentNode,
     SelectionSetNode,
+    VariableNode,
     get_named_type,
     value_from_ast,
 )
 from graphql.execution.values import VariableValues, get_variable_values
 from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
 from graphql.utilities import get_operation_ast
+
+from schema.by_identity import ByIdentity
 
 META_FIELDS = {"__schema": SchemaMetaFieldDef, "__type": TypeMetaFieldDef}
 
@@ -37,6 +43,7 @@ class _Costing:
         self.fragments = fragments
         self.variables = variables
         self.default_first = default_first
+        self.varies = False  # a `first` came from a variable
 
     def selections(self, selection_set: SelectionSetNode, parent: GraphQLNamedType | None) -> int:
         total = 0
@@ -78,10 +85,16 @@ class _Costing:
         if argument is None:
             return 1
         given = next((a for a in node.arguments or () if a.name.value == "first"), None)
+        if given is not None and isinstance(given.value, VariableNode):
+            self.varies = True
         value = value_from_ast(given.value, argument.type, self.variables) if given else None
         if value is None and given is None:
             value = argument.default_value
         return max(value, 0) if isinstance(value, int) else self.default_first
+
+
+# Per (schema, document) and (operation, default page): its cost, or None when it varies.
+_fixed_costs: ByIdentity[int | None] = ByIdentity(kept=256)
 
 
 def operation_cost(
@@ -91,9 +104,34 @@ def operation_cost(
     variables: dict[str, Any] | None,
     default_first: int,
 ) -> int:
+    fixed = _fixed_costs.get(
+        (schema, document),
+        (operation_name, default_first),
+        lambda: _fixed_cost(schema, document, operation_name, default_first),
+    )
+    if fixed is not None:
+        return fixed
+    return _costing(schema, document, operation_name, variables, default_first)[0]
+
+
+def _fixed_cost(
+    schema: GraphQLSchema, document: DocumentNode, operation_name: str | None, default_first: int
+) -> int | None:
+    cost, varies = _costing(schema, document, operation_name, None, default_first)
+    return None if varies else cost
+
+
+def _costing(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    operation_name: str | None,
+    variables: dict[str, Any] | None,
+    default_first: int,
+) -> tuple[int, bool]:
+    """The cost, and whether it depends on the variables."""
     operation = get_operation_ast(document, operation_name)
     if operation is None:
-        return 0
+        return 0, False
     fragments = {
         definition.name.value: definition
         for definition in document.definitions
@@ -104,4 +142,4 @@ def operation_cost(
     values = coerced.coerced if isinstance(coerced, VariableValues) else {}
     root = schema.get_root_type(operation.operation)
     costing = _Costing(schema, fragments, values, default_first)
-    return costing.selections(operation.selection_set, root)
+    return costing.selections(operation.selection_set, root), costing.varies

@@ -74,16 +74,22 @@ async def rows_in(
     keys: Sequence[Any] | set[Any],
     order: tuple[str, ...] = (),
     using_db: BaseDBAsyncClient | None = None,
+    only: tuple[str, ...] = (),
 ) -> list[M]:
-    """`model.filter(<column>__in=keys).order_by(*order)`, rendered once per key count."""
+    """`model.filter(<column>__in=keys).order_by(*order)`, rendered once per key count;
+    partial models of the fields `only` names, when it names any."""
     ids = sorted(set(keys))
     if not ids:
         return []
     db = using_db or model._meta.db  # the connection (or transaction) in use: looked up once
     shape = shape_of(
         db,
-        (model, column, order),
+        (model, column, order, only),
         len(ids),
-        lambda placeholders: model.filter(**{f"{column}__in": placeholders}).order_by(*order),
+        lambda placeholders: (
+            model.filter(**{f"{column}__in": placeholders}).order_by(*order).only(*only)
+            if only
+            else model.filter(**{f"{column}__in": placeholders}).order_by(*order)
+        ),
     )
     return await select(model, db, shape.sql, shape.values(ids))

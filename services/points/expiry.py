@@ -17,11 +17,14 @@ from services.points.ledger import locked_balance, post_entry
 from services.points.lots import Lot, expiring_by, lapsed_points, open_lots
 from services.shapes import rows_in
 
+# What replaying a ledger reads of each entry (its reason and audit columns it does not).
+_LOT_FIELDS = ("id", "member_id", "kind", "points", "expires_at", "purchase_id")
+
 
 async def lots_of(member_ids: Sequence[int], conn: Any = None) -> dict[int, list[Lot]]:
     """Every member's open lots, replayed from their entries in one query."""
     entries: dict[int, list[PointsEntry]] = {member_id: [] for member_id in member_ids}
-    for entry in await rows_in(PointsEntry, "member_id", member_ids, ("id",), conn):
+    for entry in await rows_in(PointsEntry, "member_id", member_ids, ("id",), conn, _LOT_FIELDS):
         entries[entry.member_id].append(entry)  # type: ignore[attr-defined]
     return {member_id: open_lots(member_entries) for member_id, member_entries in entries.items()}
 
