@@ -15,6 +15,10 @@
    or a relation a list prefetched) went through the same machinery before its own
    fields did. Here its guard admits it, the value is read, and its selection is
    executed in place, with graphql-core's error handling for what goes wrong inside.
+4. graphql-core collects an object's fields once per request, and so did our plan of
+   how each is answered. A selection no directive touches collects the same on every
+   request that sends its document (the parser cache hands out one per text), and its
+   plan differs only by the caller's roles: both are kept across requests.
 """
 
 from __future__ import annotations
@@ -38,7 +42,14 @@ from graphql import (
     get_nullable_type,
     is_leaf_type,
 )
+from graphql.execution.collect_fields import CollectedFields, FragmentDetails
 from graphql.execution.executor import invalid_return_type_error
+from graphql.language import (
+    FieldNode,
+    FragmentSpreadNode,
+    InlineFragmentNode,
+    SelectionSetNode,
+)
 from graphql.pyutils import Path, gather_with_cancel
 from strawberry.execution import optimized_is_awaitable
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
@@ -48,6 +59,7 @@ from strawberry.types.field import StrawberryField
 from tortoise.models import Model
 
 from auth.enforce import PolicyGuard
+from schema.by_identity import ByIdentity
 from schema.prefetch import RELATIONS
 
 # Whether values of a class are awaitable, learnt once per class: graphql-core asks
@@ -256,6 +268,45 @@ def _reader(field: StrawberryField) -> Callable[[Any], Any] | None:
     return resolver.wrapped_func  # type: ignore[no-any-return]
 
 
+class StableFields(dict[str, Any]):
+    """A grouped field set collected once for every request that sends its document."""
+
+
+# Per field nodes and object type: their subfields, or None when a directive (or a
+# fragment's variables) makes the collection depend on the request.
+_COLLECTED: ByIdentity[CollectedFields | None] = ByIdentity(kept=2048)
+# Per stable field set and the caller's roles: how each field is answered.
+_PLANS: ByIdentity[list[Step] | None] = ByIdentity(kept=4096)
+
+
+def _collects_alike(
+    selection_set: SelectionSetNode | None, fragments: Mapping[str, FragmentDetails]
+) -> bool:
+    """Whether the fields `selection_set` collects are the same whatever the variables:
+    no directive on it or on the fragments it spreads (@skip, @include, @defer)."""
+    if selection_set is None:
+        return True
+    for selection in selection_set.selections:
+        if selection.directives:
+            return False
+        if isinstance(selection, InlineFragmentNode):
+            if not _collects_alike(selection.selection_set, fragments):
+                return False
+        elif isinstance(selection, FragmentSpreadNode):
+            details = fragments.get(selection.name.value)
+            if (
+                details is None
+                or details.variable_signatures
+                or getattr(selection, "arguments", None)
+            ):
+                return False
+            if not _collects_alike(details.definition.selection_set, fragments):
+                return False
+        elif not isinstance(selection, FieldNode):
+            return False
+    return True
+
+
 class FastExecution(StrawberryGraphQLCoreExecutionContext):
     """graphql-core's execution context with the shortcuts above."""
 
@@ -267,6 +318,42 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
         manager = self.middleware_manager
         self.shortcuts = self.fields if manager is None or not manager.middlewares else {}
         self.plans: dict[int, tuple[Any, list[Step] | None]] = {}
+        self.roles = self.context_value.actor.roles if self.shortcuts else None
+
+    def collect_subfields(self, return_type: GraphQLObjectType, field_details_list: Any) -> Any:
+        """graphql-core's collection, kept across requests where no directive decides it."""
+        known = self._relevant_sub_fields.get((return_type, id(field_details_list)))
+        if known is not None:
+            return known[1]
+        collected = None
+        if all(
+            details.defer_usage is None and details.fragment_variable_values is None
+            for details in field_details_list
+        ):
+            nodes = [details.node for details in field_details_list]
+            collected = _COLLECTED.get(
+                nodes, return_type, lambda: self.collect_for_all(return_type, field_details_list)
+            )
+        if collected is None:
+            return super().collect_subfields(return_type, field_details_list)
+        self._relevant_sub_fields[(return_type, id(field_details_list))] = (
+            field_details_list,
+            collected,
+        )
+        return collected
+
+    def collect_for_all(
+        self, return_type: GraphQLObjectType, field_details_list: Any
+    ) -> CollectedFields | None:
+        if not all(
+            _collects_alike(details.node.selection_set, self.fragments)
+            for details in field_details_list
+        ):
+            return None
+        grouped, defer_usages, forbidden = super().collect_subfields(
+            return_type, field_details_list
+        )
+        return CollectedFields(StableFields(grouped), defer_usages, forbidden)
 
     def execute_fields(
         self,
@@ -324,12 +411,26 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
 
     def steps(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> list[Step] | None:
         """How each field of `grouped_field_set` is answered, worked out once per request
-        (graphql-core collects an object's fields once for all the rows of a list): a
-        leaf's completion or a nested shortcut, with no guard at all where it admits
-        this caller in full; None when no field of `parent_type` has one."""
+        (graphql-core collects an object's fields once for all the rows of a list), or
+        once per caller's roles for a stable set: a leaf's completion or a nested
+        shortcut, with no guard at all where it admits this caller in full; None when no
+        field of `parent_type` has one."""
         known = self.plans.get(id(grouped_field_set))
         if known is not None:
             return known[1]
+        if type(grouped_field_set) is StableFields and self.roles is not None:
+            steps = _PLANS.get(
+                (grouped_field_set,),
+                self.roles,
+                lambda: self.plan(parent_type, grouped_field_set),
+            )
+        else:
+            steps = self.plan(parent_type, grouped_field_set)
+        # The set is kept with its steps, so that its id is not reused while they are.
+        self.plans[id(grouped_field_set)] = (grouped_field_set, steps)
+        return steps
+
+    def plan(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> list[Step] | None:
         shortcuts = self.shortcuts.get(parent_type.name)
         steps = None
         if shortcuts is not None:
@@ -345,8 +446,6 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
                 elif type(shortcut) is NestedField and not node.directives:
                     nested = shortcut  # @stream and @defer are graphql-core's business
                 steps.append((response_name, field_details_list, complete_leaf, nested, guarded))
-        # The set is kept with its steps, so that its id is not reused while they are.
-        self.plans[id(grouped_field_set)] = (grouped_field_set, steps)
         return steps
 
     def complete_nested(

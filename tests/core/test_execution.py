@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from graphql import FragmentDefinitionNode, OperationDefinitionNode, parse
+from graphql.execution import executor as executor_module
 from strawberry.schema.schema import validate_document
 
 from models.enums import Role
@@ -203,3 +204,41 @@ async def test_a_document_is_validated_once_and_its_errors_kept(api, monkeypatch
     assert first == again and "errors" not in first
     assert bad_again["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
     assert second["errors"][0]["message"] == bad_again["errors"][0]["message"]
+
+
+async def test_a_selection_is_collected_once_for_the_requests_that_send_it(api, monkeypatch):
+    """Across requests, except where a directive makes the collection depend on them; the
+    plan kept with it still answers each caller by their own roles."""
+    members = await _tagged_members()
+    collected: list[str] = []
+    collect = executor_module.collect_subfields
+
+    def counting(*args: Any) -> Any:
+        collected.append(args[4].name)  # the object type collected for
+        return collect(*args)
+
+    monkeypatch.setattr(executor_module, "collect_subfields", counting)
+    admin = api.as_(await staff_token(Role.ADMIN))
+    # Texts no other test sends: the parser cache and these live as long as the process.
+    query = (
+        "query($withTier: Boolean!) { collectedOnce: members(first: 5) {"
+        " edges { node { id name tier @include(if: $withTier) { code } } } } }"
+    )
+
+    first = await admin(query, {"withTier": True})
+    collected.clear()
+    again = await admin(query, {"withTier": True})
+    without = await admin(query, {"withTier": False})
+
+    assert again == first
+    # The connection's and the edges' fields come from the first request; the node's,
+    # which a variable decides, are collected on every request.
+    assert collected == ["Member", "Member"]
+    assert all(edge["node"]["tier"]["code"] for edge in first["data"]["collectedOnce"]["edges"])
+    assert all("tier" not in edge["node"] for edge in without["data"]["collectedOnce"]["edges"])
+
+    page = "{ plannedPerRole: members(first: 5) { edges { node { id name } } } }"
+    assert "errors" not in await admin(page)
+    analyst = await api.as_(await staff_token(Role.ANALYST))(page)
+    assert {error["extensions"]["code"] for error in analyst["errors"]} == {"FORBIDDEN"}
+    assert [error["path"][-1] for error in analyst["errors"]] == ["name"] * members
