@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from models.enums import Role
+from models.enums import PointsEntryKind, Role
 from models.points import PointsEntry, Purchase
 from schema.ids import to_global_id
+from schema.keyed_pages import pages_by_parent
+from schema.pagination import Window
+from schema.points import _entries
 from tests.conftest import member_token
 from tests.factories import make_member
 from tests.points.helpers import adjust, gid, record, redeem, staff_api
@@ -141,3 +144,19 @@ async def test_entries_and_purchases_by_node_id_follow_the_ledger_cells(api):
     assert (await analyst(NODE, {"id": entry_id}))["errors"][0]["extensions"]["code"] == (
         "FORBIDDEN"
     )
+
+
+async def test_one_members_page_is_the_page_a_batch_of_members_gets(api):
+    """A batch of one parent takes a plain LIMIT; a batch of several, ROW_NUMBER()."""
+    ops = await staff_api(api)
+    first, second = await _active_member(ops, 1), await _active_member(ops, 2)
+    for window in (Window(0, 2), Window(1, 2), Window(3, 5), Window(4, 1)):
+        for kind in (None, PointsEntryKind.EARN):
+            alone = await pages_by_parent(_entries, kind, "member_id", ("-id",), [first], window)
+            batch = await pages_by_parent(
+                _entries, kind, "member_id", ("-id",), [second, first], window
+            )
+            assert [row.id for row in alone[first]] == [row.id for row in batch[first]]
+    everything = await pages_by_parent(_entries, None, "member_id", ("-id",), [first], Window(0, 9))
+    ids = [row.id for row in everything[first]]
+    assert len(ids) == 4 and ids == sorted(ids, reverse=True)
