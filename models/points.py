@@ -59,7 +59,12 @@ class PointsEntry(Model):
     class Meta:
         table = "points_entry"
         unique_together = (("member_id", "idempotency_key"),)
-        indexes = (("member_id", "id"), ("member_id", "kind", "id"), ("kind", "created_at"))
+        indexes = (
+            ("member_id", "id"),
+            ("member_id", "kind", "id"),
+            ("kind", "created_at"),
+            ("purchase_id", "kind"),
+        )
 
     @property
     def owner_member_id(self) -> int:

@@ -43,7 +43,7 @@ class TierChange(Model):
 
     class Meta:
         table = "tier_change"
-        indexes = (("member_id", "at"),)
+        indexes = (("member_id", "at"), ("purchase_id",))
 
     @property
     def owner_member_id(self) -> int:
