@@ -3,7 +3,10 @@
 A rule is JSON, never evaluated as code: `{"all": [...]}`, `{"any": [...]}`,
 `{"not": ...}` over conditions `{"field": F, "op": OP, "value": V}`. Compiled
 conditions read the member row `m`, its tier `t` and its purchase facts `p`
-(services/tags/sql.py builds those), with `?` placeholders for every value.
+(services/tags/sql.py builds those), with `?` placeholders for every value. A rule
+compiles the same at every instant: the values that depend on the instant it is
+evaluated at (the bounds of an age or of days elapsed) stay `FromClock` parameters
+until `at_clock` works them out, so a rule is compiled once, not after every purchase.
 """
 
 from __future__ import annotations
@@ -50,6 +53,23 @@ def _join(parts: Sequence[Sql], word: str) -> Sql:
     )
 
 
+@dataclass(frozen=True)
+class FromClock:
+    """A parameter worked out from the evaluation instant: the bound of `units` elapsed."""
+
+    bound: Callable[[Clock, int], date | datetime]
+    units: int
+
+
+def at_clock(sql: Sql, clock: Clock) -> Sql:
+    """`sql` with its FromClock parameters worked out for `clock`."""
+    params = tuple(
+        param.bound(clock, param.units) if type(param) is FromClock else param
+        for param in sql.params
+    )
+    return Sql(sql.text, params, sql.sources)
+
+
 def _bad(message: str, path: Path) -> Invalid:
     return Invalid(message, path)
 
@@ -78,7 +98,7 @@ class Number:
         if abs(value) > (MAX_INTEGER if self.integer else MAX_AMOUNT):
             raise _bad("The number is out of range.", path)
 
-    def compile(self, op: str, value: Any, clock: Clock) -> Sql:
+    def compile(self, op: str, value: Any) -> Sql:
         convert: Callable[[Any], Any] = int if self.integer else (lambda v: Decimal(str(v)))
         values = value if isinstance(value, list) else [value]
         params = tuple(convert(v) for v in values)
@@ -116,26 +136,26 @@ class Elapsed:
         if not 0 <= value <= self.limit:
             raise _bad(f"The number must lie between 0 and {self.limit}.", path)
 
-    def compile(self, op: str, value: Any, clock: Clock) -> Sql:
+    def compile(self, op: str, value: Any) -> Sql:
         sources = frozenset({self.source})
         if value is None:
             return Sql(f"{self.column} IS {'NOT ' if op == 'ne' else ''}NULL", (), sources)
         if op == "in":
-            return _join([self.compile("eq", v, clock) for v in value], "OR")
+            return _join([self.compile("eq", v) for v in value], "OR")
         if op == "between":
-            return self._range(clock, value[0], value[1], sources)
+            return self._range(value[0], value[1], sources)
         if op in ("eq", "ne"):
-            inside = self._range(clock, value, value, sources)
+            inside = self._range(value, value, sources)
             return inside if op == "eq" else Sql(f"NOT {inside.text}", inside.params, sources)
         # gt n is gte n+1; lte n is lt n+1: elapsed units are whole numbers.
         if op in ("gte", "gt"):
             at_least = value if op == "gte" else value + 1
-            return Sql(f"{self.column} <= ?", (self.bound(clock, at_least),), sources)
+            return Sql(f"{self.column} <= ?", (FromClock(self.bound, at_least),), sources)
         below = value if op == "lt" else value + 1
-        return Sql(f"{self.column} > ?", (self.bound(clock, below),), sources)
+        return Sql(f"{self.column} > ?", (FromClock(self.bound, below),), sources)
 
-    def _range(self, clock: Clock, low: int, high: int, sources: frozenset[str]) -> Sql:
-        params = (self.bound(clock, low), self.bound(clock, high + 1))
+    def _range(self, low: int, high: int, sources: frozenset[str]) -> Sql:
+        params = (FromClock(self.bound, low), FromClock(self.bound, high + 1))
         return Sql(f"({self.column} <= ? AND {self.column} > ?)", params, sources)
 
 
@@ -155,7 +175,7 @@ class Choice:
         if not isinstance(value, str) or value not in self.choices:
             raise _bad(f"Expected one of {', '.join(sorted(self.choices))}.", path)
 
-    def compile(self, op: str, value: Any, clock: Clock) -> Sql:
+    def compile(self, op: str, value: Any) -> Sql:
         if value is None:
             return Sql(f"{self.column} IS {'NOT ' if op == 'ne' else ''}NULL")
         if op == "in":
@@ -181,11 +201,11 @@ class Region:
         if not isinstance(value, str) or not value.strip() or len(value) > MAX_TEXT:
             raise _bad(f"Expected a region name of 1 to {MAX_TEXT} characters.", path)
 
-    def compile(self, op: str, value: Any, clock: Clock) -> Sql:
+    def compile(self, op: str, value: Any) -> Sql:
         if value is None:
             return Sql(f"{self.column} IS {'NOT ' if op == 'ne' else ''}NULL")
         if op == "in":
-            return _join([self.compile("eq", v, clock) for v in value], "OR")
+            return _join([self.compile("eq", v) for v in value], "OR")
         escaped = re.sub(r"([\\%_])", r"\\\1", value.strip()) + "%"
         negate = "NOT " if op == "ne" else ""
         # LOWER on both sides: SQLite's LIKE ignores ASCII case, PostgreSQL's does not.
@@ -311,15 +331,16 @@ def _check_condition(node: dict[str, Any], path: Path) -> None:
     spec.check(node["op"], node["value"], path)
 
 
-def compile_rule(rule: Any, clock: Clock) -> Sql:
-    """A checked rule as a two-valued SQL condition (an unknown fact never matches)."""
+def compile_rule(rule: Any) -> Sql:
+    """A checked rule as a two-valued SQL condition (an unknown fact never matches), its
+    instant-dependent values left as FromClock parameters (`at_clock`)."""
     if "all" in rule or "any" in rule:
         key = "all" if "all" in rule else "any"
-        children = [compile_rule(child, clock) for child in rule[key]]
+        children = [compile_rule(child) for child in rule[key]]
         return _join(children, "AND" if key == "all" else "OR")
     if "not" in rule:
-        inner = compile_rule(rule["not"], clock)
+        inner = compile_rule(rule["not"])
         return Sql(f"(NOT {inner.text})", inner.params, inner.sources)
-    condition = FIELDS[rule["field"]].compile(rule["op"], rule["value"], clock)
+    condition = FIELDS[rule["field"]].compile(rule["op"], rule["value"])
     # IS TRUE turns SQL's unknown (a NULL fact) into false, so `not` stays the plain opposite.
     return Sql(f"(({condition.text}) IS TRUE)", condition.params, condition.sources)

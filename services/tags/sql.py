@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from models.enums import MemberStatus, TagCategory, TagStatus
 from services.sql import KEPT_ORDER, fetch_dicts
-from services.tags.rules import Clock, Sql, compile_rule
+from services.tags.rules import Clock, Sql, at_clock, compile_rule
 
 # Without profiling consent no behaviour or preference tag is computed (DESIGN §2).
 NEEDS_PROFILING = (TagCategory.BEHAVIOR, TagCategory.PREFERENCE)
@@ -44,6 +44,7 @@ class ActiveRule:
     id: int
     category: TagCategory
     rule: Any
+    condition: Sql  # `rule_condition` of the tag, compiled when it was read
 
 
 # Active rule tags, read without building models: this runs after every purchase.
@@ -51,22 +52,43 @@ _ACTIVE_RULES = (
     "SELECT id, category, rule FROM tag_definition"
     f" WHERE status = '{TagStatus.ACTIVE.value}' AND rule IS NOT NULL ORDER BY id"
 )
+# Each (id, category, rule text) read, parsed and compiled: a purchase reads them all.
+_READ_RULES: dict[tuple[int, str, str], ActiveRule] = {}
+_KEPT_RULES = 1024
 
 
 async def active_rules(conn: Any) -> list[ActiveRule]:
     """The ACTIVE tags that have a rule, in id order (rules never change once proposed)."""
     rows = await conn.execute_query_dict(_ACTIVE_RULES)
-    return [
-        ActiveRule(row["id"], TagCategory(row["category"]), json.loads(row["rule"])) for row in rows
-    ]
+    return [_active_rule(row["id"], row["category"], row["rule"]) for row in rows]
+
+
+def _active_rule(tag_id: int, category: str, text: str) -> ActiveRule:
+    key = (tag_id, category, text)
+    found = _READ_RULES.get(key)
+    if found is None:
+        rule, kind = json.loads(text), TagCategory(category)
+        found = ActiveRule(tag_id, kind, rule, rule_condition(kind, rule))
+        if len(_READ_RULES) >= _KEPT_RULES:
+            _READ_RULES.clear()
+        _READ_RULES[key] = found
+    return found
+
+
+def rule_condition(category: TagCategory, rule: Any) -> Sql:
+    """The SQL condition under which a member carries a tag of this category and rule, at
+    any instant."""
+    condition = compile_rule(rule)
+    if category not in NEEDS_PROFILING:
+        return condition
+    return Sql(f"(m.profiling IS TRUE AND {condition.text})", condition.params, condition.sources)
 
 
 def tag_condition(tag: RuleTag, clock: Clock) -> Sql:
-    """The SQL condition under which a member carries this rule tag."""
-    condition = compile_rule(tag.rule, clock)
-    if tag.category not in NEEDS_PROFILING:
-        return condition
-    return Sql(f"(m.profiling IS TRUE AND {condition.text})", condition.params, condition.sources)
+    """The SQL condition under which a member carries this rule tag at `clock`."""
+    if isinstance(tag, ActiveRule):
+        return at_clock(tag.condition, clock)
+    return at_clock(rule_condition(tag.category, tag.rule), clock)
 
 
 def _facts(clock: Clock, sources: frozenset[str], member_id: int | None) -> Sql:

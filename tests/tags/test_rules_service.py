@@ -8,12 +8,14 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from tortoise import connections
 
 from models.enums import Gender, MemberStatus, TagCategory
 from models.member import Member
 from services.errors import Invalid
-from services.tags import run_tag_refresh
+from services.tags import refresh_member_tags, run_tag_refresh
 from services.tags.rules import check_rule
+from services.tags.sql import active_rules
 from tests.factories import make_member, make_purchase, make_tiers
 from tests.tags.helpers import active_tag, carriers
 
@@ -181,3 +183,19 @@ async def test_the_refresh_is_idempotent_and_follows_as_of(db) -> None:
     assert (first.job, first.changed, again.changed) == ("tag-refresh", 2, 0)
     # a bought last 32 days before `later`, b 30 days before it
     assert await carriers("recent") == {world["b"]}
+
+
+async def test_the_rules_a_purchase_reads_are_compiled_once_and_follow_its_instant(db) -> None:
+    world = await _world()
+    await active_tag("recent-buyer", cond("daysSinceLastPurchase", "lte", 30), now=NOW)
+    read = await active_rules(connections.get("default"))
+    assert [id(rule) for rule in await active_rules(connections.get("default"))] == [
+        id(rule) for rule in read
+    ]
+    later = NOW + timedelta(days=31)
+
+    await refresh_member_tags(world["a"], later)
+    await refresh_member_tags(world["b"], later)
+    assert await carriers("recent-buyer") == {world["b"]}
+    await refresh_member_tags(world["a"], NOW)
+    assert await carriers("recent-buyer") == {world["a"], world["b"]}
