@@ -12,6 +12,10 @@ more connections, opened and used only in the loop's thread, answer in place:
   write that finds another process's lock goes to aiosqlite's worker, which waits
   there (busy_timeout) without holding up the loop. So does every statement sent from
   another thread.
+Every transaction begins IMMEDIATE, on the worker as in place: it holds the write lock
+before it reads anything, so what it reads stays true until it commits, and a lock taken
+by another process is waited for at BEGIN rather than failing a later write (a deferred
+transaction cannot upgrade while another writes).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from tortoise.backends.sqlite.client import (
     translate_exceptions,
 )
 from tortoise.connection import get_connections
+from tortoise.exceptions import TransactionManagementError
 
 # How long a read in the loop's thread may wait for a lock before the worker thread
 # takes it over (WAL readers wait only while a checkpoint or recovery holds the index).
@@ -37,6 +42,10 @@ READER_BUSY_TIMEOUT_MS = 50
 # Commits in place between checkpoints: about the 1000 pages at which SQLite's own
 # (wal_autocheckpoint) would checkpoint, at a handful of pages a commit.
 CHECKPOINT_EVERY = 100
+# Compiled statements a connection keeps by their text. Batched reads have one text per
+# number of keys (services/shapes.py), so a server sees a few hundred; compiling one
+# again costs more than most of them take to run (sqlite3 keeps 128).
+COMPILED_STATEMENTS = 1024
 
 log = logging.getLogger(__name__)
 
@@ -145,7 +154,9 @@ class SqliteClient(TortoiseSqliteClient):
             self._thread = threading.get_ident()
 
     def _open(self, **pragmas: Any) -> sqlite3.Connection:
-        connection = sqlite3.connect(self.filename, isolation_level=None)
+        connection = sqlite3.connect(
+            self.filename, isolation_level=None, cached_statements=COMPILED_STATEMENTS
+        )
         connection.row_factory = sqlite3.Row
         for pragma, value in pragmas.items():
             connection.execute(f"PRAGMA {pragma}={value}")
@@ -257,7 +268,7 @@ class Transaction(SqliteTransactionContext):
         try:
             await self.ensure_connection()
             if not self._begin_in_place():
-                await self.connection.begin()
+                await self._begin_on_worker()
         except BaseException:
             self._trxlock.release()
             raise
@@ -276,6 +287,15 @@ class Transaction(SqliteTransactionContext):
             raise
         self.connection._connection = client._writer
         return True
+
+    async def _begin_on_worker(self) -> None:
+        """Tortoise's begin, but IMMEDIATE: waits (busy_timeout) for the write lock."""
+        connection = self.connection._connection
+        try:
+            await connection.commit()
+            await connection.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            raise TransactionManagementError(error) from error
 
     async def __aexit__(self, exc_type: Any, exc_val: Any, exc_tb: Any) -> None:
         try:

@@ -22,14 +22,19 @@ def marks(count: int) -> str:
     return ", ".join("?" * count)
 
 
+def in_dialect(conn: Any, text: str) -> str:
+    """`text` with its `?` placeholders as `conn`'s database writes them."""
+    if conn.capabilities.dialect != "postgres":
+        return text
+    numbers = iter(range(1, text.count("?") + 1))
+    return _PLACEHOLDER.sub(lambda _: f"${next(numbers)}", text)
+
+
 async def fetch_dicts(conn: Any, text: str, params: Sequence[Any]) -> list[dict[str, Any]]:
     """Run a statement (SELECT, or a write with RETURNING) and return its rows; `conn`
     None is the default connection (or the transaction in progress)."""
     conn = conn or connections.get("default")
-    if conn.capabilities.dialect == "postgres":
-        numbers = iter(range(1, len(params) + 1))
-        text = _PLACEHOLDER.sub(lambda _: f"${next(numbers)}", text)
-    return list(await conn.execute_query_dict(text, list(params)))
+    return list(await conn.execute_query_dict(in_dialect(conn, text), list(params)))
 
 
 def _insert_columns(model: type[Model]) -> list[tuple[str, str]]:

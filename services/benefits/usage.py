@@ -1,8 +1,8 @@
 """Using a benefit and revoking a use (DESIGN §2 "Benefits").
 
-A use runs in one transaction that starts by writing the member row (`locked_member`):
-on SQLite that takes the write lock before anything is read, on PostgreSQL it locks
-the row, so concurrent uses by one member are serialised and a usage limit holds.
+A use runs in one transaction that starts by locking the member row (`locked_member`;
+on SQLite every transaction holds the write lock from its BEGIN), so concurrent uses
+by one member are serialised and a usage limit holds.
 """
 
 from __future__ import annotations

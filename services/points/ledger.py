@@ -2,12 +2,11 @@
 
 Every posting runs inside a caller's transaction whose first statement locks the
 member row: `locked_member` / `locked_balance` when the caller reads before posting,
-else the guarded balance UPDATE of `post_entry` itself. On SQLite the lock is a write
-(a no-op UPDATE), which takes the write lock before anything is read (a deferred
-transaction cannot upgrade across processes; busy waits are SQLite's busy timeout plus
-`services.db.retry_busy`); on PostgreSQL it is the row lock an UPDATE would take, held
-until commit. Concurrent writers to one balance queue up instead of losing or
-double-counting points.
+else the guarded balance UPDATE of `post_entry` itself. On SQLite every transaction
+holds the database's write lock from its BEGIN IMMEDIATE (models/sqlite.py; busy waits
+are SQLite's busy timeout plus `services.db.retry_busy`), so reading the row is enough;
+on PostgreSQL the lock is the row lock an UPDATE would take, held until commit.
+Concurrent writers to one balance queue up instead of losing or double-counting points.
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ from models.points import PointsEntry
 from services.errors import InsufficientPoints, InvalidState, NotFound
 from services.points import events
 from services.rows import select
-from services.sql import fetch_dicts, insert
+from services.sql import fetch_dicts, in_dialect, insert, marks
 
 POINTS_FIELD = ("input", "points")
 # Members in these states earn and redeem points (TERMINATING ones until it takes effect).
@@ -44,8 +43,9 @@ _MOVE = (
 )
 # Member rows, locked for this transaction; {ids} are ints.
 _LOCK = {
-    # A no-op write: SQLite's write lock is taken before anything is read.
-    "sqlite": "UPDATE member SET points_balance = points_balance WHERE id IN ({ids}) RETURNING *",
+    # The transaction's BEGIN IMMEDIATE took SQLite's write lock: a read is enough (a no-op
+    # UPDATE, as before, rewrote the row and its points-balance index: 135 -> 61 us).
+    "sqlite": "SELECT * FROM member WHERE id IN ({ids})",
     # The row lock an UPDATE of the row would take, without writing a new row version;
     # in id order, so two transactions locking overlapping members cannot deadlock.
     "postgres": "SELECT * FROM member WHERE id IN ({ids}) ORDER BY id FOR NO KEY UPDATE",
@@ -200,8 +200,8 @@ async def locked_balance(conn: Any, member_id: int) -> int:
 
 async def locked_member(conn: Any, member_id: int) -> Member:
     """The member row, read by the statement that locks it for this transaction: on
-    SQLite a write (this transaction becomes the database's writer before anything is
-    read), on PostgreSQL the row lock. Raises NotFound."""
+    PostgreSQL the row lock (on SQLite the transaction already holds the write lock).
+    Raises NotFound."""
     members = await locked_members(conn, [member_id])
     if not members:
         raise NotFound("No such member.", ("input", "memberId"))
@@ -210,8 +210,10 @@ async def locked_member(conn: Any, member_id: int) -> Member:
 
 async def locked_members(conn: Any, member_ids: Sequence[int]) -> list[Member]:
     """`locked_member` for several members at once; those that exist, in no set order."""
-    ids = ", ".join(str(int(member_id)) for member_id in member_ids)
-    return await select(Member, conn, _LOCK[conn.capabilities.dialect].format(ids=ids), [])
+    # Placeholders, not the ids written in: one text per count is compiled once (sqlite3
+    # keeps compiled statements by their text), where each member's own cost 50 us more.
+    text = _LOCK[conn.capabilities.dialect].format(ids=marks(len(member_ids)))
+    return await select(Member, conn, in_dialect(conn, text), [int(id_) for id_ in member_ids])
 
 
 async def find_replay(member_id: int, idempotency_key: str) -> PointsEntry | None:

@@ -115,6 +115,32 @@ async def test_a_transaction_that_finds_the_lock_taken_waits_on_the_worker(
     assert any(call.startswith("UPDATE") for call in worker_calls)
 
 
+async def test_a_transaction_on_the_worker_holds_the_write_lock_from_its_begin(
+    worker_calls, other_process
+) -> None:
+    """As one in place does: what it reads stays true until it commits."""
+    member = await make_member()
+    inside, leave = asyncio.Event(), asyncio.Event()
+
+    async def read_only() -> None:
+        async with in_transaction() as conn:
+            await Member.get(id=member.id).using_db(conn)
+            inside.set()
+            await leave.wait()
+
+    other_process.execute("BEGIN IMMEDIATE")
+    task = asyncio.ensure_future(read_only())
+    await asyncio.sleep(0.1)
+    other_process.commit()
+    await asyncio.wait_for(inside.wait(), 5)
+    other_process.execute("PRAGMA busy_timeout = 0")
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        other_process.execute("BEGIN IMMEDIATE")
+    leave.set()
+    await asyncio.wait_for(task, 5)
+    assert "BEGIN IMMEDIATE" in worker_calls
+
+
 async def test_a_plain_write_that_finds_the_lock_taken_waits_on_the_worker(
     worker_calls, other_process
 ) -> None:
