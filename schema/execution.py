@@ -318,6 +318,9 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
         manager = self.middleware_manager
         self.shortcuts = self.fields if manager is None or not manager.middlewares else {}
         self.plans: dict[int, tuple[Any, list[Step] | None]] = {}
+        # Per field nodes (by identity, kept alive with the entry): the object type they
+        # were collected for, its subfields and their plan.
+        self.objects: dict[int, tuple[Any, GraphQLObjectType, CollectedFields, Any]] = {}
         self.roles = self.context_value.actor.roles if self.shortcuts else None
 
     def collect_subfields(self, return_type: GraphQLObjectType, field_details_list: Any) -> Any:
@@ -370,6 +373,16 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
             return super().execute_fields(
                 parent_type, source_value, path, grouped_field_set, position_context
             )
+        return self.run_steps(parent_type, source_value, path, steps, position_context)
+
+    def run_steps(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        steps: list[Step],
+        position_context: Any,
+    ) -> Any:
         context = self.context_value
         results: dict[str, Any] = {}
         pending: list[str] = []
@@ -492,11 +505,19 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
         # Every is_type_of of this schema ignores its resolve info.
         if object_type.is_type_of is not None and not object_type.is_type_of(value, None):
             raise invalid_return_type_error(object_type, value, field_details_list)
-        grouped_field_set, new_defer_usages, _ = self.collect_subfields(
-            object_type, field_details_list
-        )
+        # What every object of this field takes, looked up once per object: the rows of a
+        # list share it.
+        known = self.objects.get(id(field_details_list))
+        if known is None or known[1] is not object_type:
+            collected = self.collect_subfields(object_type, field_details_list)
+            steps = self.steps(object_type, collected.grouped_field_set)
+            known = (field_details_list, object_type, collected, steps)
+            self.objects[id(field_details_list)] = known
+        _, _, (grouped_field_set, new_defer_usages, _), steps = known
         if position_context is None and not new_defer_usages:  # no incremental delivery
-            return self.execute_fields(object_type, value, path, grouped_field_set, None)
+            if steps is not None:
+                return self.run_steps(object_type, value, path, steps, None)
+            return super().execute_fields(object_type, value, path, grouped_field_set, None)
         return self.execute_collected_subfields(
             object_type, value, path, grouped_field_set, new_defer_usages, position_context
         )
