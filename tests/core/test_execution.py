@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from graphql import FragmentDefinitionNode, OperationDefinitionNode, parse
 from graphql.execution import executor as executor_module
+from strawberry.dataloader import DataLoader
 from strawberry.schema.schema import validate_document
 
 from models.enums import Role
@@ -18,7 +19,7 @@ from models.tier import Tier
 from resolvers.loaders import Loaders
 from schema import validated
 from schema.execution import FastExecution, is_awaitable
-from schema.prefetch import prefetch, selected_under
+from schema.prefetch import load_all, prefetch, selected_under
 from schema.tiers import MemberTierFields
 from services.clock import utcnow
 from services.rows import fetch_all, models_from
@@ -242,3 +243,22 @@ async def test_a_selection_is_collected_once_for_the_requests_that_send_it(api, 
     analyst = await api.as_(await staff_token(Role.ANALYST))(page)
     assert {error["extensions"]["code"] for error in analyst["errors"]} == {"FORBIDDEN"}
     assert [error["path"][-1] for error in analyst["errors"]] == ["name"] * members
+
+
+async def test_a_prefetch_loads_in_one_call_and_leaves_the_values_in_the_loader() -> None:
+    calls: list[list[int]] = []
+
+    async def squares(keys: Any) -> list[int]:
+        calls.append(sorted(keys))
+        return [key * key for key in keys]
+
+    loader: DataLoader[int, int] = DataLoader(load_fn=squares)
+    assert await load_all(loader, [3, 2]) == [9, 4]
+    assert await load_all(loader, [2, 4]) == [4, 16]  # only 4 is fetched
+    assert await loader.load(3) == 9
+    assert calls == [[2, 3], [4]]
+
+    pending = loader.load(5)  # in the loader's next batch: load_all waits for it
+    assert await load_all(loader, [5, 6]) == [25, 36]
+    assert await pending == 25
+    assert calls[2:] == [[5, 6]]
