@@ -23,7 +23,8 @@ from models.member import Member
 from models.staff import Session, StaffUser
 from services.clock import as_utc
 from services.errors import Invalid, InvalidCredentials
-from services.sql import fetch_dicts
+from services.rows import model_of
+from services.sql import in_dialect
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
@@ -150,28 +151,31 @@ async def authenticate(token: str | None, now: datetime) -> Actor:
 
 async def _session_and_staff(hashed: str) -> tuple[Session, StaffUser | None] | None:
     """The session of a token hash and its staff user, in one statement whose SQL is
-    written once: every request starts here, and Tortoise would build the join anew."""
+    written once: every request starts here, and Tortoise would build the join anew
+    (and each model through keyword arguments)."""
     db = Session._meta.db
-    rows = await fetch_dicts(db, _session_sql(), [hashed])
+    _, rows = await db.execute_query(in_dialect(db, _session_sql()), [hashed])
     if not rows:
         return None
-    row = rows[0]
-    session = Session._init_from_db(**{name: row[f"s_{name}"] for name in _columns(Session)})
-    if row["u_id"] is None:
+    values = tuple(rows[0])
+    session_columns, staff_columns = _columns(Session), _columns(StaffUser)
+    session = model_of(Session, session_columns, values[: len(session_columns)])
+    staff_values = values[len(session_columns) :]
+    if staff_values[staff_columns.index("id")] is None:
         return session, None
-    staff = StaffUser._init_from_db(**{name: row[f"u_{name}"] for name in _columns(StaffUser)})
-    return session, staff
+    return session, model_of(StaffUser, staff_columns, staff_values)
 
 
-def _columns(model: type[Session] | type[StaffUser]) -> list[str]:
-    return list(model._meta.fields_db_projection.values())
+@lru_cache(maxsize=2)
+def _columns(model: type[Session] | type[StaffUser]) -> tuple[str, ...]:
+    return tuple(model._meta.fields_db_projection.values())
 
 
 @lru_cache(maxsize=1)
 def _session_sql() -> str:
     session, staff = Session._meta.db_table, StaffUser._meta.db_table
-    columns = [f's."{name}" AS "s_{name}"' for name in _columns(Session)]
-    columns += [f'u."{name}" AS "u_{name}"' for name in _columns(StaffUser)]
+    columns = [f's."{name}"' for name in _columns(Session)]
+    columns += [f'u."{name}"' for name in _columns(StaffUser)]
     return (
         f'SELECT {", ".join(columns)} FROM "{session}" s '
         f'LEFT JOIN "{staff}" u ON u."id" = s."staff_id" WHERE s."token_hash" = ?'

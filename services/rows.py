@@ -131,6 +131,11 @@ def models_from(model: type[M], rows: Sequence[Any]) -> list[M]:
     return _builder(model, tuple(rows[0].keys()))(rows)  # type: ignore[return-value]
 
 
+def model_of(model: type[M], columns: tuple[str, ...], values: Sequence[Any]) -> M:
+    """One model from the `values` of these table columns, in their order."""
+    return _builder(model, columns)([values])[0]  # type: ignore[no-any-return]
+
+
 async def select(model: type[M], db: BaseDBAsyncClient, sql: str, values: list[Any]) -> list[M]:
     """The models `sql` selects (every column of the model's table, and perhaps more)."""
     _, rows = await db.execute_query(sql, values)
