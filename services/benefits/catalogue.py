@@ -17,7 +17,8 @@ from models.tier import Tier
 from services.clock import as_utc
 from services.db import retry_busy
 from services.errors import Duplicate, Invalid, NotFound
-from services.shapes import rows_in
+from services.rows import models_from
+from services.sql import in_dialect, marks
 from services.validation import clean_text
 
 # A cap that keeps a points cost far inside a 32-bit column and any real balance.
@@ -59,20 +60,29 @@ async def list_benefits(now: datetime, *, include_inactive: bool = False) -> lis
     return await rows.order_by("code")
 
 
+# Each benefit a tier holds, with the tier: one read of a few rows, written once.
+_HELD = (
+    'SELECT bt."tier_id" AS holder_tier_id, b.* FROM "benefit_tier" bt'
+    ' JOIN "benefit" b ON b."id" = bt."benefit_id" WHERE bt."tier_id" IN ({ids})'
+)
+
+
 async def benefits_of_tiers(tier_ids: Sequence[int], now: datetime) -> list[list[Benefit]]:
     """Benefits active now that each tier holds, by code, in the order of `tier_ids`.
 
-    Two reads of a few rows whose SQL is rendered once (member screens ask this on every
-    open); the activity window is applied to the rows with `is_active`.
+    Member screens ask this on every open; the activity window is applied to the rows
+    with `is_active`.
     """
-    links = await rows_in(BenefitTier, "tier_id", tier_ids)
-    found = await rows_in(Benefit, "id", [link.benefit_id for link in links])  # type: ignore[attr-defined]
-    benefits = {benefit.id: benefit for benefit in found if is_active(benefit, now)}
+    ids = sorted(set(tier_ids))
+    if not ids:
+        return []
+    db = Benefit._meta.db
+    _, rows = await db.execute_query(in_dialect(db, _HELD.format(ids=marks(len(ids)))), ids)
     held: dict[int, list[Benefit]] = {tier_id: [] for tier_id in tier_ids}
-    for link in links:
-        benefit = benefits.get(link.benefit_id)  # type: ignore[attr-defined]
-        if benefit is not None:
-            held[link.tier_id].append(benefit)  # type: ignore[attr-defined]
+    # A row's benefit columns build the model; its holder_tier_id is no Benefit field.
+    for row, benefit in zip(rows, models_from(Benefit, rows), strict=True):
+        if is_active(benefit, now):
+            held[row["holder_tier_id"]].append(benefit)
     return [sorted(held[tier_id], key=lambda benefit: benefit.code) for tier_id in tier_ids]
 
 
