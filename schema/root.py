@@ -34,6 +34,7 @@ from schema import columns, prefetch
 from schema.common import Node
 from schema.errors import ErrorShaping
 from schema.execution import FastExecution, shortcut_fields
+from schema.extension_hooks import Schema
 from schema.scalars import SCALAR_MAP
 from schema.validated import ValidatedDocuments
 
@@ -98,7 +99,7 @@ def build_schema() -> strawberry.Schema:
     """The schema, then what is bound to its resolvers once: relation fields read their
     loaders, every field with a policy row is guarded, and plain leaves and objects in
     hand get a short path."""
-    schema = strawberry.Schema(
+    schema = Schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,

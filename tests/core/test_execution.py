@@ -6,9 +6,11 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+import strawberry
 from graphql import FragmentDefinitionNode, OperationDefinitionNode, parse
 from graphql.execution import executor as executor_module
 from strawberry.dataloader import DataLoader
+from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
 from models.enums import Role
@@ -17,7 +19,7 @@ from models.points import Purchase
 from models.tag import TagDefinition as TagDefinitionModel
 from models.tier import Tier
 from resolvers.loaders import Loaders
-from schema import validated
+from schema import extension_hooks, validated
 from schema.execution import FastExecution, is_awaitable
 from schema.prefetch import load_all, prefetch, selected_under
 from schema.tiers import MemberTierFields
@@ -262,3 +264,31 @@ async def test_a_prefetch_loads_in_one_call_and_leaves_the_values_in_the_loader(
     assert await load_all(loader, [5, 6]) == [25, 36]
     assert await pending == 25
     assert calls[2:] == [[5, 6]]
+
+
+async def test_extension_hooks_are_planned_once_and_bound_to_each_requests_extension() -> None:
+    seen: list[tuple[str, int]] = []
+
+    class Counting(SchemaExtension):
+        def on_operation(self):  # type: ignore[no-untyped-def]
+            seen.append(("operation", id(self)))
+            yield
+            seen.append(("operation ends", id(self)))
+
+        async def on_execute(self):  # type: ignore[no-untyped-def,override]
+            seen.append(("execute", id(self)))
+            yield
+
+    @strawberry.type
+    class Query:
+        @strawberry.field
+        def one(self) -> int:
+            return 1
+
+    schema = extension_hooks.Schema(query=Query, extensions=[Counting])
+    first, second = await schema.execute("{ one }"), await schema.execute("{ one }")
+
+    assert first.data == second.data == {"one": 1}
+    assert [stage for stage, _ in seen] == ["operation", "execute", "operation ends"] * 2
+    assert seen[0][1] == seen[1][1] == seen[2][1] != seen[3][1]
+    assert extension_hooks._PLANS[(Counting, "on_parse")] is None
