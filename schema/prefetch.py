@@ -136,23 +136,12 @@ async def prefetch(loaders: Loaders, rows: Sequence[Any], selection: Selected) -
 
 
 async def load_all(loader: DataLoader[Any, Any], keys: Iterable[Any]) -> list[Any]:
-    """`loader.load_many(keys)`, the keys it has not loaded fetched by one call of its
-    batch function and kept in its cache: a load per key costs a future, a place in the
-    batch, a callback and trips through the event loop (100 of each for a page)."""
-    keys = list(keys)
-    cache = loader.cache_map
-    futures = cache.cache_map if type(cache) is DefaultCache else None
-    if futures is None or any(
-        key in futures and (not futures[key].done() or futures[key].cancelled()) for key in keys
-    ):  # a load in flight (or given up): the loader's own path deals with it
-        return await loader.load_many(keys)
-    missing = [key for key in keys if key not in futures]
-    if missing:
-        values = await loader.load_fn(missing)
-        if any(isinstance(value, BaseException) for value in values):
-            return await loader.load_many(keys)
-        loader.prime_many(dict(zip(missing, values, strict=True)))
-    return [futures[key].result() for key in keys]
+    """`loader.load_many(keys)` without its gather: one done-callback and trip through
+    the event loop per key (a hundred for a page). The loads still join the loader's
+    batch, with those of other rows and lists resolving at the same time; they all
+    settle together, so only the first await waits."""
+    pending = [loader.load(key) for key in keys]
+    return [await future for future in pending]
 
 
 async def prefetch_selected(info: Info, rows: Sequence[Any], *path: str) -> None:

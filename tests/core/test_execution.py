@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from types import SimpleNamespace
 from typing import Any
 
@@ -247,36 +248,37 @@ async def test_a_selection_is_collected_once_for_the_requests_that_send_it(api, 
     assert [error["path"][-1] for error in analyst["errors"]] == ["name"] * members
 
 
-async def test_a_prefetch_loads_in_one_call_and_leaves_the_values_in_the_loader() -> None:
+async def test_prefetches_running_together_share_one_batch_and_leave_the_values() -> None:
+    """Lists resolving at the same time (each member's ledger page) load their rows'
+    relations in one batch, even when the batch function waits for its database."""
     calls: list[list[int]] = []
 
     async def squares(keys: Any) -> list[int]:
         calls.append(sorted(keys))
+        await asyncio.sleep(0)  # as a query on PostgreSQL does
         return [key * key for key in keys]
 
     loader: DataLoader[int, int] = DataLoader(load_fn=squares)
-    assert await load_all(loader, [3, 2]) == [9, 4]
-    assert await load_all(loader, [2, 4]) == [4, 16]  # only 4 is fetched
-    assert await loader.load(3) == 9
-    assert calls == [[2, 3], [4]]
+    first, second = await asyncio.gather(load_all(loader, [3, 2]), load_all(loader, [4, 2]))
 
-    pending = loader.load(5)  # in the loader's next batch: load_all waits for it
-    assert await load_all(loader, [5, 6]) == [25, 36]
-    assert await pending == 25
-    assert calls[2:] == [[5, 6]]
+    assert (first, second) == ([9, 4], [16, 4])
+    assert calls == [[2, 3, 4]]
+    assert await loader.load(4) == 16
+    assert await load_all(loader, [5, 3]) == [25, 9]  # only 5 is fetched
+    assert calls[1:] == [[5]]
 
 
 async def test_extension_hooks_are_planned_once_and_bound_to_each_requests_extension() -> None:
-    seen: list[tuple[str, int]] = []
+    seen: list[tuple[str, SchemaExtension]] = []  # the objects: ids could be reused
 
     class Counting(SchemaExtension):
         def on_operation(self):  # type: ignore[no-untyped-def]
-            seen.append(("operation", id(self)))
+            seen.append(("operation", self))
             yield
-            seen.append(("operation ends", id(self)))
+            seen.append(("operation ends", self))
 
         async def on_execute(self):  # type: ignore[no-untyped-def,override]
-            seen.append(("execute", id(self)))
+            seen.append(("execute", self))
             yield
 
     @strawberry.type
@@ -290,5 +292,6 @@ async def test_extension_hooks_are_planned_once_and_bound_to_each_requests_exten
 
     assert first.data == second.data == {"one": 1}
     assert [stage for stage, _ in seen] == ["operation", "execute", "operation ends"] * 2
-    assert seen[0][1] == seen[1][1] == seen[2][1] != seen[3][1]
+    assert seen[0][1] is seen[1][1] is seen[2][1]
+    assert seen[3][1] is not seen[0][1]
     assert extension_hooks._PLANS[(Counting, "on_parse")] is None
