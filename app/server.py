@@ -55,8 +55,6 @@ from services import audit as audit_service
 from services.clock import utcnow
 
 log = logging.getLogger("memberhub")
-# Allocations between two young garbage collections (Python's default is 700).
-YOUNG_COLLECTION = 10_000
 
 
 def bearer_token(headers: Any) -> str | None:
@@ -243,10 +241,6 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
             # it, which halved a page of 100 members' p99 (issue 7).
             gc.collect()
             gc.freeze()
-            # A request allocates tens of thousands of objects that reference counting
-            # frees; a young collection every YOUNG_COLLECTION of them rather than 700
-            # (W2 in process -2.5 %, W1 and W3 -1.5 to 2 %).
-            gc.set_threshold(YOUNG_COLLECTION, *gc.get_threshold()[1:])
             yield
 
     return Starlette(
