@@ -28,21 +28,23 @@ from strawberry.extensions.context import (
 )
 from strawberry.extensions.runner import SchemaExtensionsRunner
 
-# (wrapper of the unbound hook, whether it is async), None for no hook, or "own" for a
-# plain callable hook, which strawberry's own get_hook wraps.
-Plan = tuple[Callable[..., Any], bool] | str | None
-_PLANS: dict[tuple[type[SchemaExtension], str], Plan] = {}
+# How an extension class's hook for a stage binds to one of its objects: None for no hook.
+Binder = Callable[[SchemaExtension], WrappedHook] | None
+_PLANS: dict[tuple[type[SchemaExtension], str], Binder] = {}
 
 
-def _plan(cls: type[SchemaExtension], stage: str) -> Plan:
+def _plan(cls: type[SchemaExtension], stage: str) -> Binder:
     hook = getattr(cls, stage)
     if hook is getattr(SchemaExtension, stage):
         return None
     if inspect.isgeneratorfunction(hook):
-        return contextlib.contextmanager(hook), False
-    if inspect.isasyncgenfunction(hook):
-        return contextlib.asynccontextmanager(hook), True
-    return "own"
+        wrapper: Callable[..., Any] = contextlib.contextmanager(hook)
+        is_async = False
+    elif inspect.isasyncgenfunction(hook):
+        wrapper, is_async = contextlib.asynccontextmanager(hook), True
+    else:  # a plain callable: strawberry wraps it per object
+        return lambda extension: ExtensionContextManagerBase.from_callable(extension, hook)
+    return lambda extension: WrappedHook(extension, partial(wrapper, extension), is_async)
 
 
 class _Planned(ExtensionContextManagerBase):
@@ -50,13 +52,8 @@ class _Planned(ExtensionContextManagerBase):
         key = (type(extension), self.HOOK_NAME)
         if key not in _PLANS:
             _PLANS[key] = _plan(type(extension), self.HOOK_NAME)
-        plan = _PLANS[key]
-        if plan is None:
-            return None
-        if plan == "own":
-            return super().get_hook(extension)
-        wrapper, is_async = plan  # type: ignore[misc]
-        return WrappedHook(extension=extension, hook=partial(wrapper, extension), is_async=is_async)
+        bind = _PLANS[key]
+        return bind(extension) if bind is not None else None
 
 
 class _Operation(_Planned, OperationContextManager):

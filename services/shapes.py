@@ -82,14 +82,10 @@ async def rows_in(
     if not ids:
         return []
     db = using_db or model._meta.db  # the connection (or transaction) in use: looked up once
-    shape = shape_of(
-        db,
-        (model, column, order, only),
-        len(ids),
-        lambda placeholders: (
-            model.filter(**{f"{column}__in": placeholders}).order_by(*order).only(*only)
-            if only
-            else model.filter(**{f"{column}__in": placeholders}).order_by(*order)
-        ),
-    )
+
+    def build(placeholders: list[int]) -> Any:
+        query = model.filter(**{f"{column}__in": placeholders}).order_by(*order)
+        return query.only(*only) if only else query
+
+    shape = shape_of(db, (model, column, order, only), len(ids), build)
     return await select(model, db, shape.sql, shape.values(ids))

@@ -41,10 +41,10 @@ _MOVE = (
     "UPDATE member SET points_balance = points_balance + ?{also}"
     " WHERE id = ? AND points_balance >= ? RETURNING points_balance"
 )
-# Member rows, locked for this transaction; {ids} are ints.
+# Member rows, locked for this transaction; {ids} are placeholders.
 _LOCK = {
-    # The transaction's BEGIN IMMEDIATE took SQLite's write lock: a read is enough (a no-op
-    # UPDATE, as before, rewrote the row and its points-balance index: 135 -> 61 us).
+    # The transaction's BEGIN IMMEDIATE took SQLite's write lock: a read is enough, where a
+    # no-op UPDATE would rewrite the row and its points-balance index (135 -> 61 us).
     "sqlite": "SELECT * FROM member WHERE id IN ({ids})",
     # The row lock an UPDATE of the row would take, without writing a new row version;
     # in id order, so two transactions locking overlapping members cannot deadlock.
