@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
+from weakref import ref
 
 from strawberry.dataloader import DataLoader
 from tortoise.models import Model
@@ -51,10 +52,14 @@ def _ladder() -> DataLoader[int, Tier | None]:
 
     async def load(keys: Sequence[int]) -> list[Tier | None]:
         tiers = {tier.id: tier for tier in await ladder()}
-        loader.prime_many({tier_id: tier for tier_id, tier in tiers.items() if tier_id not in keys})
+        primed = {tier_id: tier for tier_id, tier in tiers.items() if tier_id not in keys}
+        loader_ref().prime_many(primed)  # type: ignore[union-attr]  # it runs our batch
         return [tiers.get(key) for key in keys]
 
     loader: DataLoader[int, Tier | None] = DataLoader(load_fn=load)
+    # Weakly: the loader holds this function, and a cycle would keep the request's rows
+    # until the collector ran (schema/execution.py, point 5).
+    loader_ref = ref(loader)
     return loader
 
 

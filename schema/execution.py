@@ -19,6 +19,10 @@
    how each is answered. A selection no directive touches collects the same on every
    request that sends its document (the parser cache hands out one per text), and its
    plan differs only by the caller's roles: both are kept across requests.
+5. graphql-core hands resolvers helpers bound to the executor, which holds them: a
+   cycle, so each request's context, loaders and rows outlived it until a collection,
+   and the collector spent a tenth of a member screen's time on them. Here the helpers
+   reach the executor weakly, and a request is freed as it ends.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from dataclasses import dataclass
 from operator import attrgetter
 from types import GeneratorType
 from typing import Any
+from weakref import ref
 
 import strawberry
 from graphql import (
@@ -37,6 +42,7 @@ from graphql import (
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
+    GraphQLResolveInfoHelpers,
     GraphQLString,
     Undefined,
     get_nullable_type,
@@ -307,6 +313,20 @@ def _collects_alike(
     return True
 
 
+def _helpers_of(executor: StrawberryGraphQLCoreExecutionContext) -> GraphQLResolveInfoHelpers:
+    """The executor's own helpers, holding it weakly (point 5): whatever calls them runs
+    within the execution, whose frames keep the executor alive."""
+    executor_ref = ref(executor)
+
+    def gather(values: Any) -> Any:
+        return executor_ref().gather_async_work(values)  # type: ignore[union-attr]
+
+    def track(values: Any) -> None:
+        executor_ref().track_async_work(values)  # type: ignore[union-attr]
+
+    return GraphQLResolveInfoHelpers(gather=gather, track=track)
+
+
 class FastExecution(StrawberryGraphQLCoreExecutionContext):
     """graphql-core's execution context with the shortcuts above."""
 
@@ -315,6 +335,7 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.is_awaitable = is_awaitable  # type: ignore[assignment]
+        self.async_helpers = _helpers_of(self)
         manager = self.middleware_manager
         self.shortcuts = self.fields if manager is None or not manager.middlewares else {}
         self.plans: dict[int, tuple[Any, list[Step] | None]] = {}

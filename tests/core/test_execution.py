@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from types import SimpleNamespace
 from typing import Any
 
@@ -13,18 +14,24 @@ from graphql.execution import executor as executor_module
 from strawberry.dataloader import DataLoader
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
+from tortoise.models import Model
+from tortoise.transactions import in_transaction
 
-from models.enums import Role
+from bench.workloads import operation
+from models.enums import PointsEntryKind, Role
 from models.member import Member
 from models.points import Purchase
 from models.tag import TagDefinition as TagDefinitionModel
 from models.tier import Tier
 from resolvers.loaders import Loaders
 from schema import extension_hooks, validated
+from schema.context import Context
 from schema.execution import FastExecution, is_awaitable
+from schema.ids import to_global_id
 from schema.prefetch import load_all, prefetch, selected_under
 from schema.tiers import MemberTierFields
 from services.clock import utcnow
+from services.points import post_entry
 from services.rows import fetch_all, models_from
 from services.tags import assign_tag
 from tests.conftest import make_staff, staff_token
@@ -295,3 +302,31 @@ async def test_extension_hooks_are_planned_once_and_bound_to_each_requests_exten
     assert seen[0][1] is seen[1][1] is seen[2][1]
     assert seen[3][1] is not seen[0][1]
     assert extension_hooks._PLANS[(Counting, "on_parse")] is None
+
+
+async def test_a_member_screen_leaves_nothing_for_the_cyclic_collector(api, db) -> None:
+    """Its context, loaders and rows are freed by reference counting as the request ends
+    (schema/execution.py, point 5): the collector's time grew with every request."""
+    api = api.as_(await staff_token(Role.ADMIN))
+    tiers = await make_tiers()
+    member = await make_member(tier=tiers[1])
+    async with in_transaction() as conn:
+        await post_entry(conn, member.id, PointsEntryKind.ADJUST, 10, utcnow(), reason="x")
+    screen = (operation("MemberDetail"), {"id": to_global_id("Member", member.id)})
+    await api(*screen)  # what lives as long as the process is made now, not below
+
+    gc.collect()
+    gc.disable()
+    try:
+        result = await api(*screen)
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        gc.collect()
+        left = [o for o in gc.garbage if isinstance(o, Context | Loaders | DataLoader | Model)]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+
+    assert "errors" not in result and result["data"]["member"]["tier"]["code"] == tiers[1].code
+    assert result["data"]["member"]["pointsLedger"]["totalCount"] == 1
+    assert left == []
