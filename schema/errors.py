@@ -32,14 +32,24 @@ def with_codes(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return errors
 
 
+# Raised on purpose: a refusal, a domain rule, a GraphQL error. Reported in its place.
+_MEANT = (PublicError, DomainError, NotAllowed, GraphQLError)
+
+
 def is_unexpected(error: GraphQLError) -> bool:
     original = error.original_error
-    if original is None or isinstance(
-        original, PublicError | DomainError | NotAllowed | GraphQLError
-    ):
+    if original is None or isinstance(original, _MEANT):
         return False
     # Errors before execution (parsing, variable coercion) are the caller's, not ours.
     return error.path is not None
+
+
+def is_meant(error: BaseException) -> bool:
+    """Whether `error`, raised while a field resolved, is one of ours on purpose (as
+    `is_unexpected` judges it once located): nothing logs its traceback."""
+    if isinstance(error, GraphQLError):
+        return error.original_error is None or isinstance(error.original_error, _MEANT)
+    return isinstance(error, _MEANT)
 
 
 class ErrorShaping(MaskErrors):

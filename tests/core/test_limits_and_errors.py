@@ -85,7 +85,8 @@ async def test_unexpected_errors_are_masked_and_logged_with_the_request_id(
         "code": "INTERNAL_SERVER_ERROR",
         "requestId": "req-123",
     }
-    assert any("req-123" in record.getMessage() for record in caplog.records)
+    [logged] = [record for record in caplog.records if "req-123" in record.getMessage()]
+    assert logged.exc_info and logged.exc_info[2] is not None  # the traceback, for us
 
 
 async def test_malformed_requests_get_4xx_not_500(client):
