@@ -346,3 +346,27 @@ async def test_a_member_screen_leaves_nothing_for_the_cyclic_collector(
     else:
         assert refused == {"FORBIDDEN"}
     assert left == []
+
+
+async def test_resolvers_reach_the_executor_through_its_helpers() -> None:
+    """They hold it weakly (schema/execution.py, point 5), yet work while it executes."""
+    tracked: list[int] = []
+
+    async def value(n: int) -> int:
+        tracked.append(n)
+        return n
+
+    @strawberry.type
+    class Query:
+        @strawberry.field
+        async def pair(self, info: strawberry.Info) -> list[int]:
+            helpers = info._raw_info.async_helpers
+            helpers.track([value(0), 5])
+            return await helpers.gather([value(1), value(2)])
+
+    schema = strawberry.Schema(query=Query, execution_context_class=FastExecution)
+    context = SimpleNamespace(actor=SimpleNamespace(roles=frozenset()))
+    result = await schema.execute("{ pair }", context_value=context)
+
+    assert result.errors is None and result.data == {"pair": [1, 2]}
+    assert sorted(tracked) == [0, 1, 2]  # the tracked work was settled, not dropped
