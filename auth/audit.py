@@ -175,18 +175,25 @@ class AuditExtension(SchemaExtension):
             actor_id=actor.actor_id,
             roles=sorted(role.value for role in actor.roles),
             operation_type=op_type,
-            operation_name=ctx.operation_name,
+            operation_name=_clipped(ctx.operation_name, "operation_name"),
             fields_=fields,
             variables=redact_variables(ctx.variables or {}, operation),
             target_ids=list(context.audit.target_ids),
             sensitive_fields=list(context.audit.sensitive_fields),
             outcome=outcome,
             error_codes=sorted(set(codes)),
-            ip=context.ip,
-            user_agent=(context.user_agent or "")[:512] or None,
+            ip=_clipped(context.ip, "ip"),
+            user_agent=_clipped(context.user_agent, "user_agent"),
             request_id=context.request_id,
             duration_ms=elapsed * 1000,
         )
+
+
+def _clipped(text: str | None, field: str) -> str | None:
+    """Client-chosen text cut to its column's width: a longer value failed the chain
+    write, and with it the entries of every operation written together."""
+    width = AuditEntry._meta.fields_map[field].max_length  # type: ignore[attr-defined]
+    return text[:width] if text else None
 
 
 def _find_operation(ctx: Any) -> OperationDefinitionNode | None:

@@ -106,3 +106,21 @@ async def test_concurrent_operations_each_get_one_entry_in_one_valid_chain(api):
     assert await AuditEntry.all().count() == before + 40
     report = await admin("{ verifyAuditChain { ok checked } }")
     assert report["data"]["verifyAuditChain"]["ok"] is True
+
+
+async def test_client_chosen_text_is_cut_to_its_column_not_refused(api):
+    """A long operation name or user agent failed the chain write, and with it the
+    operations written in the same batch."""
+    admin = api.as_(await staff_token(Role.ADMIN))
+    name = "Q" + "x" * 300
+    agent = {"user-agent": "a" * 1000, "Authorization": f"Bearer {admin.token}"}
+    long_one = admin.client.post(
+        "/graphql", json={"query": f"query {name} {{ viewer {{ roles }} }}"}, headers=agent
+    )
+    results = await asyncio.gather(long_one, *(admin("{ viewer { roles } }") for _ in range(3)))
+
+    assert results[0].json()["data"]["viewer"]["roles"] == ["ADMIN"]
+    assert all(result["data"]["viewer"]["roles"] == ["ADMIN"] for result in results[1:])
+    [entry] = await AuditEntry.filter(operation_name__startswith="Qx")
+    assert entry.operation_name == name[:128] and entry.user_agent == "a" * 512
+    assert (await admin(CHAIN))["data"]["verifyAuditChain"]["ok"] is True
