@@ -6,6 +6,7 @@ personal data withheld, so erasing a member never has to touch the chain.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import nullcontext
@@ -26,8 +27,11 @@ from auth.audit_record import AuditRecord
 from models.audit import AuditEntry
 from models.enums import AuditOutcome
 from schema.by_identity import ByIdentity
+from schema.errors import unexpected
 from services import audit as audit_service
 from services.clock import utcnow
+
+log = logging.getLogger("memberhub.errors")
 
 SECRET_KEYS = frozenset({"password", "currentPassword", "newPassword", "token", "activationCode"})
 PII_KEYS = frozenset(
@@ -157,7 +161,17 @@ class AuditExtension(SchemaExtension):
                 # A subscription's stream is closed, not run to its end: audit it all the same.
                 entry = self._entry(time.perf_counter() - started)
                 if entry is not None:
-                    await audit_service.append(entry)
+                    await self._append(entry)
+
+    async def _append(self, entry: AuditEntry) -> None:
+        try:
+            await audit_service.append(entry)
+        except Exception as error:
+            # The operation has run, but may not answer as if it were accounted for, nor
+            # hand the database's words to the client.
+            request_id = self.execution_context.context.request_id
+            log.error("audit write failed (request id %s)", request_id, exc_info=error)
+            raise unexpected(request_id) from error
 
     def _entry(self, elapsed: float) -> AuditEntry | None:
         ctx = self.execution_context

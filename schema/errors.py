@@ -52,6 +52,15 @@ def is_meant(error: BaseException) -> bool:
     return isinstance(error, _MEANT)
 
 
+def unexpected(request_id: str | None, **where: Any) -> GraphQLError:
+    """What a client learns of an error of ours: which request id to quote."""
+    return GraphQLError(
+        f"Unexpected error. Quote request id {request_id} to support.",
+        extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
+        **where,
+    )
+
+
 class ErrorShaping(MaskErrors):
     def __init__(self) -> None:
         super().__init__(should_mask_error=is_unexpected)
@@ -68,13 +77,12 @@ class ErrorShaping(MaskErrors):
                 error.path,
                 exc_info=error.original_error,
             )
-            return GraphQLError(
-                f"Unexpected error. Quote request id {request_id} to support.",
+            return unexpected(
+                request_id,
                 nodes=error.nodes,
                 source=error.source,
                 positions=error.positions,
                 path=error.path,
-                extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
             )
         original = error.original_error
         if isinstance(original, DomainError):

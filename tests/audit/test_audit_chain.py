@@ -1,10 +1,12 @@
 import asyncio
+import logging
 
 from tortoise import connections
 
 from models.audit import AuditEntry
 from models.enums import Role
 from schema.ids import to_global_id
+from services import audit as audit_service
 from tests.conftest import TEST_PASSWORD, make_staff, staff_token
 
 LOGIN = """mutation Login($u: String!, $p: String!) {
@@ -124,3 +126,20 @@ async def test_client_chosen_text_is_cut_to_its_column_not_refused(api):
     [entry] = await AuditEntry.filter(operation_name__startswith="Qx")
     assert entry.operation_name == name[:128] and entry.user_agent == "a" * 512
     assert (await admin(CHAIN))["data"]["verifyAuditChain"]["ok"] is True
+
+
+async def test_a_failed_audit_write_is_masked_and_logged(api, monkeypatch, caplog):
+    async def broken(batch):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(audit_service, "_write", broken)
+    admin = api.as_(await staff_token(Role.ADMIN))
+    with caplog.at_level(logging.ERROR, logger="memberhub.errors"):
+        response = await admin.post("{ viewer { roles } }")
+
+    assert response.status_code == 200 and "secret internals" not in response.text
+    [error] = response.json()["errors"]
+    assert error["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+    [logged] = [record for record in caplog.records if "audit write failed" in record.getMessage()]
+    assert error["extensions"]["requestId"] in logged.getMessage()
+    assert logged.exc_info and str(logged.exc_info[1]) == "secret internals"
