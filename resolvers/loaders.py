@@ -53,7 +53,8 @@ def _ladder() -> DataLoader[int, Tier | None]:
     async def load(keys: Sequence[int]) -> list[Tier | None]:
         tiers = {tier.id: tier for tier in await ladder()}
         primed = {tier_id: tier for tier_id, tier in tiers.items() if tier_id not in keys}
-        loader_ref().prime_many(primed)  # type: ignore[union-attr]  # it runs our batch
+        # Alive: it is the loader running this batch.
+        loader_ref().prime_many(primed)  # type: ignore[union-attr]
         return [tiers.get(key) for key in keys]
 
     loader: DataLoader[int, Tier | None] = DataLoader(load_fn=load)

@@ -45,8 +45,8 @@ def is_unexpected(error: GraphQLError) -> bool:
 
 
 def is_meant(error: BaseException) -> bool:
-    """Whether `error`, raised while a field resolved, is one of ours on purpose (as
-    `is_unexpected` judges it once located): nothing logs its traceback."""
+    """Whether `error`, met during execution, was raised on purpose (as `is_unexpected`
+    judges a located error): nothing logs its traceback."""
     if isinstance(error, GraphQLError):
         return error.original_error is None or isinstance(error.original_error, _MEANT)
     return isinstance(error, _MEANT)
