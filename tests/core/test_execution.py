@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+from collections.abc import AsyncGenerator
 from types import SimpleNamespace
 from typing import Any
 
@@ -370,3 +371,45 @@ async def test_resolvers_reach_the_executor_through_its_helpers() -> None:
 
     assert result.errors is None and result.data == {"pair": [1, 2]}
     assert sorted(tracked) == [0, 1, 2]  # the tracked work was settled, not dropped
+
+
+@strawberry.type
+class _Event:
+    n: int
+
+    @strawberry.field
+    async def doubled(self, info: strawberry.Info) -> list[int]:
+        async def value(k: int) -> int:
+            return k
+
+        return await info._raw_info.async_helpers.gather([value(self.n), value(2 * self.n)])
+
+
+@strawberry.type
+class _Subscription:
+    @strawberry.subscription
+    async def events(self) -> AsyncGenerator[_Event, None]:
+        for n in (1, 2):
+            yield _Event(n=n)
+
+
+async def test_each_subscription_event_reaches_its_executor_through_the_helpers() -> None:
+    """graphql-core runs each event on a copy of the executor, which shares its helpers:
+    they still reach a live executor (schema/execution.py, point 5)."""
+
+    @strawberry.type
+    class Query:
+        one: int = 1
+
+    schema = strawberry.Schema(
+        query=Query, subscription=_Subscription, execution_context_class=FastExecution
+    )
+    context = SimpleNamespace(actor=SimpleNamespace(roles=frozenset()))
+    stream = await schema.subscribe("subscription { events { doubled } }", context_value=context)
+    results = [result async for result in stream]
+
+    assert [result.errors for result in results] == [None, None]
+    assert [result.data for result in results] == [
+        {"events": {"doubled": [1, 2]}},
+        {"events": {"doubled": [2, 4]}},
+    ]
