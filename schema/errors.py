@@ -36,20 +36,15 @@ def with_codes(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
 _MEANT = (PublicError, DomainError, NotAllowed, GraphQLError)
 
 
-def is_unexpected(error: GraphQLError) -> bool:
+def is_meant(error: GraphQLError) -> bool:
+    """Whether a located error was raised on purpose: nothing logs its traceback."""
     original = error.original_error
-    if original is None or isinstance(original, _MEANT):
-        return False
+    return original is None or isinstance(original, _MEANT)
+
+
+def is_unexpected(error: GraphQLError) -> bool:
     # Errors before execution (parsing, variable coercion) are the caller's, not ours.
-    return error.path is not None
-
-
-def is_meant(error: BaseException) -> bool:
-    """Whether `error`, met during execution, was raised on purpose (as `is_unexpected`
-    judges a located error): nothing logs its traceback."""
-    if isinstance(error, GraphQLError):
-        return error.original_error is None or isinstance(error.original_error, _MEANT)
-    return isinstance(error, _MEANT)
+    return not is_meant(error) and error.path is not None
 
 
 def unexpected(request_id: str | None, **where: Any) -> GraphQLError:
