@@ -1,6 +1,6 @@
-"""Request ids, JSON logs and metrics: one log line per HTTP request and per GraphQL
-operation. Variables are never logged (they may hold personal data); the audit
-trail keeps their redacted form."""
+"""Request ids, JSON logs and metrics: one log line per HTTP request, carrying the
+GraphQL operation it ran, and one per operation over a WebSocket. Variables are never
+logged (they may hold personal data); the audit trail keeps their redacted form."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import re
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -54,6 +55,8 @@ class RequestObserver:
             await self.app(scope, receive, send)
             return
         request_id = request_id_of(scope)
+        operations: list[LoggedOperation] = []
+        scope["state"][_OPERATIONS] = operations
         started = time.perf_counter()
         status = 500 if scope["type"] == "http" else 101
 
@@ -74,26 +77,44 @@ class RequestObserver:
             path = path_label(scope["path"])
             method = scope.get("method", "WEBSOCKET")
             METRICS.http_requests.inc(method=method, path=path, status=str(status))
-            http_log.info(
-                "%s %s %s",
-                method,
-                path,
-                status,
-                extra={
-                    "fields": {
-                        "event": "http.request",
-                        "request_id": request_id,
-                        "method": method,
-                        "path": path,
-                        "status": status,
-                        "duration_ms": round(duration * 1000, 2),
-                    }
-                },
-            )
+            fields = {
+                "event": "http.request",
+                "request_id": request_id,
+                "method": method,
+                "path": path,
+                "status": status,
+                "duration_ms": round(duration * 1000, 2),
+            }
+            message = f"{method} {path} {status}"
+            if scope["type"] == "http" and len(operations) == 1:
+                # A line costs about as much as a small resolver (issue 7): the one
+                # operation an HTTP request ran is told in the request's own line.
+                ran = operations.pop()
+                fields.update(ran.fields)
+                message = f"{message} {ran.message}"
+            http_log.info("%s", message, extra={"fields": fields})
+            for ran in operations:
+                ran.log()
+
+
+# Where an HTTP request's state keeps the operations it ran, for its log line.
+_OPERATIONS = "operations_to_log"
+
+
+@dataclass(frozen=True)
+class LoggedOperation:
+    message: str
+    fields: dict[str, Any]
+
+    def log(self) -> None:
+        operation_log.info(
+            "%s", self.message, extra={"fields": {"event": "graphql.operation", **self.fields}}
+        )
 
 
 class OperationObserver(SchemaExtension):
-    """One JSON log line and the metrics of each GraphQL operation."""
+    """The metrics of each GraphQL operation, and what its log line says: in the line of
+    the HTTP request that ran it, or a line of its own over a WebSocket."""
 
     def on_operation(self) -> Iterator[None]:
         started = time.perf_counter()
@@ -113,22 +134,21 @@ class OperationObserver(SchemaExtension):
         METRICS.latency.observe(duration, operation=operation)
         for code in codes:
             METRICS.errors.inc(code=code)
-        operation_log.info(
-            "%s %s %s",
-            op_type,
-            ctx.operation_name or "anonymous",
-            outcome.value,
-            extra={
-                "fields": {
-                    "event": "graphql.operation",
-                    "request_id": context.request_id,
-                    "operation": ctx.operation_name,
-                    "operation_type": op_type,
-                    "actor": context.actor.actor_id,
-                    "actor_type": context.actor.kind,
-                    "duration_ms": round(duration * 1000, 2),
-                    "outcome": outcome.value,
-                    "error_codes": sorted(set(codes)),
-                }
+        logged = LoggedOperation(
+            f"{op_type} {ctx.operation_name or 'anonymous'} {outcome.value}",
+            {
+                "request_id": context.request_id,
+                "operation": ctx.operation_name,
+                "operation_type": op_type,
+                "actor": context.actor.actor_id,
+                "actor_type": context.actor.kind,
+                "operation_ms": round(duration * 1000, 2),
+                "outcome": outcome.value,
+                "error_codes": sorted(set(codes)),
             },
         )
+        scope = getattr(context.request, "scope", {})
+        if scope.get("type") == "http" and _OPERATIONS in scope.get("state", {}):
+            scope["state"][_OPERATIONS].append(logged)
+        else:  # a WebSocket's operations, each logged as it ends
+            logged.log()

@@ -23,6 +23,7 @@ from models.enums import Role
 from models.staff import StaffUser
 from tests.app.helpers import live_server
 from tests.conftest import TEST_PASSWORD, database_url_for, make_staff, staff_token
+from tests.tiers.ws import GraphQLWebSocket
 
 LOGIN = """mutation StaffLogin($username: String!, $password: String!) {
   staffLogin(input: {username: $username, password: $password}) {
@@ -32,7 +33,7 @@ LOGIN = """mutation StaffLogin($username: String!, $password: String!) {
 }"""
 
 
-async def test_each_operation_logs_one_json_line_without_variables(api, caplog):
+async def test_a_request_logs_one_json_line_with_its_operation_and_no_variables(api, caplog):
     alice = await make_staff(Role.SERVICE, "alice")
     with caplog.at_level(logging.INFO, logger="memberhub"):
         await api.client.post(
@@ -40,30 +41,46 @@ async def test_each_operation_logs_one_json_line_without_variables(api, caplog):
             json={"query": LOGIN, "variables": {"username": "alice", "password": TEST_PASSWORD}},
             headers={"x-request-id": "req-42"},
         )
-    [record] = [r for r in caplog.records if r.name == "memberhub.operations"]
+    [record] = [r for r in caplog.records if r.name.startswith("memberhub")]
+    assert record.name == "memberhub.http"
     fields = record.fields
     assert fields["request_id"] == "req-42"
+    assert fields["status"] == 200 and fields["path"] == "/graphql"
     assert fields["operation"] == "StaffLogin"
     assert fields["operation_type"] == "mutation"
     assert fields["actor"] == f"staff:{alice.id}"  # signed in by this very operation
     assert fields["outcome"] == "OK"
-    assert fields["duration_ms"] > 0
+    assert fields["duration_ms"] >= fields["operation_ms"] > 0
     line = json.loads(JsonFormatter().format(record))
     assert line["request_id"] == "req-42" and line["level"] == "INFO"
+    assert line["message"] == "POST /graphql 200 mutation StaffLogin OK"
     logged = "\n".join(JsonFormatter().format(r) for r in caplog.records)
     assert TEST_PASSWORD not in logged and "alice" not in logged
-    [http] = [r for r in caplog.records if r.name == "memberhub.http"]
-    assert http.fields["status"] == 200 and http.fields["request_id"] == "req-42"
 
 
 async def test_logs_name_the_signed_in_actor_and_failures(api, caplog):
     token = await staff_token(Role.MARKETING)
-    with caplog.at_level(logging.INFO, logger="memberhub.operations"):
+    with caplog.at_level(logging.INFO, logger="memberhub.http"):
         await api.as_(token)("query Audit { auditLog(first: 1) { totalCount } }")
-    [record] = [r for r in caplog.records if r.name == "memberhub.operations"]
+    [record] = [r for r in caplog.records if r.name == "memberhub.http"]
     assert record.fields["actor"].startswith("staff:")
     assert record.fields["outcome"] == "DENIED"
     assert "FORBIDDEN" in record.fields["error_codes"]
+
+
+async def test_a_websocket_logs_each_operation_on_a_line_of_its_own(db, caplog):
+    app = create_app(get_settings(), manage_db=False)
+    token = await staff_token(Role.ADMIN)
+    with caplog.at_level(logging.INFO, logger="memberhub"):
+        async with GraphQLWebSocket(app, token) as ws:
+            await ws.subscribe("query Viewer { viewer { roles } }")
+            assert (await ws.receive())["payload"]["data"]["viewer"]["roles"] == ["ADMIN"]
+    [operation] = [r for r in caplog.records if r.name == "memberhub.operations"]
+    assert operation.fields["event"] == "graphql.operation"
+    assert operation.fields["operation"] == "Viewer"
+    assert operation.fields["outcome"] == "OK" and operation.fields["operation_ms"] > 0
+    [socket] = [r for r in caplog.records if r.name == "memberhub.http"]
+    assert socket.fields["method"] == "WEBSOCKET" and "operation" not in socket.fields
 
 
 def metric(text, name, **labels):
