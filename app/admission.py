@@ -1,6 +1,7 @@
-"""Which valid operations may run: trusted documents and the query cost limit.
+"""Which valid operations may run: trusted documents and the query cost limit, one
+extension (each costs every request its hooks, issue 7).
 
-Both refuse in `on_execute`, after validation: a refused query or mutation gets a
+It refuses in `on_execute`, after validation: a refused query or mutation gets a
 result with the error (so its audit entry is still written); a refused subscription
 stream ends with it.
 """
@@ -25,15 +26,19 @@ def _refuse(ctx: Any, error: GraphQLError) -> None:
     ctx.result = GraphQLExecutionResult(data=None, errors=[error])
 
 
-class TrustedDocumentGate(SchemaExtension):
-    """With trusted_documents=required, members and anonymous callers run listed documents
-    only; signed-in staff stay free (GraphiQL)."""
+class Admission(SchemaExtension):
+    """Trusted documents: with trusted_documents=required, members and anonymous callers
+    run listed documents only; signed-in staff stay free (GraphiQL). The cost limit:
+    operations costlier than max_cost are refused; staff see `extensions.cost`."""
+
+    cost: int | None = None
 
     def on_execute(self) -> Iterator[None]:
         ctx = self.execution_context
         context = ctx.context
-        if context.settings.trusted_documents == "required" and not context.actor.is_staff:
-            trusted = manifest(context.settings.trusted_documents_file)
+        settings = context.settings
+        if settings.trusted_documents == "required" and not context.actor.is_staff:
+            trusted = manifest(settings.trusted_documents_file)
             if ctx.query is None or text_hash(ctx.query) not in trusted:
                 _refuse(
                     ctx,
@@ -42,17 +47,6 @@ class TrustedDocumentGate(SchemaExtension):
                         extensions={"code": "UNTRUSTED_DOCUMENT"},
                     ),
                 )
-        yield
-
-
-class QueryCostLimit(SchemaExtension):
-    """Refuses operations costlier than max_cost; staff see `extensions.cost` (GraphiQL)."""
-
-    cost: int | None = None
-
-    def on_execute(self) -> Iterator[None]:
-        ctx = self.execution_context
-        settings = ctx.context.settings
         assert ctx.graphql_document is not None
         self.cost = operation_cost(
             ctx.schema._schema,

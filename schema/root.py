@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import strawberry
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxTokensLimiter,
-    ParserCache,
-)
 from strawberry.extensions.max_aliases import create_validator as aliases_validator
 from strawberry.extensions.query_depth_limiter import create_validator as depth_validator
 from strawberry.schema.config import StrawberryConfig
 
-from app.admission import QueryCostLimit, TrustedDocumentGate
+from app.admission import Admission
 from app.observability import OperationObserver
 from app.settings import get_settings
 from auth import enforce
 from auth.audit import AuditExtension
-from auth.introspection import IntrospectionGate
 from resolvers.audit import AuditQuery
 from resolvers.benefits import BenefitsMutation, BenefitsQuery
 from resolvers.communications import CommunicationsMutation, CommunicationsQuery
@@ -32,11 +26,11 @@ from resolvers.tags import TagsMutation, TagsQuery
 from resolvers.tiers import TiersMutation, TiersQuery
 from schema import columns, prefetch
 from schema.common import Node
+from schema.documents import Documents
 from schema.errors import ErrorShaping
 from schema.execution import FastExecution, shortcut_fields
 from schema.extension_hooks import Schema
 from schema.scalars import SCALAR_MAP
-from schema.validated import ValidatedDocuments
 
 
 @strawberry.type
@@ -75,7 +69,7 @@ class Mutation(
 def _extensions() -> list[object]:
     settings = get_settings()
     # The limit rules are made once: QueryDepthLimiter and MaxAliasesLimiter would make a
-    # new rule class per request, and ValidationCache keys on the rules, so it never hit.
+    # new rule class per request, and the validations kept are keyed by the rules.
     limits = [
         depth_validator(settings.max_depth, None, None),
         aliases_validator(settings.max_aliases),
@@ -84,13 +78,8 @@ def _extensions() -> list[object]:
         AuditExtension,
         OperationObserver,
         ErrorShaping,
-        IntrospectionGate,
-        lambda: AddValidationRules(limits),
-        lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
-        lambda: ParserCache(maxsize=256),
-        ValidatedDocuments,
-        TrustedDocumentGate,
-        QueryCostLimit,
+        partial(Documents, limits, settings.max_tokens),
+        Admission,
     ]
 
 

@@ -26,7 +26,7 @@ from models.points import Purchase
 from models.tag import TagDefinition as TagDefinitionModel
 from models.tier import Tier
 from resolvers.loaders import Loaders
-from schema import extension_hooks, validated
+from schema import documents, extension_hooks
 from schema.context import Context
 from schema.execution import FastExecution, is_awaitable
 from schema.ids import to_global_id
@@ -204,7 +204,7 @@ async def test_a_document_is_validated_once_and_its_errors_kept(api, monkeypatch
         validations.append(document)
         return validate_document(schema, document, rules)
 
-    monkeypatch.setattr(validated, "validate_document", counting)
+    monkeypatch.setattr(documents, "validate_document", counting)
     api = api.as_(await staff_token(Role.ADMIN))
     # Texts no other test sends: the parser cache and this one live as long as the process.
     good = "{ validatedOnce: __typename viewer { __typename } }"

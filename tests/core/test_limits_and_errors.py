@@ -1,6 +1,7 @@
 import logging
 
-from models.enums import Role
+from models.audit import AuditEntry
+from models.enums import AuditOutcome, Role
 from tests.conftest import staff_token
 
 
@@ -109,3 +110,14 @@ async def test_queries_work_over_get(client):
         "/graphql", params={"query": "{ viewer { roles } }"}, headers={"accept": "application/json"}
     )
     assert response.json() == {"data": {"viewer": {"roles": []}}}
+
+
+
+async def test_a_document_that_does_not_parse_is_answered_and_audited(api):
+    admin = api.as_(await staff_token(Role.ADMIN))
+    result = await admin("query Broken { viewer { roles }")
+    assert result["data"] is None
+    assert _codes(result) == ["GRAPHQL_PARSE_FAILED"]
+    assert result["errors"][0]["message"].startswith("Syntax Error")
+    [entry] = await AuditEntry.all()
+    assert (entry.outcome, entry.error_codes) == (AuditOutcome.ERROR, ["GRAPHQL_PARSE_FAILED"])
