@@ -163,7 +163,7 @@ class AuditExtension(SchemaExtension):
                 if entry is not None:
                     await self._append(entry)
 
-    async def _append(self, entry: AuditEntry) -> None:
+    async def _append(self, entry: audit_service.Entry) -> None:
         try:
             await audit_service.append(entry)
         except Exception as error:
@@ -173,7 +173,7 @@ class AuditExtension(SchemaExtension):
             log.error("audit write failed (request id %s)", request_id, exc_info=error)
             raise unexpected(request_id) from error
 
-    def _entry(self, elapsed: float) -> AuditEntry | None:
+    def _entry(self, elapsed: float) -> audit_service.Entry | None:
         ctx = self.execution_context
         context = ctx.context
         operation = _find_operation(ctx)
@@ -183,7 +183,7 @@ class AuditExtension(SchemaExtension):
         if actor.is_anonymous and op_type == "query" and set(fields) <= CATALOGUE_FIELDS:
             return None
         codes, outcome = codes_and_outcome(ctx)
-        return AuditEntry(
+        return audit_service.Entry(
             at=utcnow(),
             actor_type=actor.kind,
             actor_id=actor.actor_id,

@@ -5,10 +5,12 @@ trees, annotations) costs more than the database does (issue 7)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import cache, partial
 from typing import Any
 
 from tortoise import connections
+from tortoise.fields import JSONField
 from tortoise.models import Model
 
 _PLACEHOLDER = re.compile(r"\?")
@@ -72,12 +74,28 @@ async def insert(conn: Any, instance: Model) -> None:
     instance._saved_in_db = True
 
 
-async def insert_many(conn: Any, instances: Sequence[Model]) -> None:
-    """New rows of one model in one INSERT, as `bulk_create` stores them; their generated
-    keys are not read back."""
-    if not instances:
+@cache
+def _conversions(model: type[Model]) -> tuple[tuple[str, Callable[[Any], Any]], ...]:
+    """(attribute, conversion to its stored value) for each column an INSERT of `model`
+    writes. A JSON field's Python value is encoded straight by the field's encoder: its
+    `to_db_value` validates by encoding, then encodes again."""
+    fields_map = model._meta.fields_map
+    return tuple((attr, _conversion(fields_map[attr])) for attr, _ in _insert_columns(model))
+
+
+def _conversion(field: Any) -> Callable[[Any], Any]:
+    if isinstance(field, JSONField):
+        encode = field.encoder
+        return lambda value: None if value is None else encode(value)
+    return partial(field.to_db_value, instance=None)
+
+
+async def insert_rows(conn: Any, model: type[Model], rows: Sequence[Any]) -> None:
+    """New rows of `model` in one INSERT, from objects that carry its fields as attributes
+    (no model is built for them, and no default applied); their generated keys are not
+    read back."""
+    if not rows:
         return
-    model = type(instances[0])
-    columns = _insert_columns(model)
-    values = [value for instance in instances for value in _stored(instance, columns)]
-    await fetch_dicts(conn, _insert_text(model, columns, len(instances)), values)
+    conversions = _conversions(model)
+    values = [convert(getattr(row, attr)) for row in rows for attr, convert in conversions]
+    await fetch_dicts(conn, _insert_text(model, _insert_columns(model), len(rows)), values)

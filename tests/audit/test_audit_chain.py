@@ -1,12 +1,15 @@
 import asyncio
+import dataclasses
 import logging
 
 from tortoise import connections
 
 from models.audit import AuditEntry
-from models.enums import Role
+from models.enums import AuditOutcome, Role
 from schema.ids import to_global_id
 from services import audit as audit_service
+from services.clock import utcnow
+from services.sql import _insert_columns
 from tests.conftest import TEST_PASSWORD, make_staff, staff_token
 
 LOGIN = """mutation Login($u: String!, $p: String!) {
@@ -143,3 +146,34 @@ async def test_a_failed_audit_write_is_masked_and_logged(api, monkeypatch, caplo
     [logged] = [record for record in caplog.records if "audit write failed" in record.getMessage()]
     assert error["extensions"]["requestId"] in logged.getMessage()
     assert logged.exc_info and str(logged.exc_info[1]) == "secret internals"
+
+
+async def test_an_entry_is_stored_as_the_model_reads_it_back(db):
+    """Entries are written without building the model: every column the model writes is
+    one of the entry's fields, and reads back as it was given."""
+    entry = audit_service.Entry(
+        at=utcnow(),
+        actor_type="staff",
+        actor_id="staff:7",
+        roles=["ADMIN", "SERVICE"],
+        operation_type="mutation",
+        operation_name="Edit",
+        fields_=["updateMember"],
+        variables={"input": {"note": "[PII]", "points": [1, 2]}, "tag": "会员"},
+        target_ids=["TWVtYmVyOjE="],
+        sensitive_fields=["Member.phone"],
+        outcome=AuditOutcome.USER_ERROR,
+        error_codes=["INVALID"],
+        ip="203.0.113.7",
+        user_agent="console/2.1",
+        request_id="read-back",
+        duration_ms=12.34567,
+    )
+    await audit_service.append(entry)
+
+    [stored] = await AuditEntry.filter(request_id="read-back")
+    written = [attr for attr, _ in _insert_columns(AuditEntry)]
+    assert sorted(written) == sorted(field.name for field in dataclasses.fields(entry))
+    assert {attr: getattr(stored, attr) for attr in written} == dataclasses.asdict(entry)
+    assert stored.duration_ms == 12.346 and stored.prev_hash is None
+    assert (await audit_service.verify_chain()).ok

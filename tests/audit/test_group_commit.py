@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from models.audit import AuditEntry
+from models.enums import AuditOutcome
 from services import audit
+from services.clock import utcnow
 
 
 @pytest.fixture
@@ -17,15 +18,32 @@ def written(monkeypatch: Any) -> list[list[str]]:
     """The batches the chain writes, as the operation names of their entries."""
     batches: list[list[str]] = []
 
-    async def write(batch: list[AuditEntry]) -> None:
+    async def write(batch: list[audit.Entry]) -> None:
         batches.append([entry.operation_name for entry in batch])
 
     monkeypatch.setattr(audit, "_write", write)
     return batches
 
 
-def _entry(name: str) -> AuditEntry:
-    return AuditEntry(operation_name=name)
+def _entry(name: str) -> audit.Entry:
+    return audit.Entry(
+        at=utcnow(),
+        actor_type="staff",
+        actor_id="staff:1",
+        roles=["ADMIN"],
+        operation_type="query",
+        operation_name=name,
+        fields_=["viewer"],
+        variables=None,
+        target_ids=[],
+        sensitive_fields=[],
+        outcome=AuditOutcome.OK,
+        error_codes=[],
+        ip=None,
+        user_agent=None,
+        request_id=name,
+        duration_ms=1.0,
+    )
 
 
 async def _settled() -> None:

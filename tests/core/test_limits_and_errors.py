@@ -112,7 +112,6 @@ async def test_queries_work_over_get(client):
     assert response.json() == {"data": {"viewer": {"roles": []}}}
 
 
-
 async def test_a_document_that_does_not_parse_is_answered_and_audited(api):
     admin = api.as_(await staff_token(Role.ADMIN))
     result = await admin("query Broken { viewer { roles }")
