@@ -60,6 +60,13 @@ class ErrorShaping(MaskErrors):
     def __init__(self) -> None:
         super().__init__(should_mask_error=is_unexpected)
 
+    def _process_result(self, result: object) -> None:
+        # MaskErrors asks with isinstance of a runtime Protocol, which walks the
+        # protocol's attributes on every operation (issue 7).
+        errors = getattr(result, "errors", None)
+        if errors:
+            result.errors = self._process_errors(errors)  # type: ignore[attr-defined]
+
     def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
         return [self._shape(error) for error in errors]
 
