@@ -41,6 +41,18 @@ def _order_sql(ordering: Sequence[str]) -> str:
     )
 
 
+_MODELS: dict[Callable[[Any], QuerySet[Any]], type[Model]] = {}
+
+
+def _model_of(rows_for: Callable[[F], QuerySet[M]], filter_: F) -> type[M]:
+    """The model `rows_for` reads, whatever the filter: a queryset is built once for it,
+    not per batch (about 5 us each)."""
+    model = _MODELS.get(rows_for)
+    if model is None:
+        model = _MODELS[rows_for] = rows_for(filter_).model
+    return model
+
+
 async def pages_by_parent(
     rows_for: Callable[[F], QuerySet[M]],
     filter_: F,
@@ -51,7 +63,7 @@ async def pages_by_parent(
 ) -> dict[int, list[M]]:
     """Up to window.limit + 1 rows of each parent from window.offset, in `ordering`."""
     ids = sorted(set(parent_ids))
-    model = rows_for(filter_).model
+    model = _model_of(rows_for, filter_)
     db = model._meta.db
     if len(ids) == 1:
         rows = shape_of(
@@ -111,7 +123,7 @@ async def counts_by_parent(
 ) -> dict[int, int]:
     """Each parent's number of rows (parents without rows left out)."""
     ids = sorted(set(parent_ids))
-    model = rows_for(filter_).model
+    model = _model_of(rows_for, filter_)
     db = model._meta.db
     counting = shape_of(
         db,
