@@ -40,7 +40,11 @@ from weakref import ref
 
 import strawberry
 from graphql import (
+    GRAPHQL_MAX_INT,
+    GRAPHQL_MIN_INT,
+    GraphQLBoolean,
     GraphQLID,
+    GraphQLInt,
     GraphQLLeafType,
     GraphQLList,
     GraphQLNonNull,
@@ -132,15 +136,30 @@ def _serialiser(leaf: GraphQLLeafType, non_null: bool) -> Callable[[Any], Any]:
 
 
 def _coercer(leaf: GraphQLLeafType) -> Callable[[Any], Any]:
-    """`leaf.coerce_output_value`, with its commonest input answered first: a str for a
-    String or an ID, a member for an enum (strawberry's enum compares every value)."""
+    """`leaf.coerce_output_value`, with its commonest input answered first: a value that
+    already is what a built-in scalar serialises to (`_as_is`), a member for an enum
+    (strawberry's enum compares every value)."""
     coerce = leaf.coerce_output_value
-    if leaf is GraphQLString or leaf is GraphQLID:
-        return lambda value: value if type(value) is str else coerce(value)
+    as_is = _as_is(leaf)
+    if as_is is not None:
+        return lambda value: value if as_is(value) else coerce(value)
     if isinstance(leaf, CustomGraphQLEnumType):
         names = _enum_names(leaf)
         return lambda value: names.get(value) or coerce(value)
     return coerce
+
+
+def _as_is(leaf: GraphQLLeafType) -> Callable[[Any], bool] | None:
+    """Whether a value is its own serialisation under a built-in scalar: graphql-core's
+    serialisers try every kind of number before they return an int, about a microsecond
+    a field."""
+    if leaf is GraphQLString or leaf is GraphQLID:
+        return lambda value: type(value) is str
+    if leaf is GraphQLInt:
+        return lambda value: type(value) is int and GRAPHQL_MIN_INT <= value <= GRAPHQL_MAX_INT
+    if leaf is GraphQLBoolean:
+        return lambda value: type(value) is bool
+    return None
 
 
 def _enum_names(leaf: CustomGraphQLEnumType) -> dict[Any, str]:
@@ -156,8 +175,8 @@ def _enum_names(leaf: CustomGraphQLEnumType) -> dict[Any, str]:
 def _completion(
     read: Callable[[Any], Any], leaf: GraphQLLeafType, serialised: Callable[[Any], Any]
 ) -> Callable[[Any, Any], Any]:
-    """`serialised(read(source))`, with a str of a String or an ID, and an enum member,
-    answered without a further call."""
+    """`serialised(read(source))`, with a str of a String or an ID, an enum member, and a
+    value that is its own serialisation (`_as_is`) answered without a further call."""
     if isinstance(leaf, CustomGraphQLEnumType):
         names = _enum_names(leaf)
 
@@ -166,13 +185,22 @@ def _completion(
             return names.get(value) or serialised(value)
 
         return complete_enum
-    text = str if leaf is GraphQLString or leaf is GraphQLID else None
+    if leaf is GraphQLString or leaf is GraphQLID:
 
-    def complete(source: Any, _context: Any) -> Any:
-        value = read(source)
-        return value if type(value) is text else serialised(value)
+        def complete_text(source: Any, _context: Any) -> Any:
+            value = read(source)
+            return value if type(value) is str else serialised(value)
 
-    return complete
+        return complete_text
+    as_is = _as_is(leaf)
+    if as_is is not None:
+
+        def complete_as_is(source: Any, _context: Any) -> Any:
+            value = read(source)
+            return value if as_is(value) else serialised(value)
+
+        return complete_as_is
+    return lambda source, _context: serialised(read(source))
 
 
 @dataclass(frozen=True, slots=True)
