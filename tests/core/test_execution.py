@@ -6,12 +6,21 @@ import asyncio
 import gc
 import logging
 from collections.abc import AsyncGenerator
+from operator import attrgetter
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 import strawberry
-from graphql import FragmentDefinitionNode, OperationDefinitionNode, parse
+from graphql import (
+    FragmentDefinitionNode,
+    GraphQLBoolean,
+    GraphQLError,
+    GraphQLID,
+    GraphQLInt,
+    OperationDefinitionNode,
+    parse,
+)
 from graphql.execution import executor as executor_module
 from strawberry.dataloader import DataLoader
 from strawberry.extensions import SchemaExtension
@@ -28,7 +37,7 @@ from models.tier import Tier
 from resolvers.loaders import Loaders
 from schema import documents, extension_hooks
 from schema.context import Context
-from schema.execution import FastExecution, is_awaitable
+from schema.execution import FastExecution, _completion, _serialiser, is_awaitable
 from schema.ids import to_global_id
 from schema.prefetch import load_all, prefetch, selected_under
 from schema.tiers import MemberTierFields
@@ -413,3 +422,26 @@ async def test_each_subscription_event_reaches_its_executor_through_the_helpers(
         {"events": {"doubled": [1, 2]}},
         {"events": {"doubled": [2, 4]}},
     ]
+
+
+@pytest.mark.parametrize(
+    ("leaf", "value", "answer"),
+    [
+        (GraphQLInt, 7, 7),
+        (GraphQLInt, True, 1),  # a bool is an int to Python, not to GraphQL
+        (GraphQLInt, 7.0, 7),
+        (GraphQLBoolean, False, False),
+        (GraphQLBoolean, 1, True),
+        (GraphQLID, 12, "12"),
+    ],
+)
+def test_a_leaf_is_answered_as_graphql_core_serialises_it(leaf, value, answer) -> None:
+    complete = _completion(attrgetter("value"), leaf, _serialiser(leaf, non_null=True))
+    answered = complete(SimpleNamespace(value=value), None)
+    assert answered == answer and type(answered) is type(answer)
+
+
+def test_an_int_beyond_32_bits_is_refused_as_graphql_core_refuses_it() -> None:
+    complete = _completion(attrgetter("value"), GraphQLInt, _serialiser(GraphQLInt, True))
+    with pytest.raises(GraphQLError, match="32-bit"):
+        complete(SimpleNamespace(value=2**31), None)
