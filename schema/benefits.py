@@ -20,7 +20,7 @@ from schema.context import Info
 from schema.enums import BenefitCategory, BenefitPeriod
 from schema.ids import to_global_id
 from schema.keyed_pages import CountKey, PageKey, load_counts, load_pages
-from schema.pagination import Connection, Window, connection
+from schema.pagination import Connection, Window, connection_for
 from schema.prefetch import relation
 from services import benefits as service
 from services.clock import utcnow
@@ -160,7 +160,7 @@ class MemberBenefitsFields:
         async def total() -> int:
             return await loaders.get(usage_counts_by_member).load((self.id, None))  # type: ignore[attr-defined]
 
-        return connection(rows, window, total)
+        return await connection_for(info, rows, window, total)
 
 
 # ---------------------------------------------------------------- inputs and payloads

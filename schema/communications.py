@@ -179,7 +179,7 @@ class MemberCommunicationsFields:
         category: CommunicationCategory | None = None,
     ) -> Connection[Communication] | None:
         return await keyed_connection(
-            info.context.loaders,
+            info,
             load_communication_pages,
             load_communication_counts,
             self.id,
@@ -196,7 +196,7 @@ class MemberCommunicationsFields:
         status: CaseStatus | None = None,
     ) -> Connection[ServiceCase] | None:
         return await keyed_connection(
-            info.context.loaders,
+            info,
             load_case_pages,
             load_case_counts,
             self.id,

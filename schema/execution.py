@@ -75,7 +75,7 @@ from tortoise.models import Model
 from auth.enforce import PolicyGuard
 from schema.by_identity import ByIdentity
 from schema.errors import is_meant
-from schema.prefetch import RELATIONS
+from schema.prefetch import AT_HAND, RELATIONS
 
 # Whether values of a class are awaitable, learnt once per class: graphql-core asks
 # several times per field. Generators decide per object (only generator-based
@@ -279,6 +279,9 @@ def _shortcut(
         return None
     if relation is not None:
         return NestedField(relation.loaded, return_type, object_type, is_list, guard)
+    at_hand = field.metadata.get(AT_HAND)
+    if at_hand is not None:
+        return NestedField(at_hand, return_type, object_type, is_list, guard)
     if read is None:
         return None
     return NestedField(_ignoring_context(read), return_type, object_type, is_list, guard)

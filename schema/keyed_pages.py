@@ -21,12 +21,12 @@ from tortoise.functions import Count
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
-from schema.pagination import Connection, Window, connection
+from schema.pagination import Connection, Window, connection_for
 from services.rows import select
 from services.shapes import fetch, shape_of
 
 if TYPE_CHECKING:
-    from resolvers.loaders import Loaders
+    from schema.context import Info
 
 M = TypeVar("M", bound=Model)
 F = TypeVar("F", bound=Hashable)
@@ -156,7 +156,7 @@ async def load_counts(
 
 
 async def keyed_connection(
-    loaders: Loaders,
+    info: Info,
     pages: Callable[[Sequence[PageKey[F]]], Awaitable[Sequence[list[M]]]],
     counts: Callable[[Sequence[CountKey[F]]], Awaitable[Sequence[int]]],
     parent_id: int,
@@ -165,9 +165,10 @@ async def keyed_connection(
 ) -> Connection[M]:
     """A parent's connection through the request's loaders, from a page batch function and
     its count twin; totalCount is loaded only when asked."""
+    loaders = info.context.loaders
     rows = await loaders.get(pages).load((parent_id, filter_, window))
 
     async def total() -> int:
         return await loaders.get(counts).load((parent_id, filter_))
 
-    return connection(rows, window, total)
+    return await connection_for(info, rows, window, total)

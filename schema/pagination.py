@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import strawberry
+from graphql import Undefined
 from tortoise.queryset import QuerySet
 
 from app.settings import get_settings
@@ -16,7 +17,7 @@ from auth.errors import BadUserInput
 from schema.columns import narrowed
 from schema.common import PageInfo
 from schema.context import Info
-from schema.prefetch import prefetch_selected, selected_under
+from schema.prefetch import AT_HAND, prefetch_selected, selected_under
 from services.rows import fetch_all
 
 T = TypeVar("T")
@@ -29,13 +30,20 @@ class Edge(Generic[T]):
     node: T
 
 
+def _edges_at_hand(connection: Connection[Any], _context: Any) -> Any:
+    """The edges when the resolver that made the connection loaded their nodes' relations
+    ahead (`connection_for`), so they complete in place; else Undefined."""
+    return connection._edges if connection._loaded else Undefined
+
+
 @strawberry.type
 class Connection(Generic[T]):
     page_info: PageInfo
     _edges: strawberry.Private[list[Edge[T]]]
     _total: strawberry.Private[Callable[[], Awaitable[int]]]
+    _loaded: strawberry.Private[bool] = False
 
-    @strawberry.field
+    @strawberry.field(metadata={AT_HAND: _edges_at_hand})
     async def edges(self, info: Info) -> list[Edge[T]]:
         await prefetch_selected(info, [edge.node for edge in self._edges], "node")
         return self._edges
@@ -97,6 +105,18 @@ def connection(
     )
 
 
+async def connection_for(
+    info: Info, rows: Sequence[Any], window: Window, total: Callable[[], Awaitable[int]]
+) -> Connection[Any]:
+    """`connection`, with the relations the field's nodes select loaded ahead: its edges
+    then complete in place, where the `edges` resolver and graphql-core's list
+    completion cost a member screen's ledger page about as much as its statement."""
+    made = connection(rows, window, total)
+    await prefetch_selected(info, [edge.node for edge in made._edges], "edges", "node")
+    made._loaded = True
+    return made
+
+
 def constant(value: int) -> Callable[[], Awaitable[int]]:
     async def total() -> int:
         return value
@@ -108,8 +128,9 @@ async def paginate(
     queryset: QuerySet[Any], first: int | None, after: str | None, info: Info | None = None
 ) -> Connection[Any]:
     """One page query; the COUNT runs only if totalCount is asked for. Given the field's
-    `info`, the page reads only the columns its nodes' selection needs: for rows whose
-    guards need no column but the key (a member's owner is the member)."""
+    `info`, the page reads only the columns its nodes' selection needs, for rows whose
+    guards need no column but the key (a member's owner is the member), and the
+    relations they select are loaded ahead (`connection_for`)."""
     window = Window.of(first, after)
     page = queryset.offset(window.offset).limit(window.limit + 1)
     if info is not None:
@@ -120,4 +141,6 @@ async def paginate(
     async def total() -> int:
         return await queryset.count()
 
-    return connection(rows, window, total)
+    if info is None:
+        return connection(rows, window, total)
+    return await connection_for(info, rows, window, total)

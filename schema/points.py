@@ -151,7 +151,7 @@ class MemberPointsFields:
         kind: PointsEntryKind | None = None,
     ) -> Connection[PointsEntry] | None:
         return await keyed_connection(
-            info.context.loaders,
+            info,
             ledger_pages,
             ledger_counts,
             self.id,  # type: ignore[attr-defined]
@@ -164,7 +164,7 @@ class MemberPointsFields:
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Purchase] | None:
         return await keyed_connection(
-            info.context.loaders,
+            info,
             purchase_pages,
             purchase_counts,
             self.id,  # type: ignore[attr-defined]

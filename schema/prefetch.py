@@ -81,6 +81,11 @@ class Relation:
 
 RELATIONS: dict[tuple[str, str], Relation] = {}
 
+# The metadata key of an object field whose value its resolver may find already made:
+# metadata[AT_HAND](source, context) is the value, or Undefined when the resolver must
+# run (schema/execution.py completes it in place).
+AT_HAND = "memberhub.at_hand"
+
 
 def relation(
     owner: str,
