@@ -35,7 +35,7 @@ from models.points import Purchase
 from models.tag import TagDefinition as TagDefinitionModel
 from models.tier import Tier
 from resolvers.loaders import Loaders
-from schema import documents, extension_hooks
+from schema import documents, extension_hooks, pagination
 from schema.context import Context
 from schema.execution import FastExecution, _completion, _serialiser, is_awaitable
 from schema.ids import to_global_id
@@ -445,3 +445,31 @@ def test_an_int_beyond_32_bits_is_refused_as_graphql_core_refuses_it() -> None:
     complete = _completion(attrgetter("value"), GraphQLInt, _serialiser(GraphQLInt, True))
     with pytest.raises(GraphQLError, match="32-bit"):
         complete(SimpleNamespace(value=2**31), None)
+
+
+async def test_a_connection_made_with_its_fields_info_completes_its_edges_in_place(
+    api, monkeypatch
+) -> None:
+    """Its maker loads what the nodes select and the edges are answered at hand; a
+    connection made without the info still loads them in its `edges` resolver."""
+    members = await _tagged_members()
+    admin = api.as_(await staff_token(Role.ADMIN))
+    loads: list[tuple[str, ...]] = []
+    load = pagination.prefetch_selected
+
+    async def counting(info: Any, rows: Any, *path: str) -> None:
+        loads.append(path)
+        await load(info, rows, *path)
+
+    monkeypatch.setattr(pagination, "prefetch_selected", counting)
+    page = await admin("{ members(first: 10) { edges { node { tags { tag { code } } } } } }")
+    assert loads == [("edges", "node")]
+    codes = [
+        [tag["tag"]["code"] for tag in edge["node"]["tags"]]
+        for edge in page["data"]["members"]["edges"]
+    ]
+    assert codes == [["vip", "lapsed"]] * members
+
+    loads.clear()
+    audit = await admin("{ auditLog(first: 5) { edges { node { operationName } } } }")
+    assert loads == [("node",)] and audit["data"]["auditLog"]["edges"]
