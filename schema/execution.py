@@ -95,9 +95,10 @@ def is_awaitable(value: Any) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class PlainField:
-    """A leaf field read off its source alone, behind its policy guard."""
+    """A leaf field read off its source alone, or loaded for it already (a relation a
+    prefetch loaded), behind its policy guard."""
 
-    read: Callable[[Any], Any]
+    read: Callable[[Any, Any], Any]  # (source, context): the value, Undefined if not at hand
     serialised: Callable[[Any], Any]  # the value as the response holds it (`_serialiser`)
     guard: PolicyGuard | None
     # The read and serialisation as one function, for a caller whom the guard admits in
@@ -109,7 +110,9 @@ class PlainField:
         guard = self.guard
         assert guard is not None
         cell = guard.admit(source, context)
-        value = self.read(source)
+        value = self.read(source, context)
+        if value is Undefined:
+            return Undefined
         if guard.shaping:
             value = guard.shape(cell, source, context, value)
         return self.serialised(value)
@@ -203,6 +206,19 @@ def _completion(
     return lambda source, _context: serialised(read(source))
 
 
+def _completion_loaded(
+    loaded: Callable[[Any, Any], Any], serialised: Callable[[Any], Any]
+) -> Callable[[Any, Any], Any]:
+    """A leaf relation's value when this request has loaded it (Undefined, for
+    graphql-core to await its loader, when not), serialised."""
+
+    def complete_loaded(source: Any, context: Any) -> Any:
+        value = loaded(source, context)
+        return value if value is Undefined else serialised(value)
+
+    return complete_loaded
+
+
 @dataclass(frozen=True, slots=True)
 class NestedField:
     """An object, or a list of objects, read off its source alone or already loaded."""
@@ -268,11 +284,14 @@ def _shortcut(
     read = _reader(field)
     nullable = get_nullable_type(return_type)
     if is_leaf_type(nullable):
-        if read is None or relation is not None:
-            return None
         serialised = _serialiser(nullable, isinstance(return_type, GraphQLNonNull))  # type: ignore[arg-type]
+        if relation is not None:
+            loaded = relation.loaded
+            return PlainField(loaded, serialised, guard, _completion_loaded(loaded, serialised))
+        if read is None:
+            return None
         complete = _completion(read, nullable, serialised)  # type: ignore[arg-type]
-        return PlainField(read, serialised, guard, complete)
+        return PlainField(_ignoring_context(read), serialised, guard, complete)
     is_list = isinstance(nullable, GraphQLList)
     object_type = get_nullable_type(nullable.of_type) if is_list else nullable  # type: ignore[union-attr]
     if not isinstance(object_type, GraphQLObjectType) or (guard is not None and guard.shaping):
