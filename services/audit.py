@@ -77,10 +77,12 @@ def _content(entry: Entry | AuditEntry) -> dict[str, Any]:
     }
 
 
+# The canonical JSON an entry's hash is taken over, its encoder made once.
+_canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+
+
 def entry_hash(prev_hash: str | None, entry: Entry | AuditEntry) -> str:
-    canonical = json.dumps(
-        _content(entry), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    )
+    canonical = _canonical(_content(entry))
     return hashlib.sha256(((prev_hash or "") + canonical).encode()).hexdigest()
 
 

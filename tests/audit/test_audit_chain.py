@@ -1,6 +1,9 @@
 import asyncio
 import dataclasses
+import hashlib
+import json
 import logging
+from datetime import UTC, datetime
 
 from tortoise import connections
 
@@ -177,3 +180,51 @@ async def test_an_entry_is_stored_as_the_model_reads_it_back(db):
     assert {attr: getattr(stored, attr) for attr in written} == dataclasses.asdict(entry)
     assert stored.duration_ms == 12.346 and stored.prev_hash is None
     assert (await audit_service.verify_chain()).ok
+
+
+def test_an_entrys_hash_is_sha256_over_the_previous_hash_and_its_canonical_json():
+    """Pinned: every chain already written was hashed this way."""
+    at = datetime(2026, 3, 1, 8, 30, tzinfo=UTC)
+    entry = audit_service.Entry(
+        at=at,
+        actor_type="STAFF",
+        actor_id="staff:1",
+        roles=["ADMIN"],
+        operation_type="query",
+        operation_name="MemberDetail",
+        fields_=["member"],
+        variables={"id": "TWVtYmVyOjE=", "note": "会员"},
+        target_ids=["TWVtYmVyOjE="],
+        sensitive_fields=[],
+        outcome=AuditOutcome.OK,
+        error_codes=[],
+        ip="203.0.113.7",
+        user_agent=None,
+        request_id="r1",
+        duration_ms=1.5,
+    )
+    canonical = json.dumps(
+        {
+            "at": "2026-03-01T08:30:00+00:00",
+            "actorType": "STAFF",
+            "actorId": "staff:1",
+            "roles": ["ADMIN"],
+            "operationType": "query",
+            "operationName": "MemberDetail",
+            "fields": ["member"],
+            "variables": {"id": "TWVtYmVyOjE=", "note": "会员"},
+            "targetIds": ["TWVtYmVyOjE="],
+            "sensitiveFields": [],
+            "outcome": "OK",
+            "errorCodes": [],
+            "ip": "203.0.113.7",
+            "userAgent": None,
+            "requestId": "r1",
+            "durationMs": 1.5,
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    expected = hashlib.sha256(("a" * 64 + canonical).encode()).hexdigest()
+    assert audit_service.entry_hash("a" * 64, entry) == expected
