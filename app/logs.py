@@ -8,6 +8,9 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
+# json.dumps given options builds an encoder per call: one line per request (issue 7).
+_encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
+
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
@@ -20,7 +23,7 @@ class JsonFormatter(logging.Formatter):
         }
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
-        return json.dumps(line, ensure_ascii=False, default=str)
+        return _encode(line)
 
 
 def logging_config(level: str = "INFO") -> dict[str, Any]:

@@ -81,6 +81,11 @@ def client_ip(request: Request | WebSocket) -> str | None:
     return request.client.host if request.client else None
 
 
+# strawberry's json.dumps with compact separators, its encoder built once rather than
+# per response (issue 7): the same bytes.
+_encode_response = json.JSONEncoder(separators=(",", ":")).encode
+
+
 class MemberhubGraphQL(GraphQL[Context, None]):
     def __init__(self, settings: Settings) -> None:
         super().__init__(
@@ -90,6 +95,9 @@ class MemberhubGraphQL(GraphQL[Context, None]):
             allowed_origins=settings.allowed_origins,
         )
         self.settings = settings
+
+    def encode_json(self, data: object) -> str:
+        return _encode_response(data)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
