@@ -56,7 +56,8 @@ class RequestObserver:
             return
         request_id = request_id_of(scope)
         operations: list[LoggedOperation] = []
-        scope["state"][_OPERATIONS] = operations
+        if scope["type"] == "http":  # a WebSocket's operations each log a line as they end
+            scope["state"][_OPERATIONS] = operations
         started = time.perf_counter()
         status = 500 if scope["type"] == "http" else 101
 
@@ -86,7 +87,7 @@ class RequestObserver:
                 "duration_ms": round(duration * 1000, 2),
             }
             message = f"{method} {path} {status}"
-            if scope["type"] == "http" and len(operations) == 1:
+            if len(operations) == 1:
                 # A line costs about as much as a small resolver (issue 7): the one
                 # operation an HTTP request ran is told in the request's own line.
                 ran = operations.pop()
@@ -147,8 +148,8 @@ class OperationObserver(SchemaExtension):
                 "error_codes": sorted(set(codes)),
             },
         )
-        scope = getattr(context.request, "scope", {})
-        if scope.get("type") == "http" and _OPERATIONS in scope.get("state", {}):
-            scope["state"][_OPERATIONS].append(logged)
-        else:  # a WebSocket's operations, each logged as it ends
+        request_state = getattr(context.request, "scope", {}).get("state", {})
+        if _OPERATIONS in request_state:  # told in its HTTP request's line
+            request_state[_OPERATIONS].append(logged)
+        else:
             logged.log()

@@ -40,24 +40,25 @@ async def fetch_dicts(conn: Any, text: str, params: Sequence[Any]) -> list[dict[
     return list(await conn.execute_query_dict(in_dialect(conn, text), list(params)))
 
 
-def _insert_columns(model: type[Model]) -> list[tuple[str, str]]:
+@cache
+def _insert_columns(model: type[Model]) -> tuple[tuple[str, str], ...]:
     """(attribute, column) of what an INSERT of `model` writes: every field but a
-    generated key, as Tortoise's own insert."""
+    generated key, as Tortoise's own insert; worked out once per model."""
     meta = model._meta
-    return [
+    return tuple(
         (attr, column)
         for attr, column in meta.fields_db_projection.items()
         if not meta.fields_map[attr].generated
-    ]
+    )
 
 
-def _stored(instance: Model, columns: list[tuple[str, str]]) -> list[Any]:
+def _stored(instance: Model, columns: Sequence[tuple[str, str]]) -> list[Any]:
     # The fields' own conversion, given the instance: defaults and auto_now as in save().
     fields_map = instance._meta.fields_map
     return [fields_map[attr].to_db_value(getattr(instance, attr), instance) for attr, _ in columns]
 
 
-def _insert_text(model: type[Model], columns: list[tuple[str, str]], rows: int) -> str:
+def _insert_text(model: type[Model], columns: Sequence[tuple[str, str]], rows: int) -> str:
     names = ", ".join(f'"{column}"' for _, column in columns)
     row = f"({marks(len(columns))})"
     return f'INSERT INTO "{model._meta.db_table}" ({names}) VALUES {", ".join([row] * rows)}'
