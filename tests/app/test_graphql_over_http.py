@@ -123,3 +123,68 @@ async def test_malformed_bodies_get_400(client):
 )
 def test_negotiation(accept, expected):
     assert negotiate(accept) == expected
+
+
+_BODIES = [
+    {"query": VIEWER},
+    {"query": "query Q { viewer { roles } }", "operationName": "Q", "extensions": {}},
+    {"query": "query A { viewer { roles } } query B { __typename }"},
+    {"query": "{ viewer { roles "},
+    {"query": "{ noSuchField }"},
+    {"query": "query($n: Int!) { viewer { roles } }", "variables": None},
+    {"query": "{ auditLog(first: 1) { totalCount } }"},
+    {"query": "mutation { logout { ok } }"},
+    {"query": VIEWER, "variables": [1]},
+    {"query": VIEWER, "operationName": 7},
+    {"query": 5},
+    {"query": None},
+    [{"query": VIEWER}],
+]
+
+
+def _answer(response):
+    headers = {k: v for k, v in response.headers.items() if k != "x-request-id"}
+    return response.status_code, headers, response.content
+
+
+@pytest.mark.parametrize("accept", [MODERN, "application/json"])
+async def test_one_operation_is_answered_as_strawberry_answers_it(client, monkeypatch, accept):
+    """The view's own path for a POST of one operation (app/server.py) gives the bytes,
+    status and headers strawberry's full `run` gives, for good and bad bodies alike."""
+    from app.server import MemberhubGraphQL
+
+    async def answers() -> list:
+        found = [_answer(await post(client, body, accept)) for body in _BODIES]
+        broken = await client.post(
+            "/graphql",
+            content=b"{not json",
+            headers={"accept": accept, "content-type": "application/json"},
+        )
+        return [*found, _answer(broken)]
+
+    own = await answers()
+    monkeypatch.setattr(MemberhubGraphQL, "_run_one_operation", lambda self, request: _none())
+    assert own == await answers()
+    request_error = 400 if accept == MODERN else 200
+    assert [status for status, _, _ in own] == [200] * 3 + [request_error] * 3 + [200] * 2 + [
+        400
+    ] * 6
+
+
+async def _none() -> None:
+    return None
+
+
+@pytest.mark.parametrize("body", [b'"text"', b"5", b"null", b"true"])
+async def test_a_body_other_than_an_object_or_a_list_is_a_bad_request(client, body):
+    response = await client.post(
+        "/graphql", content=body, headers={"accept": MODERN, "content-type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert "JSON object" in response.text
+
+
+async def test_an_operation_name_other_than_a_string_is_a_bad_request(client):
+    response = await post(client, {"query": "query Q { __typename }", "operationName": 7})
+    assert response.status_code == 400
+    assert "operationName" in response.text
