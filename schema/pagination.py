@@ -26,8 +26,10 @@ DEFAULT_PAGE_SIZE = 20
 
 @strawberry.type
 class Edge(Generic[T]):
-    cursor: str
+    # Made when asked for: a member screen's ledger page asks for none of its 20.
+    cursor: str = strawberry.field(resolver=lambda self: encode_cursor(self.offset))
     node: T
+    offset: strawberry.Private[int]
 
 
 def _edges_at_hand(connection: Connection[Any], _context: Any) -> Any:
@@ -92,14 +94,14 @@ def connection(
 ) -> Connection[Any]:
     """A connection from up to limit+1 rows fetched at window.offset."""
     page = list(rows[: window.limit])
-    edges = [Edge(cursor=encode_cursor(window.offset + i), node=row) for i, row in enumerate(page)]
+    edges = [Edge(node=row, offset=window.offset + i) for i, row in enumerate(page)]
     return Connection(
         _edges=edges,
         page_info=PageInfo(
             has_next_page=len(rows) > window.limit,
             has_previous_page=window.offset > 0,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
+            start_cursor=encode_cursor(edges[0].offset) if edges else None,
+            end_cursor=encode_cursor(edges[-1].offset) if edges else None,
         ),
         _total=total,
     )
@@ -115,6 +117,14 @@ async def connection_for(
     await prefetch_selected(info, [edge.node for edge in made._edges], "edges", "node")
     made._loaded = True
     return made
+
+
+async def page_in_hand(info: Info, rows: Sequence[Any], window: Window) -> Connection[Any]:
+    """The connection of `window` over every row of the list, already read in order."""
+    start = window.offset
+    return await connection_for(
+        info, rows[start : start + window.limit + 1], window, constant(len(rows))
+    )
 
 
 def constant(value: int) -> Callable[[], Awaitable[int]]:
