@@ -7,12 +7,13 @@ own module and gets the request's loader for one with `loaders.get(batch_fn)`.
 
 from __future__ import annotations
 
+from asyncio import Future
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from weakref import ref
 
-from strawberry.dataloader import DataLoader
+from strawberry.dataloader import DataLoader, DefaultCache
 from tortoise.models import Model
 
 from models.member import Member
@@ -40,6 +41,15 @@ def group_by(rows: Iterable[M], attr: str, keys: Sequence[Any]) -> list[list[M]]
     for row in rows:
         groups.setdefault(getattr(row, attr), []).append(row)
     return [groups[key] for key in keys]
+
+
+def started(loader: DataLoader[K, V], key: K) -> Future[V] | None:
+    """The load of `key` this request has started, done or not; None if none has."""
+    cache = loader.cache_map
+    # The default cache keeps the futures in a dict under the keys as loaded (no loader
+    # here is given a cache_key_fn): read directly, as this runs for rows of a page.
+    futures = cache.cache_map if type(cache) is DefaultCache else cache
+    return futures.get(key)  # type: ignore[no-any-return]
 
 
 def _loader(load: Callable[[Sequence[Any]], Any]) -> Any:

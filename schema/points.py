@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date as Date
 from datetime import datetime
@@ -15,19 +14,20 @@ from tortoise.queryset import QuerySet
 
 from models.points import PointsEntry as PointsEntryModel
 from models.points import Purchase as PurchaseModel
-from resolvers.loaders import by_id
+from resolvers.loaders import by_id, group_by, started
 from schema.common import Node, UserError, model_type
 from schema.context import Info
 from schema.enums import PointsEntryKind, RedemptionPurpose
 from schema.ids import to_global_id
 from schema.keyed_pages import CountKey, PageKey, keyed_connection, load_counts, load_pages
-from schema.pagination import Connection, Window
+from schema.pagination import Connection, Window, page_in_hand
 from schema.prefetch import relation
 from schema.staff import StaffUser
 from schema.tiers import TierChange
 from services.clock import local_date, utcnow
 from services.points.dates import end_of_next_month
-from services.points.expiry import points_expiring_by
+from services.points.lots import expiring_by, open_lots
+from services.shapes import rows_in
 
 if TYPE_CHECKING:
     from schema.members import Member
@@ -64,19 +64,10 @@ async def purchase_counts(keys: Sequence[CountKey[None]]) -> list[int]:
     return await load_counts(keys, _purchases, "member_id")
 
 
-async def expiring_points(keys: Sequence[tuple[int, Date]]) -> list[int]:
-    """Each (member, business day) key's points expiring on or before that day."""
-    by_day: dict[Date, list[int]] = defaultdict(list)
-    for member_id, day in keys:
-        by_day[day].append(member_id)
-    found: dict[tuple[int, Date], int] = {}
-    for day, member_ids in by_day.items():
-        expiring = await points_expiring_by(member_ids, day)
-        found.update(
-            ((member_id, day), points)
-            for member_id, points in zip(member_ids, expiring, strict=True)
-        )
-    return [found[key] for key in keys]
+async def ledgers(member_ids: Sequence[int]) -> list[list[PointsEntryModel]]:
+    """Each member's whole ledger, in posting order."""
+    entries = await rows_in(PointsEntryModel, "member_id", member_ids, ("id",))
+    return group_by(entries, "member_id", member_ids)
 
 
 @model_type(PurchaseModel)
@@ -140,7 +131,8 @@ class MemberPointsFields:
     )
     async def points_expiring_by(self, info: Info, date: Date | None = None) -> int | None:
         day = date or end_of_next_month(local_date(utcnow()))
-        return await info.context.loaders.get(expiring_points).load((self.id, day))  # type: ignore[attr-defined]
+        entries = await info.context.loaders.get(ledgers).load(self.id)  # type: ignore[attr-defined]
+        return expiring_by(open_lots(entries), day)
 
     @strawberry.field
     async def points_ledger(
@@ -150,13 +142,20 @@ class MemberPointsFields:
         after: str | None = None,
         kind: PointsEntryKind | None = None,
     ) -> Connection[PointsEntry] | None:
+        window = Window.of(first, after)
+        whole = started(info.context.loaders.get(ledgers), self.id)  # type: ignore[attr-defined]
+        if whole is not None:
+            # The expiry figure reads the whole ledger in this request: the page and its
+            # count come from it, as a member screen shows both (two statements fewer).
+            newest_first = [entry for entry in reversed(await whole) if kind in (None, entry.kind)]
+            return await page_in_hand(info, newest_first, window)
         return await keyed_connection(
             info,
             ledger_pages,
             ledger_counts,
             self.id,  # type: ignore[attr-defined]
             kind,
-            Window.of(first, after),
+            window,
         )
 
     @strawberry.field

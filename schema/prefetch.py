@@ -25,8 +25,8 @@ from graphql import (
     SelectionSetNode,
     Undefined,
 )
-from strawberry.dataloader import DefaultCache
 
+from resolvers.loaders import started
 from schema.by_identity import ByIdentity
 
 if TYPE_CHECKING:
@@ -61,11 +61,7 @@ class Relation:
         key = self.key(row)
         if key is None:
             return None
-        cache = self.loader(context.loaders).cache_map
-        # The default cache keeps the futures in a dict under the keys as loaded (no loader
-        # here is given a cache_key_fn): read it directly, this runs for every row.
-        futures = cache.cache_map if type(cache) is DefaultCache else cache
-        future = futures.get(key)
+        future = started(self.loader(context.loaders), key)
         if future is None or not future.done():
             return Undefined
         try:

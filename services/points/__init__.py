@@ -8,7 +8,7 @@ Public functions other domains call:
 """
 
 from services.points.earning import PurchaseResult, record_purchase, refund_purchase
-from services.points.expiry import points_expiring_by, run_points_expiry
+from services.points.expiry import run_points_expiry
 from services.points.history import Book, post_histories
 from services.points.ledger import (
     ensure_points_active,
@@ -30,7 +30,6 @@ __all__ = [
     "find_replay",
     "forfeit_balance",
     "locked_balance",
-    "points_expiring_by",
     "post_histories",
     "post_entry",
     "record_purchase",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from tortoise.transactions import in_transaction
@@ -14,7 +14,7 @@ from services.clock import as_utc
 from services.db import retry_busy
 from services.jobs import JobResult, JobTimer, for_each
 from services.points.ledger import locked_balance, post_entry
-from services.points.lots import Lot, expiring_by, lapsed_points, open_lots
+from services.points.lots import Lot, lapsed_points, open_lots
 from services.shapes import rows_in
 
 # What replaying a ledger reads of each entry (its reason and audit columns it does not).
@@ -27,12 +27,6 @@ async def lots_of(member_ids: Sequence[int], conn: Any = None) -> dict[int, list
     for entry in await rows_in(PointsEntry, "member_id", member_ids, ("id",), conn, _LOT_FIELDS):
         entries[entry.member_id].append(entry)  # type: ignore[attr-defined]
     return {member_id: open_lots(member_entries) for member_id, member_entries in entries.items()}
-
-
-async def points_expiring_by(member_ids: Sequence[int], day: date) -> list[int]:
-    """Per member (in order), the points whose lots expire on or before business day `day`."""
-    lots = await lots_of(member_ids)
-    return [expiring_by(lots[member_id], day) for member_id in member_ids]
 
 
 async def run_points_expiry(as_of: datetime, progress: bool = False) -> JobResult:

@@ -19,8 +19,9 @@ from models.tier import TierChange
 from services import points
 from services.clock import local_date, utcnow
 from services.errors import DomainError, Duplicate, NotFound
-from services.points.expiry import points_expiring_by
+from services.points.expiry import lots_of
 from services.points.history import Book, post_histories
+from services.points.lots import expiring_by
 from tests.factories import make_member, make_tiers
 from tests.tags.helpers import active_tag, carriers
 
@@ -170,7 +171,9 @@ async def _state(member_id: int, prefix: str) -> dict[str, Any]:
             for c in changes
         ],
         "notices": [plain(n, "category", "subject", "content", "occurred_at") for n in notices],
-        "expiring": await points_expiring_by([member_id], today + timedelta(days=400)),
+        "expiring": expiring_by(
+            (await lots_of([member_id]))[member_id], today + timedelta(days=400)
+        ),
     }
 
 

@@ -160,3 +160,48 @@ async def test_one_members_page_is_the_page_a_batch_of_members_gets(api):
     everything = await pages_by_parent(_entries, None, "member_id", ("-id",), [first], Window(0, 9))
     ids = [row.id for row in everything[first]]
     assert len(ids) == 4 and ids == sorted(ids, reverse=True)
+
+
+WITH_EXPIRY = """
+query($id: ID!, $first: Int, $after: String, $kind: PointsEntryKind) {
+  member(id: $id) {
+    pointsExpiringBy
+    pointsLedger(first: $first, after: $after, kind: $kind) {
+      totalCount
+      pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+      edges { cursor node { id kind points createdBy { displayName } purchase { orderRef } } }
+    }
+  }
+}"""
+WITHOUT_EXPIRY = WITH_EXPIRY.replace("pointsExpiringBy", "")
+
+
+async def test_a_ledger_page_read_with_the_expiry_figure_is_the_page_read_alone(api):
+    """With pointsExpiringBy the page comes from the whole ledger that figure reads
+    (schema/points.py): the same page, count and cursors, and no statement of its own."""
+    ops = await staff_api(api)
+    member_id = await _active_member(ops, 1)
+    await record(ops, member_id, "M1-3", "12.00")
+    await adjust(ops, member_id, -3, "adj-1b")
+    windows = [
+        {},
+        {"first": 2},
+        {"first": 0},
+        {"first": 2, "kind": "EARN"},
+        {"first": 3, "kind": "REDEEM"},
+        {"first": 50, "kind": "EXPIRE"},
+    ]
+    first = (await ops(WITHOUT_EXPIRY, {"id": gid(member_id), "first": 2}))["data"]
+    windows.append({"first": 2, "after": first["member"]["pointsLedger"]["pageInfo"]["endCursor"]})
+    for window in windows:
+        variables = {"id": gid(member_id), **window}
+        async with count_sql() as with_expiry:
+            together = await ops(WITH_EXPIRY, variables)
+        alone = await ops(WITHOUT_EXPIRY, variables)
+        assert "errors" not in together, together
+        assert together["data"]["member"]["pointsLedger"] == alone["data"]["member"]["pointsLedger"]
+        ledger_reads = [s for s in with_expiry.statements if '"points_entry"' in s]
+        assert len(ledger_reads) == 1, ledger_reads
+    earns = (await ops(WITH_EXPIRY, {"id": gid(member_id), "kind": "EARN"}))["data"]["member"]
+    assert earns["pointsLedger"]["totalCount"] == 3
+    assert earns["pointsExpiringBy"] == 0
