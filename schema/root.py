@@ -24,7 +24,7 @@ from resolvers.staff import StaffMutation, StaffQuery
 from resolvers.subscriptions import Subscription
 from resolvers.tags import TagsMutation, TagsQuery
 from resolvers.tiers import TiersMutation, TiersQuery
-from schema import columns, prefetch
+from schema import columns, direct, prefetch
 from schema.common import Node
 from schema.documents import Documents
 from schema.errors import ErrorShaping
@@ -97,6 +97,7 @@ def build_schema() -> strawberry.Schema:
         execution_context_class=FastExecution,
     )
     prefetch.install(schema._schema)
+    direct.install(schema)
     columns.install(schema)
     guards = enforce.install(schema._schema)
     FastExecution.fields = shortcut_fields(schema, guards)

@@ -1,0 +1,101 @@
+"""Methods with plain arguments, called by graphql-core without strawberry's wrapper.
+
+For a field with a resolver, strawberry's wrapper runs on every call: an Info, the
+arguments converted one by one (each conversion re-imports a module), a chain of
+extension functions built and reduced, and for an async method a coroutine of its own
+around the method's. For arguments that are scalars and enums the conversion only
+renames them (graphql-core has parsed them already), so the method is called directly
+with its Info and its arguments under their Python names: a member screen calls three
+such fields (issue 7). A field with extensions, or an argument of another kind (an
+input object, a list, a global id), keeps strawberry's wrapper.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import strawberry
+from graphql import GraphQLObjectType
+from strawberry.relay.types import GlobalID
+from strawberry.scalars import is_scalar
+from strawberry.types.arguments import StrawberryArgument
+from strawberry.types.base import (
+    StrawberryMaybe,
+    StrawberryObjectDefinition,
+    StrawberryOptional,
+)
+from strawberry.types.enum import StrawberryEnumDefinition, has_enum_definition
+from strawberry.types.field import StrawberryField
+
+from schema.prefetch import RELATIONS
+
+
+def install(schema: strawberry.Schema) -> None:
+    """Bind each eligible method straight to its graphql-core field (before guards wrap
+    the resolvers)."""
+    for type_name, concrete in schema.schema_converter.type_map.items():
+        graphql_type = schema._schema.type_map.get(type_name)
+        definition = concrete.definition
+        if not isinstance(graphql_type, GraphQLObjectType):
+            continue
+        assert isinstance(definition, StrawberryObjectDefinition)
+        for field in definition.fields:
+            name = schema.config.name_converter.from_field(field)
+            graphql_field = graphql_type.fields.get(name)
+            # A subscription's field resolves each event its generator yields.
+            if graphql_field is None or graphql_field.subscribe or (type_name, name) in RELATIONS:
+                continue
+            resolve = _direct(schema, field)
+            if resolve is not None:
+                graphql_field.resolve = resolve
+
+
+def _direct(schema: strawberry.Schema, field: StrawberryField) -> Callable[..., Any] | None:
+    resolver = field.base_resolver
+    if (
+        resolver is None
+        or field.extensions
+        or resolver.root_parameter is not None
+        or not field.arguments
+        or not all(_plain(argument, schema) for argument in field.arguments)
+    ):
+        return None
+    method = resolver.wrapped_func
+    info_class = schema.config.info_class
+    info_name = resolver.info_parameter.name if resolver.info_parameter is not None else None
+    python_names = {
+        schema.config.name_converter.from_argument(argument): argument.python_name
+        for argument in field.arguments
+    }
+
+    def resolve(source: Any, info: Any, **arguments: Any) -> Any:
+        named = {python_names[name]: value for name, value in arguments.items()}
+        if info_name is not None:
+            named[info_name] = info_class(_raw_info=info, _field=field)
+        return method(source, **named)
+
+    def resolve_function(_source: Any, info: Any, **arguments: Any) -> Any:
+        named = {python_names[name]: value for name, value in arguments.items()}
+        if info_name is not None:
+            named[info_name] = info_class(_raw_info=info, _field=field)
+        return method(**named)
+
+    return resolve if resolver.self_parameter is not None else resolve_function
+
+
+def _plain(argument: StrawberryArgument, schema: strawberry.Schema) -> bool:
+    """Whether strawberry's conversion gives the argument's parsed value back as it is."""
+    type_ = argument.type
+    if isinstance(type_, StrawberryMaybe):  # converted into Some(value)
+        return False
+    if isinstance(type_, StrawberryOptional):
+        type_ = type_.of_type
+    if type_ is GlobalID:
+        return False
+    registry = schema.schema_converter.scalar_registry
+    return (
+        is_scalar(type_, registry)
+        or isinstance(type_, StrawberryEnumDefinition)
+        or has_enum_definition(type_)
+    )
