@@ -1,13 +1,13 @@
-"""Methods with plain arguments, called by graphql-core without strawberry's wrapper.
+"""Resolver methods called by graphql-core without strawberry's wrapper.
 
 For a field with a resolver, strawberry's wrapper runs on every call: an Info, the
 arguments converted one by one (each conversion re-imports a module), a chain of
 extension functions built and reduced, and for an async method a coroutine of its own
-around the method's. For arguments that are scalars and enums the conversion only
-renames them (graphql-core has parsed them already), so the method is called directly
-with its Info and its arguments under their Python names: a member screen calls three
-such fields (issue 7). A field with extensions, or an argument of another kind (an
-input object, a list, a global id), keeps strawberry's wrapper.
+around the method's. For arguments that are scalars and enums (or none) the conversion
+only renames them (graphql-core has parsed them already), so the method is called
+directly with its Info and its arguments under their Python names: a member screen
+calls four such fields (issue 7). A field with extensions, or an argument of another
+kind (an input object, a list, a global id, a Maybe), keeps strawberry's wrapper.
 """
 
 from __future__ import annotations
@@ -57,7 +57,6 @@ def _direct(schema: strawberry.Schema, field: StrawberryField) -> Callable[..., 
         resolver is None
         or field.extensions
         or resolver.root_parameter is not None
-        or not field.arguments
         or not all(_plain(argument, schema) for argument in field.arguments)
     ):
         return None

@@ -1,5 +1,5 @@
-"""Methods with plain arguments called directly (schema/direct.py) answer as strawberry's
-wrapper answers them; any other argument keeps the wrapper."""
+"""Methods with plain arguments, or none, called directly (schema/direct.py) answer as
+strawberry's wrapper answers them; any other argument keeps the wrapper."""
 
 from __future__ import annotations
 
@@ -47,6 +47,10 @@ class Member:
         return self.name.upper() if shout else self.name
 
     @strawberry.field
+    async def initial(self, info: strawberry.Info) -> str:
+        return f"{info.field_name}:{self.name[0]}"
+
+    @strawberry.field
     def windowed(self, window: Window) -> int:
         return window.first
 
@@ -92,7 +96,7 @@ def test_only_methods_with_plain_arguments_are_bound_directly() -> None:
             and new.fields[name].resolve.__module__ == "schema.direct"
         }  # type: ignore[attr-defined]
 
-    assert changed("Member") == {"greeting", "later"}
+    assert changed("Member") == {"greeting", "later", "initial"}
     assert changed("Query") == {"member"}
     assert changed("Subscription") == set()
 
@@ -112,7 +116,7 @@ def test_only_methods_with_plain_arguments_are_bound_directly() -> None:
             'query($d: Date) { member(memberName: "A") { greeting(firstName: "x", onDay: $d) } }',
             {"d": "not a day"},
         ),
-        ('{ member(memberName: "Bo") { later a: later(shout: true) } }', None),
+        ('{ member(memberName: "Bo") { later a: later(shout: true) initial } }', None),
         ('{ member(memberName: "Bo") { windowed(window: {first: 3}) } }', None),
         ('{ member(memberName: "Bo") { byGlobalId(id: "TWVtYmVyOjE=") } }', None),
         ('{ member(memberName: "Bo") { byGlobalId(id: "no") } }', None),
