@@ -16,39 +16,30 @@ from collections.abc import Callable
 from typing import Any
 
 import strawberry
-from graphql import GraphQLObjectType
 from strawberry.relay.types import GlobalID
 from strawberry.scalars import is_scalar
 from strawberry.types.arguments import StrawberryArgument
 from strawberry.types.base import (
     StrawberryMaybe,
-    StrawberryObjectDefinition,
     StrawberryOptional,
 )
 from strawberry.types.enum import StrawberryEnumDefinition, has_enum_definition
 from strawberry.types.field import StrawberryField
 
+from schema.fields import object_fields
 from schema.prefetch import RELATIONS
 
 
 def install(schema: strawberry.Schema) -> None:
     """Bind each eligible method straight to its graphql-core field (before guards wrap
     the resolvers)."""
-    for type_name, concrete in schema.schema_converter.type_map.items():
-        graphql_type = schema._schema.type_map.get(type_name)
-        definition = concrete.definition
-        if not isinstance(graphql_type, GraphQLObjectType):
+    for type_name, name, field, graphql_field in object_fields(schema):
+        # A subscription's field resolves each event its generator yields.
+        if graphql_field.subscribe or (type_name, name) in RELATIONS:
             continue
-        assert isinstance(definition, StrawberryObjectDefinition)
-        for field in definition.fields:
-            name = schema.config.name_converter.from_field(field)
-            graphql_field = graphql_type.fields.get(name)
-            # A subscription's field resolves each event its generator yields.
-            if graphql_field is None or graphql_field.subscribe or (type_name, name) in RELATIONS:
-                continue
-            resolve = _direct(schema, field)
-            if resolve is not None:
-                graphql_field.resolve = resolve
+        resolve = _direct(schema, field)
+        if resolve is not None:
+            graphql_field.resolve = resolve
 
 
 def _direct(schema: strawberry.Schema, field: StrawberryField) -> Callable[..., Any] | None:

@@ -68,13 +68,13 @@ from graphql.pyutils import Path, gather_with_cancel
 from strawberry.execution import optimized_is_awaitable
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import CustomGraphQLEnumType
-from strawberry.types.base import StrawberryObjectDefinition
 from strawberry.types.field import StrawberryField
 from tortoise.models import Model
 
 from auth.enforce import PolicyGuard
 from schema.by_identity import ByIdentity
 from schema.errors import is_meant
+from schema.fields import object_fields
 from schema.prefetch import AT_HAND, RELATIONS
 
 # Whether values of a class are awaitable, learnt once per class: graphql-core asks
@@ -255,21 +255,13 @@ def shortcut_fields(
     """Per type of the schema, its fields that can skip graphql-core's field machinery:
     leaves and objects read off their source, and relations lists prefetch."""
     found: dict[str, dict[str, Shortcut]] = {}
-    for type_name, concrete in schema.schema_converter.type_map.items():
-        graphql_type = schema._schema.type_map.get(type_name)
-        definition = concrete.definition
-        if not isinstance(graphql_type, GraphQLObjectType):
+    for type_name, name, field, graphql_field in object_fields(schema):
+        if graphql_field.args:
             continue
-        assert isinstance(definition, StrawberryObjectDefinition)
-        for field in definition.fields:
-            name = schema.config.name_converter.from_field(field)
-            graphql_field = graphql_type.fields.get(name)
-            if graphql_field is None or graphql_field.args:
-                continue
-            guard = guards.get((type_name, name))
-            shortcut = _shortcut(type_name, name, field, graphql_field.type, guard)
-            if shortcut is not None:
-                found.setdefault(type_name, {})[name] = shortcut
+        guard = guards.get((type_name, name))
+        shortcut = _shortcut(type_name, name, field, graphql_field.type, guard)
+        if shortcut is not None:
+            found.setdefault(type_name, {})[name] = shortcut
     return found
 
 
