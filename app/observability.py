@@ -23,6 +23,7 @@ http_log = logging.getLogger("memberhub.http")
 operation_log = logging.getLogger("memberhub.operations")
 
 REQUEST_ID_HEADER = "x-request-id"
+_HEADER_NAME = REQUEST_ID_HEADER.encode()  # as ASGI gives header names: lower case
 # Client-chosen ids are echoed and logged: accept only short, plain tokens.
 _SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 KNOWN_PATHS = frozenset({"/graphql", "/healthz", "/readyz", "/metrics"})
@@ -31,9 +32,9 @@ KNOWN_PATHS = frozenset({"/graphql", "/healthz", "/readyz", "/metrics"})
 def request_id_of(scope: Scope) -> str:
     state = scope.setdefault("state", {})
     if "request_id" not in state:
-        given = (
-            dict(scope.get("headers") or []).get(REQUEST_ID_HEADER.encode(), b"").decode("latin-1")
-        )
+        given = next(
+            (value for name, value in scope.get("headers") or () if name == _HEADER_NAME), b""
+        ).decode("latin-1")
         state["request_id"] = given if _SAFE_REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
     return str(state["request_id"])
 

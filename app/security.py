@@ -25,31 +25,25 @@ HSTS = "max-age=31536000; includeSubDomains"
 class SecurityHeaders:
     def __init__(self, app: ASGIApp, *, production: bool) -> None:
         self.app = app
-        self.headers = {
-            **BASE_HEADERS,
-            **({"strict-transport-security": HSTS} if production else {}),
-        }
+        headers = {**BASE_HEADERS, **({"strict-transport-security": HSTS} if production else {})}
+        # Encoded once; answers may carry personal data, the pinned GraphiQL assets may
+        # be cached.
+        self.cacheable = tuple((name.encode(), value.encode()) for name, value in headers.items())
+        self.not_cacheable = (*self.cacheable, (b"cache-control", b"no-store"))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        # Answers may carry personal data; the pinned GraphiQL assets may be cached.
-        cacheable = scope["path"].startswith(STATIC_PATH + "/")
+        ours = self.cacheable if scope["path"].startswith(STATIC_PATH + "/") else self.not_cacheable
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                present = {name.lower() for name, _ in message.get("headers", [])}
-                extra = dict(self.headers)
-                if not cacheable:
-                    extra["cache-control"] = "no-store"
+                headers = message.get("headers", [])
+                present = {name.lower() for name, _ in headers}
                 message["headers"] = [
-                    *message.get("headers", []),
-                    *(
-                        (name.encode(), value.encode())
-                        for name, value in extra.items()
-                        if name.encode() not in present
-                    ),
+                    *headers,
+                    *(header for header in ours if header[0] not in present),
                 ]
             await send(message)
 
