@@ -19,10 +19,7 @@ import strawberry
 from strawberry.relay.types import GlobalID
 from strawberry.scalars import is_scalar
 from strawberry.types.arguments import StrawberryArgument
-from strawberry.types.base import (
-    StrawberryMaybe,
-    StrawberryOptional,
-)
+from strawberry.types.base import StrawberryMaybe, StrawberryOptional
 from strawberry.types.enum import StrawberryEnumDefinition, has_enum_definition
 from strawberry.types.field import StrawberryField
 
@@ -59,19 +56,15 @@ def _direct(schema: strawberry.Schema, field: StrawberryField) -> Callable[..., 
         for argument in field.arguments
     }
 
-    def resolve(source: Any, info: Any, **arguments: Any) -> Any:
-        named = {python_names[name]: value for name, value in arguments.items()}
+    def named(info: Any, arguments: dict[str, Any]) -> dict[str, Any]:
+        found = {python_names[name]: value for name, value in arguments.items()}
         if info_name is not None:
-            named[info_name] = info_class(_raw_info=info, _field=field)
-        return method(source, **named)
+            found[info_name] = info_class(_raw_info=info, _field=field)
+        return found
 
-    def resolve_function(_source: Any, info: Any, **arguments: Any) -> Any:
-        named = {python_names[name]: value for name, value in arguments.items()}
-        if info_name is not None:
-            named[info_name] = info_class(_raw_info=info, _field=field)
-        return method(**named)
-
-    return resolve if resolver.self_parameter is not None else resolve_function
+    if resolver.self_parameter is None:  # a function: graphql-core's source is not its own
+        return lambda _source, info, **arguments: method(**named(info, arguments))
+    return lambda source, info, **arguments: method(source, **named(info, arguments))
 
 
 def _plain(argument: StrawberryArgument, schema: strawberry.Schema) -> bool:
