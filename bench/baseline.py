@@ -37,7 +37,7 @@ from services.benefits.catalogue import is_active
 from services.benefits.eligibility import period_start, refusal, uses_left
 from services.clock import age_band, as_utc, local_date, utcnow
 from services.points.dates import end_of_next_month, months_before
-from services.points.lots import expiring_by, open_lots
+from services.points.lots import points_expiring_by
 
 DB: dict[str, aiosqlite.Connection] = {}
 Handler = Callable[[Request], Awaitable[Response]]
@@ -141,7 +141,7 @@ def _ledger(rows: list[aiosqlite.Row], today: date) -> tuple[int, dict[str, Any]
         )
         for row in rows
     ]
-    expiring = expiring_by(open_lots(entries), end_of_next_month(today))
+    expiring = points_expiring_by(entries, end_of_next_month(today))
     page = [
         {
             "node": {

@@ -25,8 +25,8 @@ from schema.prefetch import relation
 from schema.staff import StaffUser
 from schema.tiers import TierChange
 from services.clock import local_date, utcnow
+from services.points import lots
 from services.points.dates import end_of_next_month
-from services.points.lots import expiring_by, open_lots
 from services.shapes import rows_in
 
 if TYPE_CHECKING:
@@ -132,7 +132,7 @@ class MemberPointsFields:
     async def points_expiring_by(self, info: Info, date: Date | None = None) -> int | None:
         day = date or end_of_next_month(local_date(utcnow()))
         entries = await info.context.loaders.get(ledgers).load(self.id)  # type: ignore[attr-defined]
-        return expiring_by(open_lots(entries), day)
+        return lots.points_expiring_by(entries, day)
 
     @strawberry.field
     async def points_ledger(

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Sequence
-from functools import cache, partial
+from functools import cache, lru_cache, partial
 from typing import Any
 
 from tortoise import connections
@@ -58,7 +58,9 @@ def _stored(instance: Model, columns: Sequence[tuple[str, str]]) -> list[Any]:
     return [fields_map[attr].to_db_value(getattr(instance, attr), instance) for attr, _ in columns]
 
 
-def _insert_text(model: type[Model], columns: Sequence[tuple[str, str]], rows: int) -> str:
+@lru_cache(maxsize=256)
+def _insert_text(model: type[Model], columns: tuple[tuple[str, str], ...], rows: int) -> str:
+    """Written once per model and number of rows: an audit batch is 16 rows of 18 columns."""
     names = ", ".join(f'"{column}"' for _, column in columns)
     row = f"({marks(len(columns))})"
     return f'INSERT INTO "{model._meta.db_table}" ({names}) VALUES {", ".join([row] * rows)}'

@@ -89,6 +89,12 @@ def expiring_by(lots: Iterable[Lot], day: date) -> int:
     )
 
 
+def points_expiring_by(entries: Iterable[PointsEntry], day: date) -> int:
+    """Points of one member's ledger (its entries in posting order) that expire on or
+    before the business-calendar `day` (DESIGN §2 "Expiry")."""
+    return expiring_by(open_lots(entries), day)
+
+
 def expiry_of(occurred_at: datetime, months: int) -> datetime:
     """The last second of the month `months` after the purchase's month, business time zone.
 
