@@ -120,8 +120,10 @@ class OperationObserver(SchemaExtension):
 
     def on_operation(self) -> Iterator[None]:
         started = time.perf_counter()
-        yield
-        self._record(time.perf_counter() - started)
+        try:
+            yield
+        finally:  # an operation that failed outside its result is counted too
+            self._record(time.perf_counter() - started)
 
     def _record(self, duration: float) -> None:
         ctx = self.execution_context

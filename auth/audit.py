@@ -14,6 +14,7 @@ from typing import Any
 
 from graphql import (
     ArgumentNode,
+    GraphQLError,
     ObjectFieldNode,
     OperationDefinitionNode,
     VariableNode,
@@ -22,14 +23,16 @@ from graphql import (
 )
 from starlette.websockets import WebSocket
 from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
 
 from auth.audit_record import AuditRecord
 from models.audit import AuditEntry
 from models.enums import AuditOutcome
 from schema.by_identity import ByIdentity
-from schema.errors import unexpected
+from schema.errors import code_of, unexpected
 from services import audit as audit_service
 from services.clock import utcnow
+from services.db import Unit, unit_of_work
 
 log = logging.getLogger("memberhub.errors")
 
@@ -137,16 +140,22 @@ def codes_and_outcome(ctx: Any) -> tuple[list[str], AuditOutcome]:
     the outcome they make; shared by the audit entry and the operation log."""
     result = ctx.result
     errors = getattr(result, "errors", None) or ctx.pre_execution_errors or []
-    user_codes = ctx.context.audit.error_codes
-    codes = [
-        str((error.extensions or {}).get("code", "INTERNAL_SERVER_ERROR")) for error in errors
-    ] + user_codes
-    return codes, outcome_of(codes, bool(user_codes))
+    record = ctx.context.audit
+    codes = [code_of(error) for error in errors] + record.error_codes + record.faults
+    return codes, outcome_of(codes, bool(record.error_codes))
 
 
 class AuditExtension(SchemaExtension):
+    """Writes every operation's entry. A mutation runs as a unit of work: its changes and
+    its entry commit in one transaction (DESIGN §4), so no crash leaves a change
+    unrecorded. Any other operation's entry, and that of a mutation that changed nothing,
+    joins a group commit."""
+
+    started = 0.0
+    recorded = False
+
     async def on_operation(self) -> AsyncIterator[None]:  # type: ignore[override]
-        started = time.perf_counter()
+        self.started = time.perf_counter()
         context = self.execution_context.context
         if isinstance(context.request, WebSocket):
             # One socket carries many operations under one context: a record for each.
@@ -159,9 +168,28 @@ class AuditExtension(SchemaExtension):
                 yield
             finally:
                 # A subscription's stream is closed, not run to its end: audit it all the same.
-                entry = self._entry(time.perf_counter() - started)
+                entry = None if self.recorded else self._entry()
                 if entry is not None:
                     await self._append(entry)
+
+    async def on_execute(self) -> AsyncIterator[None]:  # type: ignore[override]
+        if self.execution_context.operation_type is not OperationType.MUTATION:
+            yield
+            return
+        async with unit_of_work() as unit:
+            yield
+            if unit.begun:
+                await self._commit(unit)
+
+    async def _commit(self, unit: Unit) -> None:
+        entry = self._entry()
+        assert entry is not None  # a mutation is always audited
+        try:
+            await unit.commit(lambda conn: audit_service.chain(conn, [entry]))
+        except Exception as error:
+            # Neither the change nor its entry is kept; the refusal is audited apart.
+            raise self._failed("mutation commit failed", error) from error
+        self.recorded = True
 
     async def _append(self, entry: audit_service.Entry) -> None:
         try:
@@ -169,11 +197,15 @@ class AuditExtension(SchemaExtension):
         except Exception as error:
             # The operation has run, but may not answer as if it were accounted for, nor
             # hand the database's words to the client.
-            request_id = self.execution_context.context.request_id
-            log.error("audit write failed (request id %s)", request_id, exc_info=error)
-            raise unexpected(request_id) from error
+            raise self._failed("audit write failed", error) from error
 
-    def _entry(self, elapsed: float) -> audit_service.Entry | None:
+    def _failed(self, what: str, error: Exception) -> GraphQLError:
+        context = self.execution_context.context
+        log.error("%s (request id %s)", what, context.request_id, exc_info=error)
+        context.audit.fault("INTERNAL_SERVER_ERROR")
+        return unexpected(context.request_id)
+
+    def _entry(self) -> audit_service.Entry | None:
         ctx = self.execution_context
         context = ctx.context
         operation = _find_operation(ctx)
@@ -199,7 +231,7 @@ class AuditExtension(SchemaExtension):
             ip=_clipped(context.ip, "ip"),
             user_agent=_clipped(context.user_agent, "user_agent"),
             request_id=context.request_id,
-            duration_ms=elapsed * 1000,
+            duration_ms=(time.perf_counter() - self.started) * 1000,
         )
 
 

@@ -13,6 +13,8 @@ class AuditRecord:
     target_ids: dict[str, None] = field(default_factory=dict)
     sensitive_fields: dict[str, None] = field(default_factory=dict)
     error_codes: list[str] = field(default_factory=list)
+    # Failures outside the result (a commit that failed, a deadline): their codes.
+    faults: list[str] = field(default_factory=list)
 
     def target(self, global_id: str) -> None:
         self.target_ids[global_id] = None
@@ -28,3 +30,6 @@ class AuditRecord:
 
     def user_error(self, code: str) -> None:
         self.error_codes.append(code)
+
+    def fault(self, code: str) -> None:
+        self.faults.append(code)

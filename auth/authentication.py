@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from tortoise.expressions import F, Q
-from tortoise.transactions import in_transaction
 
 from app.settings import get_settings
 from auth.actor import ANONYMOUS, Actor
@@ -22,6 +21,7 @@ from models.enums import MemberStatus, Role
 from models.member import Member
 from models.staff import Session, StaffUser
 from services.clock import as_utc
+from services.db import transaction
 from services.errors import Invalid, InvalidCredentials
 from services.rows import model_of
 from services.sql import in_dialect
@@ -87,10 +87,11 @@ def staff_actor(staff: StaffUser, session_id: int | None = None) -> Actor:
 
 async def _register_failure(model: type[StaffUser] | type[Member], pk: int, now: datetime) -> None:
     # One guarded UPDATE so concurrent failures from several processes all count.
-    await model.filter(id=pk).update(failed_logins=F("failed_logins") + 1)
-    await model.filter(id=pk, failed_logins__gte=MAX_FAILED_LOGINS).update(
-        locked_until=now + LOCKOUT, failed_logins=0
-    )
+    async with transaction():
+        await model.filter(id=pk).update(failed_logins=F("failed_logins") + 1)
+        await model.filter(id=pk, failed_logins__gte=MAX_FAILED_LOGINS).update(
+            locked_until=now + LOCKOUT, failed_logins=0
+        )
 
 
 def _locked(account: StaffUser | Member, now: datetime) -> bool:
@@ -106,8 +107,9 @@ async def staff_login(username: str, password: str, now: datetime) -> IssuedSess
     if not valid:
         await _register_failure(StaffUser, staff.id, now)
         raise InvalidCredentials(LOGIN_FAILED)
-    await StaffUser.filter(id=staff.id).update(failed_logins=0, last_login_at=now)
-    return await issue_session(now, staff_id=staff.id)
+    async with transaction():
+        await StaffUser.filter(id=staff.id).update(failed_logins=0, last_login_at=now)
+        return await issue_session(now, staff_id=staff.id)
 
 
 async def find_member_by_identifier(identifier: str) -> Member | None:
@@ -130,8 +132,9 @@ async def member_login(identifier: str, password: str, now: datetime) -> IssuedS
     if not valid:
         await _register_failure(Member, member.id, now)
         raise InvalidCredentials(LOGIN_FAILED)
-    await Member.filter(id=member.id).update(failed_logins=0)
-    return await issue_session(now, member_id=member.id)
+    async with transaction():
+        await Member.filter(id=member.id).update(failed_logins=0)
+        return await issue_session(now, member_id=member.id)
 
 
 async def authenticate(token: str | None, now: datetime) -> Actor:
@@ -195,7 +198,8 @@ async def revoke_sessions(
 
 
 async def logout(session_id: int, now: datetime) -> None:
-    await Session.filter(id=session_id, revoked_at=None).update(revoked_at=now)
+    async with transaction():
+        await Session.filter(id=session_id, revoked_at=None).update(revoked_at=now)
 
 
 async def change_password(actor: Actor, current: str, new: str, now: datetime) -> None:
@@ -208,6 +212,6 @@ async def change_password(actor: Actor, current: str, new: str, now: datetime) -
     if account is None or not verify_password(account.password_hash, current):
         raise InvalidCredentials("The current password is wrong.", ("input", "currentPassword"))
     check_new_password(new, ("input", "newPassword"))
-    async with in_transaction():
+    async with transaction():
         await type(account).filter(id=account.id).update(password_hash=hash_password(new))
         await revoke_sessions(now, staff_id=actor.staff_id, member_id=actor.member_id)

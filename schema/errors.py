@@ -56,6 +56,19 @@ def unexpected(request_id: str | None, **where: Any) -> GraphQLError:
     )
 
 
+def code_of(error: GraphQLError) -> str:
+    """The code an error answers with once shaped, known before ErrorShaping runs (the
+    audit entry of a mutation is written in its transaction, before the response)."""
+    if is_unexpected(error):
+        return "INTERNAL_SERVER_ERROR"
+    original = error.original_error
+    if isinstance(original, DomainError):
+        return original.code
+    if isinstance(original, NotAllowed):
+        return "FORBIDDEN"
+    return str((error.extensions or {}).get("code") or _code_of_request_error(error))
+
+
 class ErrorShaping(MaskErrors):
     def __init__(self) -> None:
         super().__init__(should_mask_error=is_unexpected)

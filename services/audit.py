@@ -16,7 +16,7 @@ from tortoise.transactions import in_transaction
 from models.audit import AuditEntry, AuditHead
 from models.enums import AuditOutcome
 from services.clock import as_utc
-from services.db import retry_busy
+from services.db import in_unit_transaction, retry_busy
 from services.sql import fetch_dicts, insert_rows
 
 HEAD_ID = 1
@@ -77,22 +77,28 @@ _TAKE_HEAD = 'UPDATE "audit_head" SET "count" = "count" + ? WHERE "id" = ? RETUR
 _MOVE_HEAD = 'UPDATE "audit_head" SET "last_hash" = ? WHERE "id" = ?'
 
 
+async def chain(conn: Any, batch: list[Entry]) -> None:
+    """Chain and insert `batch` in `conn`'s transaction, serialised across processes by
+    the head: a unit of work records its operation in the transaction of its change."""
+    # A write first: it takes the lock before anything is read (DESIGN §2 concurrency).
+    rows = await fetch_dicts(conn, _TAKE_HEAD, [len(batch), HEAD_ID])
+    if not rows:
+        await AuditHead.create(id=HEAD_ID, count=len(batch), using_db=conn)
+    prev_hash = rows[0]["last_hash"] if rows else None
+    for entry in batch:
+        entry.duration_ms = round(float(entry.duration_ms), 3)
+        entry.prev_hash = prev_hash
+        entry.hash = prev_hash = entry_hash(prev_hash, entry)
+    await insert_rows(conn, AuditEntry, batch)
+    await fetch_dicts(conn, _MOVE_HEAD, [prev_hash, HEAD_ID])
+
+
 async def _write(batch: list[Entry]) -> None:
-    """Chain and insert `batch` in one transaction, serialised across processes by the head."""
+    """Chain and insert `batch` in a transaction of its own."""
 
     async def write() -> None:
         async with in_transaction() as conn:
-            # A write first: it takes the lock before anything is read (DESIGN §2 concurrency).
-            rows = await fetch_dicts(conn, _TAKE_HEAD, [len(batch), HEAD_ID])
-            if not rows:
-                await AuditHead.create(id=HEAD_ID, count=len(batch), using_db=conn)
-            prev_hash = rows[0]["last_hash"] if rows else None
-            for entry in batch:
-                entry.duration_ms = round(float(entry.duration_ms), 3)
-                entry.prev_hash = prev_hash
-                entry.hash = prev_hash = entry_hash(prev_hash, entry)
-            await insert_rows(conn, AuditEntry, batch)
-            await fetch_dicts(conn, _MOVE_HEAD, [prev_hash, HEAD_ID])
+            await chain(conn, batch)
 
     await retry_busy(write)
 
@@ -177,7 +183,11 @@ _group = _GroupCommit()
 
 
 async def append(entry: Entry) -> None:
-    """Append `entry` to the chain; returns once it is committed."""
+    """Append `entry` to the chain in a group commit; returns once it is committed. For an
+    operation that changed nothing: a change is recorded in its own transaction (`chain`)."""
+    if in_unit_transaction():
+        # The group's writer would run inside this transaction, and wait for its commit.
+        raise RuntimeError("an entry of a unit of work is chained in the unit's transaction")
     await _group.append(entry)
 
 

@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from tortoise.expressions import Q
-from tortoise.transactions import in_transaction
 
 from app.settings import get_settings
 from models.communication import Communication, ServiceCase
@@ -31,7 +30,7 @@ from models.enums import (
 from models.member import Member
 from models.staff import StaffUser
 from services.clock import as_utc
-from services.db import retry_busy
+from services.db import retry_busy, transaction
 from services.errors import Invalid, InvalidState, NotAllowed, NotFound
 
 # Staff still work a case in these states; a resolved or closed case takes no action.
@@ -145,7 +144,7 @@ async def open_service_case(
     await check_member_reachable(opening.member_id, ("input", "memberId"))
 
     async def write() -> ServiceCase:
-        async with in_transaction() as conn:
+        async with transaction() as conn:
             case = await create_case(
                 conn, opening.member_id, opening.kind, opening.channel, subject, opened_at, staff_id
             )
@@ -196,7 +195,7 @@ async def _apply(
     """Write `changes` if the case is still as read (a guarded UPDATE first), plus its note."""
 
     async def write() -> None:
-        async with in_transaction() as conn:
+        async with transaction() as conn:
             updated = (
                 await ServiceCase.filter(id=case.id, status=case.status, **(guard or {}))
                 .using_db(conn)

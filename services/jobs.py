@@ -1,13 +1,24 @@
-"""What every scheduled job reports (the contract's JobReport)."""
+"""What every scheduled job reports (the contract's JobReport), and how a job's changes
+are committed: in batches, each audited in its own transaction (DESIGN §4)."""
 
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from app.progress import Progress
+from models.enums import AuditOutcome
+from schema.ids import to_global_id
+from services import audit
+from services.clock import as_utc, utcnow
+from services.db import unit_of_work
+
+# Members a job changes in one transaction: a crash keeps every batch committed before
+# it, and a batch holds the write lock briefly enough for requests to pass in between.
+BATCH = 50
 
 
 @dataclass(frozen=True)
@@ -19,28 +30,74 @@ class JobResult:
     duration_ms: float
 
 
-class JobTimer:
-    """Measures a job run: `timer = JobTimer(); ...; timer.result("x", as_of, n, m)`."""
+@dataclass
+class JobRun:
+    """One run of a job: its clock, and the id its audit entries share."""
 
-    def __init__(self) -> None:
-        self.started = time.perf_counter()
+    job: str
+    as_of: datetime
+    started: float = field(default_factory=time.perf_counter)
+    run_id: str = field(default_factory=lambda: f"job-{uuid.uuid4().hex}")
 
-    def result(self, job: str, as_of: datetime, examined: int, changed: int) -> JobResult:
-        return JobResult(job, as_of, examined, changed, (time.perf_counter() - self.started) * 1000)
+    def result(self, examined: int, changed: int, as_of: datetime | None = None) -> JobResult:
+        elapsed = (time.perf_counter() - self.started) * 1000
+        return JobResult(self.job, as_of or self.as_of, examined, changed, elapsed)
+
+    def entry(self, targets: Sequence[str], changed: int) -> audit.Entry:
+        """The audit entry of one committed batch: what the job changed, as of when."""
+        return audit.Entry(
+            at=utcnow(),
+            actor_type="SYSTEM",
+            actor_id=None,
+            roles=[],
+            operation_type="job",
+            operation_name=self.job,
+            fields_=[self.job],
+            variables={"asOf": as_utc(self.as_of).isoformat(), "changed": changed},
+            target_ids=list(targets),
+            sensitive_fields=[],
+            outcome=AuditOutcome.OK,
+            error_codes=[],
+            ip=None,
+            user_agent=None,
+            request_id=self.run_id,
+            duration_ms=(time.perf_counter() - self.started) * 1000,
+        )
+
+    async def audited(self, work: Callable[[], Awaitable[tuple[list[str], int]]]) -> int:
+        """Run `work` as one unit of work, committed with an entry naming what it changed:
+        `work` returns the global ids of the records it changed and how many changes it
+        made. Returns that number."""
+        async with unit_of_work() as unit:
+            targets, changed = await work()
+            if unit.begun:
+
+                async def record(conn: object) -> None:
+                    if changed:
+                        await audit.chain(conn, [self.entry(targets, changed)])
+
+                await unit.commit(record)
+        return changed
 
 
 async def for_each(
-    job: str,
+    run: JobRun,
     member_ids: Sequence[int],
     step: Callable[[int], Awaitable[bool | int]],
     progress: bool,
 ) -> int:
-    """Run `step` for each member in order (one transaction each, so a crash keeps what is
-    done); shows a progress bar on request; returns how many steps changed something."""
-    bar = Progress(len(member_ids), job) if progress else None
+    """Run `step` for each member in order, BATCH members a transaction audited with the
+    members it changed; shows a progress bar on request; returns how many changed."""
+    bar = Progress(len(member_ids), run.job) if progress else None
     changed = 0
-    for member_id in member_ids:
-        changed += bool(await step(member_id))
+    for start in range(0, len(member_ids), BATCH):
+        batch = member_ids[start : start + BATCH]
+
+        async def work(batch: Sequence[int] = batch) -> tuple[list[str], int]:
+            changed = [member_id for member_id in batch if await step(member_id)]
+            return [to_global_id("Member", member_id) for member_id in changed], len(changed)
+
+        changed += await run.audited(work)
         if bar is not None:
-            bar.advance()
+            bar.advance(len(batch))
     return changed

@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from auth.authentication import check_new_password, revoke_sessions
 from auth.passwords import hash_password
 from models.enums import Role
 from models.staff import StaffUser
+from services.db import transaction
 from services.errors import Duplicate, Invalid, NotFound
 
 _USERNAME = re.compile(r"^[A-Za-z0-9_.\-@]{3,64}$")
@@ -44,14 +44,16 @@ async def create_staff_user(
     name = _check_display_name(display_name)
     if await StaffUser.exists(username=username):
         raise Duplicate("That username is taken.", ("input", "username"))
+    password_hash = hash_password(password)
     try:
-        return await StaffUser.create(
-            username=username,
-            display_name=name,
-            password_hash=hash_password(password),
-            roles=role_values,
-            created_at=now,
-        )
+        async with transaction():  # a savepoint in a unit: the refused insert leaves no trace
+            return await StaffUser.create(
+                username=username,
+                display_name=name,
+                password_hash=password_hash,
+                roles=role_values,
+                created_at=now,
+            )
     except IntegrityError:
         # The UNIQUE(username) constraint: another request created it in between.
         raise Duplicate("That username is taken.", ("input", "username")) from None
@@ -80,7 +82,7 @@ async def update_staff_user(
     if password is not None:
         check_new_password(password, ("input", "password"))
         changes["password_hash"] = hash_password(password)
-    async with in_transaction():
+    async with transaction():
         if changes:
             await StaffUser.filter(id=staff_id).update(**changes)
         if active is False or password is not None:

@@ -13,8 +13,6 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from tortoise.transactions import in_transaction
-
 from app.settings import get_settings
 from models.enums import MemberStatus, TierChangeReason
 from models.member import Member
@@ -22,9 +20,9 @@ from models.points import Purchase
 from models.tier import Tier, TierChange
 from services.clock import as_utc
 from services.communications import notify
-from services.db import retry_busy
+from services.db import retry_busy, transaction
 from services.errors import Duplicate, Invalid, InvalidState, NotFound
-from services.jobs import JobResult, JobTimer, for_each
+from services.jobs import JobResult, JobRun, for_each
 from services.points.dates import months_before
 from services.points.ledger import locked_member
 from services.rows import select
@@ -237,7 +235,7 @@ async def set_member_tier(
         raise NotFound(f"No tier with code {tier_code!r}.", ("input", "tierCode"))
 
     async def write() -> Member:
-        async with in_transaction() as conn:
+        async with transaction() as conn:
             member = await locked_member(conn, member_id)
             if member.status == MemberStatus.TERMINATED:
                 raise InvalidState(
@@ -268,8 +266,8 @@ async def run_tier_evaluation(as_of: datetime, progress: bool = False) -> JobRes
 
     Running it again for the same `as_of` changes nothing.
     """
-    timer = JobTimer()
     as_of = as_utc(as_of)
+    run = JobRun("tier-evaluation", as_of)
     tiers = await ladder()
     entry = min((t.rank for t in tiers), default=0)
     members = await Member.filter(status__in=list(EVALUATED), tier__rank__gt=entry).values_list(
@@ -282,17 +280,15 @@ async def run_tier_evaluation(as_of: datetime, progress: bool = False) -> JobRes
         for member_id, tier_id in members
         if highest_met(tiers, qualifying.get(member_id, Qualifying())).rank < by_id[tier_id].rank
     ]
-    changed = await for_each(
-        "tier-evaluation", due, lambda member_id: _demote(member_id, as_of), progress
-    )
-    return timer.result("tier-evaluation", as_of, len(members), changed)
+    changed = await for_each(run, due, lambda member_id: _demote(member_id, as_of), progress)
+    return run.result(len(members), changed)
 
 
 async def _demote(member_id: int, as_of: datetime) -> int:
     """Demote one member if they are still below their tier's criteria (rechecked under lock)."""
 
     async def write() -> int:
-        async with in_transaction() as conn:
+        async with transaction() as conn:
             member = await locked_member(conn, member_id)
             tiers = await ladder(conn)
             current = next(t for t in tiers if t.id == member.tier_id)  # type: ignore[attr-defined]
@@ -366,7 +362,7 @@ async def upsert_tier(tier_id: int | None, fields: TierFields) -> Tier:
     """
 
     async def write() -> Tier:
-        async with in_transaction() as conn:
+        async with transaction() as conn:
             tier = await _write_tier(conn, tier_id, fields)
             _check_ladder(await ladder(conn))
             return tier

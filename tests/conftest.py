@@ -21,6 +21,7 @@ import httpx
 import pytest
 import pytest_asyncio
 from tortoise import connections
+from tortoise.backends.base.client import TransactionalDBClient
 from tortoise.context import TortoiseContext
 
 from app.server import create_app
@@ -33,6 +34,7 @@ from models.points import install_guards
 from models.staff import StaffUser
 from services.audit import ensure_head
 from services.clock import utcnow
+from services.db import current_unit
 
 TEST_PASSWORD = "correct-horse-battery"
 _PASSWORD_HASH = hash_password(TEST_PASSWORD)  # argon2 is slow on purpose: hash once
@@ -59,6 +61,32 @@ async def db(tmp_path: Any) -> AsyncIterator[TortoiseContext]:
         client = connections.get("default")
         if client.capabilities.dialect == "postgres":
             await _drop_postgres_database(client)
+
+
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+_CLIENT_CALLS = ("execute_query", "execute_insert", "execute_query_dict", "execute_many")
+
+
+@pytest.fixture(autouse=True)
+def writes_stay_in_their_unit(db: TortoiseContext, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Every write a mutation (or a job's batch) makes runs in its unit of work's
+    transaction: one outside it would commit without the entry that audits it."""
+    client_class = type(connections.get("default"))
+    stray: list[str] = []
+
+    def checked(call: Any) -> Any:
+        async def run(self: Any, query: str, *args: Any, **kwargs: Any) -> Any:
+            outside = current_unit() is not None and not isinstance(self, TransactionalDBClient)
+            if outside and query.lstrip().upper().startswith(_WRITES):
+                stray.append(query)
+            return await call(self, query, *args, **kwargs)
+
+        return run
+
+    for name in _CLIENT_CALLS:
+        monkeypatch.setattr(client_class, name, checked(getattr(client_class, name)))
+    yield
+    assert not stray, f"writes outside their unit of work: {stray}"
 
 
 async def _drop_postgres_database(client: Any) -> None:

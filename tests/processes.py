@@ -10,6 +10,7 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -55,42 +56,58 @@ async def _wait_ready(http: httpx.AsyncClient, url: str, process: subprocess.Pop
     raise AssertionError(f"{url} did not become ready")
 
 
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen[str]
+
+
 @asynccontextmanager
-async def server_processes(count: int) -> AsyncIterator[list[str]]:
-    """`count` memberhub processes on the test's database; their base URLs once all are ready."""
+async def servers(count: int) -> AsyncIterator[list[Server]]:
+    """`count` memberhub processes on the test's database, once all are ready."""
     env = {**os.environ, "MEMBERHUB_DATABASE_URL": database_url()}
     ports = [free_port() for _ in range(count)]
-    processes = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "app.server:create_app",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
+    started = [
+        Server(
+            f"http://127.0.0.1:{port}",
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "app.server:create_app",
+                    "--factory",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--log-level",
+                    "warning",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            ),
         )
         for port in ports
     ]
-    urls = [f"http://127.0.0.1:{port}" for port in ports]
     try:
         async with httpx.AsyncClient() as http:
-            for url, process in zip(urls, processes, strict=True):
-                await _wait_ready(http, url, process)
-        yield urls
+            for server in started:
+                await _wait_ready(http, server.url, server.process)
+        yield started
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            await asyncio.to_thread(process.wait, 30)
+        for server in started:
+            if server.process.poll() is None:
+                server.process.terminate()
+        for server in started:
+            await asyncio.to_thread(server.process.wait, 30)
+
+
+@asynccontextmanager
+async def server_processes(count: int) -> AsyncIterator[list[str]]:
+    """`count` memberhub processes on the test's database; their base URLs once all are ready."""
+    async with servers(count) as started:
+        yield [server.url for server in started]

@@ -9,13 +9,12 @@ from datetime import datetime
 from typing import Any
 
 from tortoise.expressions import Q
-from tortoise.transactions import in_transaction
 
 from models.benefit import Benefit, BenefitTier
 from models.enums import BenefitCategory, BenefitPeriod
 from models.tier import Tier
 from services.clock import as_utc
-from services.db import retry_busy
+from services.db import retry_busy, transaction
 from services.errors import Duplicate, Invalid, NotFound
 from services.rows import models_from
 from services.sql import in_dialect, marks
@@ -206,7 +205,7 @@ async def upsert_benefit(benefit_id: int | None, fields: BenefitFields) -> Benef
     clean = clean_benefit(fields)
 
     async def write() -> Benefit:
-        async with in_transaction() as conn:
+        async with transaction() as conn:
             return await _write(conn, benefit_id, clean)
 
     return await retry_busy(write)

@@ -11,14 +11,13 @@ from datetime import datetime
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from models.benefit import Benefit, BenefitTier, BenefitUsage
 from models.enums import MemberStatus, PointsEntryKind
 from models.member import Member
 from services.benefits.eligibility import period_start, refusal, uses_in_period
 from services.clock import as_utc
-from services.db import retry_busy
+from services.db import retry_busy, transaction
 from services.errors import Duplicate, Invalid, InvalidState, NotFound
 from services.points import post_entry
 from services.points.ledger import locked_member
@@ -62,7 +61,7 @@ async def use_benefit(
     text = _clean_note(note)
 
     async def write() -> BenefitUsage:
-        async with in_transaction() as conn:
+        async with transaction() as conn:
             return await _use(conn, member_id, code, key, text, now)
 
     try:
@@ -137,7 +136,7 @@ async def revoke_usage(
     text = clean_text(reason, ("input", "reason"), required=True)
 
     async def write() -> BenefitUsage:
-        async with in_transaction() as conn:
+        async with transaction() as conn:
             # The guarded UPDATE is the state check and the transaction's first write.
             changed = (
                 await BenefitUsage.filter(id=usage_id, revoked=False)
@@ -180,7 +179,7 @@ async def revoke_member_usages(member_id: int, reason: str, now: datetime) -> in
     Returns how many were revoked; raises NotFound."""
 
     async def write() -> int:
-        async with in_transaction() as conn:
+        async with transaction() as conn:
             await locked_member(conn, member_id)
             usages = (
                 await BenefitUsage.filter(member_id=member_id, revoked=False)

@@ -6,12 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from tortoise.transactions import in_transaction
-
 from models.communication import Communication, ServiceCase
 from models.enums import CaseKind, CommunicationCategory, ContactChannel, Direction
 from services import cases
-from services.db import retry_busy
+from services.db import retry_busy, transaction
 from services.errors import Invalid, NotAllowed, NotFound
 
 # Inbound contacts of these categories are service requests: logged without a case, they open one.
@@ -120,7 +118,7 @@ async def log_communication(
     kind = case_to_open(entry)
 
     async def write() -> Communication:
-        async with in_transaction() as conn:
+        async with transaction() as conn:
             case_id = entry.case_id
             if kind is not None:
                 subject = (

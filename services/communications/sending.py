@@ -8,14 +8,13 @@ from datetime import datetime
 from typing import Any
 
 from tortoise.queryset import QuerySet
-from tortoise.transactions import in_transaction
 
 from models.communication import Communication
 from models.enums import CommunicationCategory, ContactChannel, Direction, MemberStatus
 from models.member import Member
 from services import cases
 from services.communications.contacts import check_marketing_only
-from services.db import retry_busy
+from services.db import retry_busy, transaction
 from services.errors import Invalid, NotFound
 
 # The consent that admits MARKETING on each channel. Channels without a consent field
@@ -88,7 +87,7 @@ async def _insert(
     ]
 
     async def write() -> None:
-        async with in_transaction() as conn:
+        async with transaction() as conn:
             await Communication.bulk_create(rows, batch_size=INSERT_BATCH, using_db=conn)
 
     await retry_busy(write)

@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from tortoise.transactions import in_transaction
-
 from app.settings import get_settings
 from auth.authentication import IssuedSession, check_new_password, issue_session
 from auth.passwords import hash_password
@@ -25,7 +23,7 @@ from models.member import Member, MembershipApplication, RateLimitHit
 from models.tier import Tier, TierChange
 from services import communications, crypto
 from services.clock import local_date
-from services.db import retry_busy
+from services.db import retry_busy, transaction
 from services.errors import Invalid, InvalidState, NotFound, RateLimited
 from services.members.profile import (
     CONSENT_FIELDS,
@@ -61,7 +59,7 @@ async def _count_attempt(client: str | None, now: datetime) -> None:
     # shares one limit; the insert also takes SQLite's write lock first.
     key = f"{RATE_KEY_PREFIX}{client or 'unknown'}"
     since = now - RATE_WINDOW
-    async with in_transaction():
+    async with transaction():
         await RateLimitHit.create(key=key, at=now)
         # Every address's expired hits go, so one never seen again leaves nothing behind.
         await RateLimitHit.filter(key__startswith=RATE_KEY_PREFIX, at__lte=since).delete()
@@ -241,7 +239,7 @@ async def review_application(
     )
 
     async def run() -> Review:
-        async with in_transaction():
+        async with transaction():
             application = await _claim(application_id, status, staff_id, note, now)
             if status is ApplicationStatus.REJECTED:
                 return Review(application)
@@ -271,15 +269,16 @@ async def activate_membership(
         raise Invalid(ACTIVATION_REFUSED, ("input", "activationCode"))
     # One guarded UPDATE consumes the code: a used or expired one matches nothing, and of
     # two concurrent activations only one wins.
-    used = await Member.filter(
-        id=member.id, activation_code_hash=stored, activation_expires_at__gt=now
-    ).update(
-        password_hash=password_hash,
-        activation_code_hash=None,
-        activation_expires_at=None,
-        failed_logins=0,
-        locked_until=None,
-    )
-    if not used:
-        raise Invalid(ACTIVATION_REFUSED, ("input", "activationCode"))
-    return await issue_session(now, member_id=member.id)
+    async with transaction():
+        used = await Member.filter(
+            id=member.id, activation_code_hash=stored, activation_expires_at__gt=now
+        ).update(
+            password_hash=password_hash,
+            activation_code_hash=None,
+            activation_expires_at=None,
+            failed_logins=0,
+            locked_until=None,
+        )
+        if not used:
+            raise Invalid(ACTIVATION_REFUSED, ("input", "activationCode"))
+        return await issue_session(now, member_id=member.id)

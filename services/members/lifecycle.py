@@ -6,7 +6,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from tortoise import connections
-from tortoise.transactions import in_transaction
 
 from app.settings import get_settings
 from auth.authentication import revoke_sessions
@@ -16,9 +15,9 @@ from models.enums import ApplicationStatus, MemberStatus, TerminationReason
 from models.member import Member, MembershipApplication, ProfileChangeRequest
 from models.tag import MemberTag, TagErrorReport
 from services import communications
-from services.db import retry_busy
+from services.db import after_commit, retry_busy, transaction
 from services.errors import Invalid, InvalidState, NotFound
-from services.jobs import JobResult, JobTimer, for_each
+from services.jobs import JobResult, JobRun, for_each
 from services.points import forfeit_balance
 from services.validation import clean_text
 
@@ -70,7 +69,8 @@ async def _transition(
     path: tuple[str, ...] = ("input", "id"),
 ) -> None:
     # The guarded UPDATE is both the state check and the first write of its transaction.
-    changed = await Member.filter(id=member_id, status__in=from_states).update(**changes)
+    async with transaction():
+        changed = await Member.filter(id=member_id, status__in=from_states).update(**changes)
     if changed:
         return
     if not await Member.exists(id=member_id):
@@ -138,7 +138,7 @@ async def terminate_membership(
     effective = effective_time(reason, effective_at, now)
 
     async def notice() -> None:
-        async with in_transaction():
+        async with transaction():
             await _transition(
                 member_id,
                 LIVE,
@@ -161,7 +161,8 @@ async def terminate_membership(
     await retry_busy(notice)
     if effective <= now:
         await _terminate(member_id, now)
-        await scrub_storage()
+        # The erased values leave the file only once their erasure is committed.
+        await after_commit(scrub_storage)
     return await Member.get(id=member_id)
 
 
@@ -169,7 +170,7 @@ async def _terminate(member_id: int, now: datetime) -> bool:
     """Terminate one TERMINATING member in one transaction; False if it was not TERMINATING."""
 
     async def run() -> bool:
-        async with in_transaction() as conn:
+        async with transaction() as conn:
             changed = await Member.filter(id=member_id, status=MemberStatus.TERMINATING).update(
                 status=MemberStatus.TERMINATED, terminated_at=now, **ERASED_MEMBER_FIELDS
             )
@@ -213,15 +214,13 @@ async def scrub_storage() -> None:
 
 async def run_terminations(as_of: datetime, progress: bool = False) -> JobResult:
     """Terminate every TERMINATING member whose effective time has come (DESIGN §2)."""
-    timer = JobTimer()
+    run = JobRun("terminations", as_of)
     due = (
         await Member.filter(status=MemberStatus.TERMINATING, termination_effective_at__lte=as_of)
         .order_by("id")
         .values_list("id", flat=True)
     )
-    changed = await for_each(
-        "terminations", due, lambda member_id: _terminate(member_id, as_of), progress
-    )
+    changed = await for_each(run, due, lambda member_id: _terminate(member_id, as_of), progress)
     if changed:
         await scrub_storage()
-    return timer.result("terminations", as_of, len(due), changed)
+    return run.result(len(due), changed)

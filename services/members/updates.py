@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from tortoise.transactions import in_transaction
-
 from models.enums import ApplicationStatus, MemberStatus, ReviewDecision
 from models.member import Member, ProfileChangeRequest
 from services import crypto
 from services.clock import local_date
-from services.db import retry_busy
+from services.db import retry_busy, transaction
 from services.errors import Invalid, InvalidState, NotFound
 from services.members.profile import (
     CONSENT_FIELDS,
@@ -64,7 +62,7 @@ async def update_member(member_id: int, profile: Profile, now: datetime) -> Memb
     require_changes(clean, ("input",))
 
     async def run() -> None:
-        async with in_transaction():
+        async with transaction():
             await _apply(member_id, clean, path=("input",))
 
     await retry_busy(run)
@@ -81,12 +79,11 @@ async def request_profile_change(
     await ensure_unique(
         clean.phone, crypto.lookup_hash(clean.id_number), exclude_member_id=member_id
     )
-    return await ProfileChangeRequest.create(
-        member_id=member_id,
-        changes=to_changes(clean),
-        reason=clean_text(reason, ("input", "reason")),
-        submitted_at=now,
-    )
+    reason = clean_text(reason, ("input", "reason"))
+    async with transaction():
+        return await ProfileChangeRequest.create(
+            member_id=member_id, changes=to_changes(clean), reason=reason, submitted_at=now
+        )
 
 
 async def review_profile_change(
@@ -106,7 +103,7 @@ async def review_profile_change(
     )
 
     async def run() -> None:
-        async with in_transaction():
+        async with transaction():
             claimed = await ProfileChangeRequest.filter(
                 id=request_id, status=ApplicationStatus.PENDING
             ).update(status=status, reviewed_at=now, reviewed_by_id=staff_id, review_note=note)
@@ -135,7 +132,8 @@ async def set_consents(member_id: int, consents: dict[str, bool | None], now: da
     if unknown:
         raise Invalid(f"Unknown consents: {sorted(unknown)}.", ("input", "consents"))
     await live_member(member_id, ("input", "memberId"))
-    await Member.filter(id=member_id).update(**values, consents_updated_at=now)
+    async with transaction():
+        await Member.filter(id=member_id).update(**values, consents_updated_at=now)
     # Withdrawn profiling consent takes BEHAVIOR and PREFERENCE rule tags off at once.
     await refresh_member_tags(member_id, now)
     return await Member.get(id=member_id)

@@ -17,14 +17,13 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.functions import Sum
-from tortoise.transactions import in_transaction
 
 from models.enums import PointsEntryKind
 from models.member import Member
 from models.points import PointsEntry, Purchase
 from models.tier import Tier, TierChange
 from services import tiers
-from services.db import retry_busy
+from services.db import retry_busy, transaction
 from services.errors import Duplicate, InvalidState, NotFound
 from services.points.ledger import ensure_points_active, locked_member, post_for_locked
 from services.points.rules import (
@@ -68,7 +67,7 @@ async def record_purchase(
     purchase = clean_purchase(order_ref, amount, now, occurred_at, channel)
 
     async def write() -> PurchaseResult:
-        async with in_transaction() as conn:
+        async with transaction() as conn:
             return await _earn(conn, member_id, purchase, now, created_by_id)
 
     try:
@@ -155,7 +154,7 @@ async def refund_purchase(
         raise NotFound(f"No purchase with orderRef {ref!r}.", ("input", "orderRef"))
 
     async def write() -> PurchaseResult:
-        async with in_transaction() as conn:
+        async with transaction() as conn:
             return await _refund(conn, found, amount, note, now, created_by_id)
 
     return await retry_busy(write)

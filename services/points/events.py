@@ -24,10 +24,10 @@ from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 from tortoise import connections
-from tortoise.transactions import in_transaction
 
 from models.db import dialect
 from models.points import PointsEntry
+from services.db import transaction
 
 log = logging.getLogger("memberhub.events")
 
@@ -66,7 +66,7 @@ async def postings(member_id: int) -> AsyncIterator[PointsEntry]:
                 raise StreamInterrupted("The feed of postings was interrupted; subscribe again.")
             # SQLite gives a rolled-back entry's id to the next insert, which may be
             # another member's entry, or this member's already announced under it.
-            async with in_transaction() as conn:
+            async with transaction() as conn:
                 entry = await PointsEntry.get_or_none(id=entry_id, member_id=member_id).using_db(
                     conn
                 )

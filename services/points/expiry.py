@@ -6,13 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from tortoise.transactions import in_transaction
-
 from models.enums import PointsEntryKind
 from models.points import PointsEntry
 from services.clock import as_utc
-from services.db import retry_busy
-from services.jobs import JobResult, JobTimer, for_each
+from services.db import retry_busy, transaction
+from services.jobs import JobResult, JobRun, for_each
 from services.points.ledger import locked_balance, post_entry
 from services.points.lots import Lot, lapsed_points, open_lots
 from services.shapes import rows_in
@@ -32,8 +30,8 @@ async def lots_of(member_ids: Sequence[int], conn: Any = None) -> dict[int, list
 async def run_points_expiry(as_of: datetime, progress: bool = False) -> JobResult:
     """Expire the unconsumed remainder of every lot past its expiry at `as_of`:
     one EXPIRE entry per member; a second run with the same `as_of` posts nothing."""
-    timer = JobTimer()
     as_of = as_utc(as_of)
+    run = JobRun("points-expiry", as_of)
     # Open lots always sum to the balance, so a member at zero has nothing to expire.
     candidates = (
         await PointsEntry.filter(
@@ -44,14 +42,14 @@ async def run_points_expiry(as_of: datetime, progress: bool = False) -> JobResul
         .values_list("member_id", flat=True)
     )
     changed = await for_each(
-        "points-expiry", candidates, lambda member_id: _expire_member(member_id, as_of), progress
+        run, candidates, lambda member_id: _expire_member(member_id, as_of), progress
     )
-    return timer.result("points-expiry", as_of, len(candidates), changed)
+    return run.result(len(candidates), changed)
 
 
 async def _expire_member(member_id: int, as_of: datetime) -> bool:
     async def run() -> bool:
-        async with in_transaction() as conn:
+        async with transaction() as conn:
             # Locked first: the lots read next cannot change before the EXPIRE is posted.
             await locked_balance(conn, member_id)
             lapsed = lapsed_points((await lots_of([member_id], conn))[member_id], as_of)

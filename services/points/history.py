@@ -21,7 +21,6 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from tortoise.expressions import Q
-from tortoise.transactions import in_transaction
 
 from models.communication import Communication
 from models.enums import PointsEntryKind, RedemptionPurpose, TierChangeReason
@@ -30,7 +29,7 @@ from models.points import PointsEntry, Purchase
 from models.tier import Tier, TierChange
 from services import tiers
 from services.communications import notification
-from services.db import retry_busy
+from services.db import retry_busy, transaction
 from services.errors import Duplicate, NotFound
 from services.points.ledger import balance_after, ensure_points_active, entry_row, locked_members
 from services.points.redemption import clean_redemption, replayed
@@ -207,7 +206,7 @@ async def post_histories(member_ids: Sequence[int], script: Callable[[Book], Non
     """
 
     async def write() -> list[Book]:
-        async with in_transaction() as conn:
+        async with transaction() as conn:
             books = await _open(conn, member_ids)
             for book in books:
                 script(book)

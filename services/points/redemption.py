@@ -16,13 +16,12 @@ from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from app.settings import get_settings
 from models.enums import MemberStatus, PointsEntryKind, RedemptionPurpose
 from models.member import Member
 from models.points import PointsEntry
-from services.db import retry_busy
+from services.db import retry_busy, transaction
 from services.errors import Duplicate, InsufficientPoints, Invalid, InvalidState, NotFound
 from services.points.ledger import ensure_points_active, locked_member, post_for_locked
 from services.points.rules import CENT
@@ -175,7 +174,7 @@ async def _post_once(
     """
 
     async def attempt() -> tuple[PointsEntry, Member]:
-        async with in_transaction() as conn:
+        async with transaction() as conn:
             return await write(conn)
 
     try:

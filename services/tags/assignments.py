@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from tortoise.expressions import F
-from tortoise.transactions import in_transaction
 
 from models.enums import MemberStatus, TagSource, TagStatus
 from models.member import Member
 from models.tag import MemberTag, TagDefinition, TagErrorReport
-from services.db import retry_busy
+from services.db import retry_busy, transaction
 from services.errors import Invalid, InvalidState, NotFound
 from services.tags.rules import Sql
 from services.tags.sql import fetch
@@ -63,7 +62,7 @@ async def assign_tag(
         raise InvalidState("A terminated member carries no tags.", MEMBER_ID)
 
     async def write() -> None:
-        async with in_transaction() as conn:
+        async with transaction() as conn:
             added = await fetch(
                 conn,
                 Sql(
@@ -92,9 +91,10 @@ async def remove_tag(member_id: int, tag_code: str) -> Member:
     """
     member = await _member(member_id)
     tag = await _tag(tag_code)
-    removed = await MemberTag.filter(
-        member_id=member_id, tag_id=tag.id, source=TagSource.MANUAL
-    ).delete()
+    async with transaction():
+        removed = await MemberTag.filter(
+            member_id=member_id, tag_id=tag.id, source=TagSource.MANUAL
+        ).delete()
     if not removed and await MemberTag.exists(member_id=member_id, tag_id=tag.id):
         raise InvalidState(
             "A rule tag follows its rule; report it with reportTagError if it is wrong.", TAG_CODE
@@ -118,7 +118,7 @@ async def report_tag_error(
         raise NotFound("The member does not carry this tag.", TAG_CODE)
 
     async def write() -> None:
-        async with in_transaction() as conn:
+        async with transaction() as conn:
             if not await MemberTag.filter(id=assignment.id).using_db(conn).delete():
                 raise NotFound("The member no longer carries this tag.", TAG_CODE)
             await TagErrorReport.create(

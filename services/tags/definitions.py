@@ -9,11 +9,10 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.queryset import QuerySet
-from tortoise.transactions import in_transaction
 
 from models.enums import ReviewDecision, TagCategory, TagStatus
 from models.tag import MemberTag, TagDefinition, TagErrorReport
-from services.db import retry_busy
+from services.db import retry_busy, transaction
 from services.errors import Duplicate, Invalid, InvalidState, NotAllowed, NotFound
 from services.tags.refresh import refresh_tag
 from services.tags.rules import check_rule
@@ -64,15 +63,16 @@ async def propose_tag_definition(
     if await TagDefinition.exists(code=code):
         raise Duplicate("A tag with this code exists.", ("input", "code"))
     try:
-        return await TagDefinition.create(
-            code=code,
-            name=name,
-            category=draft.category,
-            description=description,
-            rule=draft.rule,
-            created_by_id=proposer_id,
-            created_at=now,
-        )
+        async with transaction():  # a savepoint in a unit: the refused insert leaves no trace
+            return await TagDefinition.create(
+                code=code,
+                name=name,
+                category=draft.category,
+                description=description,
+                rule=draft.rule,
+                created_by_id=proposer_id,
+                created_at=now,
+            )
     except IntegrityError:
         # Another proposal took the code between our check and our insert.
         if await TagDefinition.exists(code=code):
@@ -104,7 +104,7 @@ async def review_tag_definition(
         raise NotAllowed("Another staff member must approve a tag you proposed.")
 
     async def write() -> None:
-        async with in_transaction() as conn:
+        async with transaction() as conn:
             reviewed = (
                 await TagDefinition.filter(id=tag_id, status=TagStatus.PENDING_REVIEW)
                 .using_db(conn)
@@ -133,7 +133,7 @@ async def retire_tag_definition(tag_id: int, now: datetime) -> TagDefinition:
     tag = await _definition(tag_id, ("id",))
 
     async def write() -> None:
-        async with in_transaction() as conn:
+        async with transaction() as conn:
             retired = (
                 await TagDefinition.filter(id=tag_id, status=TagStatus.ACTIVE)
                 .using_db(conn)

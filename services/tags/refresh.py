@@ -12,14 +12,14 @@ from typing import Any
 
 from tortoise import connections
 from tortoise.expressions import F
-from tortoise.transactions import in_transaction
 
 from app.progress import Progress
 from models.enums import MemberStatus, TagSource
 from models.member import Member
 from models.tag import TagDefinition
-from services.db import retry_busy
-from services.jobs import JobResult, JobTimer
+from schema.ids import to_global_id
+from services.db import retry_busy, transaction
+from services.jobs import JobResult, JobRun
 from services.tags.rules import Clock, Sql
 from services.tags.sql import (
     ActiveRule,
@@ -93,7 +93,7 @@ async def refresh_tag(tag: RuleTag, as_of: datetime) -> int:
     clock = Clock.at(as_of)
 
     async def write() -> int:
-        async with in_transaction() as conn:
+        async with transaction() as conn:
             return await sync_tag(conn, tag, clock)
 
     return await retry_busy(write)
@@ -130,7 +130,7 @@ async def _refresh_member(tags: list[ActiveRule], member_id: int, now: datetime)
         return
 
     async def write() -> None:
-        async with in_transaction() as conn:
+        async with transaction() as conn:
             for tag, holds in stale:
                 match = matching_members(tag_condition(tag, clock), clock, member_id)
                 if holds:
@@ -146,16 +146,22 @@ async def run_tag_refresh(as_of: datetime, progress: bool = False) -> JobResult:
 
     Running it again for the same `as_of` changes nothing.
     """
-    timer = JobTimer()
+    clock = Clock.at(as_of)
+    run = JobRun("tag-refresh", clock.as_of)
     tags = await _rule_tags()
     examined = await Member.exclude(status=MemberStatus.TERMINATED).count()
     bar = Progress(len(tags), "tag-refresh") if progress else None
     changed = 0
     for tag in tags:
-        changed += await refresh_tag(tag, as_of)
+
+        async def work(tag: RuleTag = tag) -> tuple[list[str], int]:
+            count = await refresh_tag(tag, as_of)
+            return [to_global_id("TagDefinition", tag.id)], count
+
+        changed += await run.audited(work)
         if bar:
             bar.advance()
-    return timer.result("tag-refresh", Clock.at(as_of).as_of, examined, changed)
+    return run.result(examined, changed)
 
 
 async def _rule_tags() -> list[ActiveRule]:
