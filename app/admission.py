@@ -1,14 +1,17 @@
-"""Which valid operations may run: trusted documents and the query cost limit, one
-extension (each costs every request its hooks, issue 7).
+"""Which valid operations may run, and for how long: trusted documents, the query cost
+limit and the operation's deadline, one extension (each costs every request its hooks,
+issue 7).
 
 It refuses in `on_execute`, after validation: a refused query or mutation gets a
 result with the error (so its audit entry is still written); a refused subscription
-stream ends with it.
+stream ends with it. A query or mutation still running at its deadline is cancelled
+(a mutation's unit of work rolls back) and answers OPERATION_TIMEOUT.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import AsyncIterator
 from typing import Any
 
 from graphql import ExecutionResult as GraphQLExecutionResult
@@ -17,13 +20,25 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
 from app.cost import operation_cost
-from app.trusted_documents import manifest, text_hash
+from app.settings import Settings
+from app.trusted_documents import manifest, parsed_hash
+from auth.actor import Actor
+
+TIMEOUT = "OPERATION_TIMEOUT"
 
 
 def _refuse(ctx: Any, error: GraphQLError) -> None:
     if ctx.operation_type is OperationType.SUBSCRIPTION:
         raise error
     ctx.result = GraphQLExecutionResult(data=None, errors=[error])
+
+
+def cost_limit(settings: Settings, actor: Actor) -> int:
+    """Staff explore in GraphiQL; the apps' members and anonymous callers send known
+    documents, and may cost the server less (DESIGN §5)."""
+    if actor.is_staff:
+        return settings.max_cost
+    return settings.max_cost_member if actor.is_member else settings.max_cost_anonymous
 
 
 class Admission(SchemaExtension):
@@ -33,13 +48,31 @@ class Admission(SchemaExtension):
 
     cost: int | None = None
 
-    def on_execute(self) -> Iterator[None]:
+    async def on_execute(self) -> AsyncIterator[None]:  # type: ignore[override]
+        self.admit()
+        ctx = self.execution_context
+        if ctx.result is not None or ctx.operation_type is OperationType.SUBSCRIPTION:
+            yield  # refused, or a stream, which lives as long as its subscriber wants
+            return
+        seconds = ctx.context.settings.operation_timeout_seconds
+        try:
+            async with asyncio.timeout(seconds):
+                yield
+        except TimeoutError:
+            ctx.context.audit.fault(TIMEOUT)
+            raise GraphQLError(
+                f"The operation ran longer than {seconds:g} s and was stopped.",
+                extensions={"code": TIMEOUT},
+            ) from None
+
+    def admit(self) -> None:
         ctx = self.execution_context
         context = ctx.context
         settings = context.settings
+        assert ctx.graphql_document is not None
         if settings.trusted_documents == "required" and not context.actor.is_staff:
             trusted = manifest(settings.trusted_documents_file)
-            if ctx.query is None or text_hash(ctx.query) not in trusted:
+            if parsed_hash(ctx.graphql_document) not in trusted:
                 _refuse(
                     ctx,
                     GraphQLError(
@@ -47,27 +80,23 @@ class Admission(SchemaExtension):
                         extensions={"code": "UNTRUSTED_DOCUMENT"},
                     ),
                 )
-        assert ctx.graphql_document is not None
+        limit = cost_limit(settings, context.actor)
         self.cost = operation_cost(
             ctx.schema._schema,
             ctx.graphql_document,
             ctx.operation_name,
             ctx.variables,
             settings.max_page_size,
+            limit,
         )
-        if self.cost > settings.max_cost and ctx.result is None:
+        if self.cost > limit and ctx.result is None:
             _refuse(
                 ctx,
                 GraphQLError(
-                    f"Query cost {self.cost} exceeds the limit of {settings.max_cost}.",
-                    extensions={
-                        "code": "QUERY_TOO_COSTLY",
-                        "cost": self.cost,
-                        "maxCost": settings.max_cost,
-                    },
+                    f"Query cost {self.cost} exceeds the limit of {limit}.",
+                    extensions={"code": "QUERY_TOO_COSTLY", "cost": self.cost, "maxCost": limit},
                 ),
             )
-        yield
 
     def get_results(self) -> dict[str, Any]:
         if self.cost is None or not self.execution_context.context.actor.is_staff:

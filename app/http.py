@@ -8,18 +8,90 @@ always 200, with `data: null` for such failures.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from cross_web import HTTPException
+from starlette.types import Message, Receive
 
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON = "application/json"
+# Deeper JSON than any input object of the schema needs (a tag rule nests a few levels):
+# json.loads itself recurses, and fails past Python's recursion limit.
+MAX_JSON_DEPTH = 64
+# The code a refusal before any GraphQL answers with, by its status.
+STATUS_CODES = {
+    400: "BAD_REQUEST",
+    405: "METHOD_NOT_ALLOWED",
+    406: "NOT_ACCEPTABLE",
+    413: "REQUEST_TOO_LARGE",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+}
 
 
 class MethodNotAllowed(HTTPException):
     def __init__(self, reason: str, allow: str) -> None:
         super().__init__(405, reason)
         self.allow = allow
+
+
+class BodyTooLarge(HTTPException):
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"The request body is larger than {limit} bytes.")
+
+
+def check_declared_length(headers: Any, limit: int) -> None:
+    """413 before reading a body whose declared length is over `limit`."""
+    declared = headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge(limit)
+
+
+def limited(receive: Receive, limit: int) -> Receive:
+    """`receive` that raises BodyTooLarge once more than `limit` body bytes arrived, so a
+    body sent without a length (chunked) is never read past it."""
+    received = 0
+
+    async def receive_limited() -> Message:
+        nonlocal received
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise BodyTooLarge(limit)
+        return message
+
+    return receive_limited
+
+
+def error_body(error: HTTPException) -> dict[str, Any]:
+    """A refusal before GraphQL runs, as a GraphQL error (GraphQL over HTTP)."""
+    code = STATUS_CODES.get(error.status_code, "BAD_REQUEST")
+    return {"errors": [{"message": error.reason, "extensions": {"code": code}}]}
+
+
+def decode_json(data: str | bytes) -> Any:
+    """A JSON body or parameter; 400 (not a 500) when it nests deeper than MAX_JSON_DEPTH."""
+    try:
+        value = json.loads(data)
+    except RecursionError:
+        raise HTTPException(400, f"JSON nests deeper than {MAX_JSON_DEPTH} levels.") from None
+    if _depth_exceeds(value, MAX_JSON_DEPTH):
+        raise HTTPException(400, f"JSON nests deeper than {MAX_JSON_DEPTH} levels.")
+    return value
+
+
+def _depth_exceeds(value: Any, limit: int) -> bool:
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        children = item.values() if type(item) is dict else item if type(item) is list else ()
+        for child in children:
+            if type(child) is dict or type(child) is list:
+                if depth + 1 > limit:
+                    return True
+                pending.append((child, depth + 1))
+    return False
 
 
 def _media_ranges(accept: str) -> list[tuple[str, float]]:

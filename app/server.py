@@ -16,7 +16,7 @@ from graphql import GraphQLError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
@@ -36,11 +36,15 @@ from app.http import (
     GRAPHQL_RESPONSE_JSON,
     JSON,
     MethodNotAllowed,
+    check_declared_length,
     check_request_content_type,
+    decode_json,
+    error_body,
     is_request_error,
+    limited,
     negotiate,
 )
-from app.metrics import metrics_endpoint
+from app.metrics import METRICS, metrics_endpoint
 from app.observability import RequestObserver, request_id_of
 from app.security import browser_middleware
 from app.settings import Settings, get_settings
@@ -57,6 +61,7 @@ from services.clock import utcnow
 log = logging.getLogger("memberhub")
 # Allocations between young collections (Python's default is 700).
 YOUNG_COLLECTION_EVERY = 10_000
+RESPONSE_TOO_LARGE = "RESPONSE_TOO_LARGE"
 
 
 def bearer_token(headers: Any) -> str | None:
@@ -99,16 +104,56 @@ class MemberhubGraphQL(GraphQL[Context, None]):
     def encode_json(self, data: object) -> str:
         return _encode_response(data)
 
+    def decode_json(self, data: str | bytes) -> object:
+        return decode_json(data)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
+        request = Request(scope, limited(receive, self.settings.max_body_bytes))
         try:
-            response = await self.run(Request(scope, receive))
+            check_declared_length(request.headers, self.settings.max_body_bytes)
+            response = await self.run(request)
         except HTTPException as error:
-            allow = {"Allow": error.allow} if isinstance(error, MethodNotAllowed) else {}
-            response = PlainTextResponse(error.reason, error.status_code, headers=allow)
+            response = self.refusal(request, error)
         await response(scope, receive, send)
+
+    def refusal(self, request: Request, error: HTTPException) -> Response:
+        """A request refused before GraphQL ran: a GraphQL error in JSON, in the media
+        type the client accepts (JSON when it accepts neither)."""
+        try:
+            media_type = negotiate(request.headers.get("accept"))
+        except HTTPException:
+            media_type = JSON
+        headers = {"Allow": error.allow} if isinstance(error, MethodNotAllowed) else {}
+        return Response(
+            self.encode_json(error_body(error)),
+            error.status_code,
+            headers=headers,
+            media_type=media_type,
+        )
+
+    def create_response(
+        self, response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse], sub_response: Response
+    ) -> Response:
+        response = super().create_response(response_data, sub_response)
+        limit = self.settings.max_response_bytes
+        if len(response.body) > limit:
+            log.warning(
+                "response of %d bytes refused (limit %d)",
+                len(response.body),
+                limit,
+                extra={"fields": {"event": "response.too_large", "bytes": len(response.body)}},
+            )
+            METRICS.errors.inc(code=RESPONSE_TOO_LARGE)
+            too_large = GraphQLError(
+                f"The answer would be {len(response.body)} bytes, more than the limit of "
+                f"{limit}: ask for fewer fields or smaller pages.",
+                extensions={"code": RESPONSE_TOO_LARGE},
+            )
+            return super().create_response({"errors": [too_large.formatted]}, sub_response)
+        return response
 
     async def run(
         self, request: Request | WebSocket, context: Any = UNSET, root_value: Any = UNSET

@@ -54,6 +54,11 @@ class Settings:
     trusted_documents: str = "off"
     trusted_documents_file: str = "trusted-documents.json"
     max_cost: int = 50000
+    max_cost_member: int = 20000
+    max_cost_anonymous: int = 10000
+    operation_timeout_seconds: float = 10.0
+    max_body_bytes: int = 1024 * 1024
+    max_response_bytes: int = 8 * 1024 * 1024
 
     @property
     def tz(self) -> ZoneInfo:
@@ -95,7 +100,15 @@ SETTINGS_DOC: dict[str, str] = {
     "allowed_origins": "comma-separated browser origins allowed for CORS and WebSockets",
     "trusted_documents": "off or required (members and anonymous callers: listed operations only)",
     "trusted_documents_file": "manifest of trusted operation hashes",
-    "max_cost": "largest query cost (each field 1, lists multiplied by `first`)",
+    "max_cost": "largest query cost of staff (each field 1, every list multiplied by the "
+    "most items it can hold: `first`, or its declared bound)",
+    "max_cost_member": "largest query cost of signed-in members",
+    "max_cost_anonymous": "largest query cost of anonymous callers",
+    "operation_timeout_seconds": "a query or mutation still running after this long is stopped "
+    "(OPERATION_TIMEOUT; a mutation's changes roll back)",
+    "max_body_bytes": "largest request body; a larger one is refused with 413 before it is read",
+    "max_response_bytes": "largest response body; a larger answer is replaced by "
+    "RESPONSE_TOO_LARGE",
 }
 
 
@@ -146,6 +159,13 @@ def load_settings() -> Settings:
         trusted_documents=_env("TRUSTED_DOCUMENTS", Settings.trusted_documents),
         trusted_documents_file=_env("TRUSTED_DOCUMENTS_FILE", Settings.trusted_documents_file),
         max_cost=_int("MAX_COST", Settings.max_cost),
+        max_cost_member=_int("MAX_COST_MEMBER", Settings.max_cost_member),
+        max_cost_anonymous=_int("MAX_COST_ANONYMOUS", Settings.max_cost_anonymous),
+        operation_timeout_seconds=float(
+            _env("OPERATION_TIMEOUT_SECONDS", str(Settings.operation_timeout_seconds))
+        ),
+        max_body_bytes=_int("MAX_BODY_BYTES", Settings.max_body_bytes),
+        max_response_bytes=_int("MAX_RESPONSE_BYTES", Settings.max_response_bytes),
     )
 
 

@@ -19,6 +19,8 @@ from typing import Any
 
 from graphql import DocumentNode, GraphQLSchema, parse, print_ast, validate
 
+from schema.by_identity import ByIdentity
+
 DOCUMENT_ID_PREFIX = "sha256:"
 
 
@@ -26,9 +28,13 @@ def document_hash(document: DocumentNode) -> str:
     return hashlib.sha256(print_ast(document).encode("utf-8")).hexdigest()
 
 
-@lru_cache(maxsize=1024)
-def text_hash(text: str) -> str:
-    return document_hash(parse(text))
+# Per parsed document (it lives as long as the parse cache keeps it, or its request).
+_HASHES: ByIdentity[str] = ByIdentity(kept=1024)
+
+
+def parsed_hash(document: DocumentNode) -> str:
+    """`document_hash`, worked out once per parsed document."""
+    return _HASHES.get((document,), None, lambda: document_hash(document))
 
 
 def requested_hash(payload: dict[str, Any] | None, document_id: Any = None) -> str | None:

@@ -223,7 +223,9 @@ class AuditExtension(SchemaExtension):
             operation_type=op_type,
             operation_name=_clipped(ctx.operation_name, "operation_name"),
             fields_=fields,
-            variables=redact_variables(ctx.variables or {}, operation),
+            variables=audit_service.bounded_variables(
+                redact_variables(ctx.variables or {}, operation)
+            ),
             target_ids=list(context.audit.target_ids),
             sensitive_fields=list(context.audit.sensitive_fields),
             outcome=outcome,

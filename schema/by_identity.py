@@ -2,13 +2,17 @@
 
 The parser cache hands out one document per query text, so what is derived from its
 nodes is the same on every request that sends that text: it is keyed by the nodes'
-identity, which costs nothing, where hashing their value walks every node. Each entry
-holds its objects, so their ids are not reused while it lives; the oldest entries go
-beyond `kept`.
+identity, which costs nothing, where hashing their value walks every node.
+
+An entry lives no longer than its objects: it goes when one of them is collected (so
+its id is never reused while the entry lives), and so what a document leaves here is
+bounded by what keeps the document (the parse cache, in bytes as well as entries; a
+request). At most `kept` entries live at once, the oldest going first.
 """
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Hashable, Sequence
 from typing import Generic, TypeVar
 
@@ -18,16 +22,20 @@ V = TypeVar("V")
 class ByIdentity(Generic[V]):
     def __init__(self, kept: int) -> None:
         self.kept = kept
-        self.entries: dict[tuple[Hashable, ...], tuple[tuple[object, ...], V]] = {}
+        self.entries: dict[tuple[Hashable, ...], V] = {}
 
     def get(self, objects: Sequence[object], extra: Hashable, make: Callable[[], V]) -> V:
-        """The value for these objects (and `extra`), made by `make` the first time."""
+        """The value for these objects (and `extra`, held as it is), made by `make` the
+        first time."""
         key = (*map(id, objects), extra)
-        known = self.entries.get(key)
-        if known is not None:
-            return known[1]
+        try:
+            return self.entries[key]
+        except KeyError:
+            pass
         value = make()
         if len(self.entries) >= self.kept:
             del self.entries[next(iter(self.entries))]
-        self.entries[key] = (tuple(objects), value)
+        self.entries[key] = value
+        for each in objects:
+            weakref.finalize(each, self.entries.pop, key, None)
         return value

@@ -19,6 +19,7 @@ from schema.keyed_pages import CountKey, PageKey, keyed_connection, load_counts,
 from schema.member_filter import MemberFilter
 from schema.pagination import Connection, Window
 from schema.staff import StaffUser
+from services import limits
 from services.cases import is_overdue
 from services.clock import utcnow
 from services.communications import listing
@@ -78,7 +79,7 @@ async def load_case_communications(
             .order_by("occurred_at", "id")
         )
         for case_id, group in zip(case_ids, group_by(rows, "case_id", case_ids), strict=True):
-            found[(case_id, view)] = group
+            found[(case_id, view)] = group[-limits.CASE_COMMUNICATIONS :]
     return [found[key] for key in keys]
 
 

@@ -10,11 +10,11 @@ enough.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from contextlib import suppress
-from functools import lru_cache
 
-from graphql import GraphQLError, parse
+from graphql import DocumentNode, GraphQLError, parse
 from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
@@ -22,8 +22,39 @@ from strawberry.schema.schema import validate_document
 from auth.introspection import introspection_allowed
 from schema.by_identity import ByIdentity
 
-_parsed = lru_cache(maxsize=256)(parse)
 _VALIDATED: ByIdentity[list[GraphQLError]] = ByIdentity(kept=256)
+
+
+class ParsedDocuments:
+    """Documents parsed once per text, the most recently used kept: at most `kept` of
+    them and `kept_bytes` of their text, so distinct large queries cannot pin memory; a
+    text over `largest` is parsed for its request alone."""
+
+    def __init__(self, kept: int, kept_bytes: int, largest: int) -> None:
+        self.kept = kept
+        self.kept_bytes = kept_bytes
+        self.largest = largest
+        self.size = 0
+        self.documents: OrderedDict[tuple[str, int], DocumentNode] = OrderedDict()
+
+    def get(self, text: str, max_tokens: int) -> DocumentNode:
+        key = (text, max_tokens)
+        document = self.documents.get(key)
+        if document is not None:
+            self.documents.move_to_end(key)
+            return document
+        document = parse(text, max_tokens=max_tokens)
+        if len(text) <= self.largest:
+            self.documents[key] = document
+            self.size += len(text)
+            while len(self.documents) > self.kept or self.size > self.kept_bytes:
+                (old, _), _ = self.documents.popitem(last=False)
+                self.size -= len(old)
+        return document
+
+
+# The console's and the apps' documents are a few kilobytes each.
+_parsed = ParsedDocuments(kept=256, kept_bytes=4 * 1024 * 1024, largest=64 * 1024)
 
 
 class Documents(SchemaExtension):
@@ -46,7 +77,7 @@ class Documents(SchemaExtension):
         if ctx.graphql_document is None and ctx.query:
             # On a syntax error strawberry parses it again, and reports it as any other.
             with suppress(GraphQLError):
-                ctx.graphql_document = _parsed(ctx.query, max_tokens=self.max_tokens)
+                ctx.graphql_document = _parsed.get(ctx.query, self.max_tokens)
         document = ctx.graphql_document
         if document is not None:
             ctx.pre_execution_errors = _VALIDATED.get(

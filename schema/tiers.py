@@ -21,6 +21,7 @@ from schema.context import Info
 from schema.enums import TierChangeReason
 from schema.ids import to_global_id
 from schema.prefetch import relation
+from services import limits
 from services import tiers as service
 from services.clock import utcnow
 from services.shapes import rows_in
@@ -43,7 +44,7 @@ async def member_counts_by_tier_id(keys: Sequence[int]) -> list[int]:
 
 async def tier_changes_by_member_id(keys: Sequence[int]) -> list[list[TierChangeModel]]:
     rows = await rows_in(TierChangeModel, "member_id", keys, ("at", "id"))
-    return group_by(rows, "member_id", keys)
+    return [changes[-limits.TIER_HISTORY :] for changes in group_by(rows, "member_id", keys)]
 
 
 async def qualifying_by_member_id(keys: Sequence[int]) -> list[service.Qualifying]:

@@ -62,6 +62,35 @@ def _content(entry: Entry | AuditEntry) -> dict[str, Any]:
 _canonical = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
 
 
+# What the chain keeps of an operation's variables (DESIGN §4): the chain is append-only
+# and never pruned, so a caller must not be able to make it keep megabytes.
+MAX_VARIABLES_BYTES = 4096
+MAX_VARIABLE_TEXT = 256
+TRUNCATED = "$truncated"
+
+
+def bounded_variables(variables: Any) -> Any:
+    """`variables` whole when their JSON fits MAX_VARIABLES_BYTES; else marked with the
+    size and SHA-256 of the whole, with each long text cut, or alone when even that is
+    too long."""
+    whole = _canonical(variables).encode()
+    if len(whole) <= MAX_VARIABLES_BYTES:
+        return variables
+    mark = {TRUNCATED: {"bytes": len(whole), "sha256": hashlib.sha256(whole).hexdigest()}}
+    cut = {**mark, **_cut_texts(variables)} if isinstance(variables, dict) else mark
+    return cut if len(_canonical(cut).encode()) <= MAX_VARIABLES_BYTES else mark
+
+
+def _cut_texts(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _cut_texts(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_cut_texts(item) for item in value]
+    if isinstance(value, str) and len(value) > MAX_VARIABLE_TEXT:
+        return f"[CUT: {len(value.encode())} bytes]"
+    return value
+
+
 def entry_hash(prev_hash: str | None, entry: Entry | AuditEntry) -> str:
     canonical = _canonical(_content(entry))
     return hashlib.sha256(((prev_hash or "") + canonical).encode()).hexdigest()

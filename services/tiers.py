@@ -18,11 +18,13 @@ from models.enums import MemberStatus, TierChangeReason
 from models.member import Member
 from models.points import Purchase
 from models.tier import Tier, TierChange
+from services import limits
 from services.clock import as_utc
 from services.communications import notify
 from services.db import retry_busy, transaction
 from services.errors import Duplicate, Invalid, InvalidState, NotFound
 from services.jobs import JobResult, JobRun, for_each
+from services.limits import ensure_room
 from services.points.dates import months_before
 from services.points.ledger import locked_member
 from services.rows import select
@@ -382,6 +384,7 @@ async def _write_tier(conn: Any, tier_id: int | None, fields: TierFields) -> Tie
         raise Duplicate(f"A tier with rank {fields.rank} exists.", ("input", "rank"))
     values = asdict(fields)
     if tier_id is None:
+        await ensure_room(Tier.all().using_db(conn), limits.TIERS, "tiers", ("input", "code"))
         return await Tier.create(**values, using_db=conn)
     await Tier.filter(id=tier_id).using_db(conn).update(**values)
     return await Tier.get(id=tier_id, using_db=conn)

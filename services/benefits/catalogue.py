@@ -13,9 +13,11 @@ from tortoise.expressions import Q
 from models.benefit import Benefit, BenefitTier
 from models.enums import BenefitCategory, BenefitPeriod
 from models.tier import Tier
+from services import limits
 from services.clock import as_utc
 from services.db import retry_busy, transaction
 from services.errors import Duplicate, Invalid, NotFound
+from services.limits import ensure_room
 from services.rows import models_from
 from services.sql import in_dialect, marks
 from services.validation import clean_text
@@ -241,6 +243,7 @@ async def _write(conn: Any, benefit_id: int | None, fields: BenefitFields) -> Be
         "active_until": fields.active_until,
     }
     if benefit_id is None:
+        await ensure_room(Benefit.all().using_db(conn), limits.BENEFITS, "benefits", _field("code"))
         benefit = await Benefit.create(**values, using_db=conn)
     else:
         await Benefit.filter(id=benefit_id).using_db(conn).update(**values)

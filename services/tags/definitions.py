@@ -12,8 +12,10 @@ from tortoise.queryset import QuerySet
 
 from models.enums import ReviewDecision, TagCategory, TagStatus
 from models.tag import MemberTag, TagDefinition, TagErrorReport
+from services import limits
 from services.db import retry_busy, transaction
 from services.errors import Duplicate, Invalid, InvalidState, NotAllowed, NotFound
+from services.limits import ensure_room
 from services.tags.refresh import refresh_tag
 from services.tags.rules import check_rule
 from services.validation import clean_text
@@ -64,6 +66,9 @@ async def propose_tag_definition(
         raise Duplicate("A tag with this code exists.", ("input", "code"))
     try:
         async with transaction():  # a savepoint in a unit: the refused insert leaves no trace
+            await ensure_room(
+                TagDefinition.all(), limits.TAG_DEFINITIONS, "tag definitions", ("input", "code")
+            )
             return await TagDefinition.create(
                 code=code,
                 name=name,
@@ -105,6 +110,9 @@ async def review_tag_definition(
 
     async def write() -> None:
         async with transaction() as conn:
+            if approve:
+                active = TagDefinition.filter(status=TagStatus.ACTIVE).using_db(conn)
+                await ensure_room(active, limits.ACTIVE_TAGS, "active tags", ("input", "id"))
             reviewed = (
                 await TagDefinition.filter(id=tag_id, status=TagStatus.PENDING_REVIEW)
                 .using_db(conn)
