@@ -44,11 +44,12 @@ async def create_staff_user(
     name = _check_display_name(display_name)
     if await StaffUser.exists(username=username):
         raise Duplicate("That username is taken.", ("input", "username"))
+    password_hash = await hash_password(password)
     try:
         return await StaffUser.create(
             username=username,
             display_name=name,
-            password_hash=hash_password(password),
+            password_hash=password_hash,
             roles=role_values,
             created_at=now,
         )
@@ -79,7 +80,7 @@ async def update_staff_user(
         changes["active"] = active
     if password is not None:
         check_new_password(password, ("input", "password"))
-        changes["password_hash"] = hash_password(password)
+        changes["password_hash"] = await hash_password(password)
     async with in_transaction():
         if changes:
             await StaffUser.filter(id=staff_id).update(**changes)

@@ -35,7 +35,7 @@ from services.audit import ensure_head
 from services.clock import utcnow
 
 TEST_PASSWORD = "correct-horse-battery"
-_PASSWORD_HASH = hash_password(TEST_PASSWORD)  # argon2 is slow on purpose: hash once
+_PASSWORD_HASH = asyncio.run(hash_password(TEST_PASSWORD))  # argon2 is slow on purpose: hash once
 
 
 def database_url_for(tmp_path: Any) -> str:
