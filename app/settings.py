@@ -50,6 +50,12 @@ class Settings:
     churn_days: int = 180
     termination_notice_days: int = 30
     apply_rate_limit: int = 10
+    login_address_limit: int = 30
+    login_address_window: int = 60
+    login_account_limit: int = 10
+    login_account_window: int = 900
+    password_hash_concurrency: int = 1
+    password_hash_queue: int = 16
     allowed_origins: tuple[str, ...] = field(default_factory=tuple)
     trusted_documents: str = "off"
     trusted_documents_file: str = "trusted-documents.json"
@@ -97,6 +103,16 @@ SETTINGS_DOC: dict[str, str] = {
     "churn_days": "days without purchase after which an ACTIVE member counts as churned",
     "termination_notice_days": "default notice before a non-voluntary termination takes effect",
     "apply_rate_limit": "membership applications per client address per hour",
+    "login_address_limit": "sign-in attempts per client address (an IPv6 address's /64) per "
+    "`MEMBERHUB_LOGIN_ADDRESS_WINDOW`",
+    "login_address_window": "seconds over which sign-in attempts per address are counted",
+    "login_account_limit": "sign-in attempts per username or member identifier, known or not, "
+    "per `MEMBERHUB_LOGIN_ACCOUNT_WINDOW` (the lockout after 5 failures applies besides)",
+    "login_account_window": "seconds over which sign-in attempts per account are counted",
+    "password_hash_concurrency": "password hashes computed at once per server process, off the "
+    "event loop (one argon2 hash already runs its lanes on several cores)",
+    "password_hash_queue": "password checks that may wait for a hash per server process; more "
+    "are refused at once with RATE_LIMITED",
     "allowed_origins": "comma-separated browser origins allowed for CORS and WebSockets",
     "trusted_documents": "off or required (members and anonymous callers: listed operations only)",
     "trusted_documents_file": "manifest of trusted operation hashes",
@@ -155,6 +171,14 @@ def load_settings() -> Settings:
         churn_days=_int("CHURN_DAYS", Settings.churn_days),
         termination_notice_days=_int("TERMINATION_NOTICE_DAYS", Settings.termination_notice_days),
         apply_rate_limit=_int("APPLY_RATE_LIMIT", Settings.apply_rate_limit),
+        login_address_limit=_int("LOGIN_ADDRESS_LIMIT", Settings.login_address_limit),
+        login_address_window=_int("LOGIN_ADDRESS_WINDOW", Settings.login_address_window),
+        login_account_limit=_int("LOGIN_ACCOUNT_LIMIT", Settings.login_account_limit),
+        login_account_window=_int("LOGIN_ACCOUNT_WINDOW", Settings.login_account_window),
+        password_hash_concurrency=_int(
+            "PASSWORD_HASH_CONCURRENCY", Settings.password_hash_concurrency
+        ),
+        password_hash_queue=_int("PASSWORD_HASH_QUEUE", Settings.password_hash_queue),
         allowed_origins=_list("ALLOWED_ORIGINS"),
         trusted_documents=_env("TRUSTED_DOCUMENTS", Settings.trusted_documents),
         trusted_documents_file=_env("TRUSTED_DOCUMENTS_FILE", Settings.trusted_documents_file),

@@ -1,7 +1,10 @@
 """Sign-in and sessions (DESIGN §3): argon2id passwords, hashed bearer tokens, lockout.
 
 Login failures all say the same thing, whether the account exists, is locked,
-inactive or the password is wrong, so a response never reveals which.
+inactive or the password is wrong, so a response never reveals which; every path checks
+a password (a dummy one when there is none), so neither does the time it takes.
+Attempts are throttled per client address and per account name before any of that,
+known names and unknown alike (services/throttle.py).
 """
 
 from __future__ import annotations
@@ -20,15 +23,18 @@ from auth.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
 from models.enums import MemberStatus, Role
 from models.member import Member
 from models.staff import Session, StaffUser
+from services import throttle
 from services.clock import as_utc
 from services.db import transaction
 from services.errors import Invalid, InvalidCredentials
 from services.rows import model_of
 from services.sql import in_dialect
+from services.throttle import Limit
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
 LOGIN_FAILED = "Unknown account or wrong password, or the account is locked."
+SIGNIN_THROTTLED = "Too many sign-in attempts"
 # Members who may sign in; TERMINATED members' sessions are revoked and stay out.
 _MEMBER_CAN_LOGIN = (MemberStatus.ACTIVE, MemberStatus.SUSPENDED, MemberStatus.TERMINATING)
 
@@ -98,10 +104,35 @@ def _locked(account: StaffUser | Member, now: datetime) -> bool:
     return account.locked_until is not None and account.locked_until > now
 
 
-async def staff_login(username: str, password: str, now: datetime) -> IssuedSession:
-    """Sign a staff user in. Raises InvalidCredentials (same message for every cause)."""
+async def _count_password_attempt(client: str | None, account: str, now: datetime) -> None:
+    """Count an attempt to prove a password for `account` (a name, whether or not it
+    exists) from `client`'s address. Raises RateLimited: refused before any hashing."""
+    settings = get_settings()
+    limits = [
+        Limit(
+            "signin-address",
+            throttle.network_of(client),
+            settings.login_address_limit,
+            timedelta(seconds=settings.login_address_window),
+        ),
+        Limit(
+            "signin-account",
+            account,
+            settings.login_account_limit,
+            timedelta(seconds=settings.login_account_window),
+        ),
+    ]
+    await throttle.count_attempt(limits, now, SIGNIN_THROTTLED)
+
+
+async def staff_login(
+    username: str, password: str, now: datetime, *, client: str | None
+) -> IssuedSession:
+    """Sign a staff user in. Raises RateLimited, InvalidCredentials (same message for
+    every cause)."""
+    await _count_password_attempt(client, f"staff:{username}", now)
     staff = await StaffUser.get_or_none(username=username)
-    valid = verify_password(staff.password_hash if staff else None, password)
+    valid = await verify_password(staff.password_hash if staff else None, password)
     if staff is None or not staff.active or _locked(staff, now):
         raise InvalidCredentials(LOGIN_FAILED)
     if not valid:
@@ -123,10 +154,13 @@ async def find_member_by_identifier(identifier: str) -> Member | None:
     )
 
 
-async def member_login(identifier: str, password: str, now: datetime) -> IssuedSession:
-    """Sign a member in by memberNo, phone or email. Raises InvalidCredentials."""
+async def member_login(
+    identifier: str, password: str, now: datetime, *, client: str | None
+) -> IssuedSession:
+    """Sign a member in by memberNo, phone or email. Raises RateLimited, InvalidCredentials."""
+    await _count_password_attempt(client, f"member:{identifier}", now)
     member = await find_member_by_identifier(identifier)
-    valid = verify_password(member.password_hash if member else None, password)
+    valid = await verify_password(member.password_hash if member else None, password)
     if member is None or member.password_hash is None or _locked(member, now):
         raise InvalidCredentials(LOGIN_FAILED)
     if not valid:
@@ -202,16 +236,29 @@ async def logout(session_id: int, now: datetime) -> None:
         await Session.filter(id=session_id, revoked_at=None).update(revoked_at=now)
 
 
-async def change_password(actor: Actor, current: str, new: str, now: datetime) -> None:
-    """Change the caller's password and revoke all of their sessions (DESIGN §3)."""
+async def change_password(
+    actor: Actor, current: str, new: str, now: datetime, *, client: str | None
+) -> None:
+    """Change the caller's password and revoke all of their sessions (DESIGN §3).
+    Raises RateLimited (counted as sign-in attempts), InvalidCredentials, Invalid."""
     account: StaffUser | Member | None
     if actor.staff_id is not None:
         account = await StaffUser.get_or_none(id=actor.staff_id)
     else:
         account = await Member.get_or_none(id=actor.member_id)
-    if account is None or not verify_password(account.password_hash, current):
+    if account is None:
+        raise InvalidCredentials("The current password is wrong.", ("input", "currentPassword"))
+    # A stolen session must not become a way to guess the password faster than sign-in.
+    name = (
+        f"staff:{account.username}"
+        if isinstance(account, StaffUser)
+        else f"member:{account.member_no}"
+    )
+    await _count_password_attempt(client, name, now)
+    if not await verify_password(account.password_hash, current):
         raise InvalidCredentials("The current password is wrong.", ("input", "currentPassword"))
     check_new_password(new, ("input", "newPassword"))
+    password_hash = await hash_password(new)
     async with transaction():
-        await type(account).filter(id=account.id).update(password_hash=hash_password(new))
+        await type(account).filter(id=account.id).update(password_hash=password_hash)
         await revoke_sessions(now, staff_id=actor.staff_id, member_id=actor.member_id)

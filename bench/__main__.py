@@ -4,6 +4,9 @@ Builds one SQLite database through the services (`memberhub seed-demo`), starts
 memberhub and the baseline (bench/baseline.py: plain Starlette + raw aiosqlite
 answering the same JSON bytes) with uvicorn, and drives each workload from a
 separate load process (bench/load.py). Prints a table and writes JSON.
+
+`--scenario login-flood` measures instead a plain query's latency, idle and while
+six clients flood logins (bench/login_flood.py).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import servers, workloads
+from bench import login_flood, servers, workloads
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -121,7 +124,18 @@ def table(results: dict[str, dict[str, Any]]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--members", type=int, default=10_000)
+    parser.add_argument(
+        "--scenario",
+        choices=("workloads", "login-flood"),
+        default="workloads",
+        help="W1-W3 against the baseline (default), or a plain query's latency while logins flood",
+    )
+    parser.add_argument(
+        "--members", type=int, help="members in the data set (default 10000; login-flood 200)"
+    )
+    parser.add_argument(
+        "--seconds", type=float, default=15, help="length of each login-flood phase"
+    )
     parser.add_argument("--json", type=Path, help="write the results here as JSON")
     parser.add_argument(
         "--data",
@@ -130,11 +144,13 @@ def main(argv: list[str] | None = None) -> int:
         "then ignored); default: a temporary folder",
     )
     args = parser.parse_args(argv)
+    flood = args.scenario == "login-flood"
+    members = args.members or (200 if flood else 10_000)
     with tempfile.TemporaryDirectory(prefix="memberhub-bench-") as tmp:
         folder = args.data or Path(tmp)
-        env = build_dataset(folder, args.members)
-        results = measure(env, folder)
-    print(table(results))
+        env = build_dataset(folder, members)
+        results = login_flood.measure(env, folder, args.seconds) if flood else measure(env, folder)
+    print(login_flood.table(results) if flood else table(results))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     return 0

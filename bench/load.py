@@ -1,8 +1,10 @@
 """The load generator, run in its own process: `python -m bench.load SPEC.json`.
 
 SPEC names the URL, headers, a list of request bodies (used round-robin), the number
-of concurrent clients and the bounds (requests and seconds). It prints one JSON
-object: requests, errors, seconds, rps and latency percentiles in milliseconds.
+of concurrent clients and the bounds (requests and seconds); optionally the source
+addresses the clients connect from (round-robin, e.g. 127.0.0.11 for a client the
+server counts apart) and a `count_marker` whose answers are counted. It prints one JSON
+object: requests, errors, counted, seconds, rps and latency percentiles in milliseconds.
 """
 
 from __future__ import annotations
@@ -23,10 +25,13 @@ def percentile(sorted_values: list[float], share: float) -> float:
     return sorted_values[index]
 
 
-async def _client(spec: dict[str, Any], state: dict[str, Any], latencies: list[float]) -> None:
+async def _client(
+    spec: dict[str, Any], state: dict[str, Any], latencies: list[float], source: str | None
+) -> None:
     bodies = spec["bodies"]
     limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-    async with httpx.AsyncClient(timeout=30, limits=limits) as http:
+    transport = httpx.AsyncHTTPTransport(limits=limits, local_address=source)
+    async with httpx.AsyncClient(timeout=30, transport=transport) as http:
         while state["issued"] < spec["requests"] and time.perf_counter() < state["deadline"]:
             body = bodies[state["issued"] % len(bodies)]
             state["issued"] += 1
@@ -37,6 +42,9 @@ async def _client(spec: dict[str, Any], state: dict[str, Any], latencies: list[f
             latencies.append((time.perf_counter() - started) * 1000)
             if response.status_code != 200 or not _ok(response.content, spec):
                 state["errors"] += 1
+            marker = spec.get("count_marker")
+            if marker is not None and marker.encode() in response.content:
+                state["counted"] += 1
 
 
 def _ok(content: bytes, spec: dict[str, Any]) -> bool:
@@ -45,18 +53,31 @@ def _ok(content: bytes, spec: dict[str, Any]) -> bool:
 
 
 async def run(spec: dict[str, Any]) -> dict[str, Any]:
-    state = {"issued": 0, "errors": 0, "deadline": time.perf_counter() + spec["seconds"]}
+    state = {
+        "issued": 0,
+        "errors": 0,
+        "counted": 0,
+        "deadline": time.perf_counter() + spec["seconds"],
+    }
     latencies: list[float] = []
+    sources = spec.get("sources") or [None]
     started = time.perf_counter()
-    await asyncio.gather(*(_client(spec, state, latencies) for _ in range(spec["concurrency"])))
+    await asyncio.gather(
+        *(
+            _client(spec, state, latencies, sources[n % len(sources)])
+            for n in range(spec["concurrency"])
+        )
+    )
     seconds = time.perf_counter() - started
     latencies.sort()
     return {
         "requests": len(latencies),
         "errors": state["errors"],
+        "counted": state["counted"],
         "seconds": round(seconds, 3),
         "rps": round(len(latencies) / seconds, 1) if seconds else 0.0,
         "p50_ms": round(percentile(latencies, 0.50), 2),
+        "p95_ms": round(percentile(latencies, 0.95), 2),
         "p99_ms": round(percentile(latencies, 0.99), 2),
     }
 

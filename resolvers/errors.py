@@ -28,7 +28,14 @@ def user_errors(
                 if info is not None:
                     info.context.audit.user_error(error.code)
                 return payload(
-                    errors=[UserError(field=error.field, code=error.code, message=error.message)]
+                    errors=[
+                        UserError(
+                            field=error.field,
+                            code=error.code,
+                            message=error.message,
+                            retry_after=error.retry_after,
+                        )
+                    ]
                 )
 
         return wrapper

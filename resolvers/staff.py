@@ -52,13 +52,17 @@ async def _session_payload(info: Info, issued: IssuedSession) -> LoginPayload:
 
 @user_errors(LoginPayload)
 async def staff_login(info: Info, input: StaffLoginInput) -> LoginPayload:
-    issued = await authentication.staff_login(input.username, input.password, utcnow())
+    issued = await authentication.staff_login(
+        input.username, input.password, utcnow(), client=info.context.ip
+    )
     return await _session_payload(info, issued)
 
 
 @user_errors(LoginPayload)
 async def member_login(info: Info, input: MemberLoginInput) -> LoginPayload:
-    issued = await authentication.member_login(input.identifier, input.password, utcnow())
+    issued = await authentication.member_login(
+        input.identifier, input.password, utcnow(), client=info.context.ip
+    )
     return await _session_payload(info, issued)
 
 
@@ -74,7 +78,11 @@ async def logout(info: Info) -> OkPayload:
 @user_errors(OkPayload)
 async def change_password(info: Info, input: ChangePasswordInput) -> OkPayload:
     await authentication.change_password(
-        info.context.actor, input.current_password, input.new_password, utcnow()
+        info.context.actor,
+        input.current_password,
+        input.new_password,
+        utcnow(),
+        client=info.context.ip,
     )
     return OkPayload(ok=True, errors=[])
 

@@ -37,6 +37,10 @@ class UserError:
         "INVALID_STATE, DUPLICATE, NOT_FOUND, INVALID."
     )
     message: str
+    retry_after: int | None = strawberry.field(
+        default=None,
+        description="Seconds to wait before trying again (RATE_LIMITED); null otherwise.",
+    )
 
 
 @strawberry.type

@@ -102,6 +102,8 @@ class ErrorShaping(MaskErrors):
         original = error.original_error
         if isinstance(original, DomainError):
             error.extensions = {"code": original.code, "field": original.field}
+            if original.retry_after is not None:
+                error.extensions["retryAfter"] = original.retry_after
         elif isinstance(original, NotAllowed):
             # The policy admits the operation, the record's owner or author refuses it.
             error.extensions = {"code": "FORBIDDEN"}

@@ -131,6 +131,18 @@ async def transaction() -> AsyncIterator[Any]:
         yield connection
 
 
+@asynccontextmanager
+async def transaction_of_its_own() -> AsyncIterator[Any]:
+    """A transaction committed at its end even inside a unit of work, for bookkeeping
+    that must stand whatever the operation does next and must not hold the operation's
+    write lock meanwhile (a sign-in attempt, counted before the password is hashed).
+    Only before the unit's own transaction begins: inside it, this would wait for it."""
+    if in_unit_transaction():
+        raise RuntimeError("a transaction of its own cannot begin inside a unit's transaction")
+    async with in_transaction() as connection:
+        yield connection
+
+
 async def after_commit(callback: Callable[[], Awaitable[object]]) -> None:
     """Run `callback` once what is being written is committed: at once outside a unit of
     work, after the unit's commit inside one (work that cannot run in a transaction, such

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 class DomainError(Exception):
     code = "INVALID"
+    retry_after: int | None = None  # seconds, for refusals that pass with time
 
     def __init__(self, message: str, field: Sequence[str] = ()) -> None:
         super().__init__(message)
@@ -44,6 +45,10 @@ class InvalidCredentials(DomainError):
 
 class RateLimited(DomainError):
     code = "RATE_LIMITED"
+
+    def __init__(self, message: str, retry_after: int, field: Sequence[str] = ()) -> None:
+        super().__init__(message, field)
+        self.retry_after = retry_after
 
 
 class NotAllowed(Exception):

@@ -44,7 +44,7 @@ async def create_staff_user(
     name = _check_display_name(display_name)
     if await StaffUser.exists(username=username):
         raise Duplicate("That username is taken.", ("input", "username"))
-    password_hash = hash_password(password)
+    password_hash = await hash_password(password)
     try:
         async with transaction():  # a savepoint in a unit: the refused insert leaves no trace
             return await StaffUser.create(
@@ -81,7 +81,7 @@ async def update_staff_user(
         changes["active"] = active
     if password is not None:
         check_new_password(password, ("input", "password"))
-        changes["password_hash"] = hash_password(password)
+        changes["password_hash"] = await hash_password(password)
     async with transaction():
         if changes:
             await StaffUser.filter(id=staff_id).update(**changes)

@@ -37,7 +37,7 @@ from services.clock import utcnow
 from services.db import current_unit
 
 TEST_PASSWORD = "correct-horse-battery"
-_PASSWORD_HASH = hash_password(TEST_PASSWORD)  # argon2 is slow on purpose: hash once
+PASSWORD_HASH = asyncio.run(hash_password(TEST_PASSWORD))  # argon2 is slow on purpose: hash once
 
 
 def database_url_for(tmp_path: Any) -> str:
@@ -162,7 +162,7 @@ async def make_staff(role: Role | list[Role], username: str | None = None) -> St
     return await StaffUser.create(
         username=name,
         display_name=f"Test {name}",
-        password_hash=_PASSWORD_HASH,
+        password_hash=PASSWORD_HASH,
         roles=[r.value for r in roles],
         created_at=utcnow(),
     )

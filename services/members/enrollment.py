@@ -19,12 +19,12 @@ from models.enums import (
     ReviewDecision,
     TierChangeReason,
 )
-from models.member import Member, MembershipApplication, RateLimitHit
+from models.member import Member, MembershipApplication
 from models.tier import Tier, TierChange
-from services import communications, crypto
+from services import communications, crypto, throttle
 from services.clock import local_date
 from services.db import retry_busy, transaction
-from services.errors import Invalid, InvalidState, NotFound, RateLimited
+from services.errors import Invalid, InvalidState, NotFound
 from services.members.profile import (
     CONSENT_FIELDS,
     Profile,
@@ -32,10 +32,10 @@ from services.members.profile import (
     columns,
     ensure_unique,
 )
+from services.throttle import Limit
 from services.validation import clean_text
 
 RATE_WINDOW = timedelta(hours=1)
-RATE_KEY_PREFIX = "apply:"
 ACTIVATION_VALIDITY = timedelta(hours=72)
 ACTIVATION_REFUSED = "Unknown member number, or the activation code is wrong, used or expired."
 
@@ -55,17 +55,10 @@ def member_no_of(member_id: int) -> str:
 
 
 async def _count_attempt(client: str | None, now: datetime) -> None:
-    # Counted in the database (insert first, then count) so every server process
-    # shares one limit; the insert also takes SQLite's write lock first.
-    key = f"{RATE_KEY_PREFIX}{client or 'unknown'}"
-    since = now - RATE_WINDOW
-    async with transaction():
-        await RateLimitHit.create(key=key, at=now)
-        # Every address's expired hits go, so one never seen again leaves nothing behind.
-        await RateLimitHit.filter(key__startswith=RATE_KEY_PREFIX, at__lte=since).delete()
-        attempts = await RateLimitHit.filter(key=key, at__gt=since).count()
-        if attempts > get_settings().apply_rate_limit:
-            raise RateLimited("Too many applications from this address; try again later.")
+    limit = Limit(
+        "apply", throttle.network_of(client), get_settings().apply_rate_limit, RATE_WINDOW
+    )
+    await throttle.count_attempt([limit], now, "Too many applications from this address")
 
 
 async def apply_for_membership(
@@ -80,7 +73,7 @@ async def apply_for_membership(
 ) -> MembershipApplication:
     """Record a PENDING application, at most `apply_rate_limit` per client address and hour.
     Raises RateLimited, Invalid, Duplicate, NotFound."""
-    await retry_busy(lambda: _count_attempt(client, now))
+    await _count_attempt(client, now)
     return await _record_application(
         profile,
         channel,
@@ -124,15 +117,19 @@ async def _record_application(
     if requested_tier_code is not None and not await Tier.exists(code=requested_tier_code):
         raise NotFound("No tier has that code.", ("input", "requestedTierCode"))
     await ensure_unique(clean.phone, crypto.lookup_hash(clean.id_number))
-    return await MembershipApplication.create(
-        **columns(clean),
-        channel=channel,
-        requested_tier_code=requested_tier_code,
-        consents={key: bool(value) for key, value in (consents or {}).items() if value is not None},
-        referral_code=clean_text(referral_code, ("input", "referralCode")),
-        client_ip=client,
-        submitted_at=now,
-    )
+    referral = clean_text(referral_code, ("input", "referralCode"))
+    async with transaction():
+        return await MembershipApplication.create(
+            **columns(clean),
+            channel=channel,
+            requested_tier_code=requested_tier_code,
+            consents={
+                key: bool(value) for key, value in (consents or {}).items() if value is not None
+            },
+            referral_code=referral,
+            client_ip=client,
+            submitted_at=now,
+        )
 
 
 async def _claim(
@@ -253,10 +250,9 @@ async def review_application(
 async def activate_membership(
     member_no: str, activation_code: str, password: str, now: datetime
 ) -> IssuedSession:
-    """Set the first password with the one-time code and sign in. Raises Invalid."""
+    """Set the first password with the one-time code and sign in. Raises Invalid,
+    RateLimited (too many passwords being hashed)."""
     check_new_password(password, ("input", "password"))
-    password_hash = hash_password(password)
-
     member = await Member.get_or_none(
         member_no=member_no, status__in=(MemberStatus.ACTIVE, MemberStatus.SUSPENDED)
     )
@@ -267,6 +263,8 @@ async def activate_membership(
         or not hmac.compare_digest(stored, code_hash(activation_code))
     ):
         raise Invalid(ACTIVATION_REFUSED, ("input", "activationCode"))
+    # Hashed only once the code matched: a guessed code costs a SHA-256, not an argon2 hash.
+    password_hash = await hash_password(password)
     # One guarded UPDATE consumes the code: a used or expired one matches nothing, and of
     # two concurrent activations only one wins.
     async with transaction():
