@@ -202,6 +202,15 @@ class ApplicationPayload:
 class MemberPayload:
     member: Member | None = None
     errors: list[UserError] = strawberry.field(default_factory=list)
+    erasure_pending: bool | None = strawberry.field(
+        default=None,
+        description=(
+            "terminateMembership only, when the termination took effect (null otherwise): "
+            "true while the erased values may still be in the database's write-ahead log "
+            "because another connection holds a read snapshot. memberhub retries until "
+            "they are gone."
+        ),
+    )
 
 
 @strawberry.type

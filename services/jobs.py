@@ -17,6 +17,8 @@ class JobResult:
     examined: int
     changed: int
     duration_ms: float
+    # Terminations only: erasures whose values may still be on disk (retried until gone).
+    erasures_pending: int | None = None
 
 
 class JobTimer:
@@ -25,8 +27,17 @@ class JobTimer:
     def __init__(self) -> None:
         self.started = time.perf_counter()
 
-    def result(self, job: str, as_of: datetime, examined: int, changed: int) -> JobResult:
-        return JobResult(job, as_of, examined, changed, (time.perf_counter() - self.started) * 1000)
+    def result(
+        self,
+        job: str,
+        as_of: datetime,
+        examined: int,
+        changed: int,
+        *,
+        erasures_pending: int | None = None,
+    ) -> JobResult:
+        elapsed_ms = (time.perf_counter() - self.started) * 1000
+        return JobResult(job, as_of, examined, changed, elapsed_ms, erasures_pending)
 
 
 async def for_each(
