@@ -58,6 +58,23 @@ class Counter:
 
 
 @dataclass
+class Gauge:
+    name: str
+    help: str
+    current: float = 0.0
+
+    def set(self, value: float) -> None:
+        self.current = value
+
+    def render(self) -> list[str]:
+        return [
+            f"# HELP {self.name} {self.help}",
+            f"# TYPE {self.name} gauge",
+            f"{self.name} {_number(self.current)}",
+        ]
+
+
+@dataclass
 class Histogram:
     name: str
     help: str
@@ -101,6 +118,16 @@ class Registry:
             "GraphQL operation latency by operation name.",
         )
         self.errors = Counter("memberhub_graphql_errors_total", "GraphQL errors by code.")
+        self.erasures_pending = Gauge(
+            "memberhub_erasures_pending",
+            "Terminated members whose erased values may still be in the database's "
+            "write-ahead log (a reader blocks the checkpoint), as last seen by this process.",
+        )
+        self.erasure_scrubs = Counter(
+            "memberhub_erasure_scrubs_total",
+            "Attempts to scrub erased values from the database files, by outcome "
+            "(complete, blocked).",
+        )
         self._operation_names: set[str] = set()
 
     def operation_label(self, name: str | None) -> str:
@@ -113,7 +140,14 @@ class Registry:
         return label
 
     def render(self) -> str:
-        metrics = (self.http_requests, self.operations, self.latency, self.errors)
+        metrics = (
+            self.http_requests,
+            self.operations,
+            self.latency,
+            self.errors,
+            self.erasures_pending,
+            self.erasure_scrubs,
+        )
         return "\n".join(line for metric in metrics for line in metric.render()) + "\n"
 
 

@@ -57,6 +57,7 @@ from schema.errors import with_codes
 from schema.root import build_schema
 from services import audit as audit_service
 from services.clock import utcnow
+from services.members import retrying_scrubs
 
 log = logging.getLogger("memberhub")
 # Allocations between young collections (Python's default is 700).
@@ -367,7 +368,9 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
             # collection finds no garbage, only the objects of requests in flight: one
             # every 700 allocations cost a member screen 7 % of its throughput.
             gc.set_threshold(YOUNG_COLLECTION_EVERY, *gc.get_threshold()[1:])
-            yield
+            # Erasures a reader kept on disk are retried while the server runs (DESIGN §2).
+            async with retrying_scrubs():
+                yield
 
     return Starlette(
         routes=[

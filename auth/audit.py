@@ -55,6 +55,8 @@ PII_KEYS = frozenset(
         "identifier",
         "subject",
         "resolution",
+        "reference",
+        "referralCode",
     }
 )
 REDACTED = "[REDACTED]"

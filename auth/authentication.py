@@ -110,13 +110,13 @@ async def _count_password_attempt(client: str | None, account: str, now: datetim
     settings = get_settings()
     limits = [
         Limit(
-            "signin-address",
+            throttle.SIGNIN_ADDRESS,
             throttle.network_of(client),
             settings.login_address_limit,
             timedelta(seconds=settings.login_address_window),
         ),
         Limit(
-            "signin-account",
+            throttle.SIGNIN_ACCOUNT,
             account,
             settings.login_account_limit,
             timedelta(seconds=settings.login_account_window),
@@ -130,7 +130,7 @@ async def staff_login(
 ) -> IssuedSession:
     """Sign a staff user in. Raises RateLimited, InvalidCredentials (same message for
     every cause)."""
-    await _count_password_attempt(client, f"staff:{username}", now)
+    await _count_password_attempt(client, throttle.staff_account(username), now)
     staff = await StaffUser.get_or_none(username=username)
     valid = await verify_password(staff.password_hash if staff else None, password)
     if staff is None or not staff.active or _locked(staff, now):
@@ -158,7 +158,7 @@ async def member_login(
     identifier: str, password: str, now: datetime, *, client: str | None
 ) -> IssuedSession:
     """Sign a member in by memberNo, phone or email. Raises RateLimited, InvalidCredentials."""
-    await _count_password_attempt(client, f"member:{identifier}", now)
+    await _count_password_attempt(client, throttle.member_account(identifier), now)
     member = await find_member_by_identifier(identifier)
     valid = await verify_password(member.password_hash if member else None, password)
     if member is None or member.password_hash is None or _locked(member, now):
@@ -250,9 +250,9 @@ async def change_password(
         raise InvalidCredentials("The current password is wrong.", ("input", "currentPassword"))
     # A stolen session must not become a way to guess the password faster than sign-in.
     name = (
-        f"staff:{account.username}"
+        throttle.staff_account(account.username)
         if isinstance(account, StaffUser)
-        else f"member:{account.member_no}"
+        else throttle.member_account(account.member_no)
     )
     await _count_password_attempt(client, name, now)
     if not await verify_password(account.password_hash, current):

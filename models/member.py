@@ -143,6 +143,21 @@ class RateLimitHit(Model):
         indexes = (("key", "at"),)
 
 
+class PendingScrub(Model):
+    """A termination whose erased values may still be on disk, until a scrub completes.
+
+    In SQLite's write-ahead log while another connection's read snapshot keeps a checkpoint
+    from emptying it; in PostgreSQL's dead row versions until VACUUM has run. Written in
+    the erasure's own transaction, so a crash or restart finds it; deleted once scrubbed."""
+
+    id = fields.IntField(primary_key=True)
+    member = fields.ForeignKeyField("models.Member", related_name=False, on_delete=fields.RESTRICT)
+    erased_at = fields.DatetimeField()
+
+    class Meta:
+        table = "pending_scrub"
+
+
 # Ordering by lifetimeSpend: SQLite keeps DECIMAL as text, so Tortoise orders by
 # CAST(... AS NUMERIC) there, which only an index on that expression serves.
 SPEND_INDEX = "member_lifetime_spend"

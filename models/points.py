@@ -34,7 +34,10 @@ class Purchase(Model):
 
 
 class PointsEntry(Model):
-    """One ledger line. Never updated or deleted: corrections are new entries."""
+    """One ledger line. Never updated or deleted: corrections are new entries.
+
+    Erasure clears the reason, the entry's free text; nothing else changes (the guards
+    below)."""
 
     id = fields.IntField(primary_key=True)
     member = fields.ForeignKeyField(
@@ -72,9 +75,33 @@ class PointsEntry(Model):
 
 
 # The ledger is append-only and never negative in the database itself, not only by
-# convention (DESIGN §2): whatever code writes, these triggers refuse it.
+# convention (DESIGN §2): whatever code writes, these triggers refuse it. One UPDATE is
+# let through: clearing an entry's reason, the free text erasure removes (staff's
+# adjustPoints reason, a refund's note, a redemption's reference) while the points,
+# balances and keys stay. Every column but reason must be unchanged: SQLite cannot compare
+# whole rows, so they are listed (a test keeps the list equal to the model's columns; a
+# migration adding a column reinstalls the guards).
+LEDGER_FACTS = (
+    "id",
+    "member_id",
+    "kind",
+    "points",
+    "balance_after",
+    "purpose",
+    "expires_at",
+    "purchase_id",
+    "idempotency_key",
+    "created_at",
+    "created_by_id",
+)
+_ONLY_REASON_CLEARED = " AND ".join(
+    ["NEW.reason IS NULL", *(f'NEW."{column}" IS OLD."{column}"' for column in LEDGER_FACTS)]
+)
 _SQLITE_GUARDS = [
-    """CREATE TRIGGER IF NOT EXISTS points_entry_no_update BEFORE UPDATE ON points_entry
+    # Replaced, not kept: the refuse-every-UPDATE trigger of migration 0002 had this name.
+    "DROP TRIGGER IF EXISTS points_entry_no_update",
+    f"""CREATE TRIGGER points_entry_no_update BEFORE UPDATE ON points_entry
+    WHEN NOT ({_ONLY_REASON_CLEARED})
     BEGIN SELECT RAISE(ABORT, 'points_entry is append-only'); END""",
     """CREATE TRIGGER IF NOT EXISTS points_entry_no_delete BEFORE DELETE ON points_entry
     BEGIN SELECT RAISE(ABORT, 'points_entry is append-only'); END""",
@@ -84,7 +111,13 @@ _SQLITE_GUARDS = [
 ]
 _POSTGRES_GUARDS = [
     """CREATE OR REPLACE FUNCTION points_entry_append_only() RETURNS trigger AS $$
-    BEGIN RAISE EXCEPTION 'points_entry is append-only'; END $$ LANGUAGE plpgsql""",
+    BEGIN
+        IF TG_OP = 'UPDATE' AND NEW.reason IS NULL
+            AND to_jsonb(NEW) - 'reason' = to_jsonb(OLD) - 'reason' THEN
+            RETURN NEW;
+        END IF;
+        RAISE EXCEPTION 'points_entry is append-only';
+    END $$ LANGUAGE plpgsql""",
     "DROP TRIGGER IF EXISTS points_entry_no_change ON points_entry",
     """CREATE TRIGGER points_entry_no_change BEFORE UPDATE OR DELETE ON points_entry
     FOR EACH ROW EXECUTE FUNCTION points_entry_append_only()""",
@@ -112,8 +145,8 @@ async def installed_guards(conn: Any) -> set[str]:
 
 
 async def install_guards(conn: Any) -> None:
-    """Install the triggers that refuse UPDATE and DELETE of ledger rows, and rows whose
-    balance would be negative (idempotent)."""
+    """Install the triggers that refuse DELETE of ledger rows, every UPDATE but clearing
+    a reason, and rows whose balance would be negative (idempotent)."""
     statements = _SQLITE_GUARDS if conn.capabilities.dialect == "sqlite" else _POSTGRES_GUARDS
     for statement in statements:
         await conn.execute_script(statement)

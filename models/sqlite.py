@@ -42,6 +42,11 @@ READER_BUSY_TIMEOUT_MS = 50
 # Commits in place between checkpoints: about the 1000 pages at which SQLite's own
 # (wal_autocheckpoint) would checkpoint, at a handful of pages a commit.
 CHECKPOINT_EVERY = 100
+# How long a TRUNCATE checkpoint (erasure's) waits for other connections' transactions.
+# memberhub's own take milliseconds; a read snapshot held longer is another process's (a
+# backup, a sqlite3 shell), and the erasure stays pending and is retried. While it waits,
+# new writers wait too.
+TRUNCATE_WAIT_S = 0.2
 # Compiled statements a connection keeps by their text. Batched reads have one text per
 # number of keys (services/shapes.py), so a server sees a few hundred; compiling one
 # again costs more than most of them take to run (sqlite3 keeps 128).
@@ -69,6 +74,20 @@ def _escaped(query: str) -> str:
     return query.replace("\x00", "'||CHAR(0)||'")  # as Tortoise's own execute_query
 
 
+class WalCheckpoint(NamedTuple):
+    """What `PRAGMA wal_checkpoint` answers: busy 1 when another connection kept it from
+    finishing, the frames in the log, and how many of them reached the database file."""
+
+    busy: int
+    log: int
+    checkpointed: int
+
+    @property
+    def emptied(self) -> bool:
+        """For a TRUNCATE checkpoint: whether the log file is now empty."""
+        return not self.busy
+
+
 class Checkpointer:
     """Checkpoints the WAL on a thread of the loop's executor, every CHECKPOINT_EVERY
     commits in place. SQLite's own checkpoint runs in the connection that commits, here
@@ -79,6 +98,8 @@ class Checkpointer:
         self.commits = 0
         self.running: asyncio.Future[None] | None = None
         self.connection: sqlite3.Connection | None = None
+        # One call at a time on the connection, not always on one thread.
+        self.lock = threading.Lock()
 
     def committed(self) -> None:
         self.commits += 1
@@ -88,17 +109,40 @@ class Checkpointer:
 
     def checkpoint(self) -> None:
         try:
-            if self.connection is None:  # one call at a time, not always on one thread
-                self.connection = sqlite3.connect(self.filename, check_same_thread=False)
-            self.connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            self._run("PASSIVE")
         except sqlite3.Error as error:  # the WAL only grows until the next one succeeds
             log.warning("WAL checkpoint failed: %s", error)
+
+    def truncate(self) -> WalCheckpoint:
+        """Copy every frame into the database file and empty the log file, waiting at most
+        TRUNCATE_WAIT_S for other connections' transactions; busy if one outlasts it."""
+        try:
+            return self._run("TRUNCATE")
+        except sqlite3.Error as error:
+            log.warning("WAL checkpoint (TRUNCATE) failed: %s", error)
+            return WalCheckpoint(busy=1, log=-1, checkpointed=-1)
+
+    def _run(self, mode: str) -> WalCheckpoint:
+        with self.lock:
+            if self.connection is None:
+                # The busy handler waits only in the modes that wait for readers and
+                # writers (TRUNCATE), never in PASSIVE.
+                self.connection = sqlite3.connect(
+                    self.filename, timeout=TRUNCATE_WAIT_S, check_same_thread=False
+                )
+            row = self.connection.execute(f"PRAGMA wal_checkpoint({mode})").fetchone()
+        return WalCheckpoint(*row)
 
     async def close(self) -> None:
         if self.running is not None:
             await self.running
-        if self.connection is not None:
-            self.connection.close()
+        await asyncio.get_running_loop().run_in_executor(None, self._close)
+
+    def _close(self) -> None:
+        with self.lock:  # after a truncate a thread may still be running
+            if self.connection is not None:
+                self.connection.close()
+                self.connection = None
 
 
 class InPlace:
@@ -169,6 +213,16 @@ class SqliteClient(TortoiseSqliteClient):
             self._writer.connection.close()
             self._reader = self._writer = self._thread = None
         await super().close()
+
+    async def truncate_wal(self) -> WalCheckpoint:
+        """Empty the write-ahead log (a TRUNCATE checkpoint) on a thread of the loop's
+        executor, with the checkpointer's connection: the erased values of a termination
+        are gone from the files once it is emptied (DESIGN §2)."""
+        await self.create_connection(with_db=True)
+        if self._writer is None:  # an in-memory database has no log
+            return WalCheckpoint(busy=0, log=0, checkpointed=0)
+        checkpointer = self._writer.checkpointer
+        return await asyncio.get_running_loop().run_in_executor(None, checkpointer.truncate)
 
     def in_place(self) -> bool:
         """Whether this thread may use the loop's connections (sqlite3 refuses them to

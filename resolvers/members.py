@@ -265,7 +265,7 @@ async def terminate_membership(info: Info, input: TerminateMembershipInput) -> M
     given = decode_id(input.id, "Member", field) if input.id else None
     member_id = info.context.scope_member(given, field)
     info.context.audit.target_member(member_id)
-    updated = await service.terminate_membership(
+    done = await service.terminate_membership(
         member_id,
         input.reason,
         utcnow(),
@@ -273,7 +273,7 @@ async def terminate_membership(info: Info, input: TerminateMembershipInput) -> M
         effective_at=input.effective_at,
         self_service=info.context.actor.is_member,
     )
-    return MemberPayload(member=updated)  # type: ignore[arg-type]
+    return MemberPayload(member=done.member, erasure_pending=done.erasure_pending)  # type: ignore[arg-type]
 
 
 async def run_terminations(info: Info, as_of: datetime | None = None) -> JobReport:

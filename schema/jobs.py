@@ -16,6 +16,14 @@ class JobReport:
     examined: int
     changed: int
     duration_ms: float
+    erasures_pending: int | None = strawberry.field(
+        default=None,
+        description=(
+            "runTerminations only (null for other jobs): terminated members whose erased "
+            "values may still be in the database's write-ahead log because another "
+            "connection holds a read snapshot. memberhub retries until they are gone."
+        ),
+    )
 
     @classmethod
     def of(cls, result: JobResult) -> JobReport:
@@ -25,4 +33,5 @@ class JobReport:
             examined=result.examined,
             changed=result.changed,
             duration_ms=result.duration_ms,
+            erasures_pending=result.erasures_pending,
         )

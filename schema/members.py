@@ -202,6 +202,16 @@ class ApplicationPayload:
 class MemberPayload:
     member: Member | None = None
     errors: list[UserError] = strawberry.field(default_factory=list)
+    erasure_pending: bool | None = strawberry.field(
+        default=None,
+        description=(
+            "terminateMembership only, when the termination took effect (null otherwise): "
+            "true while the erased values may still be in the database files. They are "
+            "scrubbed once this answer's changes are committed, and retried while another "
+            "connection's read snapshot blocks it; /metrics memberhub_erasures_pending and "
+            "runTerminations' erasuresPending tell when none are left."
+        ),
+    )
 
 
 @strawberry.type

@@ -56,6 +56,7 @@ class Unit:
         self.connection: Any = None
         self._context: TransactionContext | None = None
         self._after_commit: list[Callable[[], Awaitable[object]]] = []
+        self.committed = False
 
     @property
     def begun(self) -> bool:
@@ -74,8 +75,9 @@ class Unit:
         self._after_commit.append(callback)
 
     async def commit(self, record: Callable[[Any], Awaitable[None]]) -> None:
-        """Write the unit's record into its transaction, commit, then run what waited for
-        the commit. Raises whatever the record or the commit raised (nothing is kept)."""
+        """Write the unit's record into its transaction and commit; what waits for the
+        commit runs once the unit ends. Raises whatever the record or the commit raised
+        (nothing is kept)."""
         context = self._take()
         try:
             await record(self.connection)
@@ -83,8 +85,7 @@ class Unit:
             await context.__aexit__(type(error), error, error.__traceback__)
             raise
         await context.__aexit__(None, None, None)
-        for callback in self._after_commit:
-            await callback()
+        self.committed = True
 
     async def rollback(self, error: BaseException) -> None:
         context = self._take()
@@ -119,6 +120,9 @@ async def unit_of_work() -> AsyncIterator[Unit]:
         raise
     finally:
         _UNIT.reset(token)
+    if unit.committed:  # outside the unit: its work is done, this is what follows it
+        for callback in unit._after_commit:
+            await callback()
 
 
 @asynccontextmanager

@@ -28,6 +28,8 @@ class JobResult:
     examined: int
     changed: int
     duration_ms: float
+    # Terminations only: erasures whose values may still be on disk (retried until gone).
+    erasures_pending: int | None = None
 
 
 @dataclass
@@ -39,9 +41,17 @@ class JobRun:
     started: float = field(default_factory=time.perf_counter)
     run_id: str = field(default_factory=lambda: f"job-{uuid.uuid4().hex}")
 
-    def result(self, examined: int, changed: int, as_of: datetime | None = None) -> JobResult:
+    def result(
+        self,
+        examined: int,
+        changed: int,
+        *,
+        as_of: datetime | None = None,
+        erasures_pending: int | None = None,
+    ) -> JobResult:
         elapsed = (time.perf_counter() - self.started) * 1000
-        return JobResult(self.job, as_of or self.as_of, examined, changed, elapsed)
+        as_of = as_of or self.as_of
+        return JobResult(self.job, as_of, examined, changed, elapsed, erasures_pending)
 
     def entry(self, targets: Sequence[str], changed: int) -> audit.Entry:
         """The audit entry of one committed batch: what the job changed, as of when."""

@@ -23,6 +23,19 @@ from services.clock import as_utc
 from services.db import retry_busy, transaction_of_its_own
 from services.errors import RateLimited
 
+# Sign-in attempts are counted per client address and per account name, known or not.
+SIGNIN_ADDRESS = "signin-address"
+SIGNIN_ACCOUNT = "signin-account"
+
+
+def member_account(identifier: str) -> str:
+    """The account name a member signs in with (memberNo, phone or email, as given)."""
+    return f"member:{identifier}"
+
+
+def staff_account(username: str) -> str:
+    return f"staff:{username}"
+
 
 @dataclass(frozen=True)
 class Limit:
@@ -36,9 +49,14 @@ class Limit:
 
     @property
     def key(self) -> str:
-        # The scope inside the hash too: the same value hashes apart in each scope, and
-        # apart from the idNumber lookup hashes that share crypto's key.
-        return f"{self.scope}:{crypto.lookup_hash(f'{self.scope}:{self.subject}')}"
+        return key_of(self.scope, self.subject)
+
+
+def key_of(scope: str, subject: str) -> str:
+    """The stored key of `subject`'s attempts in `scope`."""
+    # The scope inside the hash too: the same value hashes apart in each scope, and
+    # apart from the idNumber lookup hashes that share crypto's key.
+    return f"{scope}:{crypto.lookup_hash(f'{scope}:{subject}')}"
 
 
 def network_of(address: str | None) -> str:

@@ -7,10 +7,11 @@ from services.members.enrollment import (
     enroll,
     review_application,
 )
+from services.members.erasure import retrying_scrubs, scrub_storage
 from services.members.lifecycle import (
+    Termination,
     reinstate_member,
     run_terminations,
-    scrub_storage,
     suspend_member,
     terminate_membership,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "MemberFilter",
     "Profile",
     "Review",
+    "Termination",
     "activate_membership",
     "applications",
     "apply_for_membership",
@@ -43,6 +45,7 @@ __all__ = [
     "reinstate_member",
     "request_profile_change",
     "review_application",
+    "retrying_scrubs",
     "review_profile_change",
     "run_terminations",
     "scrub_storage",

@@ -36,6 +36,7 @@ from services.throttle import Limit
 from services.validation import clean_text
 
 RATE_WINDOW = timedelta(hours=1)
+APPLY_SCOPE = "apply"
 ACTIVATION_VALIDITY = timedelta(hours=72)
 ACTIVATION_REFUSED = "Unknown member number, or the activation code is wrong, used or expired."
 
@@ -56,7 +57,7 @@ def member_no_of(member_id: int) -> str:
 
 async def _count_attempt(client: str | None, now: datetime) -> None:
     limit = Limit(
-        "apply", throttle.network_of(client), get_settings().apply_rate_limit, RATE_WINDOW
+        APPLY_SCOPE, throttle.network_of(client), get_settings().apply_rate_limit, RATE_WINDOW
     )
     await throttle.count_attempt([limit], now, "Too many applications from this address")
 

@@ -2,63 +2,30 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from tortoise import connections
-
 from app.settings import get_settings
-from auth.authentication import revoke_sessions
-from models.benefit import BenefitUsage
-from models.communication import Communication, ServiceCase
-from models.enums import ApplicationStatus, MemberStatus, TerminationReason
-from models.member import Member, MembershipApplication, ProfileChangeRequest
-from models.tag import MemberTag, TagErrorReport
+from models.enums import MemberStatus, TerminationReason
+from models.member import Member
 from services import communications
-from services.db import after_commit, retry_busy, transaction
+from services.db import after_commit, in_unit_transaction, retry_busy, transaction
 from services.errors import Invalid, InvalidState, NotFound
 from services.jobs import JobResult, JobRun, for_each
+from services.members.erasure import erase_person, is_pending, scrub_storage
 from services.points import forfeit_balance
 from services.validation import clean_text
 
 LIVE = (MemberStatus.ACTIVE, MemberStatus.SUSPENDED)
-# Tables whose rows erasure rewrites: PostgreSQL vacuums them afterwards.
-ERASED_TABLES = (
-    "member",
-    "membership_application",
-    "profile_change_request",
-    "communication",
-    "service_case",
-    "benefit_usage",
-    "member_tag",
-    "tag_error_report",
-)
-ERASED_MEMBER_FIELDS: dict[str, Any] = {
-    "name": None,
-    "birth_date": None,
-    "phone": None,
-    "email": None,
-    "address": None,
-    "id_number_enc": None,
-    "id_number_hash": None,
-    "password_hash": None,
-    "activation_code_hash": None,
-    "activation_expires_at": None,
-    "suspended_reason": None,
-    "termination_note": None,
-}
-ERASED_APPLICATION_FIELDS: dict[str, Any] = {
-    "name": None,
-    "birth_date": None,
-    "phone": None,
-    "email": None,
-    "address": None,
-    "id_number_enc": None,
-    "id_number_hash": None,
-    "referral_code": None,
-    "client_ip": None,
-    "review_note": None,
-}
+
+
+@dataclass(frozen=True)
+class Termination:
+    member: Member
+    # None when the termination only took notice; True while the erased values may still
+    # be in the database's write-ahead log (retried until they are gone).
+    erasure_pending: bool | None = None
 
 
 async def _transition(
@@ -128,7 +95,7 @@ async def terminate_membership(
     note: str | None = None,
     effective_at: datetime | None = None,
     self_service: bool = False,
-) -> Member:
+) -> Termination:
     """Notify the member and set TERMINATING; terminate and erase at once when the effective
     time is not in the future. A member may only withdraw (VOLUNTARY).
     Raises Invalid, NotFound, InvalidState (DESIGN §2)."""
@@ -159,11 +126,17 @@ async def terminate_membership(
             )
 
     await retry_busy(notice)
-    if effective <= now:
-        await _terminate(member_id, now)
-        # The erased values leave the file only once their erasure is committed.
+    if effective > now:
+        return Termination(await Member.get(id=member_id))
+    await _terminate(member_id, now)
+    member = await Member.get(id=member_id)
+    if in_unit_transaction():
+        # The erased values can leave the files only once the erasure is committed, with
+        # the rest of the operation: the scrub follows at once (retried while blocked).
         await after_commit(scrub_storage)
-    return await Member.get(id=member_id)
+        return Termination(member, erasure_pending=True)
+    pending = await scrub_storage() > 0 and await is_pending(member_id)
+    return Termination(member, erasure_pending=pending)
 
 
 async def _terminate(member_id: int, now: datetime) -> bool:
@@ -172,44 +145,17 @@ async def _terminate(member_id: int, now: datetime) -> bool:
     async def run() -> bool:
         async with transaction() as conn:
             changed = await Member.filter(id=member_id, status=MemberStatus.TERMINATING).update(
-                status=MemberStatus.TERMINATED, terminated_at=now, **ERASED_MEMBER_FIELDS
+                status=MemberStatus.TERMINATED, terminated_at=now
             )
             if not changed:
                 return False
+            await erase_person(member_id, now)
+            # After the erasure, which clears the reasons of the member's entries: the
+            # forfeit's own says only what happened.
             await forfeit_balance(member_id, now, conn)
-            await MemberTag.filter(member_id=member_id).delete()
-            await revoke_sessions(now, member_id=member_id)
-            await _erase_records(member_id, now)
             return True
 
     return await retry_busy(run)
-
-
-async def _erase_records(member_id: int, now: datetime) -> None:
-    """Free text and personal fields of the member's other records."""
-    await Communication.filter(member_id=member_id).update(subject=None, content=None)
-    await ServiceCase.filter(member_id=member_id).update(subject="", resolution=None)
-    await BenefitUsage.filter(member_id=member_id).update(note=None, revoked_reason=None)
-    await TagErrorReport.filter(member_id=member_id).update(note="")
-    # Pending requests can no longer be applied: close them with the rest erased.
-    await ProfileChangeRequest.filter(member_id=member_id, status=ApplicationStatus.PENDING).update(
-        status=ApplicationStatus.REJECTED, reviewed_at=now
-    )
-    await ProfileChangeRequest.filter(member_id=member_id).update(
-        changes={}, reason=None, review_note=None
-    )
-    await MembershipApplication.filter(member_id=member_id).update(**ERASED_APPLICATION_FIELDS)
-
-
-async def scrub_storage() -> None:
-    """Make erased values gone from the file (DESIGN §2): SQLite's secure_delete zeroes
-    freed space, the checkpoint empties the write-ahead log; PostgreSQL vacuums."""
-    connection = connections.get("default")
-    if connection.capabilities.dialect == "sqlite":
-        await connection.execute_script("PRAGMA wal_checkpoint(TRUNCATE)")
-        return
-    # VACUUM cannot run inside a transaction block; this runs outside any.
-    await connection.execute_script(f"VACUUM {', '.join(ERASED_TABLES)}")
 
 
 async def run_terminations(as_of: datetime, progress: bool = False) -> JobResult:
@@ -221,6 +167,6 @@ async def run_terminations(as_of: datetime, progress: bool = False) -> JobResult
         .values_list("id", flat=True)
     )
     changed = await for_each(run, due, lambda member_id: _terminate(member_id, as_of), progress)
-    if changed:
-        await scrub_storage()
-    return run.result(len(due), changed)
+    # Also when nothing was due: erasures an earlier run left pending are retried.
+    pending = await scrub_storage()
+    return run.result(len(due), changed, erasures_pending=pending)

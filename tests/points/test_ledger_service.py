@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+from enum import Enum
+from typing import Any
+
 import pytest
+from tortoise import connections
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from models.enums import PointsEntryKind
+from models.enums import PointsEntryKind, RedemptionPurpose, Role
 from models.member import Member
-from models.points import PointsEntry
+from models.points import LEDGER_FACTS, PointsEntry
 from services.clock import utcnow
 from services.errors import InsufficientPoints
 from services.points import forfeit_balance, post_entry
-from tests.factories import make_member
+from tests.conftest import make_staff
+from tests.factories import make_member, make_purchase
 
 
 async def _post(member_id: int, kind: PointsEntryKind, points: int, **kw: object) -> PointsEntry:
@@ -55,6 +61,63 @@ async def test_ledger_rows_cannot_be_updated_or_deleted() -> None:
     with pytest.raises(Exception, match="append-only"):
         await PointsEntry.filter(id=entry.id).delete()
     assert (await PointsEntry.get(id=entry.id)).points == 10
+
+
+async def test_erasure_may_clear_a_ledger_rows_reason_and_nothing_else() -> None:
+    # Given an entry with staff's free text about the member,
+    member = await make_member()
+    entry = await _post(member.id, PointsEntryKind.ADJUST, 10, reason="欧阳娜娜 投诉补偿")
+    # a reason is never rewritten, only cleared (what erasure does),
+    with pytest.raises(Exception, match="append-only"):
+        await PointsEntry.filter(id=entry.id).update(reason="something else")
+    await PointsEntry.filter(id=entry.id).update(reason=None)
+    cleared = await PointsEntry.get(id=entry.id)
+    assert (cleared.reason, cleared.points, cleared.balance_after) == (None, 10, 10)
+
+
+async def _other_values(entry: PointsEntry) -> dict[str, Any]:
+    """A different value for each of the ledger's facts."""
+    other = await make_member()
+    staff = await make_staff(Role.ADMIN)
+    purchase = await make_purchase(other, "10.00", utcnow())
+    return {
+        "id": entry.id + 1000,
+        "member_id": other.id,
+        "kind": PointsEntryKind.REDEEM,
+        "points": 11,
+        "balance_after": 11,
+        "purpose": RedemptionPurpose.GIFT,
+        "expires_at": utcnow() + timedelta(days=30),
+        "purchase_id": purchase.id,
+        "idempotency_key": "another-key",
+        "created_at": utcnow() + timedelta(days=1),
+        "created_by_id": staff.id,
+    }
+
+
+async def test_the_guards_list_every_column_but_the_reason() -> None:
+    entry = await _post((await make_member()).id, PointsEntryKind.ADJUST, 10, reason="x")
+    columns = set(PointsEntry._meta.db_fields) - {"reason"}
+    assert set(LEDGER_FACTS) == columns == set(await _other_values(entry))
+
+
+@pytest.mark.parametrize("column", LEDGER_FACTS)
+async def test_every_other_change_to_a_ledger_row_is_refused(column: str) -> None:
+    member = await make_member()
+    entry = await _post(member.id, PointsEntryKind.ADJUST, 10, reason="x")
+    value = (await _other_values(entry))[column]
+    # Not even together with clearing the reason; in SQL, as any code could send it.
+    conn = connections.get("default")
+    sqlite = conn.capabilities.dialect == "sqlite"
+    if isinstance(value, Enum):
+        value = value.value
+    elif isinstance(value, datetime) and sqlite:
+        value = value.isoformat()
+    first, second = ("?", "?") if sqlite else ("$1", "$2")
+    update = f'UPDATE points_entry SET "{column}" = {first}, reason = NULL WHERE id = {second}'
+    with pytest.raises(Exception, match="append-only"):
+        await conn.execute_query(update, [value, entry.id])
+    assert (await PointsEntry.get(id=entry.id)).reason == "x"
 
 
 async def test_forfeit_balance_posts_one_entry_of_the_whole_balance() -> None:
