@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from app.progress import Progress
+from services.clock import as_utc
+from services.validation import check_moment
 
 
 @dataclass(frozen=True)
@@ -17,6 +19,13 @@ class JobResult:
     examined: int
     changed: int
     duration_ms: float
+
+
+def job_as_of(as_of: datetime) -> datetime:
+    """The moment a job runs as of, in UTC. Raises Invalid (at asOf) outside the years
+    every date input keeps to (DESIGN §2), before the job reads or writes anything."""
+    check_moment(as_of, ("asOf",))
+    return as_utc(as_of)
 
 
 class JobTimer:

@@ -24,7 +24,7 @@ from services.clock import as_utc
 from services.communications import notify
 from services.db import retry_busy
 from services.errors import Duplicate, Invalid, InvalidState, NotFound
-from services.jobs import JobResult, JobTimer, for_each
+from services.jobs import JobResult, JobTimer, for_each, job_as_of
 from services.points.dates import months_before
 from services.points.ledger import locked_member
 from services.rows import select
@@ -269,7 +269,7 @@ async def run_tier_evaluation(as_of: datetime, progress: bool = False) -> JobRes
     Running it again for the same `as_of` changes nothing.
     """
     timer = JobTimer()
-    as_of = as_utc(as_of)
+    as_of = job_as_of(as_of)
     tiers = await ladder()
     entry = min((t.rank for t in tiers), default=0)
     members = await Member.filter(status__in=list(EVALUATED), tier__rank__gt=entry).values_list(

@@ -131,7 +131,7 @@ async def _record_application(
         channel=channel,
         requested_tier_code=requested_tier_code,
         consents={key: bool(value) for key, value in (consents or {}).items() if value is not None},
-        referral_code=clean_text(referral_code, ("input", "referralCode")),
+        referral_code=clean_text(referral_code, ("input", "referralCode"), line=True),
         client_ip=client,
         submitted_at=now,
     )

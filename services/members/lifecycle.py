@@ -18,7 +18,7 @@ from models.tag import MemberTag, TagErrorReport
 from services import communications
 from services.db import retry_busy
 from services.errors import Invalid, InvalidState, NotFound
-from services.jobs import JobResult, JobTimer, for_each
+from services.jobs import JobResult, JobTimer, for_each, job_as_of
 from services.points import forfeit_balance
 from services.validation import clean_text
 
@@ -214,6 +214,7 @@ async def scrub_storage() -> None:
 async def run_terminations(as_of: datetime, progress: bool = False) -> JobResult:
     """Terminate every TERMINATING member whose effective time has come (DESIGN §2)."""
     timer = JobTimer()
+    as_of = job_as_of(as_of)
     due = (
         await Member.filter(status=MemberStatus.TERMINATING, termination_effective_at__lte=as_of)
         .order_by("id")

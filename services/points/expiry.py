@@ -10,9 +10,8 @@ from tortoise.transactions import in_transaction
 
 from models.enums import PointsEntryKind
 from models.points import PointsEntry
-from services.clock import as_utc
 from services.db import retry_busy
-from services.jobs import JobResult, JobTimer, for_each
+from services.jobs import JobResult, JobTimer, for_each, job_as_of
 from services.points.ledger import locked_balance, post_entry
 from services.points.lots import Lot, lapsed_points, open_lots
 from services.shapes import rows_in
@@ -33,7 +32,7 @@ async def run_points_expiry(as_of: datetime, progress: bool = False) -> JobResul
     """Expire the unconsumed remainder of every lot past its expiry at `as_of`:
     one EXPIRE entry per member; a second run with the same `as_of` posts nothing."""
     timer = JobTimer()
-    as_of = as_utc(as_of)
+    as_of = job_as_of(as_of)
     # Open lots always sum to the balance, so a member at zero has nothing to expire.
     candidates = (
         await PointsEntry.filter(

@@ -19,7 +19,7 @@ from models.enums import MemberStatus, TagSource
 from models.member import Member
 from models.tag import TagDefinition
 from services.db import retry_busy
-from services.jobs import JobResult, JobTimer
+from services.jobs import JobResult, JobTimer, job_as_of
 from services.tags.rules import Clock, Sql
 from services.tags.sql import (
     ActiveRule,
@@ -147,6 +147,7 @@ async def run_tag_refresh(as_of: datetime, progress: bool = False) -> JobResult:
     Running it again for the same `as_of` changes nothing.
     """
     timer = JobTimer()
+    as_of = job_as_of(as_of)
     tags = await _rule_tags()
     examined = await Member.exclude(status=MemberStatus.TERMINATED).count()
     bar = Progress(len(tags), "tag-refresh") if progress else None
