@@ -87,6 +87,10 @@ class ErrorShaping(MaskErrors):
                 path=error.path,
             )
         original = error.original_error
+        if isinstance(original, GraphQLError):
+            # A variable's coercion wraps what its scalar raised (a date Python cannot
+            # hold is INVALID, schema/scalars.py) in an error of its own.
+            original = original.original_error
         if isinstance(original, DomainError):
             error.extensions = {"code": original.code, "field": original.field}
         elif isinstance(original, NotAllowed):
