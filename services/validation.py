@@ -36,9 +36,11 @@ MAX_NAME = 128
 MAX_ADDRESS = 500
 # Control characters: NUL and the rest below U+0020. Free text keeps tab and line feed,
 # and carriage return only before a line feed (CRLF, as Windows clients and e-mail break
-# lines): a lone one makes a terminal or log viewer overwrite the line it is on.
-_LINE_CONTROL = re.compile(r"[\x00-\x1f]")
-_TEXT_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]|\r(?!\n)")
+# lines): a lone one makes a terminal or log viewer overwrite the line it is on. Neither
+# holds half of a surrogate pair (JSON's "\ud800" decodes to one): it is no character,
+# and no database encodes it.
+_LINE_CONTROL = re.compile(r"[\x00-\x1f\ud800-\udfff]")
+_TEXT_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff]|\r(?!\n)")
 # Every date and time input lies in these years (DESIGN §2); beyond them calendar
 # arithmetic (windows, expiry months, ages) leaves what Python and the databases hold.
 EARLIEST_YEAR = 1900
@@ -49,14 +51,14 @@ OUT_OF_RANGE = f"Dates and times lie between {EARLIEST_YEAR} and {LATEST_YEAR}."
 def check_line(value: str, field: Sequence[str]) -> str:
     """Single-line text (names, codes, keys, identifiers, passwords): no control character."""
     if _LINE_CONTROL.search(value):
-        raise Invalid("This may not contain control characters (tab, line break, NUL...).", field)
+        raise Invalid("One line of text, without control characters (tab, NUL...).", field)
     return value
 
 
 def check_free_text(value: str, field: Sequence[str]) -> str:
     """Free text (notes, reasons, messages): tabs and line breaks, no other control character."""
     if _TEXT_CONTROL.search(value):
-        raise Invalid("Text may hold tabs and line breaks, but no other control character.", field)
+        raise Invalid("Text may hold tabs and line breaks, no other control character.", field)
     return value
 
 
