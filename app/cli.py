@@ -180,12 +180,17 @@ async def trusted_documents(args: argparse.Namespace) -> int:
 
 
 def _parse_as_of(value: str) -> datetime:
+    """--as-of as the API takes asOf: ISO 8601 with an offset, within 1900-2200."""
     from schema.scalars import _parse_datetime
+    from services.errors import Invalid
+    from services.validation import check_moment
 
     try:
-        return _parse_datetime(value)
+        return check_moment(_parse_datetime(value), ("asOf",))
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
+    except Invalid as error:
+        raise argparse.ArgumentTypeError(error.message) from None
 
 
 def parser() -> argparse.ArgumentParser:

@@ -25,19 +25,31 @@ def user_errors(
                 return await resolver(*args, **kwargs)
             except DomainError as error:
                 info: Any = kwargs.get("info")
-                if info is not None:
-                    info.context.audit.user_error(error.code)
-                return payload(
-                    errors=[
-                        UserError(
-                            field=error.field,
-                            code=error.code,
-                            message=error.message,
-                            retry_after=error.retry_after,
-                        )
-                    ]
-                )
+                return refused(payload, error, info.context if info is not None else None)
 
+        # Inputs refused before the resolver runs answer the same way (schema/inputs.py).
+        wrapper.user_error_payload = payload  # type: ignore[attr-defined]
         return wrapper
 
     return decorate
+
+
+def user_error_payload(resolver: Callable[..., Any]) -> Callable[..., Any] | None:
+    """The payload a resolver made by `user_errors` answers a DomainError with, if it is one."""
+    return getattr(resolver, "user_error_payload", None)
+
+
+def refused(payload: Callable[..., R], error: DomainError, context: Any) -> R:
+    """`payload(errors=[UserError])` for `error`, noted in the request's audit entry."""
+    if context is not None:
+        context.audit.user_error(error.code)
+    return payload(
+        errors=[
+            UserError(
+                field=error.field,
+                code=error.code,
+                message=error.message,
+                retry_after=error.retry_after,
+            )
+        ]
+    )

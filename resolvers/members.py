@@ -41,7 +41,7 @@ from schema.prefetch import prefetch_selected
 from schema.staff import LoginPayload
 from services import members as service
 from services.clock import utcnow
-from services.members.search import SEARCHABLE
+from services.members.search import RANKED_BY, SEARCHABLE
 
 # ---------------------------------------------------------------- reading
 
@@ -88,6 +88,14 @@ def searchable_fields(info: Info) -> list[str]:
     return [name for name in SEARCHABLE if info.context.cell(("Member", name)).kind == "full"]
 
 
+def _check_order(info: Info, order: MemberOrder) -> None:
+    """Members are ordered only by a field the caller reads in clear: ranking them by a
+    balance the role may not read would tell it who holds the most."""
+    field = RANKED_BY[order.field]
+    if info.context.cell(("Member", field)).kind != "full":
+        raise Forbidden(f"Your role may not order members by {field}.")
+
+
 async def members(
     info: Info,
     first: int | None = None,
@@ -95,8 +103,9 @@ async def members(
     filter: MemberFilter | None = None,
     order_by: MemberOrder | None = None,
 ) -> Connection[Member]:
-    rows = service.filter_members(filter.to_query() if filter else None, searchable_fields(info))
     order = order_by or MemberOrder(field=MemberOrderField.JOINED_AT, direction=OrderDirection.ASC)
+    _check_order(info, order)
+    rows = service.filter_members(filter.to_query() if filter else None, searchable_fields(info))
     page = service.order_members(rows, order.field, order.direction)
     return await paginate(page, first, after, info)
 

@@ -15,11 +15,11 @@ from collections.abc import Iterator, Sequence
 from contextlib import suppress
 
 from graphql import DocumentNode, GraphQLError, parse
-from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
+from graphql.validation import ASTValidationRule
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
-from auth.introspection import introspection_allowed
+from auth.introspection import IntrospectionGate, introspection_allowed
 from schema.by_identity import ByIdentity
 
 _VALIDATED: ByIdentity[list[GraphQLError]] = ByIdentity(kept=256)
@@ -71,7 +71,7 @@ class Documents(SchemaExtension):
         rules = (*ctx.validation_rules, *self.rules)
         if not introspection_allowed(context.settings.introspection, context.actor.is_staff):
             # The validations kept are keyed by the rules too: no caller gets another's.
-            rules = (*rules, NoSchemaIntrospectionCustomRule)
+            rules = (*rules, IntrospectionGate)
         ctx.validation_rules = rules
         ctx.parse_options["max_tokens"] = self.max_tokens
         if ctx.graphql_document is None and ctx.query:

@@ -100,6 +100,10 @@ class ErrorShaping(MaskErrors):
                 path=error.path,
             )
         original = error.original_error
+        if isinstance(original, GraphQLError):
+            # A variable's coercion wraps what its scalar raised (a date Python cannot
+            # hold is INVALID, schema/scalars.py) in an error of its own.
+            original = original.original_error
         if isinstance(original, DomainError):
             error.extensions = {"code": original.code, "field": original.field}
             if original.retry_after is not None:

@@ -72,6 +72,7 @@ from strawberry.types.field import StrawberryField
 from tortoise.models import Model
 
 from auth.enforce import PolicyGuard
+from auth.introspection import may_introspect
 from schema.by_identity import ByIdentity
 from schema.errors import is_meant
 from schema.fields import object_fields
@@ -390,6 +391,25 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
         # were collected for, its subfields and their plan.
         self.objects: dict[int, tuple[Any, GraphQLObjectType, CollectedFields, Any]] = {}
         self.roles = self.context_value.actor.roles if self.shortcuts else None
+
+    @classmethod
+    def build(  # type: ignore[override]
+        cls,
+        schema: Any,
+        document: Any,
+        root_value: Any = None,
+        context_value: Any = None,
+        *args: Any,
+        hide_suggestions: bool = False,
+        **kwargs: Any,
+    ) -> Any:
+        """graphql-core's build. It coerces the variables, and answers a misspelt enum
+        value or input field with the names the caller may not introspect ("Did you
+        mean ..."): those callers get the errors without (auth/introspection.py)."""
+        hide = hide_suggestions or not may_introspect(context_value)
+        return super().build(
+            schema, document, root_value, context_value, *args, hide_suggestions=hide, **kwargs
+        )
 
     def build_response(self, data: dict[str, Any] | None) -> Any:
         for error in self.collected_errors.errors:  # point 6

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -18,10 +19,15 @@ from schema.columns import narrowed
 from schema.common import PageInfo
 from schema.context import Info
 from schema.prefetch import AT_HAND, prefetch_selected, selected_under
+from services.errors import Invalid
 from services.rows import fetch_all
 
 T = TypeVar("T")
 DEFAULT_PAGE_SIZE = 20
+# Further than any list reaches, and well inside the 64-bit OFFSET of SQLite and
+# PostgreSQL, which a larger one overflowed (an unexpected error, not the caller's).
+MAX_OFFSET = 10**9
+_CURSOR = re.compile(r"cursor:([0-9]{1,10})")
 
 
 @strawberry.type
@@ -60,17 +66,18 @@ def encode_cursor(offset: int) -> str:
 
 
 def decode_cursor(cursor: str | None) -> int:
-    """The offset just after `cursor` (0 without one)."""
+    """The offset just after `cursor` (0 without one). Raises Invalid (at `after`) for
+    anything `encode_cursor` did not make, or an offset past MAX_OFFSET."""
     if cursor is None:
         return 0
     try:
-        text = base64.b64decode(cursor.encode(), validate=True).decode()
-        prefix, _, offset = text.partition(":")
-        if prefix != "cursor" or not offset.isdigit():
-            raise ValueError(cursor)
+        text = base64.b64decode(cursor, validate=True).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise BadUserInput(f"{cursor!r} is not a valid cursor.") from None
-    return int(offset) + 1
+        text = ""
+    found = _CURSOR.fullmatch(text)
+    if found is None or int(found[1]) >= MAX_OFFSET:
+        raise Invalid("That is not a cursor of this list.", ("after",))
+    return int(found[1]) + 1
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from resolvers.staff import StaffMutation, StaffQuery
 from resolvers.subscriptions import Subscription
 from resolvers.tags import TagsMutation, TagsQuery
 from resolvers.tiers import TiersMutation, TiersQuery
-from schema import columns, direct, prefetch
+from schema import columns, direct, inputs, prefetch
 from schema.common import Node
 from schema.documents import Documents
 from schema.errors import ErrorShaping
@@ -86,8 +86,8 @@ def _extensions() -> list[object]:
 @lru_cache(maxsize=1)
 def build_schema() -> strawberry.Schema:
     """The schema, then what is bound to its resolvers once: relation fields read their
-    loaders, every field with a policy row is guarded, and plain leaves and objects in
-    hand get a short path."""
+    loaders, text and date inputs are checked, every field with a policy row is guarded
+    (the guard first), and plain leaves and objects in hand get a short path."""
     schema = Schema(
         query=Query,
         mutation=Mutation,
@@ -99,6 +99,7 @@ def build_schema() -> strawberry.Schema:
     prefetch.install(schema._schema)
     direct.install(schema)
     columns.install(schema)
+    inputs.install(schema)
     guards = enforce.install(schema._schema)
     FastExecution.fields = shortcut_fields(schema, guards)
     return schema

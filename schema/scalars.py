@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import re
 from typing import Any
 
 import strawberry
 
 from services.clock import as_utc
+from services.errors import Invalid
+from services.validation import OUT_OF_RANGE
+
+# A year Python's dates cannot hold (0, negative, five digits or more): far outside the
+# years dates keep to, so it is INVALID as they are (schema/inputs.py), not malformed.
+_UNHELD_YEAR = re.compile(r"(?:-\d+|\+?\d{5,}|\+?0000)-")
 
 
 def _parse_datetime(value: Any) -> dt.datetime:
@@ -17,10 +24,19 @@ def _parse_datetime(value: Any) -> dt.datetime:
     try:
         parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
+        _refuse_unheld_year(value)
         raise ValueError(f"{value!r} is not an ISO 8601 date-time.") from None
     if parsed.tzinfo is None:
         raise ValueError(f"{value!r} has no time zone offset.")
-    return parsed.astimezone(dt.UTC)
+    try:
+        return parsed.astimezone(dt.UTC)
+    except OverflowError:  # year 1 or 9999, shifted past what Python holds
+        raise Invalid(OUT_OF_RANGE) from None
+
+
+def _refuse_unheld_year(value: str) -> None:
+    if _UNHELD_YEAR.match(value):
+        raise Invalid(OUT_OF_RANGE) from None
 
 
 def _serialize_datetime(value: dt.datetime) -> str:
@@ -33,6 +49,7 @@ def _parse_date(value: Any) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
+        _refuse_unheld_year(value)
         raise ValueError(f"{value!r} is not a date (YYYY-MM-DD).") from None
 
 

@@ -72,13 +72,36 @@ TRUNCATED = "$truncated"
 def bounded_variables(variables: Any) -> Any:
     """`variables` whole when their JSON fits MAX_VARIABLES_BYTES; else marked with the
     size and SHA-256 of the whole, with each long text cut, or alone when even that is
-    too long."""
-    whole = _canonical(variables).encode()
+    too long. Text no database keeps (NUL, half a surrogate pair) is replaced first:
+    the entry of an operation refused for it must be written all the same."""
+    text = _canonical(variables)
+    if "\\u0000" in text or not text.isascii() and not _encodable(text):
+        variables = _storable(variables)
+        text = _canonical(variables)
+    whole = text.encode()
     if len(whole) <= MAX_VARIABLES_BYTES:
         return variables
     mark = {TRUNCATED: {"bytes": len(whole), "sha256": hashlib.sha256(whole).hexdigest()}}
     cut = {**mark, **_cut_texts(variables)} if isinstance(variables, dict) else mark
     return cut if len(_canonical(cut).encode()) <= MAX_VARIABLES_BYTES else mark
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _storable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {_storable(key): _storable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_storable(item) for item in value]
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd").encode(errors="replace").decode()
+    return value
 
 
 def _cut_texts(value: Any) -> Any:

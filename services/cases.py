@@ -29,6 +29,7 @@ from models.enums import (
 )
 from models.member import Member
 from models.staff import StaffUser
+from services import validation
 from services.clock import as_utc
 from services.db import retry_busy, transaction
 from services.errors import Invalid, InvalidState, NotAllowed, NotFound
@@ -78,10 +79,12 @@ def is_overdue(case: ServiceCase, now: datetime) -> bool:
     return late_response or late_resolution
 
 
-def clean_text(value: str | None, field: Sequence[str], *, limit: int | None = None) -> str:
-    text = (value or "").strip()
-    if not text:
-        raise Invalid("This may not be empty.", field)
+def clean_text(
+    value: str | None, field: Sequence[str], *, limit: int | None = None, line: bool = False
+) -> str:
+    """Required text (a single line when `line`), stripped, of at most `limit` characters."""
+    text = validation.clean_text(value, field, required=True, line=line)
+    assert text is not None  # required
     if limit is not None and len(text) > limit:
         raise Invalid(f"At most {limit} characters.", field)
     return text
@@ -138,7 +141,7 @@ async def open_service_case(
     Raises Invalid (empty subject or description, openedAt in the future), NotFound
     and InvalidState (no such member, or terminated).
     """
-    subject = clean_text(opening.subject, ("input", "subject"), limit=MAX_SUBJECT)
+    subject = clean_text(opening.subject, ("input", "subject"), limit=MAX_SUBJECT, line=True)
     description = clean_text(opening.description, ("input", "description"))
     opened_at = check_past(opening.opened_at, now, ("input", "openedAt"))
     await check_member_reachable(opening.member_id, ("input", "memberId"))

@@ -15,6 +15,7 @@ from schema.ids import to_global_id
 from services import audit
 from services.clock import as_utc, utcnow
 from services.db import unit_of_work
+from services.validation import check_moment
 
 # Members a job changes in one transaction: a crash keeps every batch committed before
 # it, and a batch holds the write lock briefly enough for requests to pass in between.
@@ -40,6 +41,12 @@ class JobRun:
     as_of: datetime
     started: float = field(default_factory=time.perf_counter)
     run_id: str = field(default_factory=lambda: f"job-{uuid.uuid4().hex}")
+
+    def __post_init__(self) -> None:
+        # Before the job reads or writes anything: a moment outside the years every date
+        # input keeps to (DESIGN §2) is Invalid at asOf.
+        check_moment(self.as_of, ("asOf",))
+        self.as_of = as_utc(self.as_of)
 
     def result(
         self,

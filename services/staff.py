@@ -14,6 +14,7 @@ from models.enums import Role
 from models.staff import StaffUser
 from services.db import transaction
 from services.errors import Duplicate, Invalid, NotFound
+from services.validation import check_line
 
 _USERNAME = re.compile(r"^[A-Za-z0-9_.\-@]{3,64}$")
 
@@ -27,7 +28,7 @@ def _check_roles(roles: Sequence[Role]) -> list[str]:
 
 
 def _check_display_name(name: str) -> str:
-    name = name.strip()
+    name = check_line(name, ("input", "displayName")).strip()
     if not name or len(name) > 128:
         raise Invalid("Display name must be 1 to 128 characters.", ("input", "displayName"))
     return name
@@ -39,7 +40,7 @@ async def create_staff_user(
     """Create a staff account. Raises Invalid, Duplicate (username taken)."""
     if not _USERNAME.match(username):
         raise Invalid("Usernames are 3 to 64 letters, digits or . _ - @.", ("input", "username"))
-    check_new_password(password, ("input", "password"))
+    check_new_password(check_line(password, ("input", "password")), ("input", "password"))
     role_values = _check_roles(roles)
     name = _check_display_name(display_name)
     if await StaffUser.exists(username=username):
@@ -80,7 +81,7 @@ async def update_staff_user(
     if active is not None:
         changes["active"] = active
     if password is not None:
-        check_new_password(password, ("input", "password"))
+        check_new_password(check_line(password, ("input", "password")), ("input", "password"))
         changes["password_hash"] = await hash_password(password)
     async with transaction():
         if changes:

@@ -268,8 +268,8 @@ async def run_tier_evaluation(as_of: datetime, progress: bool = False) -> JobRes
 
     Running it again for the same `as_of` changes nothing.
     """
-    as_of = as_utc(as_of)
     run = JobRun("tier-evaluation", as_of)
+    as_of = run.as_of
     tiers = await ladder()
     entry = min((t.rank for t in tiers), default=0)
     members = await Member.filter(status__in=list(EVALUATED), tier__rank__gt=entry).values_list(

@@ -21,17 +21,10 @@ from services.db import retry_busy, transaction
 from services.errors import Duplicate, Invalid, InvalidState, NotFound
 from services.points import post_entry
 from services.points.ledger import locked_member
-from services.validation import clean_text
+from services.validation import clean_key, clean_text
 
 KEY_FIELD = ("input", "idempotencyKey")
 MAX_NOTE = 500
-
-
-def _clean_key(key: str) -> str:
-    clean = key.strip()
-    if not clean or len(clean) > 128:
-        raise Invalid("An idempotencyKey is 1 to 128 characters.", KEY_FIELD)
-    return clean
 
 
 def _clean_note(note: str | None) -> str | None:
@@ -56,7 +49,7 @@ async def use_benefit(
     not ACTIVE), NotEligible (benefit inactive, tier, birthday month, usage limit),
     InsufficientPoints.
     """
-    key = _clean_key(idempotency_key)
+    key = clean_key(idempotency_key)
     code = benefit_code.strip().upper()
     text = _clean_note(note)
 

@@ -118,7 +118,7 @@ async def _record_application(
     if requested_tier_code is not None and not await Tier.exists(code=requested_tier_code):
         raise NotFound("No tier has that code.", ("input", "requestedTierCode"))
     await ensure_unique(clean.phone, crypto.lookup_hash(clean.id_number))
-    referral = clean_text(referral_code, ("input", "referralCode"))
+    referral = clean_text(referral_code, ("input", "referralCode"), line=True)
     async with transaction():
         return await MembershipApplication.create(
             **columns(clean),

@@ -161,6 +161,7 @@ async def _terminate(member_id: int, now: datetime) -> bool:
 async def run_terminations(as_of: datetime, progress: bool = False) -> JobResult:
     """Terminate every TERMINATING member whose effective time has come (DESIGN §2)."""
     run = JobRun("terminations", as_of)
+    as_of = run.as_of
     due = (
         await Member.filter(status=MemberStatus.TERMINATING, termination_effective_at__lte=as_of)
         .order_by("id")

@@ -22,6 +22,14 @@ _ORDER_COLUMNS = {
     MemberOrderField.POINTS_BALANCE: "points_balance",
     MemberOrderField.LIFETIME_SPEND: "lifetime_spend",
 }
+# The Member field each order ranks by. An order ranks every member by the value, which
+# reads it: the caller passes only orders of fields its role reads in clear.
+RANKED_BY = {
+    MemberOrderField.JOINED_AT: "joinedAt",
+    MemberOrderField.MEMBER_NO: "memberNo",
+    MemberOrderField.POINTS_BALANCE: "pointsBalance",
+    MemberOrderField.LIFETIME_SPEND: "lifetimeSpend",
+}
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,6 @@ from typing import Any
 
 from models.enums import PointsEntryKind
 from models.points import PointsEntry
-from services.clock import as_utc
 from services.db import retry_busy, transaction
 from services.jobs import JobResult, JobRun, for_each
 from services.points.ledger import locked_balance, post_entry
@@ -30,8 +29,8 @@ async def lots_of(member_ids: Sequence[int], conn: Any = None) -> dict[int, list
 async def run_points_expiry(as_of: datetime, progress: bool = False) -> JobResult:
     """Expire the unconsumed remainder of every lot past its expiry at `as_of`:
     one EXPIRE entry per member; a second run with the same `as_of` posts nothing."""
-    as_of = as_utc(as_of)
     run = JobRun("points-expiry", as_of)
+    as_of = run.as_of
     # Open lots always sum to the balance, so a member at zero has nothing to expire.
     candidates = (
         await PointsEntry.filter(

@@ -25,7 +25,7 @@ from services.db import retry_busy, transaction
 from services.errors import Duplicate, InsufficientPoints, Invalid, InvalidState, NotFound
 from services.points.ledger import ensure_points_active, locked_member, post_for_locked
 from services.points.rules import CENT
-from services.validation import clean_text
+from services.validation import clean_key, clean_text
 
 KEY_FIELD = ("input", "idempotencyKey")
 MAX_POINTS = 1_000_000_000
@@ -56,13 +56,6 @@ class Redemption:
     reason: str
 
 
-def clean_key(key: str) -> str:
-    text = key.strip()
-    if not text or len(text) > 128:
-        raise Invalid("An idempotencyKey is 1 to 128 characters.", KEY_FIELD)
-    return text
-
-
 def clean_points(points: int, *, signed: bool) -> int:
     if abs(points) > MAX_POINTS or points == 0 or (points < 0 and not signed):
         shape = "non-zero" if signed else "positive"
@@ -76,7 +69,7 @@ def clean_redemption(
     """Raises Invalid (points, key, reference)."""
     points = clean_points(points, signed=False)
     key = clean_key(idempotency_key)
-    ref = clean_text(reference, ("input", "reference"))
+    ref = clean_text(reference, ("input", "reference"), line=True)
     if ref is not None and len(ref) > 200:
         raise Invalid("A reference has at most 200 characters.", ("input", "reference"))
     reason = f"Redeemed for {purpose.value}" + (f": {ref}" if ref else "")

@@ -23,7 +23,7 @@ from models.tier import Tier
 from services.clock import as_utc, local_date
 from services.errors import Invalid
 from services.points.lots import expiry_of
-from services.validation import clean_text
+from services.validation import check_line, clean_text
 
 BASE_RATE = Decimal(1)  # points per currency unit (DESIGN §2)
 BIRTHDAY_MULTIPLIER = Decimal(2)
@@ -76,7 +76,7 @@ def clean_amount(value: Decimal, field: tuple[str, ...] = ("input", "amount")) -
 
 
 def clean_ref(order_ref: str) -> str:
-    ref = order_ref.strip()
+    ref = check_line(order_ref, ("input", "orderRef")).strip()
     if not ref or len(ref) > 128:
         raise Invalid("An orderRef is 1 to 128 characters.", ("input", "orderRef"))
     return ref
@@ -95,7 +95,7 @@ def clean_purchase(
     occurred = as_utc(occurred_at) if occurred_at is not None else now
     if occurred > now:
         raise Invalid("occurredAt cannot lie in the future.", ("input", "occurredAt"))
-    channel = clean_text(channel, ("input", "channel"))
+    channel = clean_text(channel, ("input", "channel"), line=True)
     if channel is not None and len(channel) > 64:
         raise Invalid("A channel name has at most 64 characters.", ("input", "channel"))
     return PurchaseInput(ref, amount, occurred, channel)

@@ -146,8 +146,7 @@ async def run_tag_refresh(as_of: datetime, progress: bool = False) -> JobResult:
 
     Running it again for the same `as_of` changes nothing.
     """
-    clock = Clock.at(as_of)
-    run = JobRun("tag-refresh", clock.as_of)
+    run = JobRun("tag-refresh", as_of)
     tags = await _rule_tags()
     examined = await Member.exclude(status=MemberStatus.TERMINATED).count()
     bar = Progress(len(tags), "tag-refresh") if progress else None

@@ -359,6 +359,15 @@ async def test_a_member_screen_leaves_nothing_for_the_cyclic_collector(
     assert left == []
 
 
+def _context() -> SimpleNamespace:
+    """What the executor reads of a request's Context: the caller's roles, and whether
+    it may introspect."""
+    return SimpleNamespace(
+        actor=SimpleNamespace(roles=frozenset(), is_staff=False),
+        settings=SimpleNamespace(introspection="on"),
+    )
+
+
 async def test_resolvers_reach_the_executor_through_its_helpers() -> None:
     """They hold it weakly (schema/execution.py, point 5), yet work while it executes."""
     tracked: list[int] = []
@@ -376,7 +385,7 @@ async def test_resolvers_reach_the_executor_through_its_helpers() -> None:
             return await helpers.gather([value(1), value(2)])
 
     schema = strawberry.Schema(query=Query, execution_context_class=FastExecution)
-    context = SimpleNamespace(actor=SimpleNamespace(roles=frozenset()))
+    context = _context()
     result = await schema.execute("{ pair }", context_value=context)
 
     assert result.errors is None and result.data == {"pair": [1, 2]}
@@ -414,7 +423,7 @@ async def test_each_subscription_event_reaches_its_executor_through_the_helpers(
     schema = strawberry.Schema(
         query=Query, subscription=_Subscription, execution_context_class=FastExecution
     )
-    context = SimpleNamespace(actor=SimpleNamespace(roles=frozenset()))
+    context = _context()
     stream = await schema.subscribe("subscription { events { doubled } }", context_value=context)
     results = [result async for result in stream]
 
