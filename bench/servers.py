@@ -31,8 +31,14 @@ def _wait_ready(url: str, process: subprocess.Popen[bytes], seconds: float = 60)
     raise RuntimeError(f"{url} did not answer within {seconds} s")
 
 
+class Served(str):
+    """A running server's base URL, which also knows the server's process id."""
+
+    pid: int
+
+
 @contextmanager
-def running(argv: list[str], env: dict[str, str], ready_path: str) -> Iterator[str]:
+def running(argv: list[str], env: dict[str, str], ready_path: str) -> Iterator[Served]:
     """Run a server command on a free port; yields its base URL and stops it afterwards."""
     port = free_port()
     command = [arg.replace("{port}", str(port)) for arg in argv]
@@ -43,7 +49,8 @@ def running(argv: list[str], env: dict[str, str], ready_path: str) -> Iterator[s
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    base = f"http://127.0.0.1:{port}"
+    base = Served(f"http://127.0.0.1:{port}")
+    base.pid = process.pid
     try:
         _wait_ready(base + ready_path, process)
         yield base
@@ -55,7 +62,7 @@ def running(argv: list[str], env: dict[str, str], ready_path: str) -> Iterator[s
             process.kill()
 
 
-def memberhub(env: dict[str, str]) -> Iterator[str]:
+def memberhub(env: dict[str, str]) -> Iterator[Served]:
     argv = [
         str(Path(sys.executable).with_name("memberhub")),
         "serve",
@@ -67,7 +74,7 @@ def memberhub(env: dict[str, str]) -> Iterator[str]:
     return running(argv, env, "/healthz")
 
 
-def baseline(env: dict[str, str]) -> Iterator[str]:
+def baseline(env: dict[str, str]) -> Iterator[Served]:
     argv = [
         sys.executable,
         "-m",
