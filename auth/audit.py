@@ -6,6 +6,7 @@ personal data withheld, so erasing a member never has to touch the chain.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -31,8 +32,9 @@ from models.enums import AuditOutcome
 from schema.by_identity import ByIdentity
 from schema.errors import code_of, unexpected
 from services import audit as audit_service
+from services import units
 from services.clock import utcnow
-from services.db import Unit, unit_of_work
+from services.units import Unit, unit_of_work
 
 log = logging.getLogger("memberhub.errors")
 
@@ -159,13 +161,15 @@ class AuditExtension(SchemaExtension):
     async def on_operation(self) -> AsyncIterator[None]:  # type: ignore[override]
         self.started = time.perf_counter()
         context = self.execution_context.context
-        if isinstance(context.request, WebSocket):
-            # One socket carries many operations under one context: a record for each.
+        # Writes wait a moment for the entries and units of operations still running, to
+        # commit them together; a subscription may run for hours, so no write waits for
+        # an operation over a WebSocket.
+        over_websocket = isinstance(context.request, WebSocket)
+        if over_websocket:  # one socket carries many operations: a record for each
             context.audit = AuditRecord()
-            running = nullcontext()  # a subscription may run for hours: no write waits
-        else:
-            running = audit_service.operation()
-        with running:
+        running = nullcontext() if over_websocket else audit_service.operation()
+        writing = nullcontext() if over_websocket else units.operation()
+        with running, writing:
             try:
                 yield
             finally:
@@ -178,7 +182,7 @@ class AuditExtension(SchemaExtension):
         if self.execution_context.operation_type is not OperationType.MUTATION:
             yield
             return
-        async with unit_of_work() as unit:
+        async with unit_of_work(audit_service.chain) as unit:
             yield
             if unit.begun:
                 await self._commit(unit)
@@ -187,7 +191,10 @@ class AuditExtension(SchemaExtension):
         entry = self._entry()
         assert entry is not None  # a mutation is always audited
         try:
-            await unit.commit(lambda conn: audit_service.chain(conn, [entry]))
+            await unit.commit([entry])
+        except asyncio.CancelledError:
+            self.recorded = True  # its batch commits it, with the entry
+            raise
         except Exception as error:
             # Neither the change nor its entry is kept; the refusal is audited apart.
             raise self._failed("mutation commit failed", error) from error

@@ -16,8 +16,9 @@ from tortoise.transactions import in_transaction
 from models.audit import AuditEntry, AuditHead
 from models.enums import AuditOutcome
 from services.clock import as_utc
-from services.db import in_unit_transaction, retry_busy
+from services.db import retry_busy
 from services.sql import fetch_dicts, insert_rows
+from services.units import in_unit_transaction
 
 HEAD_ID = 1
 # The longest a chain write waits for the entries of operations still running.

@@ -14,7 +14,7 @@ from models.enums import AuditOutcome
 from schema.ids import to_global_id
 from services import audit
 from services.clock import as_utc, utcnow
-from services.db import unit_of_work
+from services.units import unit_of_work
 from services.validation import check_moment
 
 # Members a job changes in one transaction: a crash keeps every batch committed before
@@ -85,15 +85,10 @@ class JobRun:
         """Run `work` as one unit of work, committed with an entry naming what it changed:
         `work` returns the global ids of the records it changed and how many changes it
         made. Returns that number."""
-        async with unit_of_work() as unit:
+        async with unit_of_work(audit.chain) as unit:
             targets, changed = await work()
             if unit.begun:
-
-                async def record(conn: object) -> None:
-                    if changed:
-                        await audit.chain(conn, [self.entry(targets, changed)])
-
-                await unit.commit(record)
+                await unit.commit([self.entry(targets, changed)] if changed else [])
         return changed
 
 

@@ -34,7 +34,7 @@ from models.points import install_guards
 from models.staff import StaffUser
 from services.audit import ensure_head
 from services.clock import utcnow
-from services.db import current_unit
+from services.units import current_unit
 
 TEST_PASSWORD = "correct-horse-battery"
 PASSWORD_HASH = asyncio.run(hash_password(TEST_PASSWORD))  # argon2 is slow on purpose: hash once

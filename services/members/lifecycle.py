@@ -10,11 +10,12 @@ from app.settings import get_settings
 from models.enums import MemberStatus, TerminationReason
 from models.member import Member
 from services import communications
-from services.db import after_commit, in_unit_transaction, retry_busy, transaction
+from services.db import after_commit, retry_busy, transaction
 from services.errors import Invalid, InvalidState, NotFound
 from services.jobs import JobResult, JobRun, for_each
 from services.members.erasure import erase_person, is_pending, scrub_storage
 from services.points import forfeit_balance
+from services.units import in_unit_transaction
 from services.validation import clean_text
 
 LIVE = (MemberStatus.ACTIVE, MemberStatus.SUSPENDED)

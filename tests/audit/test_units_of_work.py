@@ -3,17 +3,24 @@ one unit of work, a job commits in audited batches, and a refusal keeps its entr
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+import pytest
+from tortoise import connections
+
 from models.audit import AuditEntry
 from models.enums import AuditOutcome, Role
+from models.member import RateLimitHit
 from models.points import PointsEntry, Purchase
 from services import audit
 from services.audit import verify_chain
 from services.clock import utcnow
+from services.db import transaction
 from services.points import record_purchase
+from services.units import unit_of_work
 from tests.factories import make_member
 from tests.points.helpers import RECORD, gid, record, staff_api
 
@@ -103,3 +110,111 @@ async def test_a_job_commits_its_changes_in_audited_batches(api):
     # the operator's request has its own, and the chain holds.
     assert await AuditEntry.filter(actor_type="STAFF", fields_=["runPointsExpiry"]).count() == 1
     assert (await verify_chain()).ok
+
+
+# ---------------------------------------------------------------- group commit of units
+
+
+@pytest.fixture
+def batched(db: Any) -> None:
+    # PostgreSQL runs writers side by side: there each unit commits alone.
+    if connections.get("default").capabilities.dialect != "sqlite":
+        pytest.skip("units share a transaction on SQLite only")
+
+
+class Recorder:
+    """Collects what each batch records, as the audit chain would write it."""
+
+    def __init__(self) -> None:
+        self.batches: list[list[str]] = []
+
+    async def __call__(self, conn: Any, records: list[str]) -> None:
+        self.batches.append(list(records))
+
+
+async def _unit(
+    recorder: Recorder,
+    key: str,
+    started: asyncio.Event | None = None,
+    *,
+    fail: bool = False,
+    hold: asyncio.Event | None = None,
+) -> None:
+    """A unit that writes one row keyed `key` and commits it with the record `key`."""
+    async with unit_of_work(recorder) as unit:
+        async with transaction():
+            await RateLimitHit.create(key=key, at=utcnow())
+        if started is not None:
+            started.set()
+        if hold is not None:
+            await hold.wait()
+        if fail:
+            raise RuntimeError(key)
+        await unit.commit([key])
+
+
+async def _written() -> set[str]:
+    return set(await RateLimitHit.all().values_list("key", flat=True))
+
+
+async def test_units_that_write_together_commit_in_one_batch(batched):
+    # Given a unit holding the transaction, when three more want to write meanwhile,
+    recorder, started, hold = Recorder(), asyncio.Event(), asyncio.Event()
+    leader = asyncio.ensure_future(_unit(recorder, "a", started, hold=hold))
+    await started.wait()
+    followers = [asyncio.ensure_future(_unit(recorder, key)) for key in "bcd"]
+    await asyncio.sleep(0)  # they reach their first write and wait for their turn
+    hold.set()
+    await asyncio.gather(leader, *followers)
+    # then all four commit together, their records written once.
+    assert recorder.batches == [["a", "b", "c", "d"]]
+    assert await _written() == {"a", "b", "c", "d"}
+
+
+async def test_a_unit_that_fails_in_a_batch_keeps_nothing_and_spoils_nothing(batched):
+    recorder, started, hold = Recorder(), asyncio.Event(), asyncio.Event()
+    leader = asyncio.ensure_future(_unit(recorder, "a", started, hold=hold))
+    await started.wait()
+    failing = asyncio.ensure_future(_unit(recorder, "b", fail=True))
+    other = asyncio.ensure_future(_unit(recorder, "c"))
+    await asyncio.sleep(0)
+    hold.set()
+    results = await asyncio.gather(leader, failing, other, return_exceptions=True)
+    assert [type(r).__name__ for r in results] == ["NoneType", "RuntimeError", "NoneType"]
+    assert recorder.batches == [["a", "c"]]
+    assert await _written() == {"a", "c"}
+
+
+async def test_a_failed_commit_keeps_nothing_of_any_unit_of_the_batch(batched):
+    class Failing(Recorder):
+        async def __call__(self, conn: Any, records: list[str]) -> None:
+            raise RuntimeError("disk gone")
+
+    recorder, started, hold = Failing(), asyncio.Event(), asyncio.Event()
+    leader = asyncio.ensure_future(_unit(recorder, "a", started, hold=hold))
+    await started.wait()
+    follower = asyncio.ensure_future(_unit(recorder, "b"))
+    await asyncio.sleep(0)
+    hold.set()
+    results = await asyncio.gather(leader, follower, return_exceptions=True)
+    assert [str(r) for r in results] == ["disk gone", "disk gone"]
+    assert await _written() == set()
+
+
+async def test_a_leader_cancelled_at_its_end_still_commits_the_units_behind_it(batched):
+    # Given a leader that ended its body and waits for a follower to end its own,
+    recorder, started, hold = Recorder(), asyncio.Event(), asyncio.Event()
+    follower_started, follower_hold = asyncio.Event(), asyncio.Event()
+    leading = asyncio.ensure_future(_unit(recorder, "a", started, hold=hold))
+    await started.wait()
+    following = asyncio.ensure_future(_unit(recorder, "b", follower_started, hold=follower_hold))
+    await asyncio.sleep(0)
+    hold.set()
+    await follower_started.wait()
+    # when the leader is cancelled (its deadline), the batch still commits both units,
+    leading.cancel()
+    follower_hold.set()
+    results = await asyncio.gather(leading, following, return_exceptions=True)
+    assert isinstance(results[0], asyncio.CancelledError) and results[1] is None
+    assert recorder.batches == [["a", "b"]]
+    assert await _written() == {"a", "b"}

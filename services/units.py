@@ -1,0 +1,338 @@
+"""Units of work (DESIGN §4): everything an operation changes commits in one transaction
+with the records that account for it (its audit entry), so a crash at any moment leaves
+both or neither.
+
+Services open their transactions with `services.db.transaction()`. Inside a unit (a
+GraphQL mutation, a batch of a job) the first one joins the unit to a database
+transaction and every later one is a savepoint in it. The join is lazy, so what comes
+before the first write (a password check, validation) holds no write lock; from then on
+the unit's statements, its payload's reads included, go through the transaction and see
+its own changes. The unit ends with `commit` (its changes and records) or `rollback`.
+
+Units of one process that write at about the same time share a transaction (group
+commit). The first to write opens it and leads; units that want to write meanwhile wait
+for their turn and run one after another, each in a savepoint of its own, so one that
+fails rolls back to it and nothing else. Once no unit runs or waits, and the operations
+still running (`operation()`) have had GATHER_SECONDS to begin theirs, the leader
+writes every unit's records (one chain write) and commits once. On SQLite writers
+wait for one another anyway: together they pay one transaction, one chain write and one
+commit instead of one each. PostgreSQL runs writers side by side, so there each unit
+commits alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from tortoise import connections
+from tortoise.backends.base.client import TransactionContext
+from tortoise.transactions import in_transaction
+
+# A batch's units run one after another: a larger one would make its first unit's
+# answer wait longer than the commits it saves are worth.
+BATCH_UNITS = 16
+# The longest a leader waits for units still on their way to their first write.
+GATHER_SECONDS = 0.005
+
+Record = Any
+Recorder = Callable[[Any, list[Record]], Awaitable[None]]
+
+
+class _Batch:
+    """Units sharing one transaction, and whose turn it is in it."""
+
+    def __init__(self, recorder: Recorder, capacity: int) -> None:
+        self.recorder = recorder
+        self.capacity = capacity
+        self.turn = asyncio.Lock()
+        self.context: TransactionContext | None = None
+        self.connection: Any = None
+        self.records: list[Record] = []
+        self.units = 0  # joined so far, the leader included
+        self.running = 0  # joined units whose body has not ended
+        self.waiting = 0  # units waiting for their turn
+        self.closing = False
+        self.committed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def accepts(self, recorder: Recorder) -> bool:
+        return not self.closing and self.units < self.capacity and recorder is self.recorder
+
+    @property
+    def busy(self) -> bool:
+        return self.running > 0 or self.waiting > 0
+
+
+class _Units:
+    """This event loop's units (the tests' live servers run loops of their own)."""
+
+    def __init__(self) -> None:
+        self.batch: _Batch | None = None
+        self.pending = 0  # operations running that have not begun a unit (may yet)
+        self.moved = asyncio.Event()  # an operation began a unit or ended, a unit left its turn
+
+    def nudge(self) -> None:
+        self.moved.set()
+
+
+_LOOPS: dict[asyncio.AbstractEventLoop, _Units] = {}
+
+
+def _units() -> _Units:
+    loop = asyncio.get_running_loop()
+    if loop not in _LOOPS:
+        _LOOPS[loop] = _Units()
+    return _LOOPS[loop]
+
+
+class _Pending:
+    """An operation running that has not begun a unit of work yet."""
+
+    def __init__(self, units: _Units) -> None:
+        self.units = units
+        self.counted = True
+        units.pending += 1
+
+    def settle(self) -> None:
+        if self.counted:
+            self.counted = False
+            self.units.pending -= 1
+            self.units.nudge()
+
+
+_PENDING: ContextVar[_Pending | None] = ContextVar("memberhub_pending_operation", default=None)
+
+
+@contextmanager
+def operation() -> Iterator[None]:
+    """Around an operation that may write: until it begins a unit of work (or ends), a
+    batch about to commit waits for it a moment, so that it joins."""
+    pending = _Pending(_units())
+    token = _PENDING.set(pending)
+    try:
+        yield
+    finally:
+        _PENDING.reset(token)
+        pending.settle()
+
+
+class Unit:
+    """One operation's changes, committed at once with the records that account for it."""
+
+    def __init__(self, recorder: Recorder) -> None:
+        self.task = asyncio.current_task()
+        self.recorder = recorder
+        self.batch: _Batch | None = None
+        self.leads = False
+        self.begun = False
+        self.committed = False
+        self._savepoint: TransactionContext | None = None
+        self._token: Any = None
+        self._after_commit: list[Callable[[], Awaitable[object]]] = []
+
+    async def begin(self) -> None:
+        """Join the transaction of this process's open batch, or open and lead one."""
+        # The transaction's connection is bound in the task's context, where the rest of
+        # the operation runs; begun from a task of its own, it would serve that task only.
+        if asyncio.current_task() is not self.task:
+            raise RuntimeError("a unit of work begins in the task that runs its operation")
+        units = _units()
+        pending = _PENDING.get()
+        if pending is not None:
+            pending.settle()
+        while units.batch is not None and units.batch.accepts(self.recorder):
+            if await self._join(units, units.batch):
+                return
+        await self._lead(units)
+
+    async def _join(self, units: _Units, batch: _Batch) -> bool:
+        batch.waiting += 1
+        try:
+            await batch.turn.acquire()
+        finally:
+            batch.waiting -= 1
+            units.nudge()
+        if not batch.accepts(self.recorder):  # it closed while this unit waited
+            batch.turn.release()
+            return False
+        # Counted as running before anything is awaited, or the leader would commit
+        # meanwhile (on SQLite's worker thread, the savepoint below is awaited for real).
+        self._enter(batch)
+        self._token = connections.set("default", batch.connection)
+        # A savepoint of its own: if it fails, the units before it in the batch stay.
+        savepoint = in_transaction()
+        try:
+            await savepoint.__aenter__()
+        except BaseException:
+            self.begun = False
+            await self._leave(batch)
+            raise
+        self._savepoint = savepoint
+        return True
+
+    async def _lead(self, units: _Units) -> None:
+        dialect = connections.get("default").capabilities.dialect
+        batch = _Batch(self.recorder, 1 if dialect == "postgres" else BATCH_UNITS)
+        await batch.turn.acquire()
+        # Open before its transaction is: units that come while it waits for the write
+        # lock (another batch committing) join this one.
+        units.batch = batch
+        context = in_transaction()
+        try:
+            batch.connection = await context.__aenter__()
+        except BaseException:
+            self._close_empty(units, batch)
+            raise
+        batch.context = context
+        self.leads = True
+        self._enter(batch)
+
+    def _enter(self, batch: _Batch) -> None:
+        batch.units += 1
+        batch.running += 1
+        self.batch = batch
+        self.begun = True
+
+    def after_commit(self, callback: Callable[[], Awaitable[object]]) -> None:
+        self._after_commit.append(callback)
+
+    async def commit(self, records: list[Record]) -> None:
+        """End the unit with its changes and `records`, and wait until they are committed
+        with the rest of its batch. Raises what the batch's commit raised: then nothing of
+        the unit is kept."""
+        batch = self._ending()
+        try:
+            if self._savepoint is not None:
+                await self._savepoint.__aexit__(None, None, None)
+            batch.records.extend(records)
+        finally:
+            await self._leave(batch)
+        self.committed = True
+
+    async def rollback(self, error: BaseException) -> None:
+        """End the unit keeping nothing of it; the rest of its batch goes on."""
+        batch = self._ending()
+        if self.leads:
+            # Nobody joined yet (they do once the leader's turn ends): the whole
+            # transaction is the leader's.
+            assert batch.context is not None
+            self._close_empty(_units(), batch)
+            await batch.context.__aexit__(type(error), error, error.__traceback__)
+            return
+        try:
+            assert self._savepoint is not None
+            await self._savepoint.__aexit__(type(error), error, error.__traceback__)
+        finally:
+            await self._leave(batch)
+
+    def _ending(self) -> _Batch:
+        if self.batch is None or not self.begun:
+            raise RuntimeError("the unit of work has no transaction")
+        self.begun = False
+        return self.batch
+
+    async def _leave(self, batch: _Batch) -> None:
+        """Give the turn to the next unit and wait for the batch's commit: as its leader,
+        by committing it."""
+        if self._token is not None:
+            connections.reset(self._token)
+            self._token = None
+        units = _units()
+        batch.running -= 1
+        batch.turn.release()
+        units.nudge()
+        if self.leads:
+            await _close(units, batch)
+        else:  # shielded: one unit's cancellation is not the batch's
+            await asyncio.shield(batch.committed)
+
+    @staticmethod
+    def _close_empty(units: _Units, batch: _Batch) -> None:
+        batch.closing = True
+        if units.batch is batch:
+            units.batch = None
+        batch.turn.release()
+        units.nudge()
+
+
+async def _close(units: _Units, batch: _Batch) -> None:
+    """The leader's part: once no unit of the batch runs or waits, and those still on
+    their way had GATHER_SECONDS to come, write the batch's records and commit. Runs to
+    its end even when the leader is cancelled meanwhile (its deadline), since the other
+    units' changes are in the transaction too; the cancellation is raised afterwards."""
+    loop = asyncio.get_running_loop()
+    gathered_by = loop.time() + GATHER_SECONDS
+    cancelled: BaseException | None = None
+    while batch.busy or (
+        units.pending > 0 and batch.units < batch.capacity and loop.time() < gathered_by
+    ):
+        units.moved.clear()
+        try:
+            if batch.busy:
+                await units.moved.wait()
+            else:
+                await asyncio.wait_for(units.moved.wait(), gathered_by - loop.time())
+        except TimeoutError:
+            pass
+        except asyncio.CancelledError as error:
+            cancelled = error
+    batch.closing = True
+    if units.batch is batch:
+        units.batch = None
+    assert batch.context is not None
+    try:
+        if batch.records:
+            await batch.recorder(batch.connection, batch.records)
+    except BaseException as error:
+        await batch.context.__aexit__(type(error), error, error.__traceback__)
+        batch.committed.set_exception(error)
+        raise
+    try:
+        await batch.context.__aexit__(None, None, None)
+    except BaseException as error:
+        batch.committed.set_exception(error)
+        raise
+    batch.committed.set_result(None)
+    if cancelled is not None:
+        raise cancelled
+
+
+_UNIT: ContextVar[Unit | None] = ContextVar("memberhub_unit", default=None)
+
+
+@asynccontextmanager
+async def unit_of_work(recorder: Recorder) -> AsyncIterator[Unit]:
+    """Run the block as one unit, which the caller commits with its records (written by
+    `recorder` into the transaction, with those of the units committed together) or
+    rolls back. An error that escapes the block rolls back what it began."""
+    outer = _UNIT.get()
+    if outer is not None and outer.begun:
+        raise RuntimeError("a unit of work cannot start inside another one's transaction")
+    unit = Unit(recorder)
+    token = _UNIT.set(unit)
+    try:
+        yield unit
+        if unit.begun:
+            raise RuntimeError("a unit of work ended without committing its transaction")
+    except BaseException as error:
+        if unit.begun:
+            await unit.rollback(error)
+        raise
+    finally:
+        _UNIT.reset(token)
+    if unit.committed:  # outside the unit: its work is done, this is what follows it
+        for callback in unit._after_commit:
+            await callback()
+
+
+def current_unit() -> Unit | None:
+    return _UNIT.get()
+
+
+def in_unit_transaction() -> bool:
+    """Whether a unit of work's transaction is open in this context."""
+    unit = _UNIT.get()
+    return unit is not None and unit.begun
