@@ -71,13 +71,16 @@ def error_body(error: HTTPException) -> dict[str, Any]:
 
 
 def decode_json(data: str | bytes) -> Any:
-    """A JSON body or parameter; 400 (not a 500) when it nests deeper than MAX_JSON_DEPTH."""
+    """A JSON body, parameter or WebSocket message. JSON nested deeper than MAX_JSON_DEPTH
+    is refused as JSON that does not parse: a 400 over HTTP, a closed socket (4400) over
+    a WebSocket, never an error of ours."""
+    too_deep = json.JSONDecodeError(f"JSON nests deeper than {MAX_JSON_DEPTH} levels", "", 0)
     try:
         value = json.loads(data)
     except RecursionError:
-        raise HTTPException(400, f"JSON nests deeper than {MAX_JSON_DEPTH} levels.") from None
+        raise too_deep from None
     if _depth_exceeds(value, MAX_JSON_DEPTH):
-        raise HTTPException(400, f"JSON nests deeper than {MAX_JSON_DEPTH} levels.")
+        raise too_deep
     return value
 
 

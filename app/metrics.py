@@ -134,6 +134,8 @@ class Registry:
         label = name or "anonymous"
         if label in self._operation_names:
             return label
+        # Client-chosen: half a surrogate pair would fail every later scrape's encoding.
+        label = label.encode(errors="replace").decode()
         if len(self._operation_names) >= MAX_OPERATION_NAMES:
             return OTHER
         self._operation_names.add(label)

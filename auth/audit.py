@@ -157,6 +157,9 @@ class AuditExtension(SchemaExtension):
 
     started = 0.0
     recorded = False
+    # What waits for this operation: the entries' group commit, the units' batch.
+    expected: audit_service.Expected | None = None
+    pending: units.Pending | None = None
 
     async def on_operation(self) -> AsyncIterator[None]:  # type: ignore[override]
         self.started = time.perf_counter()
@@ -169,7 +172,7 @@ class AuditExtension(SchemaExtension):
             context.audit = AuditRecord()
         running = nullcontext() if over_websocket else audit_service.operation()
         writing = nullcontext() if over_websocket else units.operation()
-        with running, writing:
+        with running as self.expected, writing as self.pending:
             try:
                 yield
             finally:
@@ -180,11 +183,15 @@ class AuditExtension(SchemaExtension):
 
     async def on_execute(self) -> AsyncIterator[None]:  # type: ignore[override]
         if self.execution_context.operation_type is not OperationType.MUTATION:
+            if self.pending is not None:
+                self.pending.settle()  # a query writes nothing: no batch waits for it
             yield
             return
         async with unit_of_work(audit_service.chain) as unit:
             yield
             if unit.begun:
+                if self.expected is not None:
+                    self.expected.elsewhere()  # its entry commits with its unit
                 await self._commit(unit)
 
     async def _commit(self, unit: Unit) -> None:
@@ -193,7 +200,7 @@ class AuditExtension(SchemaExtension):
         try:
             await unit.commit([entry])
         except asyncio.CancelledError:
-            self.recorded = True  # its batch commits it, with the entry
+            self.recorded = unit.committed  # whether its batch committed it, with the entry
             raise
         except Exception as error:
             # Neither the change nor its entry is kept; the refusal is audited apart.
@@ -247,10 +254,11 @@ class AuditExtension(SchemaExtension):
 
 
 def _clipped(text: str | None, field: str) -> str | None:
-    """Client-chosen text cut to its column's width: a longer value failed the chain
-    write, and with it the entries of every operation written together."""
+    """Client-chosen text as its column keeps it: cut to the column's width, without the
+    characters no database stores. Either failed the chain write, and with it the entries
+    of every operation written together."""
     width = AuditEntry._meta.fields_map[field].max_length  # type: ignore[attr-defined]
-    return text[:width] if text else None
+    return audit_service.storable(text[:width]) if text else None
 
 
 def _find_operation(ctx: Any) -> OperationDefinitionNode | None:

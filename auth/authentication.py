@@ -19,7 +19,7 @@ from tortoise.expressions import F, Q
 
 from app.settings import get_settings
 from auth.actor import ANONYMOUS, Actor
-from auth.passwords import MIN_PASSWORD_LENGTH, hash_password, verify_password
+from auth.passwords import MIN_PASSWORD_LENGTH, check_room, hash_password, verify_password
 from models.enums import MemberStatus, Role
 from models.member import Member
 from models.staff import Session, StaffUser
@@ -107,6 +107,7 @@ def _locked(account: StaffUser | Member, now: datetime) -> bool:
 async def _count_password_attempt(client: str | None, account: str, now: datetime) -> None:
     """Count an attempt to prove a password for `account` (a name, whether or not it
     exists) from `client`'s address. Raises RateLimited: refused before any hashing."""
+    check_room()
     settings = get_settings()
     limits = [
         Limit(

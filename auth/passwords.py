@@ -52,11 +52,15 @@ class HashingGate:
         self._bound = workers + queue
         self._pending = 0  # changed on the event loop's thread only
 
+    def check_room(self) -> None:
+        """Raises RateLimited when the threads are busy and the queue is full."""
+        if self._pending >= self._bound:
+            raise RateLimited(BUSY, retry_after=1)
+
     async def run(self, work: Callable[[], T]) -> T:
         """The result of `work`, computed on a hashing thread. Raises RateLimited when
         the threads are busy and the queue is full."""
-        if self._pending >= self._bound:
-            raise RateLimited(BUSY, retry_after=1)
+        self.check_room()
         self._pending += 1
         try:
             return await asyncio.get_running_loop().run_in_executor(self._executor, work)
@@ -68,6 +72,13 @@ class HashingGate:
 def _gate() -> HashingGate:
     settings = get_settings()
     return HashingGate(settings.password_hash_concurrency, settings.password_hash_queue)
+
+
+def check_room() -> None:
+    """Raises RateLimited when a password check now would be refused: asked before an
+    attempt is counted, so a flood that fills the queue does not spend its victims'
+    attempts."""
+    _gate().check_room()
 
 
 async def hash_password(password: str) -> str:

@@ -76,11 +76,11 @@ class PointsEntry(Model):
 
 # The ledger is append-only and never negative in the database itself, not only by
 # convention (DESIGN §2): whatever code writes, these triggers refuse it. One UPDATE is
-# let through: clearing an entry's reason, the free text erasure removes (staff's
-# adjustPoints reason, a refund's note, a redemption's reference) while the points,
-# balances and keys stay. Every column but reason must be unchanged: SQLite cannot compare
-# whole rows, so they are listed (a test keeps the list equal to the model's columns; a
-# migration adding a column reinstalls the guards).
+# let through: clearing the reason of a terminated member's entry, the free text erasure
+# removes (staff's adjustPoints reason, a refund's note, a redemption's reference) while
+# the points, balances and keys stay. Every column but reason must be unchanged: SQLite
+# cannot compare whole rows, so they are listed (a test keeps the list equal to the
+# model's columns; a migration adding a column reinstalls the guards).
 LEDGER_FACTS = (
     "id",
     "member_id",
@@ -94,8 +94,13 @@ LEDGER_FACTS = (
     "created_at",
     "created_by_id",
 )
+_TERMINATED = "(SELECT status FROM member WHERE id = OLD.member_id) = 'TERMINATED'"
 _ONLY_REASON_CLEARED = " AND ".join(
-    ["NEW.reason IS NULL", *(f'NEW."{column}" IS OLD."{column}"' for column in LEDGER_FACTS)]
+    [
+        "NEW.reason IS NULL",
+        _TERMINATED,
+        *(f'NEW."{column}" IS OLD."{column}"' for column in LEDGER_FACTS),
+    ]
 )
 _SQLITE_GUARDS = [
     # Replaced, not kept: the refuse-every-UPDATE trigger of migration 0002 had this name.
@@ -113,7 +118,8 @@ _POSTGRES_GUARDS = [
     """CREATE OR REPLACE FUNCTION points_entry_append_only() RETURNS trigger AS $$
     BEGIN
         IF TG_OP = 'UPDATE' AND NEW.reason IS NULL
-            AND to_jsonb(NEW) - 'reason' = to_jsonb(OLD) - 'reason' THEN
+            AND to_jsonb(NEW) - 'reason' = to_jsonb(OLD) - 'reason'
+            AND (SELECT status FROM member WHERE id = OLD.member_id) = 'TERMINATED' THEN
             RETURN NEW;
         END IF;
         RAISE EXCEPTION 'points_entry is append-only';

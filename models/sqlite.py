@@ -25,6 +25,7 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
+from contextlib import suppress
 from typing import Any, NamedTuple
 
 from tortoise.backends.sqlite.client import SqliteClient as TortoiseSqliteClient
@@ -345,6 +346,19 @@ class Transaction(SqliteTransactionContext):
     async def _begin_on_worker(self) -> None:
         """Tortoise's begin, but IMMEDIATE: waits (busy_timeout) for the write lock."""
         connection = self.connection._connection
+        begun = asyncio.ensure_future(self._begin_immediately(connection))
+        try:
+            await asyncio.shield(begun)
+        except asyncio.CancelledError:
+            # The worker thread goes on waiting and then begins: a transaction nobody
+            # owns would hold the write lock, and take in the next writes sent outside one.
+            with suppress(Exception):
+                await begun
+                await connection.rollback()
+            raise
+
+    @staticmethod
+    async def _begin_immediately(connection: Any) -> None:
         try:
             await connection.commit()
             await connection.execute("BEGIN IMMEDIATE")

@@ -22,20 +22,26 @@ V = TypeVar("V")
 class ByIdentity(Generic[V]):
     def __init__(self, kept: int) -> None:
         self.kept = kept
-        self.entries: dict[tuple[Hashable, ...], V] = {}
+        # Each value with the finalizers that drop it when one of its objects goes: one
+        # per object and entry, detached when the entry goes first.
+        self.entries: dict[tuple[Hashable, ...], tuple[V, tuple[weakref.finalize, ...]]] = {}
 
     def get(self, objects: Sequence[object], extra: Hashable, make: Callable[[], V]) -> V:
         """The value for these objects (and `extra`, held as it is), made by `make` the
         first time."""
         key = (*map(id, objects), extra)
-        try:
-            return self.entries[key]
-        except KeyError:
-            pass
+        known = self.entries.get(key)
+        if known is not None:
+            return known[0]
         value = make()
         if len(self.entries) >= self.kept:
-            del self.entries[next(iter(self.entries))]
-        self.entries[key] = value
-        for each in objects:
-            weakref.finalize(each, self.entries.pop, key, None)
+            self._forget(next(iter(self.entries)))
+        finalizers = tuple(weakref.finalize(each, self._forget, key) for each in objects)
+        self.entries[key] = (value, finalizers)
         return value
+
+    def _forget(self, key: tuple[Hashable, ...]) -> None:
+        entry = self.entries.pop(key, None)
+        if entry is not None:
+            for finalizer in entry[1]:
+                finalizer.detach()

@@ -10,12 +10,19 @@ import strawberry
 
 from models.communication import Communication as CommunicationModel
 from models.communication import ServiceCase as ServiceCaseModel
-from resolvers.loaders import by_id, group_by
+from resolvers.loaders import by_id
 from schema.common import Node, UserError, model_type
 from schema.context import Info
 from schema.enums import CaseKind, CaseStatus, CommunicationCategory, ContactChannel, Direction
 from schema.ids import to_global_id
-from schema.keyed_pages import CountKey, PageKey, keyed_connection, load_counts, load_pages
+from schema.keyed_pages import (
+    CountKey,
+    PageKey,
+    keyed_connection,
+    load_counts,
+    load_pages,
+    pages_by_parent,
+)
 from schema.member_filter import MemberFilter
 from schema.pagination import Connection, Window
 from schema.staff import StaffUser
@@ -66,20 +73,28 @@ async def load_case_counts(keys: Sequence[CountKey[CaseFilter]]) -> list[int]:
     return await load_counts(keys, listing.service_cases, "member_id")
 
 
+# A page reads one row more than its limit (to tell whether more follow).
+_NEWEST_CONTACTS = Window(offset=0, limit=limits.CASE_COMMUNICATIONS - 1)
+
+
 async def load_case_communications(
     keys: Sequence[tuple[int, Visibility]],
 ) -> list[list[CommunicationModel]]:
-    """Each case's communications in time order, one query per distinct view."""
+    """Each case's newest communications in time order, one query per distinct view: a
+    long case is not read whole."""
     found: dict[tuple[int, Visibility], list[CommunicationModel]] = {}
     for view in {view for _, view in keys}:
         case_ids = [case_id for case_id, key_view in keys if key_view == view]
-        rows = (
-            await listing.visible_communications(view)
-            .filter(case_id__in=set(case_ids))
-            .order_by("occurred_at", "id")
+        pages = await pages_by_parent(
+            listing.visible_communications,
+            view,
+            "case_id",
+            ("-occurred_at", "-id"),
+            case_ids,
+            _NEWEST_CONTACTS,
         )
-        for case_id, group in zip(case_ids, group_by(rows, "case_id", case_ids), strict=True):
-            found[(case_id, view)] = group[-limits.CASE_COMMUNICATIONS :]
+        for case_id in case_ids:
+            found[(case_id, view)] = pages[case_id][::-1]
     return [found[key] for key in keys]
 
 

@@ -44,13 +44,19 @@ class ParsedDocuments:
             self.documents.move_to_end(key)
             return document
         document = parse(text, max_tokens=max_tokens)
-        if len(text) <= self.largest:
+        size = _bytes(text)
+        if size <= self.largest:
             self.documents[key] = document
-            self.size += len(text)
+            self.size += size
             while len(self.documents) > self.kept or self.size > self.kept_bytes:
                 (old, _), _ = self.documents.popitem(last=False)
-                self.size -= len(old)
+                self.size -= _bytes(old)
         return document
+
+
+def _bytes(text: str) -> int:
+    # A character of a Chinese comment takes three; of an ASCII query, one.
+    return len(text.encode(errors="replace"))
 
 
 # The console's and the apps' documents are a few kilobytes each.

@@ -56,15 +56,25 @@ def unexpected(request_id: str | None, **where: Any) -> GraphQLError:
     )
 
 
+def _cause(error: GraphQLError) -> BaseException | None:
+    original = error.original_error
+    if isinstance(original, GraphQLError):
+        # A variable's coercion wraps what its scalar raised (a date Python cannot hold
+        # is INVALID, schema/scalars.py) in an error of its own.
+        return original.original_error
+    return original
+
+
 def code_of(error: GraphQLError) -> str:
     """The code an error answers with once shaped, known before ErrorShaping runs (the
     audit entry of a mutation is written in its transaction, before the response)."""
     if is_unexpected(error):
         return "INTERNAL_SERVER_ERROR"
-    original = error.original_error
-    if isinstance(original, DomainError):
-        return original.code
-    if isinstance(original, NotAllowed):
+    cause = _cause(error)
+    if isinstance(cause, DomainError):
+        return cause.code
+    if isinstance(cause, NotAllowed):
+        # The policy admits the operation, the record's owner or author refuses it.
         return "FORBIDDEN"
     return str((error.extensions or {}).get("code") or _code_of_request_error(error))
 
@@ -99,18 +109,11 @@ class ErrorShaping(MaskErrors):
                 positions=error.positions,
                 path=error.path,
             )
-        original = error.original_error
-        if isinstance(original, GraphQLError):
-            # A variable's coercion wraps what its scalar raised (a date Python cannot
-            # hold is INVALID, schema/scalars.py) in an error of its own.
-            original = original.original_error
-        if isinstance(original, DomainError):
-            error.extensions = {"code": original.code, "field": original.field}
-            if original.retry_after is not None:
-                error.extensions["retryAfter"] = original.retry_after
-        elif isinstance(original, NotAllowed):
-            # The policy admits the operation, the record's owner or author refuses it.
-            error.extensions = {"code": "FORBIDDEN"}
-        elif not (error.extensions or {}).get("code"):
-            error.extensions = {**(error.extensions or {}), "code": _code_of_request_error(error)}
+        cause = _cause(error)
+        if isinstance(cause, DomainError):
+            error.extensions = {"code": cause.code, "field": cause.field}
+            if cause.retry_after is not None:
+                error.extensions["retryAfter"] = cause.retry_after
+        elif isinstance(cause, NotAllowed) or not (error.extensions or {}).get("code"):
+            error.extensions = {**(error.extensions or {}), "code": code_of(error)}
         return error

@@ -9,22 +9,23 @@ from operator import attrgetter, methodcaller
 
 import strawberry
 from tortoise.functions import Count
+from tortoise.queryset import QuerySet
 
 from models.enums import MemberStatus
 from models.member import Member as MemberModel
 from models.tier import Tier as TierModel
 from models.tier import TierChange as TierChangeModel
-from resolvers.loaders import group_by
 from schema.benefits import Benefit, benefits_by_tier_id
 from schema.common import Node, UserError, model_type
 from schema.context import Info
 from schema.enums import TierChangeReason
 from schema.ids import to_global_id
+from schema.keyed_pages import pages_by_parent
+from schema.pagination import Window
 from schema.prefetch import relation
 from services import limits
 from services import tiers as service
 from services.clock import utcnow
-from services.shapes import rows_in
 
 # ---------------------------------------------------------------- batch functions and relations
 
@@ -42,9 +43,20 @@ async def member_counts_by_tier_id(keys: Sequence[int]) -> list[int]:
     return [counts.get(key, 0) for key in keys]
 
 
+def _tier_changes(_: None) -> QuerySet[TierChangeModel]:
+    return TierChangeModel.all()
+
+
+# A page reads one row more than its limit (to tell whether more follow).
+_NEWEST_CHANGES = Window(offset=0, limit=limits.TIER_HISTORY - 1)
+
+
 async def tier_changes_by_member_id(keys: Sequence[int]) -> list[list[TierChangeModel]]:
-    rows = await rows_in(TierChangeModel, "member_id", keys, ("at", "id"))
-    return [changes[-limits.TIER_HISTORY :] for changes in group_by(rows, "member_id", keys)]
+    """Each member's newest changes, oldest first: a long history is not read whole."""
+    pages = await pages_by_parent(
+        _tier_changes, None, "member_id", ("-at", "-id"), keys, _NEWEST_CHANGES
+    )
+    return [pages[key][::-1] for key in keys]
 
 
 async def qualifying_by_member_id(keys: Sequence[int]) -> list[service.Qualifying]:

@@ -95,14 +95,18 @@ def _encodable(text: str) -> bool:
     return True
 
 
+def storable(text: str) -> str:
+    """Client text as the chain can keep it: NUL (PostgreSQL keeps none) and half a
+    surrogate pair (no database encodes it) replaced."""
+    return text.replace("\x00", "\ufffd").encode(errors="replace").decode()
+
+
 def _storable(value: Any) -> Any:
     if isinstance(value, dict):
         return {_storable(key): _storable(item) for key, item in value.items()}
     if isinstance(value, list):
         return [_storable(item) for item in value]
-    if isinstance(value, str):
-        return value.replace("\x00", "\ufffd").encode(errors="replace").decode()
-    return value
+    return storable(value) if isinstance(value, str) else value
 
 
 def _cut_texts(value: Any) -> Any:
@@ -156,6 +160,22 @@ async def _write(batch: list[Entry]) -> None:
     await retry_busy(write)
 
 
+class Expected:
+    """An operation running whose entry a chain write waits for a moment."""
+
+    def __init__(self, group: _GroupCommit) -> None:
+        self.group = group
+        self.counted = True
+        group.running += 1
+
+    def elsewhere(self) -> None:
+        """Its entry is written by other means (or not at all): no write waits for it."""
+        if self.counted:
+            self.counted = False
+            self.group.running -= 1
+            self.group._check_gathered()
+
+
 class _GroupCommit:
     """Entries of operations running together go in one chain write.
 
@@ -173,14 +193,14 @@ class _GroupCommit:
         self.gathered: asyncio.Future[None] | None = None
 
     @contextmanager
-    def operation(self) -> Iterator[None]:
-        """Count an operation whose entry (or none) comes before the block ends."""
-        self.running += 1
+    def operation(self) -> Iterator[Expected]:
+        """Count an operation whose entry (or none) comes before the block ends, or
+        before it says its entry is written elsewhere (a unit of work's)."""
+        expected = Expected(self)
         try:
-            yield
+            yield expected
         finally:
-            self.running -= 1
-            self._check_gathered()
+            expected.elsewhere()
 
     async def append(self, entry: Entry) -> None:
         done = asyncio.get_running_loop().create_future()
@@ -213,11 +233,15 @@ class _GroupCommit:
         if self.gathered is not None and len(self.pending) >= self.running:
             _settle(self.gathered)
 
-    @staticmethod
-    async def _flush(batch: list[tuple[Entry, asyncio.Future[None]]]) -> None:
+    @classmethod
+    async def _flush(cls, batch: list[tuple[Entry, asyncio.Future[None]]]) -> None:
         try:
             await _write([entry for entry, _ in batch])
-        except Exception as error:  # every waiter learns the write failed
+        except Exception as error:
+            if len(batch) > 1:  # one entry the database refuses must not fail the others'
+                for each in batch:
+                    await cls._flush([each])
+                return
             for _, done in batch:
                 if not done.done():
                     done.set_exception(error)
@@ -244,7 +268,7 @@ async def append(entry: Entry) -> None:
     await _group.append(entry)
 
 
-def operation() -> AbstractContextManager[None]:
+def operation() -> AbstractContextManager[Expected]:
     """Around an operation that appends its entry (or none) before the block ends: a
     chain write waits a moment for the entries of the operations running."""
     return _group.operation()

@@ -16,7 +16,7 @@ from tortoise.exceptions import OperationalError, TransactionManagementError
 from tortoise.transactions import in_transaction
 
 from models.sqlite import is_busy
-from services.units import current_unit, in_unit_transaction
+from services.units import current_unit
 
 T = TypeVar("T")
 BUSY_RETRIES = 8
@@ -50,12 +50,11 @@ async def transaction() -> AsyncIterator[Any]:
 
 @asynccontextmanager
 async def transaction_of_its_own() -> AsyncIterator[Any]:
-    """A transaction committed at its end even inside a unit of work, for bookkeeping
-    that must stand whatever the operation does next and must not hold the operation's
-    write lock meanwhile (a sign-in attempt, counted before the password is hashed).
-    Only before the unit's own transaction begins: inside it, this would wait for it."""
-    if in_unit_transaction():
-        raise RuntimeError("a transaction of its own cannot begin inside a unit's transaction")
+    """For bookkeeping that must stand whatever the operation does next and must not hold
+    the operation's write lock meanwhile (a sign-in attempt, counted before the password
+    is hashed): a transaction committed at its end, even inside a unit of work whose
+    transaction has not begun. Once it has (an earlier field of the same mutation wrote),
+    a savepoint in it: a unit commits whatever it answers, so the bookkeeping stands."""
     async with in_transaction() as connection:
         yield connection
 

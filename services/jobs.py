@@ -87,8 +87,8 @@ class JobRun:
         made. Returns that number."""
         async with unit_of_work(audit.chain) as unit:
             targets, changed = await work()
-            if unit.begun:
-                await unit.commit([self.entry(targets, changed)] if changed else [])
+            if unit.begun:  # it wrote: even what it does not count (a report's suppression)
+                await unit.commit([self.entry(targets, changed)])
         return changed
 
 

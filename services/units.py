@@ -23,6 +23,8 @@ commits alone.
 from __future__ import annotations
 
 import asyncio
+import logging
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
@@ -31,6 +33,10 @@ from typing import Any
 from tortoise import connections
 from tortoise.backends.base.client import TransactionContext
 from tortoise.transactions import in_transaction
+
+from services.errors import InvalidState
+
+log = logging.getLogger(__name__)
 
 # A batch's units run one after another: a larger one would make its first unit's
 # answer wait longer than the commits it saves are worth.
@@ -78,7 +84,7 @@ class _Units:
         self.moved.set()
 
 
-_LOOPS: dict[asyncio.AbstractEventLoop, _Units] = {}
+_LOOPS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Units] = weakref.WeakKeyDictionary()
 
 
 def _units() -> _Units:
@@ -88,7 +94,7 @@ def _units() -> _Units:
     return _LOOPS[loop]
 
 
-class _Pending:
+class Pending:
     """An operation running that has not begun a unit of work yet."""
 
     def __init__(self, units: _Units) -> None:
@@ -103,17 +109,18 @@ class _Pending:
             self.units.nudge()
 
 
-_PENDING: ContextVar[_Pending | None] = ContextVar("memberhub_pending_operation", default=None)
+_PENDING: ContextVar[Pending | None] = ContextVar("memberhub_pending_operation", default=None)
 
 
 @contextmanager
-def operation() -> Iterator[None]:
-    """Around an operation that may write: until it begins a unit of work (or ends), a
-    batch about to commit waits for it a moment, so that it joins."""
-    pending = _Pending(_units())
+def operation() -> Iterator[Pending]:
+    """Around an operation that may write: until it begins a unit of work, ends, or
+    says it will not write (`settle`), a batch about to commit waits for it a moment,
+    so that it joins."""
+    pending = Pending(_units())
     token = _PENDING.set(pending)
     try:
-        yield
+        yield pending
     finally:
         _PENDING.reset(token)
         pending.settle()
@@ -178,8 +185,10 @@ class Unit:
         batch = _Batch(self.recorder, 1 if dialect == "postgres" else BATCH_UNITS)
         await batch.turn.acquire()
         # Open before its transaction is: units that come while it waits for the write
-        # lock (another batch committing) join this one.
-        units.batch = batch
+        # lock (another batch committing) join this one. A batch of one is nobody's to
+        # join: the others lead their own.
+        if batch.capacity > 1:
+            units.batch = batch
         context = in_transaction()
         try:
             batch.connection = await context.__aenter__()
@@ -202,15 +211,21 @@ class Unit:
     async def commit(self, records: list[Record]) -> None:
         """End the unit with its changes and `records`, and wait until they are committed
         with the rest of its batch. Raises what the batch's commit raised: then nothing of
-        the unit is kept."""
+        the unit is kept. Cancelled meanwhile, it still waits for the batch (briefly: its
+        units have all ended), so that `committed` tells the truth, then re-raises."""
         batch = self._ending()
+        batch.records.extend(records)  # before any await: the batch may commit meanwhile
         try:
             if self._savepoint is not None:
                 await self._savepoint.__aexit__(None, None, None)
-            batch.records.extend(records)
-        finally:
+        except BaseException:
+            del batch.records[len(batch.records) - len(records) :]
             await self._leave(batch)
+            raise
+        cancelled = await self._leave(batch)
         self.committed = True
+        if cancelled is not None:
+            raise cancelled
 
     async def rollback(self, error: BaseException) -> None:
         """End the unit keeping nothing of it; the rest of its batch goes on."""
@@ -226,7 +241,9 @@ class Unit:
             assert self._savepoint is not None
             await self._savepoint.__aexit__(type(error), error, error.__traceback__)
         finally:
-            await self._leave(batch)
+            cancelled = await self._leave(batch)
+        if cancelled is not None:
+            raise cancelled
 
     def _ending(self) -> _Batch:
         if self.batch is None or not self.begun:
@@ -234,9 +251,10 @@ class Unit:
         self.begun = False
         return self.batch
 
-    async def _leave(self, batch: _Batch) -> None:
+    async def _leave(self, batch: _Batch) -> BaseException | None:
         """Give the turn to the next unit and wait for the batch's commit: as its leader,
-        by committing it."""
+        by committing it. Raises the commit's failure; returns a cancellation of this
+        unit's task that came meanwhile, for the caller to raise."""
         if self._token is not None:
             connections.reset(self._token)
             self._token = None
@@ -245,9 +263,8 @@ class Unit:
         batch.turn.release()
         units.nudge()
         if self.leads:
-            await _close(units, batch)
-        else:  # shielded: one unit's cancellation is not the batch's
-            await asyncio.shield(batch.committed)
+            return await _close(units, batch)
+        return await _outcome(batch.committed)
 
     @staticmethod
     def _close_empty(units: _Units, batch: _Batch) -> None:
@@ -258,11 +275,26 @@ class Unit:
         units.nudge()
 
 
-async def _close(units: _Units, batch: _Batch) -> None:
-    """The leader's part: once no unit of the batch runs or waits, and those still on
-    their way had GATHER_SECONDS to come, write the batch's records and commit. Runs to
-    its end even when the leader is cancelled meanwhile (its deadline), since the other
-    units' changes are in the transaction too; the cancellation is raised afterwards."""
+async def _outcome(work: asyncio.Future[None]) -> BaseException | None:
+    """Wait for `work` even through cancellations of the waiter: what one unit's request
+    does cannot stop a commit others depend on, nor may a unit end before knowing whether
+    its changes were kept. Raises `work`'s failure; returns the cancellation to raise."""
+    cancelled: BaseException | None = None
+    while not work.done():
+        try:
+            await asyncio.shield(work)
+        except asyncio.CancelledError as error:
+            if work.done() and work.cancelled():
+                raise
+            cancelled = error
+    work.result()
+    return cancelled
+
+
+async def _close(units: _Units, batch: _Batch) -> BaseException | None:
+    """The leader's part: once no unit of the batch runs or waits, and the operations
+    still running had GATHER_SECONDS to join, write the batch's records and commit.
+    Returns a cancellation of the leader that came meanwhile, for it to raise."""
     loop = asyncio.get_running_loop()
     gathered_by = loop.time() + GATHER_SECONDS
     cancelled: BaseException | None = None
@@ -277,27 +309,32 @@ async def _close(units: _Units, batch: _Batch) -> None:
                 await asyncio.wait_for(units.moved.wait(), gathered_by - loop.time())
         except TimeoutError:
             pass
-        except asyncio.CancelledError as error:
+        except asyncio.CancelledError as error:  # the leader's request: the batch goes on
             cancelled = error
     batch.closing = True
     if units.batch is batch:
         units.batch = None
     assert batch.context is not None
+    # Recorded and committed in a task of its own, which the leader's cancellation cannot
+    # interrupt half-way; the transaction's context is left in the leader's task, where
+    # it was entered (Tortoise binds the transaction's connection to that task's context).
+    committing = asyncio.ensure_future(_record_and_commit(batch))
     try:
-        if batch.records:
-            await batch.recorder(batch.connection, batch.records)
-    except BaseException as error:
-        await batch.context.__aexit__(type(error), error, error.__traceback__)
-        batch.committed.set_exception(error)
+        cancelled = await _outcome(committing) or cancelled
+    except Exception as failure:
+        await batch.context.__aexit__(type(failure), failure, failure.__traceback__)
+        batch.committed.set_exception(failure)
+        batch.committed.exception()  # retrieved: a unit alone in its batch has no follower
         raise
-    try:
-        await batch.context.__aexit__(None, None, None)
-    except BaseException as error:
-        batch.committed.set_exception(error)
-        raise
+    await batch.context.__aexit__(None, None, None)
     batch.committed.set_result(None)
-    if cancelled is not None:
-        raise cancelled
+    return cancelled
+
+
+async def _record_and_commit(batch: _Batch) -> None:
+    if batch.records:
+        await batch.recorder(batch.connection, batch.records)
+    await batch.connection.commit()
 
 
 _UNIT: ContextVar[Unit | None] = ContextVar("memberhub_unit", default=None)
@@ -310,7 +347,10 @@ async def unit_of_work(recorder: Recorder) -> AsyncIterator[Unit]:
     rolls back. An error that escapes the block rolls back what it began."""
     outer = _UNIT.get()
     if outer is not None and outer.begun:
-        raise RuntimeError("a unit of work cannot start inside another one's transaction")
+        # A job inside a mutation that has written already (two root fields).
+        raise InvalidState(
+            "This commits in batches of its own: send it in a mutation that writes nothing else."
+        )
     unit = Unit(recorder)
     token = _UNIT.set(unit)
     try:
@@ -325,7 +365,10 @@ async def unit_of_work(recorder: Recorder) -> AsyncIterator[Unit]:
         _UNIT.reset(token)
     if unit.committed:  # outside the unit: its work is done, this is what follows it
         for callback in unit._after_commit:
-            await callback()
+            try:
+                await callback()
+            except Exception:  # the commit stands: its answer must not say otherwise
+                log.exception("work after a commit failed (the commit stands)")
 
 
 def current_unit() -> Unit | None:

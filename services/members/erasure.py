@@ -33,7 +33,7 @@ from app.metrics import METRICS
 from models.communication import ServiceCase
 from models.enums import ApplicationStatus
 from models.member import Member, MembershipApplication, PendingScrub, ProfileChangeRequest
-from services.db import transaction
+from services.db import retry_busy, transaction
 from services.members.enrollment import APPLY_SCOPE
 from services.personal_data import INVENTORY, Found, erased_tables, registered_models
 from services.throttle import (
@@ -65,21 +65,25 @@ class Person:
 
 async def find_person(member_id: int) -> Person:
     """The person behind a member, read before anything is erased: their applications
-    are the member's own and any other with the phone, email or idNumber hash of the
+    are the member's own and those of no member with the phone or idNumber hash of the
     member or of their own applications (an earlier rejected one, a second one left
-    pending); their throttle keys are those of those applications' client addresses and
-    of the names they sign in with."""
-    identifiers = ("phone", "email", "id_number_hash")
-    member = await Member.filter(id=member_id).values(*identifiers, "member_no")
+    pending): the identifiers no two live members share. An email may be a family's, and
+    an application that made another member is that member's. Their throttle keys are
+    those of those applications' client addresses and of the names they sign in with."""
+    identifiers = ("phone", "id_number_hash")
+    member = await Member.filter(id=member_id).values(*identifiers, "member_no", "email")
     known = [
         *member,
         *await MembershipApplication.filter(member_id=member_id).values(*identifiers),
     ]
+    same_person = [
+        Q(**{f"{column}__in": sorted(values)})
+        for column in identifiers
+        if (values := {row[column] for row in known} - {None})
+    ]
     clauses = [Q(member_id=member_id)]
-    for column in identifiers:
-        values = {row[column] for row in known} - {None}
-        if values:
-            clauses.append(Q(**{f"{column}__in": sorted(values)}))
+    if same_person:
+        clauses.append(Q(Q(*same_person, join_type=Q.OR), member_id=None))
     applications = await MembershipApplication.filter(Q(*clauses, join_type=Q.OR)).values(
         "id", "client_ip"
     )
@@ -155,9 +159,14 @@ async def _scrub() -> int:
         return 0
     scrubbed, detail = await _scrub_files()
     if scrubbed:
-        # Not later ones: an erasure committed after the checkpoint began may be in the log.
-        async with transaction():
-            await PendingScrub.filter(id__lte=newest[0]).delete()
+
+        async def done() -> None:
+            async with transaction():
+                # Not later ones: an erasure committed after the checkpoint began may be in
+                # the log.
+                await PendingScrub.filter(id__lte=newest[0]).delete()
+
+        await retry_busy(done)
     left = await PendingScrub.all().count()
     METRICS.erasure_scrubs.inc(outcome="complete" if scrubbed else "blocked")
     METRICS.erasures_pending.set(left)

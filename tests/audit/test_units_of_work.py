@@ -218,3 +218,38 @@ async def test_a_leader_cancelled_at_its_end_still_commits_the_units_behind_it(b
     assert isinstance(results[0], asyncio.CancelledError) and results[1] is None
     assert recorder.batches == [["a", "b"]]
     assert await _written() == {"a", "b"}
+
+
+async def test_two_sign_ins_in_one_mutation_are_both_answered(api):
+    # The first failed sign-in writes (its failure count); the second counts its attempt
+    # in the same transaction, which commits with both answers.
+    login = '{username: "nobody-here", password: "wrong-password"}'
+    body = await api(
+        f"mutation {{ a: staffLogin(input: {login}) {{ errors {{ code }} }}"
+        f" b: staffLogin(input: {login}) {{ errors {{ code }} }} }}"
+    )
+    assert body["data"] == {
+        "a": {"errors": [{"code": "INVALID_CREDENTIALS"}]},
+        "b": {"errors": [{"code": "INVALID_CREDENTIALS"}]},
+    }
+
+
+async def test_a_job_after_another_write_in_one_mutation_is_refused_with_a_code(api):
+    member = await make_member()
+    await record_purchase(member.id, "old", Decimal("10.00"), utcnow(), occurred_at=BOUGHT)
+    operations = await staff_api(api, Role.OPERATIONS)
+    adjust = (
+        f'adjustPoints(input: {{memberId: "{gid(member.id)}", points: 5, reason: "x",'
+        ' idempotencyKey: "k1"}) { errors { code } }'
+    )
+    expiry = 'runPointsExpiry(asOf: "2025-02-01T00:00:00+08:00") { changed }'
+    body = await operations(f"mutation {{ {adjust} {expiry} }}")
+    # (a JobReport is never null: the refusal nulls the answer's data)
+    [error] = body["errors"]
+    assert (error["path"], error["extensions"]["code"]) == (["runPointsExpiry"], "INVALID_STATE")
+    # The adjustment before it commits with the operation's entry, which says so.
+    assert await PointsEntry.filter(member_id=member.id, idempotency_key="k1").exists()
+    [entry] = await AuditEntry.filter(
+        actor_type="STAFF", fields_=["adjustPoints", "runPointsExpiry"]
+    )
+    assert entry.error_codes == ["INVALID_STATE"]

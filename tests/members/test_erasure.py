@@ -15,7 +15,14 @@ from tortoise import connections
 
 from app.metrics import METRICS
 from auth.authentication import member_login
-from models.enums import ApplicationStatus, MemberStatus, PointsEntryKind, Role, TerminationReason
+from models.enums import (
+    ApplicationStatus,
+    EnrollmentChannel,
+    MemberStatus,
+    PointsEntryKind,
+    Role,
+    TerminationReason,
+)
 from models.member import Member, MembershipApplication, PendingScrub, RateLimitHit
 from models.points import PointsEntry
 from models.staff import Session
@@ -23,7 +30,8 @@ from schema.ids import from_global_id, to_global_id
 from services.clock import utcnow
 from services.errors import InvalidCredentials
 from services.members import scrub_storage, terminate_membership
-from services.members.enrollment import APPLY_SCOPE
+from services.members.enrollment import APPLY_SCOPE, apply_for_membership
+from services.members.profile import Profile
 from services.personal_data import erased_tables, registered_models
 from services.points import verify_ledger
 from services.throttle import SIGNIN_ACCOUNT, SIGNIN_ADDRESS, key_of, member_account, network_of
@@ -34,6 +42,7 @@ from tests.members.test_lifecycle import RUN
 from tests.members.test_profile import REQUEST, UPDATE
 from tests.members.traces import (
     ADDRESSES,
+    APPROVED,
     NAME,
     TERMINATION_NOTE,
     found_in_files,
@@ -123,11 +132,16 @@ async def test_erasure_leaves_other_members_alone(db):
     now = utcnow()
     traces = await leave_traces(now)
     other = await make_member(name="李小红", phone="13812345678", email="xiaohong@example.com")
+    # Her husband applies with the family's email: the same address, another person.
+    family = Profile(name="欧阳伟", phone="13900001111", email=APPROVED.email)
+    husband = await apply_for_membership(family, EnrollmentChannel.APP, now, client=None)
 
     await terminate_membership(traces.member_id, TerminationReason.VOLUNTARY, now)
 
     kept = await Member.get(id=other.id)
     assert (kept.name, kept.phone, kept.email) == ("李小红", "13812345678", "xiaohong@example.com")
+    application = await MembershipApplication.get(id=husband.id)
+    assert (application.name, application.status) == ("欧阳伟", ApplicationStatus.PENDING)
     assert await PendingScrub.all().count() == 0
 
 

@@ -55,9 +55,14 @@ FIRST = Profile(
     id_number="44030519900101123X",
 )
 APPROVED = replace(FIRST, email="nana.ouyang@example.com", address="深圳市南山区科技园南区8栋")
-# Left pending when the other was approved; the same person only by the email.
+# Left pending when the other was approved; the same person by the identity number (on
+# another phone; an email alone may be a family's).
 LEFTOVER = Profile(
-    name=NAME, phone="13512340001", email=APPROVED.email, address="深圳市宝安区新安街道3号"
+    name=NAME,
+    phone="13512340001",
+    email=APPROVED.email,
+    address="深圳市宝安区新安街道3号",
+    id_number=FIRST.id_number,
 )
 NEWER = Profile(name="欧阳娜", phone="13512340000", email="nana.new@example.com")
 ADDRESSES = ("198.51.100.23", "198.51.100.24", "198.51.100.25")

@@ -11,7 +11,7 @@ from tortoise import connections
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from models.enums import PointsEntryKind, RedemptionPurpose, Role
+from models.enums import MemberStatus, PointsEntryKind, RedemptionPurpose, Role
 from models.member import Member
 from models.points import LEDGER_FACTS, PointsEntry
 from services.clock import utcnow
@@ -67,9 +67,12 @@ async def test_erasure_may_clear_a_ledger_rows_reason_and_nothing_else() -> None
     # Given an entry with staff's free text about the member,
     member = await make_member()
     entry = await _post(member.id, PointsEntryKind.ADJUST, 10, reason="欧阳娜娜 投诉补偿")
-    # a reason is never rewritten, only cleared (what erasure does),
+    # a reason is never rewritten, and cleared only once the member is terminated
     with pytest.raises(Exception, match="append-only"):
         await PointsEntry.filter(id=entry.id).update(reason="something else")
+    with pytest.raises(Exception, match="append-only"):
+        await PointsEntry.filter(id=entry.id).update(reason=None)
+    await Member.filter(id=member.id).update(status=MemberStatus.TERMINATED)
     await PointsEntry.filter(id=entry.id).update(reason=None)
     cleared = await PointsEntry.get(id=entry.id)
     assert (cleared.reason, cleared.points, cleared.balance_after) == (None, 10, 10)
@@ -103,7 +106,7 @@ async def test_the_guards_list_every_column_but_the_reason() -> None:
 
 @pytest.mark.parametrize("column", LEDGER_FACTS)
 async def test_every_other_change_to_a_ledger_row_is_refused(column: str) -> None:
-    member = await make_member()
+    member = await make_member(status=MemberStatus.TERMINATED)
     entry = await _post(member.id, PointsEntryKind.ADJUST, 10, reason="x")
     value = (await _other_values(entry))[column]
     # Not even together with clearing the reason; in SQL, as any code could send it.

@@ -5,21 +5,28 @@ audit trail keeps variables cut to a bound; caches of documents are bounded in b
 from __future__ import annotations
 
 import asyncio
+import gc
 import hashlib
 import json
+import weakref
 from typing import Any
 
 import pytest
+from graphql import parse as parse_document
 
+from app.server import create_app
+from app.settings import get_settings
 from models.audit import AuditEntry
 from models.enums import Role
 from models.points import Purchase
 from schema import documents
+from schema.by_identity import ByIdentity
 from services import audit
 from services.audit import MAX_VARIABLES_BYTES, TRUNCATED
 from tests.app.helpers import api_with
 from tests.factories import make_member
 from tests.points.helpers import RECORD, gid, staff_api
+from tests.tiers.ws import Closed, GraphQLWebSocket
 
 LOGIN = """mutation($input: StaffLoginInput!) {
   staffLogin(input: $input) { session { token } errors { code } } }"""
@@ -155,3 +162,47 @@ def test_the_parse_cache_is_bounded_in_bytes():
     assert cache.size <= 10_000 and len(cache.documents) == 3
     cache.get("{ __typename } #" + "y" * 5000, 2000)  # over `largest`: not kept
     assert len(cache.documents) == 3
+
+
+def test_derived_values_leave_no_finalizers_behind_when_evicted():
+    cache: ByIdentity[int] = ByIdentity(kept=2)
+    documents = [parse_document("{ __typename }") for _ in range(3)]
+    gc.collect()
+    before = len(weakref.finalize._registry)  # type: ignore[attr-defined]
+    for n in range(3000):
+        cache.get([documents[n % 3]], None, lambda: 0)
+    # at most one finalizer per entry kept, however often entries were evicted and made again
+    assert len(weakref.finalize._registry) - before <= 2  # type: ignore[attr-defined]
+    documents.clear()
+    gc.collect()
+    assert cache.entries == {}
+
+
+async def test_an_operation_name_no_database_stores_spoils_no_other_entry(api):
+    # An operationName naming no operation, holding half a surrogate pair, sent while
+    # other operations run: each is answered and audited, the odd name replaced.
+    odd = '{"query": "query A { viewer { kind } }", "operationName": "B\\ud800"}'
+    odd_request = api.client.post(
+        "/graphql", content=odd, headers={"content-type": "application/json"}
+    )
+    others = [api.client.post("/graphql", json={"query": "{ viewer { kind } }"})]
+    responses = await asyncio.gather(odd_request, *others)
+    assert all(r.status_code in (200, 400) for r in responses)
+    assert all("INTERNAL_SERVER_ERROR" not in r.text for r in responses)
+    assert await AuditEntry.filter(operation_name="B?").count() == 1
+
+
+async def test_an_operation_name_no_encoding_holds_does_not_break_metrics(api):
+    odd = '{"query": "query A { viewer { kind } }", "operationName": "A\\ud800"}'
+    await api.client.post("/graphql", content=odd, headers={"content-type": "application/json"})
+    assert (await api.client.get("/metrics")).status_code == 200
+
+
+async def test_json_too_deep_over_a_websocket_closes_it_as_any_bad_message(db):
+    app = create_app(get_settings(), manage_db=False)
+    async with GraphQLWebSocket(app) as socket:
+        deep = "[" * 100 + "]" * 100
+        await socket.to_app.put({"type": "websocket.receive", "text": deep})
+        with pytest.raises(Closed) as closed:
+            await socket.receive()
+    assert closed.value.code == 4400
