@@ -158,8 +158,8 @@ class AuditExtension(SchemaExtension):
     started = 0.0
     recorded = False
     # What waits for this operation: the entries' group commit, the units' batch.
-    expected: audit_service.Expected | None = None
-    pending: units.Pending | None = None
+    expected: units.Counted | None = None
+    pending: units.Counted | None = None
 
     async def on_operation(self) -> AsyncIterator[None]:  # type: ignore[override]
         self.started = time.perf_counter()
@@ -184,14 +184,14 @@ class AuditExtension(SchemaExtension):
     async def on_execute(self) -> AsyncIterator[None]:  # type: ignore[override]
         if self.execution_context.operation_type is not OperationType.MUTATION:
             if self.pending is not None:
-                self.pending.settle()  # a query writes nothing: no batch waits for it
+                self.pending.release()  # a query writes nothing: no batch waits for it
             yield
             return
         async with unit_of_work(audit_service.chain) as unit:
             yield
             if unit.begun:
                 if self.expected is not None:
-                    self.expected.elsewhere()  # its entry commits with its unit
+                    self.expected.release()  # its entry commits with its unit
                 await self._commit(unit)
 
     async def _commit(self, unit: Unit) -> None:

@@ -18,7 +18,7 @@ from models.enums import AuditOutcome
 from services.clock import as_utc
 from services.db import retry_busy
 from services.sql import fetch_dicts, insert_rows
-from services.units import in_unit_transaction
+from services.units import Counted, in_unit_transaction
 
 HEAD_ID = 1
 # The longest a chain write waits for the entries of operations still running.
@@ -160,22 +160,6 @@ async def _write(batch: list[Entry]) -> None:
     await retry_busy(write)
 
 
-class Expected:
-    """An operation running whose entry a chain write waits for a moment."""
-
-    def __init__(self, group: _GroupCommit) -> None:
-        self.group = group
-        self.counted = True
-        group.running += 1
-
-    def elsewhere(self) -> None:
-        """Its entry is written by other means (or not at all): no write waits for it."""
-        if self.counted:
-            self.counted = False
-            self.group.running -= 1
-            self.group._check_gathered()
-
-
 class _GroupCommit:
     """Entries of operations running together go in one chain write.
 
@@ -193,14 +177,19 @@ class _GroupCommit:
         self.gathered: asyncio.Future[None] | None = None
 
     @contextmanager
-    def operation(self) -> Iterator[Expected]:
+    def operation(self) -> Iterator[Counted]:
         """Count an operation whose entry (or none) comes before the block ends, or
-        before it says its entry is written elsewhere (a unit of work's)."""
-        expected = Expected(self)
+        before it is released (its entry is written elsewhere: a unit of work's)."""
+        self.running += 1
+        expected = Counted(self._done)
         try:
             yield expected
         finally:
-            expected.elsewhere()
+            expected.release()
+
+    def _done(self) -> None:
+        self.running -= 1
+        self._check_gathered()
 
     async def append(self, entry: Entry) -> None:
         done = asyncio.get_running_loop().create_future()
@@ -268,7 +257,7 @@ async def append(entry: Entry) -> None:
     await _group.append(entry)
 
 
-def operation() -> AbstractContextManager[Expected]:
+def operation() -> AbstractContextManager[Counted]:
     """Around an operation that appends its entry (or none) before the block ends: a
     chain write waits a moment for the entries of the operations running."""
     return _group.operation()

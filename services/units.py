@@ -94,36 +94,41 @@ def _units() -> _Units:
     return _LOOPS[loop]
 
 
-class Pending:
-    """An operation running that has not begun a unit of work yet."""
+class Counted:
+    """An operation that something waiting counts, until `release` (once) says it no
+    longer needs to wait for it."""
 
-    def __init__(self, units: _Units) -> None:
-        self.units = units
-        self.counted = True
-        units.pending += 1
+    def __init__(self, release: Callable[[], None]) -> None:
+        self._release: Callable[[], None] | None = release
 
-    def settle(self) -> None:
-        if self.counted:
-            self.counted = False
-            self.units.pending -= 1
-            self.units.nudge()
+    def release(self) -> None:
+        if self._release is not None:
+            release, self._release = self._release, None
+            release()
 
 
-_PENDING: ContextVar[Pending | None] = ContextVar("memberhub_pending_operation", default=None)
+_PENDING: ContextVar[Counted | None] = ContextVar("memberhub_pending_operation", default=None)
 
 
 @contextmanager
-def operation() -> Iterator[Pending]:
+def operation() -> Iterator[Counted]:
     """Around an operation that may write: until it begins a unit of work, ends, or
-    says it will not write (`settle`), a batch about to commit waits for it a moment,
+    says it will not write (`release`), a batch about to commit waits for it a moment,
     so that it joins."""
-    pending = Pending(_units())
+    units = _units()
+    units.pending += 1
+
+    def settled() -> None:
+        units.pending -= 1
+        units.nudge()
+
+    pending = Counted(settled)
     token = _PENDING.set(pending)
     try:
         yield pending
     finally:
         _PENDING.reset(token)
-        pending.settle()
+        pending.release()
 
 
 class Unit:
@@ -149,7 +154,7 @@ class Unit:
         units = _units()
         pending = _PENDING.get()
         if pending is not None:
-            pending.settle()
+            pending.release()
         while units.batch is not None and units.batch.accepts(self.recorder):
             if await self._join(units, units.batch):
                 return
