@@ -9,8 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
-from contextlib import nullcontext
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from graphql import (
@@ -22,19 +21,20 @@ from graphql import (
     Visitor,
     visit,
 )
+from graphql import OperationType as GraphQLOperationType
 from starlette.websockets import WebSocket
 from strawberry.extensions import SchemaExtension
-from strawberry.types.graphql import OperationType
 
 from auth.audit_record import AuditRecord
 from models.audit import AuditEntry
 from models.enums import AuditOutcome
 from schema.by_identity import ByIdentity
+from schema.documents import find_operation
 from schema.errors import code_of, unexpected
 from services import audit as audit_service
 from services import units
 from services.clock import utcnow
-from services.units import Unit, unit_of_work
+from services.units import Unit
 
 log = logging.getLogger("memberhub.errors")
 
@@ -167,32 +167,38 @@ class AuditExtension(SchemaExtension):
         # Writes wait a moment for the entries and units of operations still running, to
         # commit them together; a subscription may run for hours, so no write waits for
         # an operation over a WebSocket.
-        over_websocket = isinstance(context.request, WebSocket)
-        if over_websocket:  # one socket carries many operations: a record for each
+        if isinstance(context.request, WebSocket):  # many operations: a record for each
             context.audit = AuditRecord()
-        running = nullcontext() if over_websocket else audit_service.operation()
-        writing = nullcontext() if over_websocket else units.operation()
-        with running as self.expected, writing as self.pending:
+        else:
+            self.expected = audit_service.expect_entry()
+            self.pending = units.expect_writes()
+        # Only a mutation writes, so only a mutation's unit begins: the others pass through
+        # untouched. Its commit comes once its answer is shaped.
+        unit = units.start_unit(audit_service.chain)
+        try:
             try:
                 yield
-            finally:
-                # A subscription's stream is closed, not run to its end: audit it all the same.
-                entry = None if self.recorded else self._entry()
-                if entry is not None:
-                    await self._append(entry)
+                if unit.begun:
+                    _release(self.expected)  # its entry commits with its unit
+                    await self._commit(unit)
+            except BaseException as error:
+                await units.end_unit(unit, error)
+                raise
+            await units.end_unit(unit, None)
+        finally:
+            _release(self.pending)
+            # A subscription's stream is closed, not run to its end: audit it all the same.
+            entry = None if self.recorded else self._entry()
+            if entry is not None:
+                await self._append(entry)
+            _release(self.expected)
 
-    async def on_execute(self) -> AsyncIterator[None]:  # type: ignore[override]
-        if self.execution_context.operation_type is not OperationType.MUTATION:
-            if self.pending is not None:
-                self.pending.release()  # a query writes nothing: no batch waits for it
-            yield
-            return
-        async with unit_of_work(audit_service.chain) as unit:
-            yield
-            if unit.begun:
-                if self.expected is not None:
-                    self.expected.release()  # its entry commits with its unit
-                await self._commit(unit)
+    def on_execute(self) -> Iterator[None]:
+        operation = find_operation(self.execution_context)
+        if operation is None or operation.operation is not GraphQLOperationType.MUTATION:
+            units.writes_nothing()
+            _release(self.pending)  # no batch waits for it
+        yield
 
     async def _commit(self, unit: Unit) -> None:
         entry = self._entry()
@@ -224,7 +230,7 @@ class AuditExtension(SchemaExtension):
     def _entry(self) -> audit_service.Entry | None:
         ctx = self.execution_context
         context = ctx.context
-        operation = _find_operation(ctx)
+        operation = find_operation(ctx)
         fields = _root_fields(operation)
         op_type = operation.operation.value if operation is not None else "unknown"
         actor = context.actor
@@ -253,19 +259,14 @@ class AuditExtension(SchemaExtension):
         )
 
 
+def _release(counted: units.Counted | None) -> None:
+    if counted is not None:
+        counted.release()
+
+
 def _clipped(text: str | None, field: str) -> str | None:
     """Client-chosen text as its column keeps it: cut to the column's width, without the
     characters no database stores. Either failed the chain write, and with it the entries
     of every operation written together."""
     width = AuditEntry._meta.fields_map[field].max_length  # type: ignore[attr-defined]
     return audit_service.storable(text[:width]) if text else None
-
-
-def _find_operation(ctx: Any) -> OperationDefinitionNode | None:
-    document = ctx.graphql_document
-    if document is None:
-        return None
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    if ctx.operation_name:
-        operations = [o for o in operations if o.name and o.name.value == ctx.operation_name]
-    return operations[0] if len(operations) == 1 else None

@@ -13,8 +13,9 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from contextlib import suppress
+from typing import Any
 
-from graphql import DocumentNode, GraphQLError, parse
+from graphql import DocumentNode, GraphQLError, OperationDefinitionNode, parse
 from graphql.validation import ASTValidationRule
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
@@ -61,6 +62,18 @@ def _bytes(text: str) -> int:
 
 # The console's and the apps' documents are a few kilobytes each.
 _parsed = ParsedDocuments(kept=256, kept_bytes=4 * 1024 * 1024, largest=64 * 1024)
+
+
+def find_operation(ctx: Any) -> OperationDefinitionNode | None:
+    """The operation of a parsed request: the one its name picks, or the document's only
+    one (strawberry's `operation_type` makes an enum of it on every call)."""
+    document = ctx.graphql_document
+    if document is None:
+        return None
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if ctx.operation_name:
+        operations = [o for o in operations if o.name and o.name.value == ctx.operation_name]
+    return operations[0] if len(operations) == 1 else None
 
 
 class Documents(SchemaExtension):

@@ -74,9 +74,10 @@ def _extensions() -> list[object]:
         depth_validator(settings.max_depth, None, None),
         aliases_validator(settings.max_aliases),
     ]
+    # The observer outermost: its log line and metrics see how the audit's commit went.
     return [
-        AuditExtension,
         OperationObserver,
+        AuditExtension,
         ErrorShaping,
         partial(Documents, limits, settings.max_tokens),
         Admission,

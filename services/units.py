@@ -13,7 +13,7 @@ Units of one process that write at about the same time share a transaction (grou
 commit). The first to write opens it and leads; units that want to write meanwhile wait
 for their turn and run one after another, each in a savepoint of its own, so one that
 fails rolls back to it and nothing else. Once no unit runs or waits, and the operations
-still running (`operation()`) have had GATHER_SECONDS to begin theirs, the leader
+still running (`expect_writes`) have had GATHER_SECONDS to begin theirs, the leader
 writes every unit's records (one chain write) and commits once. On SQLite writers
 wait for one another anyway: together they pay one transaction, one chain write and one
 commit instead of one each. PostgreSQL runs writers side by side, so there each unit
@@ -25,8 +25,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import Any
 
@@ -89,9 +89,10 @@ _LOOPS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Units] = weakref.W
 
 def _units() -> _Units:
     loop = asyncio.get_running_loop()
-    if loop not in _LOOPS:
-        _LOOPS[loop] = _Units()
-    return _LOOPS[loop]
+    units = _LOOPS.get(loop)
+    if units is None:
+        units = _LOOPS[loop] = _Units()
+    return units
 
 
 class Counted:
@@ -110,11 +111,10 @@ class Counted:
 _PENDING: ContextVar[Counted | None] = ContextVar("memberhub_pending_operation", default=None)
 
 
-@contextmanager
-def operation() -> Iterator[Counted]:
-    """Around an operation that may write: until it begins a unit of work, ends, or
-    says it will not write (`release`), a batch about to commit waits for it a moment,
-    so that it joins."""
+def expect_writes() -> Counted:
+    """Count the operation this task runs as one that may write: until it begins a unit
+    of work, or is released (it ended, or will not write), a batch about to commit waits
+    for it a moment, so that it joins."""
     units = _units()
     units.pending += 1
 
@@ -123,12 +123,8 @@ def operation() -> Iterator[Counted]:
         units.nudge()
 
     pending = Counted(settled)
-    token = _PENDING.set(pending)
-    try:
-        yield pending
-    finally:
-        _PENDING.reset(token)
-        pending.release()
+    _PENDING.set(pending)  # a request's task runs one operation: nothing to restore
+    return pending
 
 
 class Unit:
@@ -143,6 +139,7 @@ class Unit:
         self.committed = False
         self._savepoint: TransactionContext | None = None
         self._token: Any = None
+        self.token: Any = None  # what start_unit set, for end_unit to reset
         self._after_commit: list[Callable[[], Awaitable[object]]] = []
 
     async def begin(self) -> None:
@@ -345,11 +342,10 @@ async def _record_and_commit(batch: _Batch) -> None:
 _UNIT: ContextVar[Unit | None] = ContextVar("memberhub_unit", default=None)
 
 
-@asynccontextmanager
-async def unit_of_work(recorder: Recorder) -> AsyncIterator[Unit]:
-    """Run the block as one unit, which the caller commits with its records (written by
-    `recorder` into the transaction, with those of the units committed together) or
-    rolls back. An error that escapes the block rolls back what it began."""
+def start_unit(recorder: Recorder) -> Unit:
+    """A unit of work for what this task runs next, until `end_unit`: the caller commits
+    it with its records (written by `recorder` into the transaction, with those of the
+    units committed together)."""
     outer = _UNIT.get()
     if outer is not None and outer.begun:
         # A job inside a mutation that has written already (two root fields).
@@ -357,23 +353,43 @@ async def unit_of_work(recorder: Recorder) -> AsyncIterator[Unit]:
             "This commits in batches of its own: send it in a mutation that writes nothing else."
         )
     unit = Unit(recorder)
-    token = _UNIT.set(unit)
+    unit.token = _UNIT.set(unit)
+    return unit
+
+
+async def end_unit(unit: Unit, error: BaseException | None) -> None:
+    """End what `start_unit` began: with `error` (which escaped the unit's work) what it
+    began rolls back; committed, what waited for its commit runs."""
     try:
-        yield unit
         if unit.begun:
-            raise RuntimeError("a unit of work ended without committing its transaction")
-    except BaseException as error:
-        if unit.begun:
-            await unit.rollback(error)
-        raise
+            await unit.rollback(error or RuntimeError("a unit of work ended uncommitted"))
     finally:
-        _UNIT.reset(token)
+        _UNIT.reset(unit.token)
     if unit.committed:  # outside the unit: its work is done, this is what follows it
         for callback in unit._after_commit:
             try:
                 await callback()
             except Exception:  # the commit stands: its answer must not say otherwise
                 log.exception("work after a commit failed (the commit stands)")
+
+
+@asynccontextmanager
+async def unit_of_work(recorder: Recorder) -> AsyncIterator[Unit]:
+    """Run the block as one unit (`start_unit`), which the caller commits or rolls back.
+    An error that escapes the block rolls back what it began."""
+    unit = start_unit(recorder)
+    try:
+        yield unit
+    except BaseException as error:
+        await end_unit(unit, error)
+        raise
+    await end_unit(unit, None)
+
+
+def writes_nothing() -> None:
+    """The operation this task runs is no mutation: what it opens are transactions of
+    their own (a subscription reads each posting in one, for as long as it streams)."""
+    _UNIT.set(None)
 
 
 def current_unit() -> Unit | None:

@@ -53,21 +53,24 @@ async def _settled() -> None:
 
 async def test_a_lone_operation_is_written_at_once(written) -> None:
     group = audit._GroupCommit()
-    with group.operation():
-        await asyncio.wait_for(group.append(_entry("a")), 1)
+    operation = group.expect()
+    await asyncio.wait_for(group.append(_entry("a")), 1)
+    operation.release()
     assert written == [["a"]]
 
 
 async def test_operations_running_together_share_one_write(written, monkeypatch) -> None:
     monkeypatch.setattr(audit, "GATHER_SECONDS", 10)
     group = audit._GroupCommit()
-    with group.operation(), group.operation():
-        first = asyncio.ensure_future(group.append(_entry("a")))
-        await _settled()
-        assert written == []  # waiting for the other operation's entry
-        await asyncio.wait_for(group.append(_entry("b")), 1)
-        await first
+    operations = group.expect(), group.expect()
+    first = asyncio.ensure_future(group.append(_entry("a")))
+    await _settled()
+    assert written == []  # waiting for the other operation's entry
+    await asyncio.wait_for(group.append(_entry("b")), 1)
+    await first
     assert written == [["a", "b"]]
+    for operation in operations:
+        operation.release()
 
 
 async def test_an_operation_that_ends_without_an_entry_does_not_hold_up_the_write(
@@ -75,12 +78,13 @@ async def test_an_operation_that_ends_without_an_entry_does_not_hold_up_the_writ
 ) -> None:
     monkeypatch.setattr(audit, "GATHER_SECONDS", 10)
     group = audit._GroupCommit()
-    with group.operation():
-        with group.operation():
-            first = asyncio.ensure_future(group.append(_entry("a")))
-            await _settled()
-            assert written == []
-        await asyncio.wait_for(first, 1)
+    writing, silent = group.expect(), group.expect()
+    first = asyncio.ensure_future(group.append(_entry("a")))
+    await _settled()
+    assert written == []
+    silent.release()  # it ended without an entry
+    await asyncio.wait_for(first, 1)
+    writing.release()
     assert written == [["a"]]
 
 
@@ -89,6 +93,8 @@ async def test_a_slow_operation_holds_up_the_write_for_at_most_the_gathering_tim
 ) -> None:
     monkeypatch.setattr(audit, "GATHER_SECONDS", 0.05)
     group = audit._GroupCommit()
-    with group.operation(), group.operation():
-        await asyncio.wait_for(group.append(_entry("a")), 1)
-        assert written == [["a"]]  # the other operation is still running
+    operations = group.expect(), group.expect()
+    await asyncio.wait_for(group.append(_entry("a")), 1)
+    assert written == [["a"]]  # the other operation is still running
+    for operation in operations:
+        operation.release()
