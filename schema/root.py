@@ -13,6 +13,7 @@ from app.admission import Admission
 from app.observability import OperationObserver
 from app.settings import get_settings
 from auth import enforce
+from auth.docs import describe_access
 from auth.audit import AuditExtension
 from resolvers.audit import AuditQuery
 from resolvers.benefits import BenefitsMutation, BenefitsQuery
@@ -88,7 +89,7 @@ def _extensions() -> list[object]:
 def build_schema() -> strawberry.Schema:
     """The schema, then what is bound to its resolvers once: relation fields read their
     loaders, text and date inputs are checked, every field with a policy row is guarded
-    (the guard first), and plain leaves and objects in hand get a short path."""
+    (the guard first) and described by the policy, and plain leaves and objects in hand get a short path."""
     schema = Schema(
         query=Query,
         mutation=Mutation,
@@ -102,5 +103,6 @@ def build_schema() -> strawberry.Schema:
     columns.install(schema)
     inputs.install(schema)
     guards = enforce.install(schema._schema)
+    describe_access(schema._schema)
     FastExecution.fields = shortcut_fields(schema, guards)
     return schema
