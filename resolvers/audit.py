@@ -12,7 +12,7 @@ from models.audit import AuditEntry as AuditEntryModel
 from schema.audit import AuditChainReport, AuditEntry, AuditFilter
 from schema.context import Info
 from schema.ids import to_global_id
-from schema.pagination import Connection, paginate
+from schema.pagination import After, Connection, First, paginate
 from services import audit as audit_service
 
 
@@ -48,8 +48,8 @@ def _filtered(filter: AuditFilter | None) -> QuerySet[AuditEntryModel]:
 
 async def audit_log(
     info: Info,
-    first: int | None = None,
-    after: str | None = None,
+    first: First = None,
+    after: After = None,
     filter: AuditFilter | None = None,
 ) -> Connection[AuditEntry]:
     return await paginate(_filtered(filter), first, after)

@@ -32,7 +32,7 @@ from schema.context import Info
 from schema.enums import CaseStatus
 from schema.ids import decode_id, to_global_id
 from schema.insights import Insights
-from schema.pagination import Connection, paginate
+from schema.pagination import After, Connection, First, paginate
 from services import cases
 from services import communications as service
 from services import insights as insights_service
@@ -77,8 +77,8 @@ async def service_cases(
     info: Info,
     status: CaseStatus | None = None,
     overdue: bool | None = None,
-    first: int | None = None,
-    after: str | None = None,
+    first: First = None,
+    after: After = None,
 ) -> Connection[ServiceCase]:
     key = ("Query", "serviceCases")
     rows = listing.service_cases(CaseFilter(visibility(info, key), status, overdue, utcnow()))

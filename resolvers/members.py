@@ -36,7 +36,7 @@ from schema.members import (
     TerminateMembershipInput,
     UpdateMemberInput,
 )
-from schema.pagination import Connection, paginate
+from schema.pagination import After, Connection, First, paginate
 from schema.prefetch import prefetch_selected
 from schema.staff import LoginPayload
 from services import members as service
@@ -98,8 +98,8 @@ def _check_order(info: Info, order: MemberOrder) -> None:
 
 async def members(
     info: Info,
-    first: int | None = None,
-    after: str | None = None,
+    first: First = None,
+    after: After = None,
     filter: MemberFilter | None = None,
     order_by: MemberOrder | None = None,
 ) -> Connection[Member]:
@@ -113,8 +113,8 @@ async def members(
 async def membership_applications(
     info: Info,
     status: ApplicationStatus | None = None,
-    first: int | None = None,
-    after: str | None = None,
+    first: First = None,
+    after: After = None,
 ) -> Connection[MembershipApplication]:
     return await paginate(service.applications(status), first, after)
 
@@ -122,8 +122,8 @@ async def membership_applications(
 async def profile_change_requests(
     info: Info,
     status: ApplicationStatus | None = None,
-    first: int | None = None,
-    after: str | None = None,
+    first: First = None,
+    after: After = None,
 ) -> Connection[ProfileChangeRequest]:
     return await paginate(service.change_requests(status), first, after)
 

@@ -15,12 +15,12 @@ from models.benefit import BenefitUsage as BenefitUsageModel
 from models.member import Member as MemberModel
 from models.tier import Tier as TierModel
 from resolvers.loaders import by_id
-from schema.common import Node, UserError, model_type
+from schema.common import Node, UserError, errors_field, model_type
 from schema.context import Info
 from schema.enums import BenefitCategory, BenefitPeriod
 from schema.ids import to_global_id
 from schema.keyed_pages import CountKey, PageKey, load_counts, load_pages
-from schema.pagination import Connection, Window, connection_for
+from schema.pagination import After, Connection, First, Window, connection_for
 from schema.prefetch import relation
 from services import benefits as service
 from services.clock import utcnow
@@ -151,7 +151,7 @@ class MemberBenefitsFields:
 
     @strawberry.field
     async def benefit_usages(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self, info: Info, first: First = None, after: After = None
     ) -> Connection[BenefitUsage] | None:
         window = Window.of(first, after)
         loaders = info.context.loaders
@@ -187,7 +187,7 @@ class BenefitInput:
 @strawberry.type
 class BenefitPayload:
     benefit: Benefit | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = errors_field()
 
 
 @strawberry.input
@@ -203,7 +203,7 @@ class UseBenefitInput:
 @strawberry.type
 class BenefitUsagePayload:
     usage: BenefitUsage | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = errors_field()
 
 
 @strawberry.input

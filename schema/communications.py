@@ -11,7 +11,7 @@ import strawberry
 from models.communication import Communication as CommunicationModel
 from models.communication import ServiceCase as ServiceCaseModel
 from resolvers.loaders import by_id
-from schema.common import Node, UserError, model_type
+from schema.common import Node, UserError, errors_field, model_type
 from schema.context import Info
 from schema.enums import CaseKind, CaseStatus, CommunicationCategory, ContactChannel, Direction
 from schema.ids import to_global_id
@@ -24,7 +24,7 @@ from schema.keyed_pages import (
     pages_by_parent,
 )
 from schema.member_filter import MemberFilter
-from schema.pagination import Connection, Window
+from schema.pagination import After, Connection, First, Window
 from schema.staff import StaffUser
 from services import limits
 from services.cases import is_overdue
@@ -189,8 +189,8 @@ class MemberCommunicationsFields:
     async def communications(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
         channel: ContactChannel | None = None,
         category: CommunicationCategory | None = None,
     ) -> Connection[Communication] | None:
@@ -207,8 +207,8 @@ class MemberCommunicationsFields:
     async def service_cases(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
         status: CaseStatus | None = None,
     ) -> Connection[ServiceCase] | None:
         return await keyed_connection(
@@ -240,7 +240,7 @@ class LogCommunicationInput:
 @strawberry.type
 class CommunicationPayload:
     communication: Communication | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = errors_field()
 
 
 @strawberry.input
@@ -263,7 +263,7 @@ class SendCommunicationPayload:
         description="Members skipped for lack of consent to this channel (MARKETING) or for "
         "being TERMINATED.",
     )
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = errors_field()
 
 
 @strawberry.input
@@ -302,4 +302,4 @@ class RateCaseInput:
 @strawberry.type
 class CasePayload:
     case: ServiceCase | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = errors_field()

@@ -15,7 +15,7 @@ from models.member import MembershipApplication as MembershipApplicationModel
 from models.member import ProfileChangeRequest as ProfileChangeRequestModel
 from schema.benefits import MemberBenefitsFields
 from schema.columns import reads
-from schema.common import Node, UserError, model_type
+from schema.common import Node, UserError, errors_field, model_type
 from schema.communications import MemberCommunicationsFields
 from schema.context import Info
 from schema.enums import (
@@ -195,13 +195,13 @@ class ApplicationPayload:
         description="Set once, on approval: the one-time code the new member uses to set a "
         "password (also sent to them).",
     )
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = errors_field()
 
 
 @strawberry.type
 class MemberPayload:
     member: Member | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = errors_field()
     erasure_pending: bool | None = strawberry.field(
         default=None,
         description=(
@@ -217,7 +217,7 @@ class MemberPayload:
 @strawberry.type
 class ProfileChangePayload:
     request: ProfileChangeRequest | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = errors_field()
 
 
 @strawberry.input

@@ -15,12 +15,12 @@ from tortoise.queryset import QuerySet
 from models.points import PointsEntry as PointsEntryModel
 from models.points import Purchase as PurchaseModel
 from resolvers.loaders import by_id, group_by, started
-from schema.common import Node, UserError, model_type
+from schema.common import Node, UserError, errors_field, model_type
 from schema.context import Info
 from schema.enums import PointsEntryKind, RedemptionPurpose
 from schema.ids import to_global_id
 from schema.keyed_pages import CountKey, PageKey, keyed_connection, load_counts, load_pages
-from schema.pagination import Connection, Window, page_in_hand
+from schema.pagination import After, Connection, First, Window, page_in_hand
 from schema.prefetch import relation
 from schema.staff import StaffUser
 from schema.tiers import TierChange
@@ -138,8 +138,8 @@ class MemberPointsFields:
     async def points_ledger(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
         kind: PointsEntryKind | None = None,
     ) -> Connection[PointsEntry] | None:
         window = Window.of(first, after)
@@ -160,7 +160,7 @@ class MemberPointsFields:
 
     @strawberry.field
     async def purchases(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self, info: Info, first: First = None, after: After = None
     ) -> Connection[Purchase] | None:
         return await keyed_connection(
             info,
@@ -179,7 +179,7 @@ class PurchasePayload:
         default=None, description="Set when this purchase promoted the member."
     )
     member: MemberRef | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = errors_field()
 
 
 @strawberry.type
@@ -189,7 +189,7 @@ class PointsPayload:
     cash_value: Decimal | None = strawberry.field(
         default=None, description="For CASH_OFFSET redemptions: the money value of the points."
     )
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = errors_field()
 
 
 @strawberry.input

@@ -14,7 +14,7 @@ from tortoise.functions import Count
 from models.tag import MemberTag as MemberTagModel
 from models.tag import TagDefinition as TagDefinitionModel
 from resolvers.loaders import by_id, group_by
-from schema.common import Node, UserError, model_type
+from schema.common import Node, UserError, errors_field, model_type
 from schema.context import Info
 from schema.enums import TagCategory, TagSource, TagStatus
 from schema.ids import to_global_id
@@ -123,7 +123,7 @@ class TagDefinitionInput:
 @strawberry.type
 class TagDefinitionPayload:
     tag: TagDefinition | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = errors_field()
 
 
 @strawberry.input
@@ -136,7 +136,7 @@ class AssignTagInput:
 @strawberry.type
 class MemberTagsPayload:
     member: MemberRef | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = errors_field()
 
 
 @strawberry.input

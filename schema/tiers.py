@@ -16,7 +16,7 @@ from models.member import Member as MemberModel
 from models.tier import Tier as TierModel
 from models.tier import TierChange as TierChangeModel
 from schema.benefits import Benefit, benefits_by_tier_id
-from schema.common import Node, UserError, model_type
+from schema.common import Node, UserError, errors_field, model_type
 from schema.context import Info
 from schema.enums import TierChangeReason
 from schema.ids import to_global_id
@@ -164,7 +164,7 @@ class TierInput:
 @strawberry.type
 class TierPayload:
     tier: Tier | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = errors_field()
 
 
 @strawberry.input
