@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Annotated
 
 import strawberry
 from tortoise.expressions import RawSQL
@@ -50,7 +51,9 @@ async def audit_log(
     info: Info,
     first: First = None,
     after: After = None,
-    filter: AuditFilter | None = None,
+    filter: Annotated[
+        AuditFilter | None, strawberry.argument(description="Which entries; default all.")
+    ] = None,
 ) -> Connection[AuditEntry]:
     return await paginate(_filtered(filter), first, after)
 
@@ -67,5 +70,11 @@ async def verify_audit_chain(info: Info) -> AuditChainReport:
 
 @strawberry.type
 class AuditQuery:
-    audit_log: Connection[AuditEntry] = strawberry.field(resolver=audit_log)
-    verify_audit_chain: AuditChainReport = strawberry.field(resolver=verify_audit_chain)
+    audit_log: Connection[AuditEntry] = strawberry.field(
+        resolver=audit_log, description="The audit trail, newest entry first."
+    )
+    verify_audit_chain: AuditChainReport = strawberry.field(
+        resolver=verify_audit_chain,
+        description="Recompute the audit hash chain from the first entry and report the first "
+        "entry that was edited, or after a deleted one.",
+    )
