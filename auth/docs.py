@@ -25,9 +25,11 @@ Open to every caller, signed in or not: {public}.
 
 ACCESS = "Access (from the permission policy): "
 PUBLIC_ACCESS = ACCESS + "every caller, signed in or not."
-DENIED_ACCESS = (
-    "Any other caller gets null and a FORBIDDEN error (UNAUTHENTICATED when not signed in)."
-)
+DENIED_READ = "Any other caller gets null and a FORBIDDEN error"
+DENIED_ACTION = "Any other caller is refused with a FORBIDDEN error"
+WHEN_ANONYMOUS = " (UNAUTHENTICATED when not signed in)."
+# Root types whose fields act rather than read.
+ACTIONS = frozenset({"Mutation", "Subscription"})
 
 
 def render() -> str:
@@ -75,7 +77,8 @@ def access_note(type_name: str, field_name: str) -> str | None:
         ", ".join(roles) + (f" ({terms})" if terms else "")
         for terms, roles in roles_by_terms.items()
     ]
-    return f"{ACCESS}{'; '.join(parts)}. {DENIED_ACCESS}"
+    denied = DENIED_ACTION if type_name in ACTIONS else DENIED_READ
+    return f"{ACCESS}{'; '.join(parts)}. {denied}{WHEN_ANONYMOUS}"
 
 
 def describe_access(schema: GraphQLSchema) -> None:

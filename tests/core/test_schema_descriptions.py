@@ -71,6 +71,11 @@ def test_guarded_and_public_fields_say_who_may_use_them() -> None:
     assert "MEMBER (own records only, no internal notes)" in cases
     login = fields["Mutation"].fields["staffLogin"].description
     assert login.endswith("every caller, signed in or not.")
+    adjust = fields["Mutation"].fields["adjustPoints"].description
+    assert adjust.endswith(
+        "ADMIN, OPERATIONS. Any other caller is refused with a FORBIDDEN error "
+        "(UNAUTHENTICATED when not signed in)."
+    )
 
 
 def test_each_mutation_with_errors_declares_known_codes() -> None:
