@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Annotated
 
 import strawberry
 from tortoise.expressions import RawSQL
@@ -12,7 +13,7 @@ from models.audit import AuditEntry as AuditEntryModel
 from schema.audit import AuditChainReport, AuditEntry, AuditFilter
 from schema.context import Info
 from schema.ids import to_global_id
-from schema.pagination import Connection, paginate
+from schema.pagination import After, Connection, First, paginate
 from services import audit as audit_service
 
 
@@ -48,9 +49,11 @@ def _filtered(filter: AuditFilter | None) -> QuerySet[AuditEntryModel]:
 
 async def audit_log(
     info: Info,
-    first: int | None = None,
-    after: str | None = None,
-    filter: AuditFilter | None = None,
+    first: First = None,
+    after: After = None,
+    filter: Annotated[
+        AuditFilter | None, strawberry.argument(description="Which entries; default all.")
+    ] = None,
 ) -> Connection[AuditEntry]:
     return await paginate(_filtered(filter), first, after)
 
@@ -67,5 +70,11 @@ async def verify_audit_chain(info: Info) -> AuditChainReport:
 
 @strawberry.type
 class AuditQuery:
-    audit_log: Connection[AuditEntry] = strawberry.field(resolver=audit_log)
-    verify_audit_chain: AuditChainReport = strawberry.field(resolver=verify_audit_chain)
+    audit_log: Connection[AuditEntry] = strawberry.field(
+        resolver=audit_log, description="The audit trail, newest entry first."
+    )
+    verify_audit_chain: AuditChainReport = strawberry.field(
+        resolver=verify_audit_chain,
+        description="Recompute the audit hash chain from the first entry and report the first "
+        "entry that was edited, or after a deleted one.",
+    )

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from auth.errors import Forbidden, denial
 from models.benefit import Benefit as BenefitModel
 from models.benefit import BenefitUsage as BenefitUsageModel
-from resolvers.errors import user_errors
+from resolvers.errors import mutation, user_errors
 from resolvers.nodes import node_fetcher
 from schema.benefits import (
     Benefit,
@@ -21,9 +23,23 @@ from schema.context import Info
 from schema.ids import decode_id, to_global_id
 from services import benefits as service
 from services.clock import utcnow
+from services.errors import (
+    Duplicate,
+    InsufficientPoints,
+    Invalid,
+    InvalidState,
+    NotEligible,
+    NotFound,
+)
 
 
-async def benefits(info: Info, include_inactive: bool | None = None) -> list[Benefit]:
+async def benefits(
+    info: Info,
+    include_inactive: Annotated[
+        bool | None,
+        strawberry.argument(description="Also benefits outside their active window."),
+    ] = None,
+) -> list[Benefit]:
     return await service.list_benefits(utcnow(), include_inactive=bool(include_inactive))  # type: ignore[return-value]
 
 
@@ -50,7 +66,9 @@ async def usage_node(info: Info, pk: int) -> BenefitUsageModel | None:
 
 
 @user_errors(BenefitPayload)
-async def upsert_benefit(info: Info, input: BenefitInput) -> BenefitPayload:
+async def upsert_benefit(
+    info: Info, input: Annotated[BenefitInput, strawberry.argument(description="The benefit.")]
+) -> BenefitPayload:
     benefit_id = decode_id(input.id, "Benefit") if input.id else None
     fields = service.BenefitFields(
         code=input.code,
@@ -71,7 +89,9 @@ async def upsert_benefit(info: Info, input: BenefitInput) -> BenefitPayload:
 
 
 @user_errors(BenefitUsagePayload)
-async def use_benefit(info: Info, input: UseBenefitInput) -> BenefitUsagePayload:
+async def use_benefit(
+    info: Info, input: Annotated[UseBenefitInput, strawberry.argument(description="The use.")]
+) -> BenefitUsagePayload:
     field = ("input", "memberId")
     given = decode_id(input.member_id, "Member", field) if input.member_id else None
     member_id = info.context.scope_member(given, field)
@@ -84,7 +104,12 @@ async def use_benefit(info: Info, input: UseBenefitInput) -> BenefitUsagePayload
 
 
 @user_errors(BenefitUsagePayload)
-async def revoke_benefit_usage(info: Info, input: RevokeBenefitUsageInput) -> BenefitUsagePayload:
+async def revoke_benefit_usage(
+    info: Info,
+    input: Annotated[
+        RevokeBenefitUsageInput, strawberry.argument(description="The usage and the reason.")
+    ],
+) -> BenefitUsagePayload:
     usage_id = decode_id(input.id, "BenefitUsage")
     info.context.audit.target(input.id)
     usage = await service.revoke_usage(
@@ -98,13 +123,33 @@ async def revoke_benefit_usage(info: Info, input: RevokeBenefitUsageInput) -> Be
 class BenefitsQuery:
     """Root query fields of benefits (joined in schema/root.py)."""
 
-    benefits: list[Benefit] = strawberry.field(resolver=benefits)
+    benefits: list[Benefit] = strawberry.field(
+        resolver=benefits,
+        description="The benefit catalogue by code, only benefits active now by default.",
+    )
 
 
 @strawberry.type
 class BenefitsMutation:
     """Root mutation fields of benefits (joined in schema/root.py)."""
 
-    upsert_benefit: BenefitPayload = strawberry.mutation(resolver=upsert_benefit)
-    use_benefit: BenefitUsagePayload = strawberry.mutation(resolver=use_benefit)
-    revoke_benefit_usage: BenefitUsagePayload = strawberry.mutation(resolver=revoke_benefit_usage)
+    upsert_benefit: BenefitPayload = mutation(
+        upsert_benefit,
+        "Create a benefit (no id) or update one (id), with the tiers that hold it.",
+        errors=(Invalid, NotFound, Duplicate, InvalidState),
+    )
+    use_benefit: BenefitUsagePayload = mutation(
+        use_benefit,
+        "Use a benefit (members: their own). Checked in this order: member ACTIVE "
+        "(else INVALID_STATE), benefit active now, held by the member's tier, "
+        "BIRTHDAY benefits only in the birthday month, usage limit of the current period "
+        "(each NOT_ELIGIBLE), enough points (INSUFFICIENT_POINTS). A points cost is debited "
+        "by a REDEEM entry. Repeating the idempotencyKey returns the first usage.",
+        errors=(Invalid, NotFound, InvalidState, NotEligible, InsufficientPoints, Duplicate),
+    )
+    revoke_benefit_usage: BenefitUsagePayload = mutation(
+        revoke_benefit_usage,
+        "Revoke a benefit use and refund its points (an ADJUST entry). A revoked usage, or "
+        "one of a TERMINATED member, is INVALID_STATE.",
+        errors=(Invalid, NotFound, InvalidState),
+    )

@@ -12,7 +12,7 @@ from tortoise.queryset import QuerySet
 from auth.errors import Forbidden, denial
 from models.communication import Communication as CommunicationModel
 from models.communication import ServiceCase as ServiceCaseModel
-from resolvers.errors import user_errors
+from resolvers.errors import mutation, user_errors
 from resolvers.members import searchable_fields
 from resolvers.nodes import node_fetcher
 from schema.communications import (
@@ -32,7 +32,7 @@ from schema.context import Info
 from schema.enums import CaseStatus
 from schema.ids import decode_id, to_global_id
 from schema.insights import Insights
-from schema.pagination import Connection, paginate
+from schema.pagination import After, Connection, First, paginate
 from services import cases
 from services import communications as service
 from services import insights as insights_service
@@ -40,6 +40,7 @@ from services import members as members_service
 from services.clock import utcnow
 from services.communications import listing
 from services.communications.listing import CaseFilter
+from services.errors import Invalid, InvalidState, NotFound
 
 M = TypeVar("M", CommunicationModel, ServiceCaseModel)
 # respond_to_case and resolve_case: (case id, message, at, now, *, staff_id) -> the case.
@@ -75,10 +76,18 @@ async def service_case_node(info: Info, pk: int) -> ServiceCaseModel | None:
 
 async def service_cases(
     info: Info,
-    status: CaseStatus | None = None,
-    overdue: bool | None = None,
-    first: int | None = None,
-    after: str | None = None,
+    status: Annotated[
+        CaseStatus | None, strawberry.argument(description="Only cases in this state.")
+    ] = None,
+    overdue: Annotated[
+        bool | None,
+        strawberry.argument(
+            description="true: only cases past a due time without the matching response or "
+            "resolution; false: only the others."
+        ),
+    ] = None,
+    first: First = None,
+    after: After = None,
 ) -> Connection[ServiceCase]:
     key = ("Query", "serviceCases")
     rows = listing.service_cases(CaseFilter(visibility(info, key), status, overdue, utcnow()))
@@ -88,8 +97,13 @@ async def service_cases(
 
 
 async def insights(
-    from_: Annotated[datetime | None, strawberry.argument(name="from")] = None,
-    to: datetime | None = None,
+    from_: Annotated[
+        datetime | None,
+        strawberry.argument(name="from", description="Start of the window; default to - 30 days."),
+    ] = None,
+    to: Annotated[
+        datetime | None, strawberry.argument(description="End of the window; default now.")
+    ] = None,
 ) -> Insights:
     return Insights.of(await insights_service.insights(from_, to, utcnow()))
 
@@ -102,7 +116,10 @@ def _marketing_only(info: Info, operation: str) -> bool:
 
 
 @user_errors(CommunicationPayload)
-async def log_communication(info: Info, input: LogCommunicationInput) -> CommunicationPayload:
+async def log_communication(
+    info: Info,
+    input: Annotated[LogCommunicationInput, strawberry.argument(description="The contact.")],
+) -> CommunicationPayload:
     member_id = decode_id(input.member_id, "Member", ("input", "memberId"))
     case_id = (
         decode_id(input.case_id, "ServiceCase", ("input", "caseId")) if input.case_id else None
@@ -132,7 +149,12 @@ async def log_communication(info: Info, input: LogCommunicationInput) -> Communi
 
 
 @user_errors(SendCommunicationPayload)
-async def send_communication(info: Info, input: SendCommunicationInput) -> SendCommunicationPayload:
+async def send_communication(
+    info: Info,
+    input: Annotated[
+        SendCommunicationInput, strawberry.argument(description="The message and its audience.")
+    ],
+) -> SendCommunicationPayload:
     member_ids = None
     if input.member_ids is not None:
         member_ids = [decode_id(gid, "Member", ("input", "memberIds")) for gid in input.member_ids]
@@ -171,7 +193,9 @@ def _case_payload(info: Info, case: ServiceCaseModel) -> CasePayload:
 
 
 @user_errors(CasePayload)
-async def open_service_case(info: Info, input: OpenCaseInput) -> CasePayload:
+async def open_service_case(
+    info: Info, input: Annotated[OpenCaseInput, strawberry.argument(description="The case.")]
+) -> CasePayload:
     field = ("input", "memberId")
     given = decode_id(input.member_id, "Member", field) if input.member_id else None
     opening = cases.CaseOpening(
@@ -198,12 +222,20 @@ async def _answer(info: Info, input: CaseActionInput, answer: CaseAnswer) -> Cas
 
 
 @user_errors(CasePayload)
-async def respond_to_case(info: Info, input: CaseActionInput) -> CasePayload:
+async def respond_to_case(
+    info: Info,
+    input: Annotated[CaseActionInput, strawberry.argument(description="The case and the answer.")],
+) -> CasePayload:
     return await _answer(info, input, cases.respond_to_case)
 
 
 @user_errors(CasePayload)
-async def escalate_case(info: Info, input: EscalateCaseInput) -> CasePayload:
+async def escalate_case(
+    info: Info,
+    input: Annotated[
+        EscalateCaseInput, strawberry.argument(description="The case, supervisor and note.")
+    ],
+) -> CasePayload:
     case = await cases.escalate_case(
         _case_id(info, input.id),
         decode_id(input.to_staff_id, "StaffUser", ("input", "toStaffId")),
@@ -215,12 +247,20 @@ async def escalate_case(info: Info, input: EscalateCaseInput) -> CasePayload:
 
 
 @user_errors(CasePayload)
-async def resolve_case(info: Info, input: CaseActionInput) -> CasePayload:
+async def resolve_case(
+    info: Info,
+    input: Annotated[
+        CaseActionInput, strawberry.argument(description="The case and the resolution.")
+    ],
+) -> CasePayload:
     return await _answer(info, input, cases.resolve_case)
 
 
 @user_errors(CasePayload)
-async def rate_case(info: Info, input: RateCaseInput) -> CasePayload:
+async def rate_case(
+    info: Info,
+    input: Annotated[RateCaseInput, strawberry.argument(description="The case and the rating.")],
+) -> CasePayload:
     actor = info.context.actor
     case = await cases.rate_case(
         _case_id(info, input.id),
@@ -237,18 +277,62 @@ async def rate_case(info: Info, input: RateCaseInput) -> CasePayload:
 class CommunicationsQuery:
     """Root query fields of communications (joined in schema/root.py)."""
 
-    service_cases: Connection[ServiceCase] = strawberry.field(resolver=service_cases)
-    insights: Insights = strawberry.field(resolver=insights)
+    service_cases: Connection[ServiceCase] = strawberry.field(
+        resolver=service_cases,
+        description="Service cases, oldest first (members: their own). `overdue: true` lists "
+        "the deadline breaches.",
+    )
+    insights: Insights = strawberry.field(
+        resolver=insights,
+        description="Programme figures for a window (default the last 30 days). from after "
+        "to is an INVALID error.",
+    )
 
 
 @strawberry.type
 class CommunicationsMutation:
     """Root mutation fields of communications (joined in schema/root.py)."""
 
-    log_communication: CommunicationPayload = strawberry.mutation(resolver=log_communication)
-    send_communication: SendCommunicationPayload = strawberry.mutation(resolver=send_communication)
-    open_service_case: CasePayload = strawberry.mutation(resolver=open_service_case)
-    respond_to_case: CasePayload = strawberry.mutation(resolver=respond_to_case)
-    escalate_case: CasePayload = strawberry.mutation(resolver=escalate_case)
-    resolve_case: CasePayload = strawberry.mutation(resolver=resolve_case)
-    rate_case: CasePayload = strawberry.mutation(resolver=rate_case)
+    log_communication: CommunicationPayload = mutation(
+        log_communication,
+        "Record a contact with a member. An INBOUND INQUIRY, COMPLAINT or SUGGESTION logged "
+        "without a case opens one, as openServiceCase does. Roles limited to MARKETING may "
+        "log MARKETING contacts only (FORBIDDEN otherwise).",
+        errors=(Invalid, NotFound, InvalidState),
+    )
+    send_communication: SendCommunicationPayload = mutation(
+        send_communication,
+        "Send one message to the members named or selected by a filter (one of the two). "
+        "TERMINATED members get nothing; MARKETING goes only to members who consented to "
+        "the channel; both are counted in skippedNoConsent.",
+        errors=(Invalid, NotFound),
+    )
+    open_service_case: CasePayload = mutation(
+        open_service_case,
+        "Open a service case (members: for themselves) with its first INBOUND contact. The "
+        "response is due in 24 hours, the resolution in 48 hours for complaints (configurable).",
+        errors=(Invalid, NotFound, InvalidState),
+    )
+    respond_to_case: CasePayload = mutation(
+        respond_to_case,
+        "Answer the member on an unresolved case (an OUTBOUND contact); the first answer sets "
+        "firstRespondedAt and status RESPONDED. A RESOLVED or CLOSED case is INVALID_STATE.",
+        errors=(Invalid, NotFound, InvalidState),
+    )
+    escalate_case: CasePayload = mutation(
+        escalate_case,
+        "Hand an unresolved case to a supervisor (status ESCALATED, assignee the supervisor) "
+        "with an internal note members do not see.",
+        errors=(Invalid, NotFound, InvalidState),
+    )
+    resolve_case: CasePayload = mutation(
+        resolve_case,
+        "Resolve an unresolved case with the message sent to the member (status RESOLVED).",
+        errors=(Invalid, NotFound, InvalidState),
+    )
+    rate_case: CasePayload = mutation(
+        rate_case,
+        "Record the member's satisfaction with a RESOLVED case, once; it closes the case "
+        "(CLOSED). Members rate their own cases only.",
+        errors=(Invalid, NotFound, InvalidState),
+    )

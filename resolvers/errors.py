@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, ParamSpec, TypeVar
+
+import strawberry
 
 from schema.common import UserError
 from services.errors import DomainError
 
 P = ParamSpec("P")
 R = TypeVar("R")
+
+# Where a mutation field keeps the codes its payload's `errors` may carry (metadata).
+ERROR_CODES = "error_codes"
 
 
 def user_errors(
@@ -52,4 +57,16 @@ def refused(payload: Callable[..., R], error: DomainError, context: Any) -> R:
                 retry_after=error.retry_after,
             )
         ]
+    )
+
+
+def mutation(
+    resolver: Callable[..., Any], description: str, errors: Sequence[type[DomainError]] = ()
+) -> Any:
+    """A root mutation field whose description ends with the codes its `errors` may carry,
+    named by the DomainError classes the services raise (declared here, once)."""
+    codes = tuple(dict.fromkeys(error.code for error in errors))
+    description += "\n\n`errors` codes: " + (", ".join(codes) or "none, it is always empty") + "."
+    return strawberry.mutation(
+        resolver=resolver, description=description, metadata={ERROR_CODES: codes}
     )

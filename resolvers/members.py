@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from typing import Annotated
 
 import strawberry
 
@@ -11,13 +11,13 @@ from models.enums import MemberOrderField, OrderDirection
 from models.member import Member as MemberModel
 from models.member import MembershipApplication as MembershipApplicationModel
 from models.member import ProfileChangeRequest as ProfileChangeRequestModel
-from resolvers.errors import user_errors
+from resolvers.errors import mutation, user_errors
 from resolvers.nodes import node_fetcher
 from resolvers.staff import _session_payload
 from schema.context import Info
 from schema.enums import ApplicationStatus
 from schema.ids import decode_id, to_global_id
-from schema.jobs import JobReport
+from schema.jobs import AsOf, JobReport
 from schema.members import (
     ActivateMembershipInput,
     ApplicationPayload,
@@ -36,11 +36,12 @@ from schema.members import (
     TerminateMembershipInput,
     UpdateMemberInput,
 )
-from schema.pagination import Connection, paginate
+from schema.pagination import After, Connection, First, paginate
 from schema.prefetch import prefetch_selected
 from schema.staff import LoginPayload
 from services import members as service
 from services.clock import utcnow
+from services.errors import Duplicate, Invalid, InvalidState, NotFound, RateLimited
 from services.members.search import RANKED_BY, SEARCHABLE
 
 # ---------------------------------------------------------------- reading
@@ -67,7 +68,14 @@ async def member_node(info: Info, pk: int) -> MemberModel | None:
 
 
 async def member(
-    info: Info, id: strawberry.ID | None = None, member_no: str | None = None
+    info: Info,
+    id: Annotated[
+        strawberry.ID | None, strawberry.argument(description="The member's global ID.")
+    ] = None,
+    member_no: Annotated[
+        str | None,
+        strawberry.argument(description="The membership number, when no id is given."),
+    ] = None,
 ) -> Member | None:
     if id is not None:
         found = await member_node(info, decode_id(id, "Member", ("id",)))
@@ -98,10 +106,15 @@ def _check_order(info: Info, order: MemberOrder) -> None:
 
 async def members(
     info: Info,
-    first: int | None = None,
-    after: str | None = None,
-    filter: MemberFilter | None = None,
-    order_by: MemberOrder | None = None,
+    first: First = None,
+    after: After = None,
+    filter: Annotated[
+        MemberFilter | None, strawberry.argument(description="Which members; default all.")
+    ] = None,
+    order_by: Annotated[
+        MemberOrder | None,
+        strawberry.argument(description="Sort order; default oldest member first (JOINED_AT ASC)."),
+    ] = None,
 ) -> Connection[Member]:
     order = order_by or MemberOrder(field=MemberOrderField.JOINED_AT, direction=OrderDirection.ASC)
     _check_order(info, order)
@@ -112,18 +125,22 @@ async def members(
 
 async def membership_applications(
     info: Info,
-    status: ApplicationStatus | None = None,
-    first: int | None = None,
-    after: str | None = None,
+    status: Annotated[
+        ApplicationStatus | None, strawberry.argument(description="Only these; default all.")
+    ] = None,
+    first: First = None,
+    after: After = None,
 ) -> Connection[MembershipApplication]:
     return await paginate(service.applications(status), first, after)
 
 
 async def profile_change_requests(
     info: Info,
-    status: ApplicationStatus | None = None,
-    first: int | None = None,
-    after: str | None = None,
+    status: Annotated[
+        ApplicationStatus | None, strawberry.argument(description="Only these; default all.")
+    ] = None,
+    first: First = None,
+    after: After = None,
 ) -> Connection[ProfileChangeRequest]:
     return await paginate(service.change_requests(status), first, after)
 
@@ -166,7 +183,10 @@ def _profile(input: object) -> service.Profile:
 
 
 @user_errors(ApplicationPayload)
-async def apply_for_membership(info: Info, input: ApplyForMembershipInput) -> ApplicationPayload:
+async def apply_for_membership(
+    info: Info,
+    input: Annotated[ApplyForMembershipInput, strawberry.argument(description="The application.")],
+) -> ApplicationPayload:
     application = await service.apply_for_membership(
         _profile(input),
         input.channel,
@@ -181,7 +201,12 @@ async def apply_for_membership(info: Info, input: ApplyForMembershipInput) -> Ap
 
 
 @user_errors(ApplicationPayload)
-async def review_membership_application(info: Info, input: ReviewInput) -> ApplicationPayload:
+async def review_membership_application(
+    info: Info,
+    input: Annotated[
+        ReviewInput, strawberry.argument(description="The application and the decision.")
+    ],
+) -> ApplicationPayload:
     application_id = decode_id(input.id, "MembershipApplication")
     info.context.audit.target(input.id)
     review = await service.review_application(
@@ -197,7 +222,13 @@ async def review_membership_application(info: Info, input: ReviewInput) -> Appli
 
 
 @user_errors(LoginPayload)
-async def activate_membership(info: Info, input: ActivateMembershipInput) -> LoginPayload:
+async def activate_membership(
+    info: Info,
+    input: Annotated[
+        ActivateMembershipInput,
+        strawberry.argument(description="Member number, code and password."),
+    ],
+) -> LoginPayload:
     issued = await service.activate_membership(
         input.member_no, input.activation_code, input.password, utcnow()
     )
@@ -208,7 +239,12 @@ async def activate_membership(info: Info, input: ActivateMembershipInput) -> Log
 
 
 @user_errors(MemberPayload)
-async def update_member(info: Info, input: UpdateMemberInput) -> MemberPayload:
+async def update_member(
+    info: Info,
+    input: Annotated[
+        UpdateMemberInput, strawberry.argument(description="The member and the new values.")
+    ],
+) -> MemberPayload:
     member_id = decode_id(input.id, "Member")
     info.context.audit.target(input.id)
     updated = await service.update_member(member_id, _profile(input), utcnow())
@@ -217,7 +253,10 @@ async def update_member(info: Info, input: UpdateMemberInput) -> MemberPayload:
 
 @user_errors(ProfileChangePayload)
 async def request_profile_change(
-    info: Info, input: RequestProfileChangeInput
+    info: Info,
+    input: Annotated[
+        RequestProfileChangeInput, strawberry.argument(description="The requested values.")
+    ],
 ) -> ProfileChangePayload:
     member_id = info.context.scope_member(None, ("input",))
     request = await service.request_profile_change(
@@ -228,7 +267,10 @@ async def request_profile_change(
 
 
 @user_errors(ProfileChangePayload)
-async def review_profile_change(info: Info, input: ReviewInput) -> ProfileChangePayload:
+async def review_profile_change(
+    info: Info,
+    input: Annotated[ReviewInput, strawberry.argument(description="The request and the decision.")],
+) -> ProfileChangePayload:
     request_id = decode_id(input.id, "ProfileChangeRequest")
     info.context.audit.target(input.id)
     request = await service.review_profile_change(
@@ -239,7 +281,12 @@ async def review_profile_change(info: Info, input: ReviewInput) -> ProfileChange
 
 
 @user_errors(MemberPayload)
-async def set_consents(info: Info, input: SetConsentsInput) -> MemberPayload:
+async def set_consents(
+    info: Info,
+    input: Annotated[
+        SetConsentsInput, strawberry.argument(description="Whose consents, and the new values.")
+    ],
+) -> MemberPayload:
     field = ("input", "memberId")
     given = decode_id(input.member_id, "Member", field) if input.member_id else None
     member_id = info.context.scope_member(given, field)
@@ -252,7 +299,12 @@ async def set_consents(info: Info, input: SetConsentsInput) -> MemberPayload:
 
 
 @user_errors(MemberPayload)
-async def suspend_member(info: Info, input: SuspendMemberInput) -> MemberPayload:
+async def suspend_member(
+    info: Info,
+    input: Annotated[
+        SuspendMemberInput, strawberry.argument(description="The member and the reason.")
+    ],
+) -> MemberPayload:
     member_id = decode_id(input.id, "Member")
     info.context.audit.target(input.id)
     updated = await service.suspend_member(
@@ -262,14 +314,24 @@ async def suspend_member(info: Info, input: SuspendMemberInput) -> MemberPayload
 
 
 @user_errors(MemberPayload)
-async def reinstate_member(info: Info, id: strawberry.ID) -> MemberPayload:
+async def reinstate_member(
+    info: Info,
+    id: Annotated[
+        strawberry.ID, strawberry.argument(description="The SUSPENDED member to reinstate.")
+    ],
+) -> MemberPayload:
     member_id = decode_id(id, "Member", ("id",))
     info.context.audit.target(id)
     return MemberPayload(member=await service.reinstate_member(member_id))  # type: ignore[arg-type]
 
 
 @user_errors(MemberPayload)
-async def terminate_membership(info: Info, input: TerminateMembershipInput) -> MemberPayload:
+async def terminate_membership(
+    info: Info,
+    input: Annotated[
+        TerminateMembershipInput, strawberry.argument(description="The member, reason and time.")
+    ],
+) -> MemberPayload:
     field = ("input", "id")
     given = decode_id(input.id, "Member", field) if input.id else None
     member_id = info.context.scope_member(given, field)
@@ -285,7 +347,7 @@ async def terminate_membership(info: Info, input: TerminateMembershipInput) -> M
     return MemberPayload(member=done.member, erasure_pending=done.erasure_pending)  # type: ignore[arg-type]
 
 
-async def run_terminations(info: Info, as_of: datetime | None = None) -> JobReport:
+async def run_terminations(info: Info, as_of: AsOf = None) -> JobReport:
     return JobReport.of(await service.run_terminations(as_of or utcnow()))
 
 
@@ -295,13 +357,25 @@ class MembersQuery:
         resolver=me,
         description="The calling member (role MEMBER); null for staff and anonymous callers.",
     )
-    member: Member | None = strawberry.field(resolver=member)
-    members: Connection[Member] = strawberry.field(resolver=members)
+    member: Member | None = strawberry.field(
+        resolver=member,
+        description="One member by id or memberNo; null when there is no such member (or "
+        "neither is given). Members may ask only for themselves.",
+    )
+    members: Connection[Member] = strawberry.field(
+        resolver=members,
+        description="Members matching a filter, one page at a time. Search and sort use only "
+        "fields the caller's role reads in clear.",
+    )
     membership_applications: Connection[MembershipApplication] = strawberry.field(
-        resolver=membership_applications
+        resolver=membership_applications,
+        description="Applications for membership, oldest first: the review queue with "
+        "status PENDING.",
     )
     profile_change_requests: Connection[ProfileChangeRequest] = strawberry.field(
-        resolver=profile_change_requests
+        resolver=profile_change_requests,
+        description="Members' profile change requests, oldest first: the review queue with "
+        "status PENDING. Requested values are masked as the role reads the member's fields.",
     )
 
 
@@ -309,20 +383,71 @@ class MembersQuery:
 class MembersMutation:
     """Root mutation fields of members (joined in schema/root.py)."""
 
-    apply_for_membership: ApplicationPayload = strawberry.mutation(resolver=apply_for_membership)
-    review_membership_application: ApplicationPayload = strawberry.mutation(
-        resolver=review_membership_application
+    apply_for_membership: ApplicationPayload = mutation(
+        apply_for_membership,
+        "Apply for membership: records a PENDING application for staff to review. "
+        "Anonymous callers may send at most MEMBERHUB_APPLY_RATE_LIMIT (default 10) per "
+        "client address and hour. A phone or idNumber of a live member is DUPLICATE; an "
+        "unknown requestedTierCode NOT_FOUND.",
+        errors=(Invalid, Duplicate, NotFound, RateLimited),
     )
-    activate_membership: LoginPayload = strawberry.mutation(resolver=activate_membership)
-    update_member: MemberPayload = strawberry.mutation(resolver=update_member)
-    request_profile_change: ProfileChangePayload = strawberry.mutation(
-        resolver=request_profile_change
+    review_membership_application: ApplicationPayload = mutation(
+        review_membership_application,
+        "Approve or reject a PENDING application. Approval creates the ACTIVE member in the "
+        "entry tier (or the requested tier if its criteria are met), sends a welcome notice "
+        "and returns the one-time activationCode. A reviewed application is INVALID_STATE.",
+        errors=(Invalid, NotFound, InvalidState, Duplicate),
     )
-    review_profile_change: ProfileChangePayload = strawberry.mutation(
-        resolver=review_profile_change
+    activate_membership: LoginPayload = mutation(
+        activate_membership,
+        "Set a new member's first password with their one-time activation code, and sign "
+        "them in. A wrong, used or expired code is INVALID.",
+        errors=(Invalid, RateLimited),
     )
-    set_consents: MemberPayload = strawberry.mutation(resolver=set_consents)
-    suspend_member: MemberPayload = strawberry.mutation(resolver=suspend_member)
-    reinstate_member: MemberPayload = strawberry.mutation(resolver=reinstate_member)
-    terminate_membership: MemberPayload = strawberry.mutation(resolver=terminate_membership)
-    run_terminations: JobReport = strawberry.mutation(resolver=run_terminations)
+    update_member: MemberPayload = mutation(
+        update_member,
+        "Edit a member's profile directly (staff); audited. A TERMINATED member is INVALID_STATE.",
+        errors=(Invalid, Duplicate, NotFound, InvalidState),
+    )
+    request_profile_change: ProfileChangePayload = mutation(
+        request_profile_change,
+        "Ask for a change to the calling member's own profile; it takes effect when staff "
+        "approve it with reviewProfileChange. A phone or idNumber of another live member is "
+        "DUPLICATE.",
+        errors=(Invalid, Duplicate, InvalidState, NotFound),
+    )
+    review_profile_change: ProfileChangePayload = mutation(
+        review_profile_change,
+        "Approve (apply the changes) or reject a PENDING profile change request.",
+        errors=(Invalid, NotFound, InvalidState, Duplicate),
+    )
+    set_consents: MemberPayload = mutation(
+        set_consents,
+        "Change a member's marketing and profiling consents (members: their own). Withdrawn "
+        "profiling consent stops BEHAVIOR and PREFERENCE rule tags for the member.",
+        errors=(Invalid, NotFound, InvalidState),
+    )
+    suspend_member: MemberPayload = mutation(
+        suspend_member,
+        "Suspend an ACTIVE member: earning, redemption and benefit use are blocked until "
+        "reinstateMember.",
+        errors=(Invalid, NotFound, InvalidState),
+    )
+    reinstate_member: MemberPayload = mutation(
+        reinstate_member,
+        "Make a SUSPENDED member ACTIVE again.",
+        errors=(Invalid, NotFound, InvalidState),
+    )
+    terminate_membership: MemberPayload = mutation(
+        terminate_membership,
+        "End a membership (members: their own, reason VOLUNTARY). The member is notified "
+        "and becomes TERMINATING; at effectiveAt (at once when it is not in the future) "
+        "they become TERMINATED: points forfeited, tags removed, personal data erased "
+        "irreversibly.",
+        errors=(Invalid, NotFound, InvalidState),
+    )
+    run_terminations: JobReport = strawberry.mutation(
+        resolver=run_terminations,
+        description="Terminate every TERMINATING member whose effective time has come by "
+        "asOf. Also `memberhub run-job terminations`, for a scheduler.",
+    )

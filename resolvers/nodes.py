@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
@@ -24,7 +24,10 @@ def node_fetcher(type_name: str) -> Callable[[Callable[[Info, int], Awaitable[An
     return register
 
 
-async def node(info: Info, id: strawberry.ID) -> Any:
+async def node(
+    info: Info,
+    id: Annotated[strawberry.ID, strawberry.argument(description="A global ID from any record.")],
+) -> Any:
     try:
         type_name, pk = from_global_id(id)
     except Invalid as error:

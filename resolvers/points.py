@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
 from auth.errors import Forbidden, denial
 from models.points import PointsEntry as PointsEntryModel
 from models.points import Purchase as PurchaseModel
-from resolvers.errors import user_errors
+from resolvers.errors import mutation, user_errors
 from resolvers.nodes import node_fetcher
 from schema.context import Info
 from schema.ids import decode_id
-from schema.jobs import JobReport
+from schema.jobs import AsOf, JobReport
 from schema.points import (
     AdjustPointsInput,
     PointsPayload,
@@ -25,6 +24,7 @@ from schema.points import (
 )
 from services import points as service
 from services.clock import utcnow
+from services.errors import Duplicate, InsufficientPoints, Invalid, InvalidState, NotFound
 
 MEMBER_FIELD = ("input", "memberId")
 
@@ -55,7 +55,10 @@ async def purchase_node(info: Info, pk: int) -> PurchaseModel | None:
 
 
 @user_errors(PurchasePayload)
-async def record_purchase(info: Info, input: RecordPurchaseInput) -> PurchasePayload:
+async def record_purchase(
+    info: Info,
+    input: Annotated[RecordPurchaseInput, strawberry.argument(description="The purchase.")],
+) -> PurchasePayload:
     member_id = decode_id(input.member_id, "Member", MEMBER_FIELD)
     info.context.audit.target_member(member_id)
     result = await service.record_purchase(
@@ -77,7 +80,10 @@ async def record_purchase(info: Info, input: RecordPurchaseInput) -> PurchasePay
 
 
 @user_errors(PurchasePayload)
-async def refund_purchase(info: Info, input: RefundPurchaseInput) -> PurchasePayload:
+async def refund_purchase(
+    info: Info,
+    input: Annotated[RefundPurchaseInput, strawberry.argument(description="The refund.")],
+) -> PurchasePayload:
     result = await service.refund_purchase(
         input.order_ref,
         input.amount,
@@ -90,7 +96,10 @@ async def refund_purchase(info: Info, input: RefundPurchaseInput) -> PurchasePay
 
 
 @user_errors(PointsPayload)
-async def redeem_points(info: Info, input: RedeemPointsInput) -> PointsPayload:
+async def redeem_points(
+    info: Info,
+    input: Annotated[RedeemPointsInput, strawberry.argument(description="The redemption.")],
+) -> PointsPayload:
     given = decode_id(input.member_id, "Member", MEMBER_FIELD) if input.member_id else None
     member_id = info.context.scope_member(given, MEMBER_FIELD)
     info.context.audit.target_member(member_id)
@@ -111,7 +120,10 @@ async def redeem_points(info: Info, input: RedeemPointsInput) -> PointsPayload:
 
 
 @user_errors(PointsPayload)
-async def adjust_points(info: Info, input: AdjustPointsInput) -> PointsPayload:
+async def adjust_points(
+    info: Info,
+    input: Annotated[AdjustPointsInput, strawberry.argument(description="The correction.")],
+) -> PointsPayload:
     member_id = decode_id(input.member_id, "Member", MEMBER_FIELD)
     info.context.audit.target_member(member_id)
     result = await service.adjust_points(
@@ -125,7 +137,7 @@ async def adjust_points(info: Info, input: AdjustPointsInput) -> PointsPayload:
     return PointsPayload(entry=result.entry, member=result.member)  # type: ignore[arg-type]
 
 
-async def run_points_expiry(info: Info, as_of: datetime | None = None) -> JobReport:
+async def run_points_expiry(info: Info, as_of: AsOf = None) -> JobReport:
     return JobReport.of(await service.run_points_expiry(as_of or utcnow()))
 
 
@@ -138,8 +150,43 @@ class PointsQuery:
 class PointsMutation:
     """Root mutation fields of points (joined in schema/root.py)."""
 
-    record_purchase: PurchasePayload = strawberry.mutation(resolver=record_purchase)
-    refund_purchase: PurchasePayload = strawberry.mutation(resolver=refund_purchase)
-    redeem_points: PointsPayload = strawberry.mutation(resolver=redeem_points)
-    adjust_points: PointsPayload = strawberry.mutation(resolver=adjust_points)
-    run_points_expiry: JobReport = strawberry.mutation(resolver=run_points_expiry)
+    record_purchase: PurchasePayload = mutation(
+        record_purchase,
+        "Record a purchase and credit its points (EARN): floor(amount x 1 point per currency "
+        "unit x the tier's multiplier held before it x 2 on the member's birthday in the "
+        "business time zone). Promotes the member at once when the qualification window now "
+        "meets a higher tier (tierChange). Recording an orderRef again returns the first "
+        "result and posts nothing; another member's orderRef is DUPLICATE. A SUSPENDED or "
+        "TERMINATED member is INVALID_STATE.",
+        errors=(Invalid, NotFound, InvalidState, Duplicate),
+    )
+    refund_purchase: PurchasePayload = mutation(
+        refund_purchase,
+        "Refund part or all of a purchase and take back its points in proportion "
+        "(REVERSAL): floor(pointsEarned x refunded so far / amount) less what earlier refunds "
+        "took, never below a 0 balance (the shortfall is noted on the entry).",
+        errors=(Invalid, NotFound),
+    )
+    redeem_points: PointsPayload = mutation(
+        redeem_points,
+        "Spend a member's points (a REDEEM entry; members: their own). Never below 0 "
+        "(INSUFFICIENT_POINTS). CASH_OFFSET returns cashValue = points / "
+        "MEMBERHUB_POINTS_PER_CASH_UNIT (default 100) currency units. Repeating the "
+        "idempotencyKey returns the first result. A SUSPENDED or TERMINATED member is "
+        "INVALID_STATE.",
+        errors=(Invalid, NotFound, InvalidState, InsufficientPoints, Duplicate),
+    )
+    adjust_points: PointsPayload = mutation(
+        adjust_points,
+        "Credit (positive points) or debit (negative) a member's points by hand: an ADJUST "
+        "entry with the reason. A debit may not take the balance below 0 "
+        "(INSUFFICIENT_POINTS). Repeating the idempotencyKey returns the first result.",
+        errors=(Invalid, NotFound, InvalidState, InsufficientPoints, Duplicate),
+    )
+    run_points_expiry: JobReport = strawberry.mutation(
+        resolver=run_points_expiry,
+        description="Expire the unconsumed points of every purchase past its expiry at asOf "
+        "(the end of the month MEMBERHUB_POINTS_EXPIRY_MONTHS, default 24, after the "
+        "purchase, in the business time zone): one EXPIRE entry per member. Running it again "
+        "for the same asOf posts nothing. Also `memberhub run-job points-expiry` (daily).",
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from auth import authentication
@@ -9,11 +11,11 @@ from auth.authentication import IssuedSession
 from auth.errors import Unauthenticated
 from models.enums import Role
 from models.staff import StaffUser as StaffUserModel
-from resolvers.errors import user_errors
+from resolvers.errors import mutation, user_errors
 from schema.common import OkPayload
 from schema.context import Info
 from schema.ids import decode_id, to_global_id
-from schema.pagination import Window
+from schema.pagination import After, First, Window
 from schema.staff import (
     ChangePasswordInput,
     CreateStaffUserInput,
@@ -28,6 +30,7 @@ from schema.staff import (
 )
 from services import staff as staff_service
 from services.clock import utcnow
+from services.errors import Duplicate, Invalid, InvalidCredentials, NotFound, RateLimited
 
 
 async def viewer(info: Info) -> Viewer:
@@ -51,7 +54,9 @@ async def _session_payload(info: Info, issued: IssuedSession) -> LoginPayload:
 
 
 @user_errors(LoginPayload)
-async def staff_login(info: Info, input: StaffLoginInput) -> LoginPayload:
+async def staff_login(
+    info: Info, input: Annotated[StaffLoginInput, strawberry.argument(description="Who signs in.")]
+) -> LoginPayload:
     issued = await authentication.staff_login(
         input.username, input.password, utcnow(), client=info.context.ip
     )
@@ -59,7 +64,9 @@ async def staff_login(info: Info, input: StaffLoginInput) -> LoginPayload:
 
 
 @user_errors(LoginPayload)
-async def member_login(info: Info, input: MemberLoginInput) -> LoginPayload:
+async def member_login(
+    info: Info, input: Annotated[MemberLoginInput, strawberry.argument(description="Who signs in.")]
+) -> LoginPayload:
     issued = await authentication.member_login(
         input.identifier, input.password, utcnow(), client=info.context.ip
     )
@@ -76,7 +83,10 @@ async def logout(info: Info) -> OkPayload:
 
 
 @user_errors(OkPayload)
-async def change_password(info: Info, input: ChangePasswordInput) -> OkPayload:
+async def change_password(
+    info: Info,
+    input: Annotated[ChangePasswordInput, strawberry.argument(description="Old and new password.")],
+) -> OkPayload:
     await authentication.change_password(
         info.context.actor,
         input.current_password,
@@ -88,7 +98,10 @@ async def change_password(info: Info, input: ChangePasswordInput) -> OkPayload:
 
 
 @user_errors(StaffUserPayload)
-async def create_staff_user(info: Info, input: CreateStaffUserInput) -> StaffUserPayload:
+async def create_staff_user(
+    info: Info,
+    input: Annotated[CreateStaffUserInput, strawberry.argument(description="The new account.")],
+) -> StaffUserPayload:
     staff = await staff_service.create_staff_user(
         input.username, input.display_name, input.password, input.roles, utcnow()
     )
@@ -97,7 +110,12 @@ async def create_staff_user(info: Info, input: CreateStaffUserInput) -> StaffUse
 
 
 @user_errors(StaffUserPayload)
-async def update_staff_user(info: Info, input: UpdateStaffUserInput) -> StaffUserPayload:
+async def update_staff_user(
+    info: Info,
+    input: Annotated[
+        UpdateStaffUserInput, strawberry.argument(description="The account and its changes.")
+    ],
+) -> StaffUserPayload:
     staff_id = decode_id(input.id, "StaffUser")
     info.context.audit.target(input.id)
     staff = await staff_service.update_staff_user(
@@ -111,25 +129,58 @@ async def update_staff_user(info: Info, input: UpdateStaffUserInput) -> StaffUse
     return StaffUserPayload(staff_user=staff)
 
 
-async def staff_users(
-    info: Info, first: int | None = None, after: str | None = None
-) -> list[StaffUser]:
+async def staff_users(info: Info, first: First = None, after: After = None) -> list[StaffUser]:
     window = Window.of(first, after)
     rows = await StaffUserModel.all().order_by("id").offset(window.offset).limit(window.limit)
     return rows  # type: ignore[return-value]
 
 
+# Sign-in attempts are throttled per client address and per account name, and five
+# failures in a row lock the account for 15 minutes (auth/authentication.py).
+_SIGN_IN = (
+    " Wrong credentials, an unknown or inactive account and a locked one all answer "
+    "INVALID_CREDENTIALS alike; too many attempts answer RATE_LIMITED with retryAfter."
+)
+
+
 @strawberry.type
 class StaffQuery:
-    viewer: Viewer = strawberry.field(resolver=viewer)
-    staff_users: list[StaffUser] = strawberry.field(resolver=staff_users)
+    viewer: Viewer = strawberry.field(
+        resolver=viewer, description="Who the caller is: roles, and the staff user or member."
+    )
+    staff_users: list[StaffUser] = strawberry.field(
+        resolver=staff_users, description="Staff accounts, oldest first."
+    )
 
 
 @strawberry.type
 class StaffMutation:
-    staff_login: LoginPayload = strawberry.mutation(resolver=staff_login)
-    member_login: LoginPayload = strawberry.mutation(resolver=member_login)
-    logout: OkPayload = strawberry.mutation(resolver=logout)
-    change_password: OkPayload = strawberry.mutation(resolver=change_password)
-    create_staff_user: StaffUserPayload = strawberry.mutation(resolver=create_staff_user)
-    update_staff_user: StaffUserPayload = strawberry.mutation(resolver=update_staff_user)
+    staff_login: LoginPayload = mutation(
+        staff_login,
+        "Sign a staff user in with username and password; returns a bearer token." + _SIGN_IN,
+        errors=(InvalidCredentials, RateLimited, Invalid),
+    )
+    member_login: LoginPayload = mutation(
+        member_login,
+        "Sign a member in with memberNo, phone or email and the password set at "
+        "activation; returns a bearer token." + _SIGN_IN,
+        errors=(InvalidCredentials, RateLimited, Invalid),
+    )
+    logout: OkPayload = mutation(
+        logout, "End the caller's session: its token stops working at once.", errors=()
+    )
+    change_password: OkPayload = mutation(
+        change_password,
+        "Change the caller's own password. Every session of the account ends, this one too: "
+        "sign in again with the new password.",
+        errors=(InvalidCredentials, Invalid, RateLimited),
+    )
+    create_staff_user: StaffUserPayload = mutation(
+        create_staff_user, "Create a staff account.", errors=(Invalid, Duplicate, RateLimited)
+    )
+    update_staff_user: StaffUserPayload = mutation(
+        update_staff_user,
+        "Change a staff account: display name, roles, active, password. Deactivating it or "
+        "setting its password ends its sessions.",
+        errors=(NotFound, Invalid, RateLimited),
+    )

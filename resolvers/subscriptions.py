@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from typing import Annotated
 
 import strawberry
 
@@ -17,7 +18,11 @@ from services.points import events
 
 
 async def points_posted(
-    info: Info, member_id: strawberry.ID | None = None
+    info: Info,
+    member_id: Annotated[
+        strawberry.ID | None,
+        strawberry.argument(description="Whose entries; omit for the calling member."),
+    ] = None,
 ) -> AsyncGenerator[PointsEntry, None]:
     # Checked before the stream starts, so a refusal is the operation's `error` message.
     field = ("memberId",)
@@ -51,7 +56,10 @@ async def _check_session(info: Info) -> None:
         raise Unauthenticated("The session has ended; sign in and subscribe again.")
 
 
-@strawberry.type
+@strawberry.type(
+    description="Live events over the graphql-transport-ws WebSocket protocol at /graphql. "
+    "A stream ends when its session is revoked or expires."
+)
 class Subscription:
     points_posted: PointsEntry = strawberry.subscription(
         resolver=points_posted,

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from typing import Annotated
 
 import strawberry
 
 from models.tier import Tier as TierModel
-from resolvers.errors import user_errors
+from resolvers.errors import mutation, user_errors
 from resolvers.nodes import node_fetcher
 from schema.context import Info
 from schema.ids import decode_id, to_global_id
-from schema.jobs import JobReport
+from schema.jobs import AsOf, JobReport
 from schema.members import MemberPayload
 from schema.tiers import SetMemberTierInput, Tier, TierInput, TierPayload
 from services import tiers as service
 from services.clock import utcnow
+from services.errors import Duplicate, Invalid, InvalidState, NotFound
 
 
 async def tiers(info: Info) -> list[Tier]:
@@ -28,7 +29,9 @@ async def tier_node(info: Info, pk: int) -> TierModel | None:
 
 
 @user_errors(TierPayload)
-async def upsert_tier(info: Info, input: TierInput) -> TierPayload:
+async def upsert_tier(
+    info: Info, input: Annotated[TierInput, strawberry.argument(description="The tier.")]
+) -> TierPayload:
     tier_id = None
     if input.id is not None:
         tier_id = decode_id(input.id, "Tier")
@@ -48,7 +51,12 @@ async def upsert_tier(info: Info, input: TierInput) -> TierPayload:
 
 
 @user_errors(MemberPayload)
-async def set_member_tier(info: Info, input: SetMemberTierInput) -> MemberPayload:
+async def set_member_tier(
+    info: Info,
+    input: Annotated[
+        SetMemberTierInput, strawberry.argument(description="The member, tier and note.")
+    ],
+) -> MemberPayload:
     member_id = decode_id(input.member_id, "Member", ("input", "memberId"))
     info.context.audit.target(input.member_id)
     member = await service.set_member_tier(
@@ -57,7 +65,7 @@ async def set_member_tier(info: Info, input: SetMemberTierInput) -> MemberPayloa
     return MemberPayload(member=member)  # type: ignore[arg-type]
 
 
-async def run_tier_evaluation(info: Info, as_of: datetime | None = None) -> JobReport:
+async def run_tier_evaluation(info: Info, as_of: AsOf = None) -> JobReport:
     return JobReport.of(await service.run_tier_evaluation(as_of or utcnow()))
 
 
@@ -65,13 +73,32 @@ async def run_tier_evaluation(info: Info, as_of: datetime | None = None) -> JobR
 class TiersQuery:
     """Root query fields of tiers (joined in schema/root.py)."""
 
-    tiers: list[Tier] = strawberry.field(resolver=tiers)
+    tiers: list[Tier] = strawberry.field(
+        resolver=tiers, description="The tier ladder, entry tier (rank 0) first."
+    )
 
 
 @strawberry.type
 class TiersMutation:
     """Root mutation fields of tiers (joined in schema/root.py)."""
 
-    upsert_tier: TierPayload = strawberry.mutation(resolver=upsert_tier)
-    set_member_tier: MemberPayload = strawberry.mutation(resolver=set_member_tier)
-    run_tier_evaluation: JobReport = strawberry.mutation(resolver=run_tier_evaluation)
+    upsert_tier: TierPayload = mutation(
+        upsert_tier,
+        "Create a tier (no id) or update one (id). Members keep their tier until their next "
+        "purchase or the next tier evaluation.",
+        errors=(Invalid, NotFound, Duplicate, InvalidState),
+    )
+    set_member_tier: MemberPayload = mutation(
+        set_member_tier,
+        "Place a member in a tier by hand, overriding the criteria: a MANUAL tier change "
+        "with the note; the member is notified. A TERMINATED member, or one already in the "
+        "tier, is INVALID_STATE.",
+        errors=(Invalid, NotFound, InvalidState),
+    )
+    run_tier_evaluation: JobReport = strawberry.mutation(
+        resolver=run_tier_evaluation,
+        description="Demote every member below their tier's criteria for the qualification "
+        "window ending at asOf to the highest tier they meet (promotion happens at purchase). "
+        "Running it again for the same asOf changes nothing. Also `memberhub run-job "
+        "tier-evaluation`, for a scheduler (quarterly by default).",
+    )

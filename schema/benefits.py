@@ -15,12 +15,12 @@ from models.benefit import BenefitUsage as BenefitUsageModel
 from models.member import Member as MemberModel
 from models.tier import Tier as TierModel
 from resolvers.loaders import by_id
-from schema.common import Node, UserError, model_type
+from schema.common import Node, UserError, errors_field, model_type
 from schema.context import Info
 from schema.enums import BenefitCategory, BenefitPeriod
 from schema.ids import to_global_id
 from schema.keyed_pages import CountKey, PageKey, load_counts, load_pages
-from schema.pagination import Connection, Window, connection_for
+from schema.pagination import After, Connection, First, Window, connection_for
 from schema.prefetch import relation
 from services import benefits as service
 from services.clock import utcnow
@@ -65,12 +65,15 @@ async def usage_counts_by_member(keys: Sequence[CountKey[None]]) -> list[int]:
 # ---------------------------------------------------------------- types
 
 
-@model_type(BenefitModel)
+@model_type(
+    BenefitModel,
+    description="A benefit of the catalogue, held by the tiers it lists. Readable by everyone.",
+)
 class Benefit(Node):
-    code: str
-    name: str
-    category: BenefitCategory
-    description: str | None
+    code: str = strawberry.field(description="Unique code in capitals, e.g. BIRTHDAY_GIFT.")
+    name: str = strawberry.field(description="Name shown to members.")
+    category: BenefitCategory = strawberry.field(description="The kind of benefit.")
+    description: str | None = strawberry.field(description="Text for members, if any.")
     discount_percent: float | None = strawberry.field(
         description="Percent off for DISCOUNT benefits."
     )
@@ -78,32 +81,40 @@ class Benefit(Node):
     usage_limit: int | None = strawberry.field(
         description="Uses allowed per member per period; null for unlimited."
     )
-    usage_period: BenefitPeriod | None
-    active_from: datetime | None
-    active_until: datetime | None
+    usage_period: BenefitPeriod | None = strawberry.field(
+        description="The calendar period usageLimit counts over; null when unlimited."
+    )
+    active_from: datetime | None = strawberry.field(
+        description="When it becomes usable (UTC); null: since always."
+    )
+    active_until: datetime | None = strawberry.field(
+        description="When it stops being usable (UTC, exclusive); null: no end."
+    )
 
-    @strawberry.field
+    @strawberry.field(description="Global ID of the benefit.")
     def id(self) -> strawberry.ID:
         return strawberry.ID(to_global_id("Benefit", self.id))
 
-    @strawberry.field
+    @strawberry.field(description="The tiers holding it, lowest rank first.")
     async def tiers(self, info: Info) -> list[Annotated[Tier, strawberry.lazy("schema.tiers")]]:
         return await info.context.loaders.get(tiers_by_benefit_id).load(self.id)  # type: ignore[no-any-return]
 
-    @strawberry.field
+    @strawberry.field(description="Whether now lies within activeFrom and activeUntil.")
     def active(self) -> bool:
         return service.is_active(self, utcnow())  # type: ignore[arg-type]
 
 
-@strawberry.type
+@strawberry.type(description="Whether a member may use one of their tier's benefits now.")
 class BenefitEligibility:
-    benefit: Benefit
-    eligible: bool
+    benefit: Benefit = strawberry.field(description="The benefit.")
+    eligible: bool = strawberry.field(description="True when useBenefit would accept it now.")
     reason: str | None = strawberry.field(
         description="Why not, when not eligible: e.g. TIER, LIMIT_REACHED, NOT_BIRTHDAY, "
         "INACTIVE, SUSPENDED, INSUFFICIENT_POINTS."
     )
-    uses_left: int | None
+    uses_left: int | None = strawberry.field(
+        description="Uses left in the current period; null when the benefit is unlimited."
+    )
 
     @classmethod
     def of(cls, standing: service.Eligibility) -> BenefitEligibility:
@@ -115,23 +126,26 @@ class BenefitEligibility:
         )
 
 
-@model_type(BenefitUsageModel)
+@model_type(BenefitUsageModel, description="One use of a benefit by a member (useBenefit).")
 class BenefitUsage(Node):
-    used_at: datetime
-    points_spent: int
-    note: str | None
-    revoked: bool
-    revoked_reason: str | None
+    used_at: datetime = strawberry.field(description="When it was used (UTC).")
+    points_spent: int = strawberry.field(description="Points it cost (its REDEEM entry).")
+    note: str | None = strawberry.field(description="Note given with the use, if any.")
+    revoked: bool = strawberry.field(
+        description="True once revoked: its points were refunded and it no longer counts "
+        "against the usage limit."
+    )
+    revoked_reason: str | None = strawberry.field(description="Why it was revoked.")
 
-    @strawberry.field
+    @strawberry.field(description="Global ID of the usage.")
     def id(self) -> strawberry.ID:
         return strawberry.ID(to_global_id("BenefitUsage", self.id))
 
-    @strawberry.field
+    @strawberry.field(description="The benefit used.")
     async def benefit(self, info: Info) -> Benefit:
         return await info.context.loaders.get(benefit_by_id).load(self.benefit_id)  # type: ignore[no-any-return]
 
-    @strawberry.field
+    @strawberry.field(description="The member who used it.")
     async def member(self, info: Info) -> Annotated[Member, strawberry.lazy("schema.members")]:
         return await info.context.loaders.member_by_id.load(self.member_id)  # type: ignore[return-value]
 
@@ -149,9 +163,9 @@ class MemberBenefitsFields:
     def benefits(self, info: Info) -> list[BenefitEligibility] | None:
         return _BENEFITS.resolve(self, info)
 
-    @strawberry.field
+    @strawberry.field(description="The member's benefit uses, newest first (revoked ones too).")
     async def benefit_usages(
-        self, info: Info, first: int | None = None, after: str | None = None
+        self, info: Info, first: First = None, after: After = None
     ) -> Connection[BenefitUsage] | None:
         window = Window.of(first, after)
         loaders = info.context.loaders
@@ -166,47 +180,77 @@ class MemberBenefitsFields:
 # ---------------------------------------------------------------- inputs and payloads
 
 
-@strawberry.input
+@strawberry.input(description="A benefit to create or update.")
 class BenefitInput:
     id: strawberry.ID | None = strawberry.field(
         default=None, description="Present to update, absent to create."
     )
-    code: str
-    name: str
-    category: BenefitCategory
-    description: str | None = None
-    discount_percent: float | None = None
-    points_cost: int | None = None
-    usage_limit: int | None = None
-    usage_period: BenefitPeriod | None = None
-    tier_codes: list[str]
-    active_from: datetime | None = None
-    active_until: datetime | None = None
+    code: str = strawberry.field(
+        description="Unique code: 1 to 64 letters, digits, hyphens or underscores, stored in "
+        "capitals."
+    )
+    name: str = strawberry.field(description="Name, 1 to 128 characters.")
+    category: BenefitCategory = strawberry.field(description="The kind of benefit.")
+    description: str | None = strawberry.field(
+        default=None, description="Text for members (free text)."
+    )
+    discount_percent: float | None = strawberry.field(
+        default=None, description="Percent off, 0 to 100; required for DISCOUNT."
+    )
+    points_cost: int | None = strawberry.field(
+        default=None,
+        description="Points a use costs, 0 to 100,000,000 (default 0); required for POINTS.",
+    )
+    usage_limit: int | None = strawberry.field(
+        default=None,
+        description="Uses per member per period, 1 to 1,000,000; null for unlimited. "
+        "Required for BIRTHDAY.",
+    )
+    usage_period: BenefitPeriod | None = strawberry.field(
+        default=None, description="The period usageLimit counts over; given with usageLimit."
+    )
+    tier_codes: list[str] = strawberry.field(
+        description="Codes of the tiers that hold it, at least one."
+    )
+    active_from: datetime | None = strawberry.field(
+        default=None, description="When it becomes usable; default: at once."
+    )
+    active_until: datetime | None = strawberry.field(
+        default=None,
+        description="When it stops (exclusive), after activeFrom; required for EXCLUSIVE_EVENT.",
+    )
 
 
-@strawberry.type
+@strawberry.type(description="Result of upsertBenefit.")
 class BenefitPayload:
-    benefit: Benefit | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    benefit: Benefit | None = strawberry.field(
+        default=None, description="The benefit as saved; null when refused."
+    )
+    errors: list[UserError] = errors_field()
 
 
-@strawberry.input
+@strawberry.input(description="A use of a benefit.")
 class UseBenefitInput:
     member_id: strawberry.ID | None = strawberry.field(
         default=None, description="Omit for the calling member."
     )
-    benefit_code: str
-    idempotency_key: str
-    note: str | None = None
+    benefit_code: str = strawberry.field(description="Code of the benefit to use.")
+    idempotency_key: str = strawberry.field(
+        description="1 to 128 characters, unique per member: repeating it returns the first "
+        "usage and moves nothing."
+    )
+    note: str | None = strawberry.field(default=None, description="A note on the use.")
 
 
-@strawberry.type
+@strawberry.type(description="Result of useBenefit and revokeBenefitUsage.")
 class BenefitUsagePayload:
-    usage: BenefitUsage | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    usage: BenefitUsage | None = strawberry.field(
+        default=None, description="The usage as it now stands; null when refused."
+    )
+    errors: list[UserError] = errors_field()
 
 
-@strawberry.input
+@strawberry.input(description="A benefit use to revoke.")
 class RevokeBenefitUsageInput:
-    id: strawberry.ID
-    reason: str
+    id: strawberry.ID = strawberry.field(description="The usage.")
+    reason: str = strawberry.field(description="Why (required).")

@@ -11,7 +11,7 @@ import strawberry
 from models.communication import Communication as CommunicationModel
 from models.communication import ServiceCase as ServiceCaseModel
 from resolvers.loaders import by_id
-from schema.common import Node, UserError, model_type
+from schema.common import Node, UserError, errors_field, model_type
 from schema.context import Info
 from schema.enums import CaseKind, CaseStatus, CommunicationCategory, ContactChannel, Direction
 from schema.ids import to_global_id
@@ -24,7 +24,7 @@ from schema.keyed_pages import (
     pages_by_parent,
 )
 from schema.member_filter import MemberFilter
-from schema.pagination import Connection, Window
+from schema.pagination import After, Connection, First, Window
 from schema.staff import StaffUser
 from services import limits
 from services.cases import is_overdue
@@ -101,68 +101,95 @@ async def load_case_communications(
 # ---------------------------------------------------------------- types
 
 
-@model_type(CommunicationModel)
+@model_type(
+    CommunicationModel,
+    description="One contact with a member, either way: a logged call or visit, a message "
+    "sent, a note on a service case.",
+)
 class Communication(Node):
-    channel: ContactChannel
-    direction: Direction
-    category: CommunicationCategory
-    subject: str | None
-    content: str | None
-    occurred_at: datetime
-    satisfaction_score: int | None
+    channel: ContactChannel = strawberry.field(description="The medium.")
+    direction: Direction = strawberry.field(description="Who started it.")
+    category: CommunicationCategory = strawberry.field(description="What it is about.")
+    subject: str | None = strawberry.field(description="Subject line, if any.")
+    content: str | None = strawberry.field(
+        description="What was said or written; null once erased with the member's data."
+    )
+    occurred_at: datetime = strawberry.field(description="When it happened (UTC).")
+    satisfaction_score: int | None = strawberry.field(
+        description="The member's satisfaction, 1 (worst) to 5 (best), if given."
+    )
 
-    @strawberry.field
+    @strawberry.field(description="Global ID of the communication.")
     def id(self) -> strawberry.ID:
         return strawberry.ID(to_global_id("Communication", self.id))
 
-    @strawberry.field
+    @strawberry.field(description="The member contacted.")
     async def member(self, info: Info) -> MemberRef:
         return await info.context.loaders.member_by_id.load(self.member_id)
 
-    @strawberry.field
+    @strawberry.field(description="The staff user who logged or sent it; null for the system.")
     async def staff(self, info: Info) -> StaffUser | None:
         if self.staff_id is None:
             return None
         return await info.context.loaders.staff_by_id.load(self.staff_id)
 
-    @strawberry.field
+    @strawberry.field(
+        description="The service case it belongs to; null when none or not visible to the "
+        "caller's role."
+    )
     async def case(self, info: Info) -> ServiceCase | None:
         if self.case_id is None or not visibility(info).cases:
             return None
         return await info.context.loaders.get(load_case_by_id).load(self.case_id)
 
 
-@model_type(ServiceCaseModel)
+@model_type(
+    ServiceCaseModel,
+    description="A member's inquiry, complaint or suggestion, tracked against its response "
+    "and resolution deadlines.",
+)
 class ServiceCase(Node):
-    kind: CaseKind
-    channel: ContactChannel
-    subject: str
-    status: CaseStatus
-    opened_at: datetime
-    response_due_at: datetime = strawberry.field(description="openedAt + 24h")
-    resolution_due_at: datetime = strawberry.field(
-        description="openedAt + 48h for complaints; configurable"
+    kind: CaseKind = strawberry.field(description="What kind of case.")
+    channel: ContactChannel = strawberry.field(description="Where the member raised it.")
+    subject: str = strawberry.field(description="Short summary.")
+    status: CaseStatus = strawberry.field(description="Where the case stands.")
+    opened_at: datetime = strawberry.field(description="When it was opened (UTC).")
+    response_due_at: datetime = strawberry.field(
+        description="openedAt + 24h (MEMBERHUB_RESPONSE_HOURS), UTC."
     )
-    first_responded_at: datetime | None
-    resolved_at: datetime | None
-    resolution: str | None
-    satisfaction_score: int | None
+    resolution_due_at: datetime = strawberry.field(
+        description="openedAt + 48h for complaints (72h inquiries, 168h suggestions by "
+        "default; configurable), UTC."
+    )
+    first_responded_at: datetime | None = strawberry.field(
+        description="First answer to the member (UTC); null until then."
+    )
+    resolved_at: datetime | None = strawberry.field(
+        description="When it was resolved (UTC); null until then."
+    )
+    resolution: str | None = strawberry.field(description="How it was resolved.")
+    satisfaction_score: int | None = strawberry.field(
+        description="The member's rating of the outcome, 1 (worst) to 5 (best), once rated."
+    )
 
-    @strawberry.field
+    @strawberry.field(description="Global ID of the case.")
     def id(self) -> strawberry.ID:
         return strawberry.ID(to_global_id("ServiceCase", self.id))
 
-    @strawberry.field
+    @strawberry.field(description="The member the case is for.")
     async def member(self, info: Info) -> MemberRef:
         return await info.context.loaders.member_by_id.load(self.member_id)
 
-    @strawberry.field
+    @strawberry.field(description="The supervisor it was escalated to; null if not escalated.")
     async def escalated_to(self, info: Info) -> StaffUser | None:
         if self.escalated_to_id is None:
             return None
         return await info.context.loaders.staff_by_id.load(self.escalated_to_id)
 
-    @strawberry.field
+    @strawberry.field(
+        description="The staff user handling it: the first to respond or resolve, or the "
+        "supervisor it was escalated to."
+    )
     async def assignee(self, info: Info) -> StaffUser | None:
         if self.assignee_id is None:
             return None
@@ -174,7 +201,10 @@ class ServiceCase(Node):
     def overdue(self) -> bool:
         return is_overdue(self, utcnow())
 
-    @strawberry.field
+    @strawberry.field(
+        description="The case's contacts, oldest first (the latest ones of a long case); "
+        "internal notes only for roles that may read them."
+    )
     async def communications(self, info: Info) -> list[Communication]:
         return await info.context.loaders.get(load_case_communications).load(
             (self.id, visibility(info))
@@ -185,14 +215,18 @@ class ServiceCase(Node):
 class MemberCommunicationsFields:
     """Member fields of communications and service cases, joined into Member (schema/members.py)."""
 
-    @strawberry.field
+    @strawberry.field(description="The member's contacts, newest first.")
     async def communications(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        channel: ContactChannel | None = None,
-        category: CommunicationCategory | None = None,
+        first: First = None,
+        after: After = None,
+        channel: Annotated[
+            ContactChannel | None, strawberry.argument(description="Only this channel.")
+        ] = None,
+        category: Annotated[
+            CommunicationCategory | None, strawberry.argument(description="Only this category.")
+        ] = None,
     ) -> Connection[Communication] | None:
         return await keyed_connection(
             info,
@@ -203,13 +237,15 @@ class MemberCommunicationsFields:
             Window.of(first, after),
         )
 
-    @strawberry.field
+    @strawberry.field(description="The member's service cases, newest first.")
     async def service_cases(
         self,
         info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        status: CaseStatus | None = None,
+        first: First = None,
+        after: After = None,
+        status: Annotated[
+            CaseStatus | None, strawberry.argument(description="Only cases in this state.")
+        ] = None,
     ) -> Connection[ServiceCase] | None:
         return await keyed_connection(
             info,
@@ -224,82 +260,111 @@ class MemberCommunicationsFields:
 # ---------------------------------------------------------------- inputs and payloads
 
 
-@strawberry.input
+@strawberry.input(description="A contact to record.")
 class LogCommunicationInput:
-    member_id: strawberry.ID
-    channel: ContactChannel
-    direction: Direction
-    category: CommunicationCategory
-    subject: str | None = None
-    content: str | None = None
-    occurred_at: datetime | None = None
-    case_id: strawberry.ID | None = None
+    member_id: strawberry.ID = strawberry.field(description="The member.")
+    channel: ContactChannel = strawberry.field(description="The medium.")
+    direction: Direction = strawberry.field(description="Who started it.")
+    category: CommunicationCategory = strawberry.field(description="What it is about.")
+    subject: str | None = strawberry.field(
+        default=None, description="Subject line, up to 256 characters."
+    )
+    content: str | None = strawberry.field(
+        default=None, description="What was said or written (free text)."
+    )
+    occurred_at: datetime | None = strawberry.field(
+        default=None, description="When it happened; default now; not in the future."
+    )
+    case_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The member's service case it belongs to, if any."
+    )
     satisfaction_score: int | None = strawberry.field(default=None, description="1 to 5")
 
 
-@strawberry.type
+@strawberry.type(description="Result of logCommunication.")
 class CommunicationPayload:
-    communication: Communication | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    communication: Communication | None = strawberry.field(
+        default=None, description="The contact as recorded; null when refused."
+    )
+    errors: list[UserError] = errors_field()
 
 
-@strawberry.input
+@strawberry.input(description="A message to send to many members.")
 class SendCommunicationInput:
     member_ids: list[strawberry.ID] | None = strawberry.field(
         default=None, description="Either explicit members or a filter."
     )
-    filter: MemberFilter | None = None
-    channel: ContactChannel
-    category: CommunicationCategory
-    subject: str | None = None
-    content: str
+    filter: MemberFilter | None = strawberry.field(
+        default=None, description="Every member it selects (as Query.members does)."
+    )
+    channel: ContactChannel = strawberry.field(description="The medium.")
+    category: CommunicationCategory = strawberry.field(
+        description="What it is about; MARKETING goes only to members who consented to the channel."
+    )
+    subject: str | None = strawberry.field(
+        default=None, description="Subject line, up to 256 characters."
+    )
+    content: str = strawberry.field(description="The message (free text, not empty).")
 
 
-@strawberry.type
+@strawberry.type(description="Result of sendCommunication.")
 class SendCommunicationPayload:
-    sent: int = 0
+    sent: int = strawberry.field(default=0, description="Members the message was queued for.")
     skipped_no_consent: int = strawberry.field(
         default=0,
         description="Members skipped for lack of consent to this channel (MARKETING) or for "
         "being TERMINATED.",
     )
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    errors: list[UserError] = errors_field()
 
 
-@strawberry.input
+@strawberry.input(description="A service case to open.")
 class OpenCaseInput:
     member_id: strawberry.ID | None = strawberry.field(
         default=None, description="Omit for the calling member."
     )
-    kind: CaseKind
-    channel: ContactChannel
-    subject: str
-    description: str
-    opened_at: datetime | None = None
+    kind: CaseKind = strawberry.field(description="Inquiry, complaint or suggestion.")
+    channel: ContactChannel = strawberry.field(description="Where the member raised it.")
+    subject: str = strawberry.field(description="Short summary, up to 256 characters.")
+    description: str = strawberry.field(
+        description="The member's request in full (free text); recorded as its first contact."
+    )
+    opened_at: datetime | None = strawberry.field(
+        default=None, description="When it was raised; default now; not in the future."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="A staff answer on a case: a response or the resolution.")
 class CaseActionInput:
-    id: strawberry.ID
-    message: str
-    at: datetime | None = None
+    id: strawberry.ID = strawberry.field(description="The case.")
+    message: str = strawberry.field(description="What is said to the member (free text).")
+    at: datetime | None = strawberry.field(
+        default=None,
+        description="When it happened; default now; not before the case opened nor in the future.",
+    )
 
 
-@strawberry.input
+@strawberry.input(description="A case to hand to a supervisor.")
 class EscalateCaseInput:
-    id: strawberry.ID
-    to_staff_id: strawberry.ID
-    note: str
+    id: strawberry.ID = strawberry.field(description="The case.")
+    to_staff_id: strawberry.ID = strawberry.field(
+        description="The active staff user who takes it over."
+    )
+    note: str = strawberry.field(description="Internal note for the supervisor (free text).")
 
 
-@strawberry.input
+@strawberry.input(description="The member's rating of a resolved case.")
 class RateCaseInput:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The case, RESOLVED or CLOSED.")
     score: int = strawberry.field(description="1 to 5")
-    comment: str | None = None
+    comment: str | None = strawberry.field(
+        default=None, description="The member's comment (free text)."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="Result of a service case mutation.")
 class CasePayload:
-    case: ServiceCase | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    case: ServiceCase | None = strawberry.field(
+        default=None, description="The case after the change; null when refused."
+    )
+    errors: list[UserError] = errors_field()

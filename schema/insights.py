@@ -10,28 +10,42 @@ from schema.tiers import Tier
 from services.insights import Insights as InsightsResult
 
 
-@strawberry.type
+@strawberry.type(description="How many members hold a tier.")
 class TierCount:
-    tier: Tier
-    members: int
+    tier: Tier = strawberry.field(description="The tier.")
+    members: int = strawberry.field(description="ACTIVE members holding it now.")
 
 
-@strawberry.type
+@strawberry.type(
+    description="Programme figures for a window [from, to) (half-open: adjacent windows "
+    "never count a record twice). Counts of the window's events, plus standing figures as "
+    "of now (activeMembers, tierDistribution, pointsOutstanding). Rates are shares from 0 "
+    "to 1; null when there is nothing to measure."
+)
 class Insights:
-    from_: datetime = strawberry.field(name="from")
-    to: datetime
-    active_members: int
-    new_members: int
-    terminated_members: int
-    tier_distribution: list[TierCount]
+    from_: datetime = strawberry.field(name="from", description="Start of the window (UTC).")
+    to: datetime = strawberry.field(description="End of the window, exclusive (UTC).")
+    active_members: int = strawberry.field(description="Members ACTIVE now.")
+    new_members: int = strawberry.field(description="Members who joined in the window.")
+    terminated_members: int = strawberry.field(
+        description="Memberships whose termination took effect in the window."
+    )
+    tier_distribution: list[TierCount] = strawberry.field(
+        description="ACTIVE members per tier now, entry tier first."
+    )
     points_outstanding: int = strawberry.field(
         description="Points outstanding across all members (the liability)."
     )
-    points_earned: int
-    points_redeemed: int
-    points_expired: int
+    points_earned: int = strawberry.field(description="Points earned (EARN) in the window.")
+    points_redeemed: int = strawberry.field(
+        description="Points redeemed (REDEEM) in the window, as a positive number."
+    )
+    points_expired: int = strawberry.field(
+        description="Points expired (EXPIRE) in the window, as a positive number."
+    )
     churn_rate: float = strawberry.field(
-        description="Share of ACTIVE members with no purchase in the churn window."
+        description="Share of ACTIVE members with no purchase in the churn window "
+        "(MEMBERHUB_CHURN_DAYS, default 180, up to `to`)."
     )
     satisfaction_rate: float | None = strawberry.field(
         description="Share of satisfaction scores >= 4 in the window."

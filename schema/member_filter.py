@@ -11,19 +11,32 @@ from schema.enums import MemberOrderField, MemberStatus, OrderDirection
 from services.members.search import MemberFilter as MemberQuery
 
 
-@strawberry.input
+@strawberry.input(
+    description="Which members to list; every condition given must hold (omitted ones do "
+    "not filter)."
+)
 class MemberFilter:
-    status: list[MemberStatus] | None = None
-    tier_codes: list[str] | None = None
+    status: list[MemberStatus] | None = strawberry.field(
+        default=None, description="Members in any of these states."
+    )
+    tier_codes: list[str] | None = strawberry.field(
+        default=None, description="Members in any of these tiers (tier codes)."
+    )
     tags_all: list[str] | None = strawberry.field(
         default=None, description="Members carrying every one of these tags."
     )
     tags_any: list[str] | None = strawberry.field(
         default=None, description="Members carrying at least one of these tags."
     )
-    tags_none: list[str] | None = None
-    joined_after: datetime | None = None
-    joined_before: datetime | None = None
+    tags_none: list[str] | None = strawberry.field(
+        default=None, description="Members carrying none of these tags."
+    )
+    joined_after: datetime | None = strawberry.field(
+        default=None, description="Members who joined after this time (exclusive)."
+    )
+    joined_before: datetime | None = strawberry.field(
+        default=None, description="Members who joined before this time (exclusive)."
+    )
     search: str | None = strawberry.field(
         default=None,
         description="Matches memberNo, name, phone or email (roles that may read them).",
@@ -42,7 +55,10 @@ class MemberFilter:
         )
 
 
-@strawberry.input
+@strawberry.input(
+    description="Sort order of a member list; only by a value the caller's role reads in "
+    "clear (else FORBIDDEN)."
+)
 class MemberOrder:
-    field: MemberOrderField
-    direction: OrderDirection
+    field: MemberOrderField = strawberry.field(description="What to sort by.")
+    direction: OrderDirection = strawberry.field(description="Ascending or descending.")

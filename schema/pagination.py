@@ -7,7 +7,7 @@ import binascii
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
 from graphql import Undefined
@@ -30,11 +30,31 @@ MAX_OFFSET = 10**9
 _CURSOR = re.compile(r"cursor:([0-9]{1,10})")
 
 
-@strawberry.type
+# The arguments of every paginated list.
+First = Annotated[
+    int | None,
+    strawberry.argument(
+        description=f"Page size: how many items to return, 0 to the configured maximum "
+        f"(MEMBERHUB_MAX_PAGE_SIZE, default 100); default {DEFAULT_PAGE_SIZE}."
+    ),
+]
+After = Annotated[
+    str | None,
+    strawberry.argument(
+        description="Return the items after this cursor (pageInfo.endCursor of the previous "
+        "page); omit for the first page."
+    ),
+]
+
+
+@strawberry.type(description="One item of a page, with the cursor that points at it.")
 class Edge(Generic[T]):
     # Made when asked for: a member screen's ledger page asks for none of its 20.
-    cursor: str = strawberry.field(resolver=lambda self: encode_cursor(self.offset))
-    node: T
+    cursor: str = strawberry.field(
+        resolver=lambda self: encode_cursor(self.offset),
+        description="Opaque position of this item; pass as `after` to continue behind it.",
+    )
+    node: T = strawberry.field(description="The item.")
     offset: strawberry.Private[int]
 
 
@@ -44,19 +64,19 @@ def _edges_at_hand(connection: Connection[Any], _context: Any) -> Any:
     return connection._edges if connection._loaded else Undefined
 
 
-@strawberry.type
+@strawberry.type(description="One page of a list, in the list's order (Relay cursor connection).")
 class Connection(Generic[T]):
-    page_info: PageInfo
+    page_info: PageInfo = strawberry.field(description="Where this page lies in the list.")
     _edges: strawberry.Private[list[Edge[T]]]
     _total: strawberry.Private[Callable[[], Awaitable[int]]]
     _loaded: strawberry.Private[bool] = False
 
-    @strawberry.field(metadata={AT_HAND: _edges_at_hand})
+    @strawberry.field(metadata={AT_HAND: _edges_at_hand}, description="The items of this page.")
     async def edges(self, info: Info) -> list[Edge[T]]:
         await prefetch_selected(info, [edge.node for edge in self._edges], "node")
         return self._edges
 
-    @strawberry.field
+    @strawberry.field(description="Number of items in the whole list, all pages together.")
     async def total_count(self) -> int:
         return await self._total()
 

@@ -14,6 +14,7 @@ from app.observability import OperationObserver
 from app.settings import get_settings
 from auth import enforce
 from auth.audit import AuditExtension
+from auth.docs import describe_access
 from resolvers.audit import AuditQuery
 from resolvers.benefits import BenefitsMutation, BenefitsQuery
 from resolvers.communications import CommunicationsMutation, CommunicationsQuery
@@ -35,10 +36,17 @@ from schema.scalars import SCALAR_MAP
 
 @strawberry.type
 class NodeQuery:
-    node: Node | None = strawberry.field(resolver=node)
+    node: Node | None = strawberry.field(
+        resolver=node,
+        description="Any record by its global ID; null when there is none. Its fields are "
+        "guarded as everywhere else.",
+    )
 
 
-@strawberry.type
+@strawberry.type(
+    description="What can be read. Staff and members sign in with staffLogin or memberLogin "
+    "and send the token as `Authorization: Bearer <token>`; each field says who may read it."
+)
 class Query(
     NodeQuery,
     StaffQuery,
@@ -53,7 +61,12 @@ class Query(
     pass
 
 
-@strawberry.type
+@strawberry.type(
+    description="What can be changed. A mutation refused for its input or the records' state "
+    "answers with UserErrors in its payload's `errors` (codes listed per mutation) and changes "
+    "nothing; one the caller's role may not run answers with a FORBIDDEN (or UNAUTHENTICATED) "
+    "GraphQL error."
+)
 class Mutation(
     StaffMutation,
     MembersMutation,
@@ -88,7 +101,8 @@ def _extensions() -> list[object]:
 def build_schema() -> strawberry.Schema:
     """The schema, then what is bound to its resolvers once: relation fields read their
     loaders, text and date inputs are checked, every field with a policy row is guarded
-    (the guard first), and plain leaves and objects in hand get a short path."""
+    (the guard first) and says who may use it, and plain leaves and objects in hand get
+    a short path."""
     schema = Schema(
         query=Query,
         mutation=Mutation,
@@ -102,5 +116,6 @@ def build_schema() -> strawberry.Schema:
     columns.install(schema)
     inputs.install(schema)
     guards = enforce.install(schema._schema)
+    describe_access(schema._schema)
     FastExecution.fields = shortcut_fields(schema, guards)
     return schema

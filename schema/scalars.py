@@ -1,4 +1,5 @@
-"""The contract's scalars: DateTime (ISO 8601 with offset), Date, Decimal (a string), JSON."""
+"""The contract's scalars: DateTime (ISO 8601 with offset, answered in UTC), Date, Decimal
+(money as a string), JSON."""
 
 from __future__ import annotations
 
@@ -72,19 +73,26 @@ def _serialize_decimal(value: decimal.Decimal | int | float) -> str:
 SCALAR_MAP: dict[object, Any] = {
     dt.datetime: strawberry.scalar(
         name="DateTime",
-        description="ISO 8601 date-time with offset, stored in UTC.",
+        description="An instant as an ISO 8601 date-time with a UTC offset, e.g. "
+        '"2025-01-31T16:00:00+00:00". Answers are always in UTC (+00:00); inputs may carry '
+        "any offset (or Z) and are converted to UTC; an input without an offset is refused. "
+        "Inputs lie within the years 1900-2200.",
         serialize=_serialize_datetime,
         parse_value=_parse_datetime,
     ),
     dt.date: strawberry.scalar(
         name="Date",
-        description="Calendar date, YYYY-MM-DD.",
+        description="Calendar date, YYYY-MM-DD, without a time zone; where a date stands for a "
+        "day of the business calendar (birthdays, expiry days) it is the day in the business "
+        "time zone (MEMBERHUB_TIMEZONE, default Asia/Shanghai).",
         serialize=lambda value: value.isoformat(),
         parse_value=_parse_date,
     ),
     decimal.Decimal: strawberry.scalar(
         name="Decimal",
-        description='Money as a string such as "199.90".',
+        description='Money as a string such as "199.90": an amount in whole currency units '
+        "(not cents) of the configured currency (MEMBERHUB_CURRENCY, default CNY), answered "
+        "with two decimals. Inputs may also be numbers.",
         serialize=_serialize_decimal,
         parse_value=_parse_decimal,
     ),

@@ -14,7 +14,7 @@ from tortoise.functions import Count
 from models.tag import MemberTag as MemberTagModel
 from models.tag import TagDefinition as TagDefinitionModel
 from resolvers.loaders import by_id, group_by
-from schema.common import Node, UserError, model_type
+from schema.common import Node, UserError, errors_field, model_type
 from schema.context import Info
 from schema.enums import TagCategory, TagSource, TagStatus
 from schema.ids import to_global_id
@@ -56,13 +56,17 @@ async def _staff(info: Info, staff_id: int | None) -> StaffUser | None:
     return await info.context.loaders.staff_by_id.load(staff_id)  # type: ignore[return-value]
 
 
-@model_type(TagDefinitionModel)
+@model_type(
+    TagDefinitionModel,
+    description="A customer tag: assigned by staff (manual) or computed from its rule. It "
+    "becomes ACTIVE only once a staff member other than its proposer approves it.",
+)
 class TagDefinition(Node):
-    code: str
-    name: str
-    category: TagCategory
-    description: str | None
-    status: TagStatus
+    code: str = strawberry.field(description="Unique code, e.g. VIP.")
+    name: str = strawberry.field(description="Name shown to staff.")
+    category: TagCategory = strawberry.field(description="The tag's family.")
+    description: str | None = strawberry.field(description="What the tag means, if given.")
+    status: TagStatus = strawberry.field(description="Review state.")
     rule: JSON | None = strawberry.field(
         description="Declarative rule (see the rule language); null for manual tags."
     )
@@ -70,34 +74,34 @@ class TagDefinition(Node):
         description="Share of assignments reported wrong: errors / assignments ever made."
     )
 
-    @strawberry.field
+    @strawberry.field(description="Global ID of the tag definition.")
     def id(self) -> strawberry.ID:
         return strawberry.ID(to_global_id("TagDefinition", self.id))
 
-    @strawberry.field
+    @strawberry.field(description="Who proposed it.")
     async def created_by(self, info: Info) -> StaffUser | None:
         return await _staff(info, self.created_by_id)  # type: ignore[attr-defined]
 
-    @strawberry.field
+    @strawberry.field(description="Who approved or rejected it; null while PENDING_REVIEW.")
     async def reviewed_by(self, info: Info) -> StaffUser | None:
         return await _staff(info, self.reviewed_by_id)  # type: ignore[attr-defined]
 
-    @strawberry.field
+    @strawberry.field(description="Members carrying the tag now.")
     async def member_count(self, info: Info) -> int:
         return await info.context.loaders.get(member_counts_by_tag_id).load(self.id)
 
 
-@model_type(MemberTagModel)
+@model_type(MemberTagModel, description="A tag on a member.")
 class MemberTag:
-    source: TagSource
-    assigned_at: datetime
+    source: TagSource = strawberry.field(description="Assigned by staff or computed by rule.")
+    assigned_at: datetime = strawberry.field(description="When the member got it (UTC).")
 
-    @strawberry.field
+    @strawberry.field(description="The tag.")
     def tag(self, info: Info) -> TagDefinition:
         # A loader, not a join: a page carries a few definitions but many assignments.
         return _TAG.resolve(self, info)
 
-    @strawberry.field
+    @strawberry.field(description="The staff user who assigned a MANUAL tag; null for RULE.")
     def assigned_by(self, info: Info) -> StaffUser | None:
         return _ASSIGNED_BY.resolve(self, info)
 
@@ -106,41 +110,59 @@ class MemberTag:
 class MemberTagsFields:
     """Member fields of customer tags, joined into Member (schema/members.py)."""
 
-    @strawberry.field
+    @strawberry.field(description="The member's tags, oldest assignment first.")
     def tags(self, info: Info) -> list[MemberTag] | None:
         return _TAGS.resolve(self, info)
 
 
-@strawberry.input
+@strawberry.input(description="A proposed tag definition.")
 class TagDefinitionInput:
-    code: str
-    name: str
-    category: TagCategory
-    description: str | None = None
-    rule: JSON | None = None
+    code: str = strawberry.field(
+        description="Unique code: 1 to 64 letters, digits or _ . : -, starting with a letter "
+        "or digit."
+    )
+    name: str = strawberry.field(description="Name, 1 to 128 characters.")
+    category: TagCategory = strawberry.field(description="The tag's family.")
+    description: str | None = strawberry.field(
+        default=None, description="What the tag means, up to 2,000 characters."
+    )
+    rule: JSON | None = strawberry.field(
+        default=None,
+        description='Omit for a manual tag. A rule tag\'s rule: {"all": [...]}, {"any": '
+        '[...]}, {"not": ...} over conditions {"field": F, "op": OP, "value": V}; ops eq, ne, '
+        "gt, gte, lt, lte, between ([low, high]), in ([...]); fields age, gender, region, "
+        "tierRank, pointsBalance, lifetimeSpend, spendLast365d, ordersLast30d, ordersLast90d, "
+        "daysSinceLastPurchase, daysSinceJoined. Unknown fields or ops are INVALID.",
+    )
 
 
-@strawberry.type
+@strawberry.type(description="Result of a tag definition mutation.")
 class TagDefinitionPayload:
-    tag: TagDefinition | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    tag: TagDefinition | None = strawberry.field(
+        default=None, description="The tag definition as saved; null when refused."
+    )
+    errors: list[UserError] = errors_field()
 
 
-@strawberry.input
+@strawberry.input(description="A member and a manual tag to put on or take off them.")
 class AssignTagInput:
-    member_id: strawberry.ID
-    tag_code: str
-    note: str | None = None
+    member_id: strawberry.ID = strawberry.field(description="The member.")
+    tag_code: str = strawberry.field(description="Code of an ACTIVE manual tag.")
+    note: str | None = strawberry.field(
+        default=None, description="Why, up to 2,000 characters (assignTag only)."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="Result of assignTag, removeTag and reportTagError.")
 class MemberTagsPayload:
-    member: MemberRef | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    member: MemberRef | None = strawberry.field(
+        default=None, description="The member with their tags after the change."
+    )
+    errors: list[UserError] = errors_field()
 
 
-@strawberry.input
+@strawberry.input(description="A tag wrongly on a member.")
 class ReportTagErrorInput:
-    member_id: strawberry.ID
-    tag_code: str
-    note: str
+    member_id: strawberry.ID = strawberry.field(description="The member.")
+    tag_code: str = strawberry.field(description="Code of the tag the member carries wrongly.")
+    note: str = strawberry.field(description="What is wrong, up to 2,000 characters.")

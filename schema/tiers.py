@@ -16,7 +16,7 @@ from models.member import Member as MemberModel
 from models.tier import Tier as TierModel
 from models.tier import TierChange as TierChangeModel
 from schema.benefits import Benefit, benefits_by_tier_id
-from schema.common import Node, UserError, model_type
+from schema.common import Node, UserError, errors_field, model_type
 from schema.context import Info
 from schema.enums import TierChangeReason
 from schema.ids import to_global_id
@@ -78,18 +78,25 @@ _SPEND = relation("Member", "qualifyingSpend", _qualifying, "id", attrgetter("sp
 _ORDERS = relation("Member", "qualifyingOrders", _qualifying, "id", attrgetter("orders"))
 
 
-@model_type(TierModel)
+@model_type(
+    TierModel,
+    description="A membership tier (e.g. silver, gold, diamond). A member is promoted at "
+    "once when a purchase brings their qualifying spend and orders up to a higher tier, and "
+    "demoted only by the tier evaluation job. Readable by everyone.",
+)
 class Tier(Node):
-    code: str
-    name: str
+    code: str = strawberry.field(description="Unique code in capitals, e.g. GOLD.")
+    name: str = strawberry.field(description="Name shown to members.")
     rank: int = strawberry.field(description="0 is the entry tier; higher is better.")
     min_spend: Decimal = strawberry.field(
         description="Qualifying spend within the window needed to reach or keep this tier."
     )
-    min_orders: int
-    description: str | None
+    min_orders: int = strawberry.field(
+        description="Qualifying orders within the window needed to reach or keep this tier."
+    )
+    description: str | None = strawberry.field(description="Text for members, if any.")
 
-    @strawberry.field
+    @strawberry.field(description="Global ID of the tier.")
     def id(self) -> strawberry.ID:
         return strawberry.ID(to_global_id("Tier", self.id))
 
@@ -99,26 +106,26 @@ class Tier(Node):
     def points_multiplier(self) -> float:
         return float(self.points_multiplier)
 
-    @strawberry.field
+    @strawberry.field(description="Benefits members of this tier hold.")
     async def benefits(self, info: Info) -> list[Benefit]:
         return await info.context.loaders.get(benefits_by_tier_id).load(self.id)  # type: ignore[return-value]
 
-    @strawberry.field
+    @strawberry.field(description="Members in this tier now, terminated members left out.")
     async def member_count(self, info: Info) -> int | None:
         return await info.context.loaders.get(member_counts_by_tier_id).load(self.id)
 
 
-@model_type(TierChangeModel)
+@model_type(TierChangeModel, description="One change of a member's tier.")
 class TierChange:
-    reason: TierChangeReason
-    at: datetime
-    note: str | None
+    reason: TierChangeReason = strawberry.field(description="Why the tier changed.")
+    at: datetime = strawberry.field(description="When it changed (UTC).")
+    note: str | None = strawberry.field(description="Staff's note on a MANUAL change.")
 
-    @strawberry.field(name="from")
+    @strawberry.field(name="from", description="The tier before; null on ENROLLMENT.")
     def from_(self, info: Info) -> Tier | None:
         return _FROM.resolve(self, info)
 
-    @strawberry.field
+    @strawberry.field(description="The tier after.")
     def to(self, info: Info) -> Tier:
         return _TO.resolve(self, info)
 
@@ -127,19 +134,28 @@ class TierChange:
 class MemberTierFields:
     """Member fields of tiers, joined into Member (schema/members.py)."""
 
-    @strawberry.field
+    @strawberry.field(description="The member's current tier.")
     def tier(self, info: Info) -> Tier:
         return _TIER.resolve(self, info)
 
-    @strawberry.field
+    @strawberry.field(
+        description="The member's tier changes, oldest first; of a long history only the "
+        f"latest {limits.TIER_HISTORY - 1}."
+    )
     def tier_history(self, info: Info) -> list[TierChange] | None:
         return _HISTORY.resolve(self, info)
 
-    @strawberry.field(description="Spend inside the current tier-qualification window.")
+    @strawberry.field(
+        description="Spend inside the current tier-qualification window (the last "
+        "MEMBERHUB_TIER_WINDOW_MONTHS, default 12, up to now), net of refunds."
+    )
     def qualifying_spend(self, info: Info) -> Decimal | None:
         return _SPEND.resolve(self, info)
 
-    @strawberry.field
+    @strawberry.field(
+        description="Orders inside the current tier-qualification window; a fully refunded "
+        "order does not count, a partly refunded one does."
+    )
     def qualifying_orders(self, info: Info) -> int | None:
         return _ORDERS.resolve(self, info)
 
@@ -147,28 +163,42 @@ class MemberTierFields:
 # ---------------------------------------------------------------- inputs and payloads
 
 
-@strawberry.input
+@strawberry.input(
+    description="A tier to create or update. The ladder must keep a rank-0 entry tier, and "
+    "each higher rank must ask at least as much spend and orders as the one below, and more "
+    "of one."
+)
 class TierInput:
     id: strawberry.ID | None = strawberry.field(
         default=None, description="Present to update, absent to create."
     )
-    code: str
-    name: str
-    rank: int
-    min_spend: Decimal
-    min_orders: int
-    points_multiplier: float
-    description: str | None = None
+    code: str = strawberry.field(
+        description="Unique code: 1 to 32 letters, digits or underscores, stored in capitals."
+    )
+    name: str = strawberry.field(description="Name, 1 to 64 characters.")
+    rank: int = strawberry.field(description="Unique rank, 0 (entry tier) to 1000.")
+    min_spend: Decimal = strawberry.field(
+        description="Qualifying spend needed in the window, 0 or more (rounded to cents)."
+    )
+    min_orders: int = strawberry.field(description="Qualifying orders needed in the window.")
+    points_multiplier: float = strawberry.field(
+        description="Multiplier of base points, greater than 0, at most two decimals."
+    )
+    description: str | None = strawberry.field(
+        default=None, description="Text for members (free text)."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="Result of upsertTier.")
 class TierPayload:
-    tier: Tier | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    tier: Tier | None = strawberry.field(
+        default=None, description="The tier as saved; null when refused."
+    )
+    errors: list[UserError] = errors_field()
 
 
-@strawberry.input
+@strawberry.input(description="A manual tier placement.")
 class SetMemberTierInput:
-    member_id: strawberry.ID
-    tier_code: str
-    note: str
+    member_id: strawberry.ID = strawberry.field(description="The member to place.")
+    tier_code: str = strawberry.field(description="Code of the tier to place them in.")
+    note: str = strawberry.field(description="Why, recorded on the tier change (required).")

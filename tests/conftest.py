@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +35,7 @@ from models.staff import StaffUser
 from services.audit import ensure_head
 from services.clock import utcnow
 from services.units import current_unit
+from tests import declared_errors
 
 TEST_PASSWORD = "correct-horse-battery"
 PASSWORD_HASH = asyncio.run(hash_password(TEST_PASSWORD))  # argon2 is slow on purpose: hash once
@@ -185,3 +186,13 @@ def as_role(api: Api, db: TortoiseContext) -> Callable[[Role], Awaitable[Api]]:
         return api.as_(await staff_token(role))
 
     return sign_in
+
+
+@pytest.fixture(autouse=True)
+def declared_error_codes() -> Iterator[None]:
+    """A mutation answering with an `errors` code its description does not declare fails
+    the test that made it (tests/declared_errors.py)."""
+    declared_errors.watch()
+    declared_errors.undeclared.clear()
+    yield
+    assert not declared_errors.undeclared, declared_errors.undeclared
