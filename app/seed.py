@@ -102,7 +102,7 @@ async def seed_demo(members: int) -> str:
     staff = await seed_staff()
     await seed_tiers()
     await seed_benefits.seed()
-    member_ids = []
+    member_ids: list[int] = []
     if members > 0:
         member_ids = [await seed_members.enroll_demo_member(DEMO_PASSWORD)]
         member_ids += await seed_members.seed(members - 1)

@@ -4,11 +4,12 @@ Each purchase is recorded as if at the moment it happened (`now` = its occurredA
 promotions, expiry dates and the ledger's timeline look as they would in production.
 A few hundred members' histories are worked out and written per transaction.
 
-A history ends with the tier evaluation the worker runs each quarter, as of the seed's
-start: a member whose last twelve months no longer meet the tier an older spree earned
-is demoted, so `memberhub run-job tier-evaluation` run after seeding finds nothing to do.
-No purchase lies in the first day of that window, so the same holds for a day after
-seeding (a purchase leaving the window then would otherwise demote someone).
+A history ends with the tier evaluation the worker runs each quarter, as of the end of
+the history (the seed's clock): a member whose last twelve months no longer meet the
+tier an older spree earned is demoted, so `memberhub run-job tier-evaluation` run after
+seeding finds nothing to do. No purchase lies in the first day of that window, so the
+same holds for a day after seeding (a purchase leaving the window then would otherwise
+demote someone).
 """
 
 from __future__ import annotations
