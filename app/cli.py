@@ -80,14 +80,10 @@ async def create_admin(args: argparse.Namespace) -> int:
 
 @command("seed-demo")
 async def seed_demo(args: argparse.Namespace) -> int:
-    from app.seed import DEMO_PASSWORD, seed_demo
+    from app.seed import seed_demo
 
     async def work() -> int:
-        await seed_demo(args.members)
-        print(
-            f"demo data ready; staff users admin, operations, service, marketing, analyst, "
-            f"auditor with password {DEMO_PASSWORD!r}"
-        )
+        print(await seed_demo(args.members))
         return 0
 
     return await _with_db(work)

@@ -11,6 +11,7 @@ from models.enums import EnrollmentChannel, Gender
 from services import members
 from services.clock import utcnow
 from services.errors import Duplicate
+from services.members.enrollment import member_no_of
 from services.members.profile import CONSENT_FIELDS
 from services.validation import id_check_character
 
@@ -69,6 +70,9 @@ MOBILE_PREFIXES = (
 MAIL_DOMAINS = ("qq.com", "163.com", "126.com", "sina.com", "outlook.com", "foxmail.com")
 CHANNELS = tuple(EnrollmentChannel)
 SPREAD_DAYS = 3 * 365
+# The member README and seed-demo's last lines name, who signs in with this phone.
+DEMO_PHONE = "13800138000"
+DEMO_BIRTH_DATE = date(1990, 5, 20)
 # Enrollments in flight at once: PostgreSQL overlaps their round trips; SQLite's single
 # connection simply takes them in turn.
 CONCURRENCY = 8
@@ -123,6 +127,35 @@ def demo_profile(rng: random.Random, today: date) -> members.Profile:
 
 def _consents(rng: random.Random) -> dict[str, bool | None]:
     return {key: rng.random() < 0.6 for key in CONSENT_FIELDS}
+
+
+def demo_member_profile() -> members.Profile:
+    first17 = f"310115{DEMO_BIRTH_DATE:%Y%m%d}123"  # Pudong, born 1990-05-20, a man (odd)
+    return members.Profile(
+        name="王小明",
+        gender=Gender.MALE,
+        birth_date=DEMO_BIRTH_DATE,
+        phone=DEMO_PHONE,
+        email="xiaoming.wang@example.com",
+        address="上海市浦东新区世纪大道100号1栋2单元1201室",
+        id_number=first17 + id_check_character(first17),
+    )
+
+
+async def enroll_demo_member(password: str) -> int:
+    """Enroll the member who signs in with DEMO_PHONE and `password`, joined before every
+    member `seed` enrolls (so first in join order), consenting to everything; their id."""
+    joined_at = utcnow() - timedelta(days=SPREAD_DAYS)
+    consents: dict[str, bool | None] = dict.fromkeys(CONSENT_FIELDS, True)
+    review = await members.enroll(
+        demo_member_profile(), EnrollmentChannel.APP, joined_at, consents=consents
+    )
+    member_id: int = review.application.member_id  # type: ignore[attr-defined]
+    # Activated in the app within the hour: the session that issued expired long ago.
+    activated_at = joined_at + timedelta(hours=1)
+    code: str = review.activation_code  # type: ignore[assignment]  # an approval issues one
+    await members.activate_membership(member_no_of(member_id), code, password, activated_at)
+    return member_id
 
 
 async def seed(count: int, *, seed_value: int = 2024, progress: bool = True) -> list[int]:

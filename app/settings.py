@@ -102,7 +102,8 @@ SETTINGS_DOC: dict[str, str] = {
     "suggestion_resolution_hours": "resolution deadline of suggestions",
     "churn_days": "days without purchase after which an ACTIVE member counts as churned",
     "termination_notice_days": "default notice before a non-voluntary termination takes effect",
-    "apply_rate_limit": "membership applications per client address per hour",
+    "apply_rate_limit": "membership applications per client address per hour by callers not "
+    "signed in as staff",
     "login_address_limit": "sign-in attempts per client address (an IPv6 address's /64) per "
     "`MEMBERHUB_LOGIN_ADDRESS_WINDOW`",
     "login_address_window": "seconds over which sign-in attempts per address are counted",

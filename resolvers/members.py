@@ -192,6 +192,7 @@ async def apply_for_membership(
         input.channel,
         utcnow(),
         client=info.context.ip,
+        staff_id=info.context.actor.staff_id,
         requested_tier_code=input.requested_tier_code,
         consents=input.consents.values() if input.consents else None,
         referral_code=input.referral_code,

@@ -68,13 +68,17 @@ async def apply_for_membership(
     now: datetime,
     *,
     client: str | None,
+    staff_id: int | None = None,
     requested_tier_code: str | None = None,
     consents: dict[str, bool | None] | None = None,
     referral_code: str | None = None,
 ) -> MembershipApplication:
-    """Record a PENDING application, at most `apply_rate_limit` per client address and hour.
-    Raises RateLimited, Invalid, Duplicate, NotFound."""
-    await _count_attempt(client, now)
+    """Record a PENDING application. Anonymous (and member) callers may file at most
+    `apply_rate_limit` per client address and hour; signed-in staff (`staff_id`), who
+    enroll customer after customer from one store or call-centre address, are not
+    counted. Raises RateLimited, Invalid, Duplicate, NotFound."""
+    if staff_id is None:
+        await _count_attempt(client, now)
     return await _record_application(
         profile,
         channel,

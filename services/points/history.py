@@ -1,14 +1,15 @@
 """Members' purchase histories posted at once (demo data, imports).
 
-The rules of `record_purchase`, `refund_purchase` and `redeem_points` (rules.py,
-ledger.py, services/tiers.py) are applied in memory, event by event, to a Book per
-member; the outcome is then written with a few multi-row statements in one
-transaction. It is what posting each event through those services in the same order
-leaves (tests/points/test_history_service.py holds the two side by side), except, on
-purpose:
+The rules of `record_purchase`, `refund_purchase`, `redeem_points` and, for one member,
+`run_tier_evaluation` (rules.py, ledger.py, services/tiers.py) are applied in memory,
+event by event, to a Book per member; the outcome is then written with a few multi-row
+statements in one transaction. It is what posting each event through those services in
+the same order leaves (tests/points/test_history_service.py holds the two side by side),
+except, on purpose:
 - the postings are not announced to pointsPosted subscribers: they are history;
 - rule tags are refreshed once per member after the write, as of its last purchase;
-- a refund names a purchase of the same member (the service finds any member's).
+- a refund names a purchase of the same member (the service finds any member's);
+- an evaluation writes no job audit entry: it is part of the history, not a job run.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ class Book:
     keyed: dict[str, PointsEntry]  # the member's entries by idempotency key
     new: list[Purchase] = field(default_factory=list)
     entries: list[tuple[PointsEntry, Purchase | None]] = field(default_factory=list)
-    changes: list[tuple[TierChange, Purchase]] = field(default_factory=list)
+    changes: list[tuple[TierChange, Purchase | None]] = field(default_factory=list)
     notices: list[Communication] = field(default_factory=list)
     refunded_earlier: set[str] = field(default_factory=set)
     tags_as_of: datetime | None = None
@@ -111,7 +112,21 @@ class Book:
         target = tiers.promotion(self.ladder, self.member.tier_id, qualifying)  # type: ignore[attr-defined]
         if target is None:
             return
-        reason = TierChangeReason.PROMOTION
+        self._change_tier(target, TierChangeReason.PROMOTION, now, purchase)
+
+    def evaluate(self, as_of: datetime) -> None:
+        """`run_tier_evaluation` for this member: demoted to the highest tier the window
+        ending at `as_of` meets when that is below the one held."""
+        if self.member.status not in tiers.EVALUATED:
+            return
+        qualifying = tiers.qualifying_in(self.purchases.values(), as_of)
+        target = tiers.highest_met(self.ladder, qualifying)
+        if target.rank < tiers.tier_of(self.ladder, self.member.tier_id).rank:  # type: ignore[attr-defined]
+            self._change_tier(target, TierChangeReason.DEMOTION, as_of, None)
+
+    def _change_tier(
+        self, target: Tier, reason: TierChangeReason, now: datetime, purchase: Purchase | None
+    ) -> None:
         self.changes.append((tiers.change_row(self.member, target, reason, now), purchase))
         self.notices.append(notification(self.member.id, *tiers.notice(reason, target), now))
         self.member.tier_id = target.id  # type: ignore[attr-defined]

@@ -66,6 +66,24 @@ async def test_applications_are_rate_limited_per_client_address(api, tiers):
     assert await MembershipApplication.all().count() == limit + 1
 
 
+async def test_staff_enrolling_at_the_counter_is_not_limited_per_address(api, tiers):
+    limit = get_settings().apply_rate_limit
+    clerk = api.as_(await staff_token(Role.SERVICE, "clerk"))
+    channels = ("STORE", "CUSTOMER_SERVICE", "EVENT", "PARTNER")
+    for n in range(limit + 2):
+        applied = await apply(
+            clerk, phone=f"1370000{n:04d}", idNumber=None, channel=channels[n % len(channels)]
+        )
+        assert applied["errors"] == [], (n, applied)
+    # Anonymous callers from the same address keep their own limit, whole.
+    for n in range(limit):
+        applied = await apply(api, phone=f"1380000{n:04d}", idNumber=None, channel="STORE")
+        assert applied["errors"] == [], (n, applied)
+    refused = await apply(api, phone="13900000000", idNumber=None, channel="STORE")
+    assert refused["errors"][0]["code"] == "RATE_LIMITED"
+    assert await MembershipApplication.all().count() == 2 * limit + 2
+
+
 async def test_approval_creates_an_active_member_in_the_entry_tier(api, reviewer):
     before = utcnow()
     approved = await enroll(api, reviewer, requestedTierCode="GOLD")

@@ -12,11 +12,11 @@ from typing import Any
 import pytest
 
 from models.communication import Communication
-from models.enums import MemberStatus, RedemptionPurpose
+from models.enums import MemberStatus, RedemptionPurpose, TierChangeReason
 from models.member import Member
 from models.points import PointsEntry, Purchase
 from models.tier import TierChange
-from services import points
+from services import points, tiers
 from services.clock import local_date, utcnow
 from services.errors import DomainError, Duplicate, NotFound
 from services.points.expiry import lots_of
@@ -24,6 +24,9 @@ from services.points.history import Book, post_histories
 from services.points.lots import expiring_by
 from tests.factories import make_member, make_tiers
 from tests.tags.helpers import active_tag, carriers
+
+# A year and a bit: the default tier window (12 months) holds no purchase after such a gap.
+TIER_WINDOW_DAYS = 370
 
 
 @dataclass(frozen=True)
@@ -47,18 +50,29 @@ class Redeem:
     at: datetime
 
 
-Event = Buy | Refund | Redeem
+@dataclass(frozen=True)
+class Evaluate:
+    at: datetime
+
+
+Event = Buy | Refund | Redeem | Evaluate
 
 
 def _history(start: datetime) -> list[Event]:
-    """Two years of shopping with every rule in play: birthdays, promotions up the ladder,
-    zero-point purchases, partial, full, excessive and short refunds, redemptions that
-    are replayed or not covered, repeated orderRefs, unknown ones."""
+    """Three years of shopping with every rule in play: birthdays, promotions up the
+    ladder, zero-point purchases, partial, full, excessive and short refunds, redemptions
+    that are replayed or not covered, repeated orderRefs, unknown ones, tier evaluations
+    that keep the tier and one after a year without purchases that demotes."""
     rng = random.Random(7)
     events: list[Event] = []
     at = start
     for n in range(60):
         at += timedelta(days=rng.uniform(5, 15), seconds=rng.randint(0, 86_399))
+        if n in (15, 45):
+            events.append(Evaluate(at - timedelta(hours=1)))
+        if n == 30:
+            at += timedelta(days=TIER_WINDOW_DAYS)
+            events.append(Evaluate(at - timedelta(hours=1)))
         ref = f"O{n}"
         amount = rng.choice(("0.50", "19.99", "350.00", "1200.00", "2999.99", "8000.00"))
         events.append(Buy(ref, amount, at))
@@ -108,6 +122,8 @@ async def _through_services(member_id: int, prefix: str, events: list[Event]) ->
                 case Redeem(spend, key, at):
                     purpose = RedemptionPurpose.GIFT
                     await points.redeem_points(member_id, spend, purpose, key, at)
+                case Evaluate(at):
+                    await tiers.run_tier_evaluation(at)
             outcomes.append("OK")
         except DomainError as error:
             outcomes.append(f"{error.code}: {error.message}".replace(prefix, ""))
@@ -124,6 +140,8 @@ def _on_book(book: Book, prefix: str, events: list[Event], outcomes: list[str]) 
                     book.refund(_ref(prefix, ref), Decimal(amount), at)
                 case Redeem(spend, key, at):
                     book.redeem(spend, RedemptionPurpose.GIFT, key, at)
+                case Evaluate(at):
+                    book.evaluate(at)
             outcomes.append("OK")
         except DomainError as error:
             outcomes.append(f"{error.code}: {error.message}".replace(prefix, ""))
@@ -179,7 +197,7 @@ async def _state(member_id: int, prefix: str) -> dict[str, Any]:
 
 async def _twins() -> tuple[Member, Member, list[Event]]:
     regular = (await make_tiers())[0]
-    start = utcnow() - timedelta(days=730)
+    start = utcnow() - timedelta(days=730 + TIER_WINDOW_DAYS)
     events = _history(start)
     # Born on the day of the ninth purchase, in the business time zone.
     day = local_date([e for e in events if isinstance(e, Buy)][8].at)
@@ -207,6 +225,7 @@ async def test_a_history_in_bulk_equals_it_posted_event_by_event(db) -> None:
     assert await _state(two.id, "B-") == await _state(one.id, "A-")
     state = await _state(two.id, "B-")
     assert len(state["changes"]) >= 3  # promoted up the ladder
+    assert [c[2] for c in state["changes"]].count(TierChangeReason.DEMOTION) == 1
     assert any("birthday" in (e[3] or "") for e in state["entries"])
     assert any("shortfall" in (e[3] or "") for e in state["entries"])
     assert await points.verify_ledger() == []
