@@ -387,8 +387,9 @@ class MembersMutation:
     apply_for_membership: ApplicationPayload = mutation(
         apply_for_membership,
         "Apply for membership: records a PENDING application for staff to review. "
-        "Anonymous callers may send at most MEMBERHUB_APPLY_RATE_LIMIT (default 10) per "
-        "client address and hour. A phone or idNumber of a live member is DUPLICATE; an "
+        "Callers not signed in as staff may send at most MEMBERHUB_APPLY_RATE_LIMIT "
+        "(default 10) per client address and hour; staff enrolling customers at a counter "
+        "are not held to it. A phone or idNumber of a live member is DUPLICATE; an "
         "unknown requestedTierCode NOT_FOUND.",
         errors=(Invalid, Duplicate, NotFound, RateLimited),
     )
