@@ -269,7 +269,9 @@ def parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=raw,
     )
-    sub = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = root.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", help="`COMMAND --help` says more"
+    )
 
     serve = sub.add_parser(
         "serve",
@@ -393,7 +395,9 @@ def parser() -> argparse.ArgumentParser:
         description="With MEMBERHUB_TRUSTED_DOCUMENTS=required, members and anonymous callers "
         "may run only the documents listed in the manifest. Uses no database.",
     )
-    trusted_sub = trusted.add_subparsers(dest="action", required=True, metavar="ACTION")
+    trusted_sub = trusted.add_subparsers(
+        dest="action", required=True, metavar="ACTION", help="what to do with the manifest"
+    )
     trusted_add = trusted_sub.add_parser(
         "add",
         help="add the apps' .graphql documents",

@@ -9,9 +9,10 @@ from __future__ import annotations
 import importlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from services.jobs import JobResult
+if TYPE_CHECKING:  # `--help` lists the jobs without loading the services
+    from services.jobs import JobResult
 
 
 @dataclass(frozen=True)
