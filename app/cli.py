@@ -50,14 +50,15 @@ def _announce(name: str) -> str:
 async def _with_db(
     name: str, work: Callable[[], Awaitable[int]], *, migrate_first: bool = False
 ) -> int:
-    from app.database_check import DatabaseNotReady, migrate, open_migrated
+    from app.database_check import DatabaseNotReady, open_migrated
+    from app.database_check import migrate as run_migrations
     from models.db import close_db
     from services.audit import ensure_head
 
     url = _announce(name)
     try:
         if migrate_first:
-            await migrate(url)
+            await run_migrations(url)
         await open_migrated(url)
     except DatabaseNotReady as error:
         print(f"{name}: {error}", file=sys.stderr)
@@ -101,7 +102,7 @@ async def create_admin(args: argparse.Namespace) -> int:
             )
         except DomainError as error:
             print(f"create-admin: {error.message}", file=sys.stderr)
-            return 1
+            return FAILED
         print(f"created admin {user.username}")
         return 0
 
