@@ -1,11 +1,19 @@
-"""`memberhub ...`: the command line operators and scripts use (DESIGN §5)."""
+"""`memberhub ...`: the command line operators and scripts use.
+
+Every command that uses the database names it on stderr first. Only `migrate` (and
+`seed-demo`, which migrates first) may create or upgrade one; the others refuse a database
+that is missing or not migrated, so a command run from the wrong directory or with the
+wrong MEMBERHUB_DATABASE_URL fails loudly instead of acting on an empty file.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import sqlite3
 import sys
+import textwrap
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +24,11 @@ from app.settings import get_settings
 Command = Callable[[argparse.Namespace], Awaitable[int]]
 COMMANDS: dict[str, Command] = {}
 
+# Exit statuses: 0 done, 1 the command failed (a refused admin, ledger violations, a failed
+# backup), 2 usage (argparse), 3 the database is missing or not migrated.
+FAILED = 1
+NOT_READY = 3
+
 
 def command(name: str) -> Callable[[Command], Command]:
     def register(fn: Command) -> Command:
@@ -25,11 +38,31 @@ def command(name: str) -> Callable[[Command], Command]:
     return register
 
 
-async def _with_db(work: Callable[[], Awaitable[int]]) -> int:
-    from models.db import close_db, init_db
+def _announce(name: str) -> str:
+    """The database URL, after telling the operator which database `name` acts on."""
+    from app.database_check import describe
+
+    url = get_settings().database_url
+    print(f"{name}: database {describe(url)}", file=sys.stderr)
+    return url
+
+
+async def _with_db(
+    name: str, work: Callable[[], Awaitable[int]], *, migrate_first: bool = False
+) -> int:
+    from app.database_check import DatabaseNotReady, open_migrated
+    from app.database_check import migrate as run_migrations
+    from models.db import close_db
     from services.audit import ensure_head
 
-    await init_db(get_settings().database_url)
+    url = _announce(name)
+    try:
+        if migrate_first:
+            await run_migrations(url)
+        await open_migrated(url)
+    except DatabaseNotReady as error:
+        print(f"{name}: {error}", file=sys.stderr)
+        return NOT_READY
     try:
         await ensure_head()
         return await work()
@@ -39,16 +72,14 @@ async def _with_db(work: Callable[[], Awaitable[int]]) -> int:
 
 @command("migrate")
 async def migrate(args: argparse.Namespace) -> int:
-    from tortoise import Tortoise
-    from tortoise.migrations.api import migrate as run_migrations
-
-    from models.db import tortoise_config
+    from app.database_check import DatabaseNotReady
+    from app.database_check import migrate as run_migrations
 
     try:
-        await run_migrations(config=tortoise_config(get_settings().database_url))
-    finally:
-        # An open aiosqlite thread would keep a failed migrate from ever exiting.
-        await Tortoise.close_connections()
+        await run_migrations(_announce("migrate"))
+    except DatabaseNotReady as error:
+        print(f"migrate: {error}", file=sys.stderr)
+        return NOT_READY
     print("database is up to date")
     return 0
 
@@ -71,11 +102,11 @@ async def create_admin(args: argparse.Namespace) -> int:
             )
         except DomainError as error:
             print(f"create-admin: {error.message}", file=sys.stderr)
-            return 1
+            return FAILED
         print(f"created admin {user.username}")
         return 0
 
-    return await _with_db(work)
+    return await _with_db("create-admin", work)
 
 
 @command("seed-demo")
@@ -86,7 +117,7 @@ async def seed_demo(args: argparse.Namespace) -> int:
         print(await seed_demo(args.members))
         return 0
 
-    return await _with_db(work)
+    return await _with_db("seed-demo", work, migrate_first=True)
 
 
 @command("export-schema")
@@ -104,26 +135,21 @@ async def export_schema(args: argparse.Namespace) -> int:
 
 @command("run-job")
 async def run_job(args: argparse.Namespace) -> int:
-    from app.jobs import JOB_TARGETS
     from app.jobs import job as find_job
+    from app.jobs import report, summary
     from services.clock import utcnow
 
     job = find_job(args.job)
-    if job is None:
-        print(
-            f"run-job: unknown job {args.job!r}; known: {', '.join(sorted(JOB_TARGETS))}",
-            file=sys.stderr,
-        )
-        return 2
+    assert job is not None  # argparse keeps to the known jobs
     as_of = args.as_of or utcnow()
 
     async def work() -> int:
         # A bar on terminals only: scheduled runs log to files.
-        report = await job(as_of, progress=sys.stderr.isatty())
-        print(report)
+        result = await job(as_of, progress=sys.stderr.isatty())
+        print(json.dumps(report(result)) if args.json else summary(result))
         return 0
 
-    return await _with_db(work)
+    return await _with_db("run-job", work)
 
 
 @command("verify-ledger")
@@ -135,24 +161,36 @@ async def verify_ledger(args: argparse.Namespace) -> int:
         for violation in violations:
             print(f"verify-ledger: {violation}", file=sys.stderr)
         if violations:
-            return 1
+            return FAILED
         print("ledger ok: every invariant holds")
         return 0
 
-    return await _with_db(work)
+    return await _with_db("verify-ledger", work)
 
 
 @command("backup")
 async def backup(args: argparse.Namespace) -> int:
     from app.backup import BackupError, backup_sqlite, sqlite_file
+    from app.database_check import DatabaseNotReady
 
+    url = _announce("backup")
     try:
-        source = sqlite_file(get_settings().database_url)
-        await asyncio.to_thread(backup_sqlite, source, Path(args.path))
-    except (BackupError, sqlite3.Error, OSError) as error:
+        source = sqlite_file(url)
+    except DatabaseNotReady as error:
         print(f"backup: {error}", file=sys.stderr)
-        return 1
-    print(f"backed up {source} to {args.path}")
+        return NOT_READY
+    except BackupError as error:
+        print(f"backup: {error}", file=sys.stderr)
+        return FAILED
+    try:
+        done = await asyncio.to_thread(backup_sqlite, source, Path(args.path))
+    except (BackupError, sqlite3.Error, OSError) as error:
+        print(f"backup: {error}; {args.path} left as it was", file=sys.stderr)
+        return FAILED
+    print(
+        f"backed up {source} to {args.path}: {done.tables} tables, {done.rows:,} rows, "
+        "integrity and row counts verified"
+    )
     return 0
 
 
@@ -189,36 +227,189 @@ def _parse_as_of(value: str) -> datetime:
         raise argparse.ArgumentTypeError(error.message) from None
 
 
+EPILOG = """\
+Configuration comes from MEMBERHUB_* environment variables (README, "Configuration").
+The database is MEMBERHUB_DATABASE_URL: sqlite:///absolute/path.db, sqlite://relative.db
+(relative to the working directory; the default is sqlite://memberhub.db) or
+postgres://user:password@host:port/db. Every command that uses it names it on stderr;
+only migrate and seed-demo create or upgrade one, the others refuse a database that is
+missing or not migrated.
+
+exit status: 0 done, 1 failed, 2 usage error, 3 database missing or not migrated.
+`memberhub COMMAND --help` explains each command; README ("Command line", "Operations")
+and docs/ say more."""
+
+
+def _jobs_epilog() -> str:
+    from app.jobs import JOBS
+
+    width = max(map(len, JOBS)) + 2
+    lines = ["jobs:"]
+    for name, job in JOBS.items():
+        wrapped = textwrap.wrap(job.summary, 88 - width - 2)
+        lines.append(f"  {name:<{width}}{wrapped[0]}")
+        lines += [" " * (width + 2) + more for more in wrapped[1:]]
+    return "\n".join(lines)
+
+
 def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(prog="memberhub", description=__doc__)
-    sub = root.add_subparsers(dest="command", required=True)
-    serve = sub.add_parser("serve", help="run the API server")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1)
-    sub.add_parser("migrate", help="create or upgrade the database")
-    admin = sub.add_parser("create-admin", help="create an ADMIN staff user")
-    admin.add_argument("--username", required=True)
-    admin.add_argument("--password", required=True)
-    admin.add_argument("--display-name")
-    seed = sub.add_parser("seed-demo", help="load demo staff, tiers and members")
-    seed.add_argument("--members", type=int, default=200)
-    export = sub.add_parser("export-schema", help="write the GraphQL SDL")
-    export.add_argument("output", nargs="?", default="schema.graphql")
+    from app.jobs import JOBS
+
+    raw = argparse.RawDescriptionHelpFormatter
+    root = argparse.ArgumentParser(
+        prog="memberhub",
+        description=textwrap.fill(
+            "memberhub, the membership and loyalty GraphQL API: its server and the commands "
+            "operators and scripts run.",
+            88,
+        ),
+        epilog=EPILOG,
+        formatter_class=raw,
+    )
+    sub = root.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", help="`COMMAND --help` says more"
+    )
+
+    serve = sub.add_parser(
+        "serve",
+        help="run the API server",
+        description="Serve /graphql (POST and GET, GraphiQL in browsers, subscriptions over "
+        "graphql-transport-ws), /healthz, /readyz and /metrics with uvicorn. Refuses to start "
+        "on a database that is missing or not migrated: run `memberhub migrate` first.",
+    )
+    serve.add_argument(
+        "--host", default="127.0.0.1", metavar="H", help="listen address (default: %(default)s)"
+    )
+    serve.add_argument(
+        "--port", type=int, default=8000, metavar="P", help="TCP port (default: %(default)s)"
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="server processes (default: %(default)s); several share one PostgreSQL "
+        'database (README, "PostgreSQL and several processes")',
+    )
+
+    sub.add_parser(
+        "migrate",
+        help="create or upgrade the database",
+        description="Create the database named by MEMBERHUB_DATABASE_URL if it does not exist, "
+        "or upgrade it to this version (the migrations in models/migrations/). Idempotent: "
+        "run it before each new version starts.",
+    )
+
+    admin = sub.add_parser(
+        "create-admin",
+        help="create an ADMIN staff user",
+        description="Create a staff user with the ADMIN role, who can then create the other "
+        "staff users through the API. Exits 1 when the username is taken or the password "
+        "is refused.",
+    )
+    admin.add_argument("--username", required=True, metavar="U", help="the name to sign in with")
+    admin.add_argument(
+        "--password", required=True, metavar="P", help="the password (at least 8 characters)"
+    )
+    admin.add_argument(
+        "--display-name", metavar="NAME", help="name shown to other staff (default: the username)"
+    )
+
+    seed = sub.add_parser(
+        "seed-demo",
+        help="migrate, then load demo data",
+        description="Migrate the database (creating it if needed), then load demo data: staff "
+        "users of every role, the tier ladder, benefits, tags, members with purchases and "
+        "service cases. For trying memberhub out, never for production.",
+    )
+    seed.add_argument(
+        "--members", type=int, default=200, metavar="N", help="demo members (default: %(default)s)"
+    )
+
+    export = sub.add_parser(
+        "export-schema",
+        help="write the GraphQL SDL",
+        description="Write the schema the server serves, as GraphQL SDL. Uses no database.",
+    )
+    export.add_argument(
+        "output",
+        nargs="?",
+        default="schema.graphql",
+        metavar="PATH",
+        help="file to write (default: %(default)s; - for standard output)",
+    )
+
+    job = sub.add_parser(
+        "run-job",
+        help="run a scheduled job now",
+        description=textwrap.fill(
+            "Run one scheduled job now, as its run* mutation would, and print one line of "
+            "counts (or --json). A progress bar on a terminal.",
+            88,
+        ),
+        epilog=_jobs_epilog(),
+        formatter_class=raw,
+    )
+    job.add_argument("job", choices=list(JOBS), metavar="JOB", help="the job to run, listed below")
+    job.add_argument(
+        "--as-of",
+        type=_parse_as_of,
+        metavar="ISO",
+        help="the moment the job runs as, ISO 8601 with an offset, e.g. "
+        "2025-03-31T16:00:00+08:00 (default: now)",
+    )
+    job.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object for scripts (job, asOf, examined, changed, durationMs, "
+        "erasuresPending) instead of the line of counts",
+    )
+
     sub.add_parser(
         "verify-ledger",
-        help="check every points-ledger invariant; exits 1 naming each member in violation",
+        help="check every points-ledger invariant",
+        description="Check every points-ledger invariant over the whole database: running "
+        "balances, member balances, lots covering every debit, purchases against their "
+        "points and refunds, the ledger's guard triggers. Prints `ledger ok` and exits 0, or "
+        "names each member in violation on stderr and exits 1.",
     )
-    backup = sub.add_parser("backup", help="copy the SQLite database while it serves")
-    backup.add_argument("path")
-    trusted = sub.add_parser("trusted-documents", help="manage the trusted-documents manifest")
-    trusted_sub = trusted.add_subparsers(dest="action", required=True)
-    trusted_add = trusted_sub.add_parser("add", help="add the apps' .graphql documents")
-    trusted_add.add_argument("files", nargs="+", metavar="FILE.graphql")
-    trusted_add.add_argument("--manifest", help="default: MEMBERHUB_TRUSTED_DOCUMENTS_FILE")
-    job = sub.add_parser("run-job", help="run a scheduled job now")
-    job.add_argument("job")
-    job.add_argument("--as-of", type=_parse_as_of)
+
+    backup = sub.add_parser(
+        "backup",
+        help="copy the SQLite database while it serves, verified",
+        description="Copy the SQLite database while the server runs (one consistent snapshot, "
+        "SQLite's online backup API), then verify the copy: PRAGMA integrity_check and, in "
+        "every table, the row count the source had at the moment of copy. Only a verified "
+        "copy replaces PATH; one that fails is removed and the exit status is 1. Refuses a "
+        "database that is missing, empty or not migrated (exit status 3). Back up PostgreSQL "
+        'with pg_dump (README, "Operations").',
+    )
+    backup.add_argument("path", metavar="PATH", help="the file to write the copy to")
+
+    trusted = sub.add_parser(
+        "trusted-documents",
+        help="manage the trusted-documents manifest",
+        description="With MEMBERHUB_TRUSTED_DOCUMENTS=required, members and anonymous callers "
+        "may run only the documents listed in the manifest. Uses no database.",
+    )
+    trusted_sub = trusted.add_subparsers(
+        dest="action", required=True, metavar="ACTION", help="what to do with the manifest"
+    )
+    trusted_add = trusted_sub.add_parser(
+        "add",
+        help="add the apps' .graphql documents",
+        description="Add each file's operations to the manifest, keyed by their SHA-256; a "
+        "document the schema does not validate is refused and nothing is written.",
+    )
+    trusted_add.add_argument(
+        "files", nargs="+", metavar="FILE.graphql", help="the apps' GraphQL documents"
+    )
+    trusted_add.add_argument(
+        "--manifest",
+        metavar="PATH",
+        help="manifest to add to (default: MEMBERHUB_TRUSTED_DOCUMENTS_FILE, "
+        "trusted-documents.json)",
+    )
     return root
 
 
@@ -239,6 +430,18 @@ def uvicorn_options(args: argparse.Namespace) -> dict[str, Any]:
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from app.database_check import DatabaseNotReady, open_migrated
+    from models.db import close_db
+
+    async def check() -> None:
+        await open_migrated(_announce("serve"))
+        await close_db()
+
+    try:
+        asyncio.run(check())
+    except DatabaseNotReady as error:
+        print(f"serve: {error}", file=sys.stderr)
+        return NOT_READY
     uvicorn.run("app.server:create_app", factory=True, **uvicorn_options(args))
     return 0
 

@@ -2,7 +2,6 @@
 documents against the schema, and its graphql-transport-ws transport for pointsPosted."""
 
 import asyncio
-from pathlib import Path
 
 import httpx
 import pytest
@@ -20,10 +19,11 @@ from schema.root import build_schema
 from tests.app.helpers import app_with, live_server
 from tests.conftest import TEST_PASSWORD, make_staff, member_token
 from tests.factories import make_member
+from tests.shared import shared_path
 from tests.tiers.ws import subscribed
 
-CLIENTS = Path("/work/shared/clients")
-CONTRACT = Path("/work/shared/contract/schema.graphql").read_text(encoding="utf-8")
+CLIENTS = shared_path("clients")
+CONTRACT = shared_path("contract", "schema.graphql").read_text(encoding="utf-8")
 
 
 def operation(path):

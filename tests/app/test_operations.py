@@ -23,6 +23,7 @@ from models.enums import Role
 from models.staff import StaffUser
 from tests.app.helpers import live_server
 from tests.conftest import TEST_PASSWORD, database_url_for, make_staff, staff_token
+from tests.processes import record_migrations
 from tests.tiers.ws import GraphQLWebSocket
 
 LOGIN = """mutation StaffLogin($username: String!, $password: String!) {
@@ -116,6 +117,7 @@ async def test_backup_copies_a_consistent_snapshot_while_a_write_is_open(db, tmp
     url = database_url_for(tmp_path)
     if not url.startswith("sqlite"):
         pytest.skip("PostgreSQL is backed up with pg_dump")
+    await record_migrations()
     await make_staff(Role.ADMIN, "committed")
     target = tmp_path / "backup.db"
     env = {**os.environ, "MEMBERHUB_DATABASE_URL": url}
@@ -139,7 +141,7 @@ async def test_backup_copies_a_consistent_snapshot_while_a_write_is_open(db, tmp
         )
         out, err = await process.communicate()
     assert process.returncode == 0, err.decode()
-    assert "backed up" in out.decode()
+    assert "backed up" in out.decode() and "verified" in out.decode()
     copy = sqlite3.connect(target)
     try:
         names = {row[0] for row in copy.execute("SELECT username FROM staff_user")}

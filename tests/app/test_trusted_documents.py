@@ -12,8 +12,8 @@ from models.enums import Role
 from tests.app.helpers import api_with
 from tests.conftest import member_token, staff_token
 from tests.factories import make_member, make_tiers
+from tests.shared import shared_path
 
-CLIENTS = "/work/shared/clients"
 MODERN = "application/graphql-response+json"
 CATALOGUE = "query Catalogue { tiers { code name } }"
 
@@ -33,7 +33,11 @@ def manifest(tmp_path):
 
 def test_cli_builds_the_manifest_from_the_apps_files(tmp_path, capsys):
     path = tmp_path / "trusted.json"
-    files = [f"{CLIENTS}/console/StaffLogin.graphql", f"{CLIENTS}/mobile/MemberLogin.graphql"]
+    clients = shared_path("clients")
+    files = [
+        str(clients / "console" / "StaffLogin.graphql"),
+        str(clients / "mobile" / "MemberLogin.graphql"),
+    ]
     assert main(["trusted-documents", "add", *files, "--manifest", str(path)]) == 0
     documents = json.loads(path.read_text())
     printed = capsys.readouterr().out

@@ -4,6 +4,7 @@ connection holds a read snapshot (issue 3 §7, issue 21)."""
 
 from __future__ import annotations
 
+import json
 import logging
 import subprocess
 import sys
@@ -238,18 +239,20 @@ async def test_a_reader_in_another_process_keeps_the_job_pending_for_a_later_run
         as_of = (now + timedelta(days=2)).isoformat()
         # when the scheduled job terminates the member, its report says the erasure is
         # pending, and its log says why;
-        first = await memberhub_cli("run-job", "terminations", "--as-of", as_of)
+        first = await memberhub_cli("run-job", "terminations", "--as-of", as_of, "--json")
         assert first.returncode == 0, first.stderr
-        assert "changed=1" in first.stdout and "erasures_pending=1" in first.stdout
+        report = json.loads(first.stdout)
+        assert (report["changed"], report["erasuresPending"]) == (1, 1)
         assert "erasure pending" in first.stderr and NAME not in first.stderr
         assert found_in_files(traces.everything)
     finally:
         reader.stdin.close()
         reader.wait(timeout=30)
     # then the next run, in a new process, finds it pending and completes it.
-    second = await memberhub_cli("run-job", "terminations", "--as-of", as_of)
+    second = await memberhub_cli("run-job", "terminations", "--as-of", as_of, "--json")
     assert second.returncode == 0, second.stderr
-    assert "changed=0" in second.stdout and "erasures_pending=0" in second.stdout
+    report = json.loads(second.stdout)
+    assert (report["changed"], report["erasuresPending"]) == (0, 0)
     assert found_in_files(traces.everything) == set()
 
 

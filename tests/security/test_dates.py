@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from app.jobs import JOB_TARGETS, job
+from app import jobs
 from models.enums import MemberStatus, Role
 from models.member import Member, MembershipApplication
 from models.points import PointsEntry, Purchase
@@ -144,11 +144,11 @@ async def test_a_nested_date_argument_outside_the_years_is_invalid(as_role):
     assert result["errors"][0]["extensions"] == {"code": "INVALID", "field": ["date"]}
 
 
-@pytest.mark.parametrize("name", sorted(JOB_TARGETS))
+@pytest.mark.parametrize("name", sorted(jobs.JOBS))
 async def test_each_job_service_refuses_an_as_of_outside_the_years(name):
     # The worker and the CLI call the services directly: they keep to the same rule.
     with pytest.raises(Invalid) as refused:
-        await job(name)(datetime(1899, 12, 31, tzinfo=UTC))  # type: ignore[misc]
+        await jobs.job(name)(datetime(1899, 12, 31, tzinfo=UTC))  # type: ignore[misc]
     assert refused.value.field == ["asOf"]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import io
+import json
 from datetime import date
 from typing import Any
 
@@ -107,9 +108,11 @@ async def test_the_command_line_job_refreshes_and_reports(db) -> None:
     member = await make_member(birth_date=date(1990, 1, 1))
     tag = await active_tag("adult", {"field": "age", "op": "gte", "value": 18})
     await Member.filter(id=member.id).update(birth_date=date(2015, 1, 1))
-    done = await memberhub_cli("run-job", "tag-refresh", "--as-of", "2026-01-01T00:00:00+00:00")
+    as_of = "2026-01-01T00:00:00+00:00"
+    done = await memberhub_cli("run-job", "tag-refresh", "--as-of", as_of, "--json")
     assert done.returncode == 0, done.stderr
-    assert "job='tag-refresh'" in done.stdout and "changed=1" in done.stdout
+    report = json.loads(done.stdout)
+    assert (report["job"], report["changed"]) == ("tag-refresh", 1)
     assert await carriers(tag.code) == set()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 from models.communication import Communication
@@ -92,7 +93,9 @@ async def test_marketing_may_not_run_the_job(as_role):
 async def test_the_command_line_job_demotes_and_reports():
     _, _, gold, *_ = await make_tiers()
     member = await make_member(tier=gold)
-    done = await memberhub_cli("run-job", "tier-evaluation", "--as-of", "2025-03-31T16:00:00+00:00")
+    as_of = "2025-03-31T16:00:00+00:00"
+    done = await memberhub_cli("run-job", "tier-evaluation", "--as-of", as_of, "--json")
     assert done.returncode == 0, done.stderr
-    assert "job='tier-evaluation'" in done.stdout and "changed=1" in done.stdout
+    report = json.loads(done.stdout)
+    assert (report["job"], report["changed"]) == ("tier-evaluation", 1)
     assert await _tier_code(member) == "REGULAR"
