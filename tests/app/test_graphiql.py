@@ -42,3 +42,13 @@ async def test_pinned_assets_are_the_published_builds_with_their_licences(client
     for package in ("graphiql", "react", "react-dom"):
         licence = (STATIC_DIR / f"LICENSE.{package}").read_text()
         assert "MIT License" in licence
+
+
+async def test_graphiql_runs_subscriptions_over_a_websocket_at_its_own_address(client):
+    # The page's own script gives GraphiQL its subscription URL, made from the page's
+    # location (ws: beside http:, wss: beside https:), so it works behind any host and port.
+    html = (await client.get("/graphql", headers=BROWSER)).text
+    [script] = re.findall(r'src="(/graphiql-static/memberhub-[^"]+\.js)"', html)
+    source = (await client.get(script)).text
+    assert "subscriptionUrl: socket.href" in source
+    assert 'socket.protocol === "https:" ? "wss:" : "ws:"' in source
