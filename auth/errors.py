@@ -26,7 +26,7 @@ class SessionEnded(Unauthenticated):
     def __init__(self) -> None:
         super().__init__(
             "Your session is no longer valid (it expired, was signed out or revoked): "
-            "sign in again."
+            "sign in again, sending no token."
         )
 
 
