@@ -14,6 +14,8 @@ from typing import Any
 from cross_web import HTTPException
 from starlette.types import Message, Receive
 
+from schema.refusals import SUBSCRIPTION_OVER_HTTP
+
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 JSON = "application/json"
 # Deeper JSON than any input object of the schema needs (a tag rule nests a few levels):
@@ -22,6 +24,7 @@ MAX_JSON_DEPTH = 64
 # The code a refusal before any GraphQL answers with, by its status.
 STATUS_CODES = {
     400: "BAD_REQUEST",
+    401: "UNAUTHENTICATED",
     405: "METHOD_NOT_ALLOWED",
     406: "NOT_ACCEPTABLE",
     413: "REQUEST_TOO_LARGE",
@@ -29,10 +32,38 @@ STATUS_CODES = {
 }
 
 
-class MethodNotAllowed(HTTPException):
+class Refusal(HTTPException):
+    """A refusal with a code of its own, or headers the client needs to act on it."""
+
+    code: str | None = None
+    headers: dict[str, str] = {}
+
+
+class MethodNotAllowed(Refusal):
     def __init__(self, reason: str, allow: str) -> None:
         super().__init__(405, reason)
-        self.allow = allow
+        self.headers = {"Allow": allow}
+
+
+class InvalidToken(Refusal):
+    """A bearer token of no live session (RFC 6750 section 3.1): the client should sign
+    in again, not carry on as an anonymous caller."""
+
+    headers = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(401, reason)
+
+
+class SubscriptionOverHttp(Refusal):
+    code = SUBSCRIPTION_OVER_HTTP
+
+    def __init__(self) -> None:
+        super().__init__(
+            400,
+            "Subscriptions run over the graphql-transport-ws WebSocket protocol at this "
+            "URL, not over HTTP.",
+        )
 
 
 class BodyTooLarge(HTTPException):
@@ -66,7 +97,7 @@ def limited(receive: Receive, limit: int) -> Receive:
 
 def error_body(error: HTTPException) -> dict[str, Any]:
     """A refusal before GraphQL runs, as a GraphQL error (GraphQL over HTTP)."""
-    code = STATUS_CODES.get(error.status_code, "BAD_REQUEST")
+    code = getattr(error, "code", None) or STATUS_CODES.get(error.status_code, "BAD_REQUEST")
     return {"errors": [{"message": error.reason, "extensions": {"code": code}}]}
 
 

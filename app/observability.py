@@ -18,6 +18,7 @@ from strawberry.extensions import SchemaExtension
 from app.graphiql import STATIC_PATH
 from app.metrics import METRICS
 from auth.audit import codes_and_outcome
+from schema.documents import find_operation, operation_name
 
 http_log = logging.getLogger("memberhub.http")
 operation_log = logging.getLogger("memberhub.operations")
@@ -26,7 +27,7 @@ REQUEST_ID_HEADER = "x-request-id"
 _HEADER_NAME = REQUEST_ID_HEADER.encode()  # as ASGI gives header names: lower case
 # Client-chosen ids are echoed and logged: accept only short, plain tokens.
 _SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
-KNOWN_PATHS = frozenset({"/graphql", "/healthz", "/readyz", "/metrics"})
+KNOWN_PATHS = frozenset({"/", "/graphql", "/healthz", "/readyz", "/metrics"})
 
 
 def request_id_of(scope: Scope) -> str:
@@ -129,20 +130,20 @@ class OperationObserver(SchemaExtension):
         ctx = self.execution_context
         context: Any = ctx.context
         codes, outcome = codes_and_outcome(ctx)
-        operation = METRICS.operation_label(ctx.operation_name)
-        try:
-            op_type = ctx.operation_type.value
-        except RuntimeError:  # the document did not parse or names no single operation
-            op_type = "unknown"
+        name = operation_name(ctx)
+        operation = METRICS.operation_label(name)
+        found = find_operation(ctx)
+        # "unknown": the document did not parse or names no single operation
+        op_type = found.operation.value if found is not None else "unknown"
         METRICS.operations.inc(operation=operation, type=op_type, outcome=outcome.value)
         METRICS.latency.observe(duration, operation=operation)
         for code in codes:
             METRICS.errors.inc(code=code)
         logged = LoggedOperation(
-            f"{op_type} {ctx.operation_name or 'anonymous'} {outcome.value}",
+            f"{op_type} {name or 'anonymous'} {outcome.value}",
             {
                 "request_id": context.request_id,
-                "operation": ctx.operation_name,
+                "operation": name,
                 "operation_type": op_type,
                 "actor": context.actor.actor_id,
                 "actor_type": context.actor.kind,

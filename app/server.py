@@ -16,17 +16,21 @@ from graphql import GraphQLError
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
-from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import ConnectionInitMessage
 from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET
 from tortoise import connections
 from tortoise.contrib.starlette import RegisterTortoise
@@ -35,7 +39,9 @@ from app.graphiql import CONTENT_SECURITY_POLICY, STATIC_DIR, STATIC_PATH, page_
 from app.http import (
     GRAPHQL_RESPONSE_JSON,
     JSON,
+    InvalidToken,
     MethodNotAllowed,
+    SubscriptionOverHttp,
     check_declared_length,
     check_request_content_type,
     decode_json,
@@ -49,11 +55,14 @@ from app.observability import RequestObserver, request_id_of
 from app.security import browser_middleware
 from app.settings import Settings, get_settings
 from app.trusted_documents import manifest, requested_hash
+from auth.actor import ANONYMOUS
 from auth.authentication import authenticate
+from auth.errors import SessionEnded
 from models.db import tortoise_config
 from resolvers.loaders import Loaders
 from schema.context import Context
 from schema.errors import with_codes
+from schema.refusals import unresolved_operation
 from schema.root import build_schema
 from services import audit as audit_service
 from services.clock import utcnow
@@ -63,6 +72,11 @@ log = logging.getLogger("memberhub")
 # Allocations between young collections (Python's default is 700).
 YOUNG_COLLECTION_EVERY = 10_000
 RESPONSE_TOO_LARGE = "RESPONSE_TOO_LARGE"
+# The operation types each method carries: subscriptions run over the WebSocket only.
+_CARRIED = {
+    "GET": frozenset({OperationType.QUERY}),
+    "POST": frozenset({OperationType.QUERY, OperationType.MUTATION}),
+}
 
 
 def bearer_token(headers: Any) -> str | None:
@@ -92,7 +106,21 @@ def client_ip(request: Request | WebSocket) -> str | None:
 _encode_response = json.JSONEncoder(separators=(",", ":")).encode
 
 
+class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    """strawberry's graphql-transport-ws handler, which closes a connection whose token
+    names no live session with 4403 (Forbidden, as graphql-ws rejects a connection) and
+    says why: strawberry's own rejection gives no reason but "Forbidden"."""
+
+    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        try:
+            await super().handle_connection_init(message)
+        except SessionEnded as ended:
+            await self.websocket.close(code=4403, reason=str(ended))
+
+
 class MemberhubGraphQL(GraphQL[Context, None]):
+    graphql_transport_ws_handler_class = TransportWSHandler
+
     def __init__(self, settings: Settings) -> None:
         super().__init__(
             build_schema(),
@@ -127,11 +155,10 @@ class MemberhubGraphQL(GraphQL[Context, None]):
             media_type = negotiate(request.headers.get("accept"))
         except HTTPException:
             media_type = JSON
-        headers = {"Allow": error.allow} if isinstance(error, MethodNotAllowed) else {}
         return Response(
             self.encode_json(error_body(error)),
             error.status_code,
-            headers=headers,
+            headers=getattr(error, "headers", None),
             media_type=media_type,
         )
 
@@ -233,10 +260,14 @@ class MemberhubGraphQL(GraphQL[Context, None]):
         root_value: None,
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
+        """strawberry's, with the operation types each method carries (subscriptions
+        run over the WebSocket only) and its refusals as coded GraphQL errors."""
         if request_data.query is None:
             digest = requested_hash(request_data.extensions, await _document_id(request))
-            text = manifest(self.settings.trusted_documents_file).get(digest or "")
-            if digest is not None and text is None:
+            if digest is None:
+                raise HTTPException(400, "The request holds no GraphQL query (`query`).")
+            text = manifest(self.settings.trusted_documents_file).get(digest)
+            if text is None:
                 return ExecutionResult(
                     data=None,
                     errors=[
@@ -248,13 +279,23 @@ class MemberhubGraphQL(GraphQL[Context, None]):
                 )
             request_data = replace(request_data, query=text)
         try:
-            return await super().execute_single(
-                request, request_adapter, sub_response, context, root_value, request_data
+            return await self.schema.execute(
+                request_data.query,
+                root_value=root_value,
+                variable_values=request_data.variables,
+                context_value=context,
+                operation_name=request_data.operation_name,
+                allowed_operation_types=_CARRIED[request.method],
+                operation_extensions=request_data.extensions,
             )
-        except HTTPException as error:
-            if request.method == "GET" and isinstance(error.__cause__, InvalidOperationTypeError):
-                raise MethodNotAllowed(error.reason, allow="POST") from error
-            raise
+        except CannotGetOperationTypeError as error:
+            return ExecutionResult(data=None, errors=[unresolved_operation(error.operation_name)])
+        except InvalidOperationTypeError as error:
+            if error.operation_type is OperationType.SUBSCRIPTION:
+                raise SubscriptionOverHttp() from error
+            raise MethodNotAllowed(
+                "GET runs queries only: send mutations with POST.", "POST"
+            ) from error
 
     async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
         response = await super().process_result(request, result)
@@ -267,17 +308,21 @@ class MemberhubGraphQL(GraphQL[Context, None]):
         return response
 
     async def on_ws_connect(self, context: Context) -> Any:
-        token = connection_token(context.connection_params)
-        if token is None:
-            return UNSET  # signed in by the handshake's Authorization header, or anonymous
-        actor = await authenticate(token, utcnow())
-        if actor.is_anonymous:
-            raise ConnectionRejectionError()  # closes 4403: a bad token is not anonymity
-        context.actor = actor
+        """Signs the connection in: the token of `connection_init` (browsers cannot set
+        a WebSocket's headers), else the handshake's Authorization header. A token of no
+        live session raises SessionEnded, which closes the socket (TransportWSHandler)."""
+        token = connection_token(context.connection_params) or bearer_token(context.request.headers)
+        context.actor = await authenticate(token, utcnow())
         return UNSET
 
     async def get_context(self, request: Request | WebSocket, response: Any = None) -> Context:
-        actor = await authenticate(bearer_token(request.headers), utcnow())
+        if isinstance(request, WebSocket):
+            actor = ANONYMOUS  # until connection_init, before which no operation runs
+        else:
+            try:
+                actor = await authenticate(bearer_token(request.headers), utcnow())
+            except SessionEnded as ended:
+                raise InvalidToken(str(ended)) from None
         return Context(
             settings=self.settings,
             loaders=Loaders(),
@@ -320,6 +365,11 @@ async def _document_id(request: Request) -> Any:
         return request.query_params.get("documentId")
     body = json.loads(await request.body())
     return body.get("documentId") if isinstance(body, dict) else None
+
+
+async def home(request: Request) -> Response:
+    """The root leads to GraphiQL, which is served in every environment (DESIGN §5)."""
+    return RedirectResponse(request.scope.get("root_path", "") + "/graphql", status_code=302)
 
 
 async def healthz(request: Request) -> Response:
@@ -374,7 +424,8 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
 
     return Starlette(
         routes=[
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/", home),
+            Route("/graphql", graphql),  # it refuses other methods itself, in JSON
             WebSocketRoute("/graphql", graphql),
             Mount(STATIC_PATH, app=StaticFiles(directory=STATIC_DIR), name="graphiql-static"),
             Route("/healthz", healthz),

@@ -29,8 +29,9 @@ from auth.audit_record import AuditRecord
 from models.audit import AuditEntry
 from models.enums import AuditOutcome
 from schema.by_identity import ByIdentity
-from schema.documents import find_operation
+from schema.documents import find_operation, operation_name
 from schema.errors import code_of, unexpected
+from schema.refusals import refusal_code
 from services import audit as audit_service
 from services import units
 from services.clock import utcnow
@@ -182,6 +183,11 @@ class AuditExtension(SchemaExtension):
                     _release(self.expected)  # its entry commits with its unit
                     await self._commit(unit)
             except BaseException as error:
+                refused = refusal_code(error)
+                if refused is not None:  # the request named no operation it may run here
+                    context.audit.fault(refused)
+                    # Its answer is the refusal alone, whatever validation found before.
+                    self.execution_context.pre_execution_errors = None
                 await units.end_unit(unit, error)
                 raise
             await units.end_unit(unit, None)
@@ -243,7 +249,7 @@ class AuditExtension(SchemaExtension):
             actor_id=actor.actor_id,
             roles=sorted(role.value for role in actor.roles),
             operation_type=op_type,
-            operation_name=_clipped(ctx.operation_name, "operation_name"),
+            operation_name=_clipped(operation_name(ctx), "operation_name"),
             fields_=fields,
             variables=audit_service.bounded_variables(
                 redact_variables(ctx.variables or {}, operation)

@@ -19,6 +19,7 @@ from tortoise.expressions import F, Q
 
 from app.settings import get_settings
 from auth.actor import ANONYMOUS, Actor
+from auth.errors import SessionEnded
 from auth.passwords import MIN_PASSWORD_LENGTH, check_room, hash_password, verify_password
 from models.enums import MemberStatus, Role
 from models.member import Member
@@ -173,17 +174,20 @@ async def member_login(
 
 
 async def authenticate(token: str | None, now: datetime) -> Actor:
-    """The actor behind a bearer token; ANONYMOUS for none, an unknown, expired or revoked one."""
+    """The actor behind a bearer token; ANONYMOUS without one. Raises SessionEnded for a
+    token that is unknown, expired or revoked, or whose staff user was deactivated."""
     if not token:
         return ANONYMOUS
     found = await _session_and_staff(token_hash(token))
     if found is None:
-        return ANONYMOUS
+        raise SessionEnded()
     session, staff = found
     if session.revoked_at is not None or as_utc(session.expires_at) <= now:
-        return ANONYMOUS
+        raise SessionEnded()
     if staff is not None:
-        return staff_actor(staff, session.id) if staff.active else ANONYMOUS
+        if not staff.active:
+            raise SessionEnded()
+        return staff_actor(staff, session.id)
     return await actor_of_session(session)
 
 

@@ -19,6 +19,17 @@ class Unauthenticated(PublicError):
     code = "UNAUTHENTICATED"
 
 
+class SessionEnded(Unauthenticated):
+    """A bearer token of no live session: its caller meant to be signed in, and is told
+    so rather than served as an anonymous caller."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Your session is no longer valid (it expired, was signed out or revoked): "
+            "sign in again, sending no token."
+        )
+
+
 class BadUserInput(PublicError):
     code = "BAD_USER_INPUT"
 

@@ -22,6 +22,7 @@ from strawberry.schema.schema import validate_document
 
 from auth.introspection import IntrospectionGate, introspection_allowed
 from schema.by_identity import ByIdentity
+from schema.refusals import unresolved_operation
 
 _VALIDATED: ByIdentity[list[GraphQLError]] = ByIdentity(kept=256)
 
@@ -71,9 +72,23 @@ def find_operation(ctx: Any) -> OperationDefinitionNode | None:
     if document is None:
         return None
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    if ctx.operation_name:
-        operations = [o for o in operations if o.name and o.name.value == ctx.operation_name]
+    name = _provided_name(ctx)
+    if name:
+        operations = [o for o in operations if o.name and o.name.value == name]
     return operations[0] if len(operations) == 1 else None
+
+
+def operation_name(ctx: Any) -> str | None:
+    """The name the request gave, or that of the document's only operation (strawberry's
+    `operation_name` names the first one also of a document of several)."""
+    document = ctx.graphql_document
+    if document is not None and _several_unnamed(ctx, document):
+        return None
+    return ctx.operation_name  # type: ignore[no-any-return]
+
+
+def _provided_name(ctx: Any) -> str | None:
+    return ctx._provided_operation_name  # type: ignore[no-any-return]
 
 
 class Documents(SchemaExtension):
@@ -99,7 +114,18 @@ class Documents(SchemaExtension):
                 ctx.graphql_document = _parsed.get(ctx.query, self.max_tokens)
         document = ctx.graphql_document
         if document is not None:
-            ctx.pre_execution_errors = _VALIDATED.get(
+            errors = _VALIDATED.get(
                 [document], rules, lambda: validate_document(ctx.schema._schema, document, rules)
             )
+            if not errors and _several_unnamed(ctx, document):
+                errors = [unresolved_operation(None, several=True)]
+            ctx.pre_execution_errors = errors
         yield
+
+
+def _several_unnamed(ctx: Any, document: DocumentNode) -> bool:
+    """A document of several operations sent without operationName, which strawberry
+    would answer by running the first one (GraphQL makes it a request error)."""
+    if len(document.definitions) < 2 or _provided_name(ctx) is not None:
+        return False
+    return sum(isinstance(d, OperationDefinitionNode) for d in document.definitions) > 1

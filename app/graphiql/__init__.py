@@ -53,8 +53,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 DEFAULT_DOCUMENT = """\
-# Sign in: run StaffLogin, then put the session token into the Authorization
-# header (Headers tab below) and run your own operations.
+# Sign in: run StaffLogin, then put the session token after "Bearer " in the
+# Authorization header (Headers tab below) and run your own operations.
 mutation StaffLogin($username: String!, $password: String!) {
   staffLogin(input: {username: $username, password: $password}) {
     session { token expiresAt viewer { roles staff { id displayName } } }
@@ -63,7 +63,9 @@ mutation StaffLogin($username: String!, $password: String!) {
 }
 """
 
-DEFAULT_HEADERS = '{\n  "Authorization": "Bearer <token from staffLogin>"\n}'
+# The token goes after "Bearer ". Until then the header signs nobody in; a placeholder
+# there would be a token of no session, which is refused (401), staffLogin included.
+DEFAULT_HEADERS = '{\n  "Authorization": "Bearer "\n}'
 
 
 def _sri(name: str) -> str:

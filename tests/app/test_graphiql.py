@@ -1,8 +1,11 @@
 import base64
 import hashlib
+import json
 import re
 
-from app.graphiql import PINNED_ASSETS, STATIC_DIR
+from app.graphiql import DEFAULT_DOCUMENT, DEFAULT_HEADERS, PINNED_ASSETS, STATIC_DIR
+from models.enums import Role
+from tests.conftest import TEST_PASSWORD, make_staff
 
 BROWSER = {"accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 
@@ -42,3 +45,28 @@ async def test_pinned_assets_are_the_published_builds_with_their_licences(client
     for package in ("graphiql", "react", "react-dom"):
         licence = (STATIC_DIR / f"LICENSE.{package}").read_text()
         assert "MIT License" in licence
+
+
+async def test_graphiql_runs_subscriptions_over_a_websocket_at_its_own_address(client):
+    # The page's own script gives GraphiQL its subscription URL, made from the page's
+    # location (ws: beside http:, wss: beside https:), so it works behind any host and port.
+    html = (await client.get("/graphql", headers=BROWSER)).text
+    [script] = re.findall(r'src="(/graphiql-static/memberhub-[^"]+\.js)"', html)
+    source = (await client.get(script)).text
+    assert "subscriptionUrl: socket.href" in source
+    assert 'socket.protocol === "https:" ? "wss:" : "ws:"' in source
+
+
+async def test_the_prepared_header_lets_staff_login_run_until_a_token_is_pasted(client):
+    # A placeholder token there would be refused (401), the sign-in itself included.
+    await make_staff(Role.ADMIN, "grace")
+    response = await client.post(
+        "/graphql",
+        json={
+            "query": DEFAULT_DOCUMENT,
+            "variables": {"username": "grace", "password": TEST_PASSWORD},
+        },
+        headers=json.loads(DEFAULT_HEADERS),
+    )
+    assert response.status_code == 200
+    assert response.json()["data"]["staffLogin"]["session"]["token"]

@@ -19,12 +19,21 @@ from app.cli import uvicorn_options
 from app.logs import JsonFormatter
 from app.server import create_app
 from app.settings import get_settings
-from models.enums import Role
+from models.enums import PointsEntryKind, Role
 from models.staff import StaffUser
+from services.clock import utcnow
+from services.points import post_entry
 from tests.app.helpers import live_server
-from tests.conftest import TEST_PASSWORD, database_url_for, make_staff, staff_token
+from tests.conftest import (
+    TEST_PASSWORD,
+    database_url_for,
+    make_staff,
+    member_token,
+    staff_token,
+)
+from tests.factories import make_member
 from tests.processes import record_migrations
-from tests.tiers.ws import GraphQLWebSocket
+from tests.tiers.ws import GraphQLWebSocket, subscribed
 
 LOGIN = """mutation StaffLogin($username: String!, $password: String!) {
   staffLogin(input: {username: $username, password: $password}) {
@@ -111,6 +120,60 @@ async def test_metrics_count_operations_latency_and_errors(api, client):
     http = {"method": "POST", "path": "/graphql", "status": "200"}  # labels sort by name
     assert metric(text, "memberhub_http_requests_total", **http) >= 3
     assert "# TYPE memberhub_graphql_operation_duration_seconds histogram" in text
+
+
+async def _operation_lines(caplog, names):
+    """The operation log lines by operation name, once lines for all of `names` are in."""
+    for _ in range(1000):
+        lines = {
+            r.fields["operation"]: r.fields
+            for r in caplog.records
+            if r.name == "memberhub.operations"
+        }
+        if names <= lines.keys():
+            return lines
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"no log line for {names - lines.keys()}")
+
+
+async def test_each_subscription_over_a_websocket_has_its_log_line_and_metrics(db, client, caplog):
+    # Given a member following their postings over graphql-transport-ws, and one
+    # subscription refused for its argument
+    app = create_app(get_settings(), manage_db=False)
+    member = await make_member()
+    ops = {"operation": "LivePoints", "outcome": "OK", "type": "subscription"}
+    refused = {"operation": "BadPoints", "outcome": "ERROR", "type": "subscription"}
+    total = "memberhub_graphql_operations_total"
+    before = (await client.get("/metrics")).text
+    with caplog.at_level(logging.INFO, logger="memberhub"):
+        async with GraphQLWebSocket(app, await member_token(member.id)) as ws:
+            live = await ws.subscribe("subscription LivePoints { pointsPosted { points } }")
+            await subscribed(member.id)
+            async with in_transaction() as conn:
+                await post_entry(conn, member.id, PointsEntryKind.ADJUST, 40, utcnow())
+            assert (await ws.receive())["payload"]["data"]["pointsPosted"]["points"] == 40
+            await ws.send({"id": live, "type": "complete"})
+            await ws.subscribe('subscription BadPoints { pointsPosted(memberId: "x") { points } }')
+            assert (await ws.receive())["type"] == "error"
+            # then each operation logs a line of its own as it ends (a completed stream
+            # ends once its task is done, after the socket has moved on)
+            lines = await _operation_lines(caplog, {"LivePoints", "BadPoints"})
+    # and is counted
+    assert lines["LivePoints"]["operation_type"] == "subscription"
+    assert lines["LivePoints"]["outcome"] == "OK"
+    assert lines["LivePoints"]["actor"] == f"member:{member.id}"
+    assert lines["BadPoints"]["outcome"] == "ERROR" and lines["BadPoints"]["error_codes"] == [
+        "INVALID"
+    ]
+    text = (await client.get("/metrics")).text
+    assert metric(text, total, **ops) - metric(before, total, **ops) == 1
+    assert metric(text, total, **refused) - metric(before, total, **refused) == 1
+    latency = "memberhub_graphql_operation_duration_seconds_count"
+    assert (
+        metric(text, latency, operation="LivePoints")
+        - metric(before, latency, operation="LivePoints")
+        == 1
+    )
 
 
 async def test_backup_copies_a_consistent_snapshot_while_a_write_is_open(db, tmp_path):

@@ -196,8 +196,9 @@ async def _assert_terminated_and_erased(api, admin, member, token):
         for c in await Communication.filter(member_id=member.id)
     )
     # Sessions are revoked: the old token no longer signs in.
-    me = await api.as_(token)("{ me { id } }")
-    assert (me.get("data") or {}).get("me") is None
+    me = await api.as_(token).post("{ me { id } }")
+    assert me.status_code == 401
+    assert me.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
     shown = await admin(
         "query($id: ID) { member(id: $id) { status name phone idNumber } }", {"id": gid(member)}
     )

@@ -13,6 +13,7 @@ from app.server import create_app
 from app.settings import get_settings
 from auth.policy import cell_for
 from models.enums import PointsEntryKind, Role
+from models.staff import Session
 from schema.ids import to_global_id
 from services.clock import utcnow
 from services.points import events, post_entry
@@ -194,8 +195,18 @@ async def test_browsers_sign_in_with_the_connection_init_payload(app):
         assert (posted["points"], posted["balanceAfter"]) == (30, 30)
 
 
-async def test_a_bad_connection_init_token_closes_the_socket(app):
-    with pytest.raises(Closed) as closed:
-        async with GraphQLWebSocket(app, params={"token": "not-a-session"}):
-            pass
-    assert closed.value.code == 4403
+@pytest.mark.parametrize("where", ["connection_init", "handshake"])
+async def test_a_token_of_no_live_session_closes_the_socket_saying_why(app, where):
+    # Given a token that names no session, or one that was revoked, in either place a
+    # client may send it, then connection_init is refused as graphql-ws refuses one
+    # (4403), with a reason that tells the user to sign in again.
+    member = await make_member()
+    revoked = await member_token(member.id)
+    await Session.all().update(revoked_at=utcnow())
+    for token in ("not-a-session", revoked):
+        sent = {"params": {"token": token}} if where == "connection_init" else {"token": token}
+        with pytest.raises(Closed) as closed:
+            async with GraphQLWebSocket(app, **sent):
+                pass
+        assert closed.value.code == 4403
+        assert "session is no longer valid" in closed.value.reason

@@ -21,9 +21,10 @@ TIMEOUT_S = 10
 
 
 class Closed(Exception):
-    def __init__(self, code: int | None) -> None:
-        super().__init__(f"websocket closed with code {code}")
+    def __init__(self, code: int | None, reason: str = "") -> None:
+        super().__init__(f"websocket closed with code {code}: {reason}")
         self.code = code
+        self.reason = reason
 
 
 class GraphQLWebSocket:
@@ -82,7 +83,7 @@ class GraphQLWebSocket:
     async def receive(self) -> dict[str, Any]:
         event = await self._next_event()
         if event["type"] == "websocket.close":
-            raise Closed(event.get("code"))
+            raise Closed(event.get("code"), event.get("reason", ""))
         return json.loads(event["text"])  # type: ignore[no-any-return]
 
     async def subscribe(self, query: str, variables: dict[str, Any] | None = None) -> str:
