@@ -7,10 +7,35 @@
   // host, port and scheme serve it (ws: beside http:, wss: beside https:).
   var socket = new URL(window.location.pathname, window.location.href);
   socket.protocol = socket.protocol === "https:" ? "wss:" : "ws:";
-  var fetcher = GraphiQL.createFetcher({
+  var send = GraphiQL.createFetcher({
     url: window.location.pathname,
     subscriptionUrl: socket.href,
   });
+  // GraphiQL names the operation, and tells a subscription, by the text it parsed last,
+  // which lags an edit run at once: the server must refuse a name the document does not
+  // declare (GraphQL over HTTP), and a subscription sent over HTTP. So a document of one
+  // named operation is sent under its own name and type; with several, the server's
+  // coded answer says to pick one.
+  var declared = /\b(query|mutation|subscription)\s+([_A-Za-z][_0-9A-Za-z]*)/g;
+  function fetcher(params, options) {
+    var operations = [];
+    var match;
+    declared.lastIndex = 0;
+    while ((match = declared.exec(params.query || "")) !== null) {
+      operations.push({
+        kind: "OperationDefinition",
+        operation: match[1],
+        name: { kind: "Name", value: match[2] },
+      });
+    }
+    if (operations.length === 1) {
+      params = Object.assign({}, params, { operationName: operations[0].name.value });
+      options = Object.assign({}, options, {
+        documentAST: { kind: "Document", definitions: operations },
+      });
+    }
+    return send(params, options);
+  }
   var root = ReactDOM.createRoot(document.getElementById("graphiql"));
   root.render(
     React.createElement(GraphiQL, {
