@@ -16,7 +16,7 @@ from graphql import GraphQLObjectType, GraphQLSchema, default_field_resolver
 
 from auth.masking import mask
 from auth.ownership import check_ownership
-from auth.policy import POLICY, SENSITIVE_FIELDS, Cell
+from auth.policy import POLICY, SENSITIVE_FIELDS, Cell, is_open
 from schema.ids import to_global_id
 
 Resolver = Callable[..., Any]
@@ -78,19 +78,28 @@ class PolicyGuard:
         return guarded_and_shaped
 
 
+class UnclassifiedFields(Exception):
+    """Fields the policy neither guards nor lists as open: a schema with one is not built,
+    since an unclassified field would be open to every caller by omission."""
+
+
 def install(schema: GraphQLSchema) -> dict[tuple[str, str], PolicyGuard]:
     """Guard every field that has a policy row; returns the guards by (type, field).
+    Raises UnclassifiedFields, naming them, for fields neither guarded nor open.
 
     A subscription is admitted once, when it starts (its `subscribe`); its events are
     whole rows.
     """
     guarded: dict[tuple[str, str], PolicyGuard] = {}
+    unclassified: list[str] = []
     for type_name, graphql_type in schema.type_map.items():
         if not isinstance(graphql_type, GraphQLObjectType) or type_name.startswith("__"):
             continue
         for field_name, field in graphql_type.fields.items():
             key = (type_name, field_name)
             if key not in POLICY:
+                if not is_open(key):
+                    unclassified.append(f"{type_name}.{field_name}")
                 continue
             guard = PolicyGuard(type_name, field_name)
             if field.subscribe is not None:
@@ -98,4 +107,8 @@ def install(schema: GraphQLSchema) -> dict[tuple[str, str], PolicyGuard]:
             else:
                 field.resolve = guard.wrap(field.resolve or default_field_resolver)
             guarded[key] = guard
+    if unclassified:
+        raise UnclassifiedFields(
+            "Neither in POLICY nor in OPEN_FIELDS (auth/policy.py): " + ", ".join(unclassified)
+        )
     return guarded
