@@ -148,8 +148,10 @@ POLICY: dict[tuple[str, str], Row] = {
     ("StaffUser", "active"): _staff_detail,
     ("StaffUser", "createdAt"): _staff_detail,
     ("StaffUser", "lastLoginAt"): _staff_detail,
-    # -- tier catalogue: public, but who holds a tier is member data
+    # -- catalogues: public, but who holds a tier or a tag is member data (members reach
+    #    the definitions of their own tags through Member.tags)
     ("Tier", "memberCount"): staff(*MEMBER_READERS),
+    ("TagDefinition", "memberCount"): staff(*MEMBER_READERS),
     # -- queries
     ("Query", "member"): {**staff(*MEMBER_READERS), MEMBER: SELF},
     ("Query", "members"): staff(*MEMBER_READERS),
@@ -272,7 +274,7 @@ OPEN_FIELDS: dict[str, frozenset[str]] = {
         "ProfileChangeRequest": "id member changes reason status submittedAt reviewedAt "
         "reviewedBy reviewNote",
         "TagDefinition": "id code name category description status rule createdBy reviewedBy "
-        "errorRate memberCount",
+        "errorRate",
         "AuditEntry": "id at requestId actorType actorId roles operationType operationName "
         "variables fields sensitiveFields targetIds outcome errorCodes durationMs ip "
         "userAgent prevHash hash",
