@@ -9,7 +9,7 @@ from itertools import groupby
 
 from graphql import GraphQLObjectType, GraphQLSchema
 
-from auth.policy import POLICY, PUBLIC_ROOT_FIELDS, SCOPES, Cell
+from auth.policy import OPEN_FIELDS, POLICY, PUBLIC_ROOT_FIELDS, SCOPES, Cell
 from models.enums import Role
 
 HEADER = """# Permissions
@@ -22,6 +22,16 @@ a FORBIDDEN error, or UNAUTHENTICATED for anonymous callers). Scopes narrow the 
 
 Open to every caller, signed in or not: {public}.
 """
+
+OPEN_HEADER = """
+## Open fields
+
+No row of their own: whoever reaches the record, through the guarded fields above, reads
+them. A schema with a field in none of the tables, the list of fields open to every
+caller or this one is not built.
+
+| type | fields |
+|---|---|"""
 
 ACCESS = "Access (from the permission policy): "
 PUBLIC_ACCESS = ACCESS + "every caller, signed in or not."
@@ -44,6 +54,9 @@ def render() -> str:
         for (_, field), cells in rows:
             labels = [cells[r].label() if r in cells else "-" for r in roles]
             lines.append(f"| {field} | " + " | ".join(labels) + " |")
+    lines.append(OPEN_HEADER)
+    for type_name, fields in sorted(OPEN_FIELDS.items()):
+        lines.append(f"| {type_name} | " + ", ".join(sorted(fields)) + " |")
     return "\n".join(lines) + "\n"
 
 

@@ -14,9 +14,9 @@ from typing import Any
 
 from graphql import GraphQLObjectType, GraphQLSchema, default_field_resolver
 
-from auth.errors import Forbidden, denial
 from auth.masking import mask
-from auth.policy import POLICY, SENSITIVE_FIELDS, Cell
+from auth.ownership import check_ownership
+from auth.policy import POLICY, SENSITIVE_FIELDS, Cell, is_open
 from schema.ids import to_global_id
 
 Resolver = Callable[..., Any]
@@ -29,6 +29,8 @@ class PolicyGuard:
         self.key = (type_name, field_name)
         self.type_name = type_name
         self.field_name = field_name
+        self.what = f"{type_name}.{field_name}"
+        self.not_yours = f"{self.what} of another member."
         self.sensitive = self.key in SENSITIVE_FIELDS
         # Whether a read may come out other than as stored: masked, or noted for the audit.
         self.shaping = self.sensitive or any(cell.masked for cell in POLICY[self.key].values())
@@ -37,11 +39,7 @@ class PolicyGuard:
         cell: Cell = context.cell(self.key)
         if cell.kind == "full":
             return cell
-        if not cell.allowed:
-            raise denial(context.actor.is_anonymous, f"{self.type_name}.{self.field_name}")
-        owner = getattr(source, "owner_member_id", None)
-        if cell.kind == "self" and source is not None and owner != context.actor.member_id:
-            raise Forbidden(f"{self.type_name}.{self.field_name} of another member.")
+        check_ownership(context.actor, cell, source, what=self.what, not_yours=self.not_yours)
         return cell
 
     def shape(self, cell: Cell, source: Any, context: Any, value: Any) -> Any:
@@ -51,7 +49,7 @@ class PolicyGuard:
             owner = getattr(source, "owner_member_id", None)
             record_id = owner if self.type_name == "Member" else getattr(source, "id", None)
             context.audit.read_clear(
-                f"{self.type_name}.{self.field_name}",
+                self.what,
                 to_global_id(self.type_name, record_id) if record_id is not None else None,
             )
         return value
@@ -80,19 +78,28 @@ class PolicyGuard:
         return guarded_and_shaped
 
 
+class UnclassifiedFields(Exception):
+    """Fields the policy neither guards nor lists as open: a schema with one is not built,
+    since an unclassified field would be open to every caller by omission."""
+
+
 def install(schema: GraphQLSchema) -> dict[tuple[str, str], PolicyGuard]:
     """Guard every field that has a policy row; returns the guards by (type, field).
+    Raises UnclassifiedFields, naming them, for fields neither guarded nor open.
 
     A subscription is admitted once, when it starts (its `subscribe`); its events are
     whole rows.
     """
     guarded: dict[tuple[str, str], PolicyGuard] = {}
+    unclassified: list[str] = []
     for type_name, graphql_type in schema.type_map.items():
         if not isinstance(graphql_type, GraphQLObjectType) or type_name.startswith("__"):
             continue
         for field_name, field in graphql_type.fields.items():
             key = (type_name, field_name)
             if key not in POLICY:
+                if not is_open(key):
+                    unclassified.append(f"{type_name}.{field_name}")
                 continue
             guard = PolicyGuard(type_name, field_name)
             if field.subscribe is not None:
@@ -100,4 +107,8 @@ def install(schema: GraphQLSchema) -> dict[tuple[str, str], PolicyGuard]:
             else:
                 field.resolve = guard.wrap(field.resolve or default_field_resolver)
             guarded[key] = guard
+    if unclassified:
+        raise UnclassifiedFields(
+            "Neither in POLICY nor in OPEN_FIELDS (auth/policy.py): " + ", ".join(unclassified)
+        )
     return guarded

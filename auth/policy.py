@@ -148,8 +148,10 @@ POLICY: dict[tuple[str, str], Row] = {
     ("StaffUser", "active"): _staff_detail,
     ("StaffUser", "createdAt"): _staff_detail,
     ("StaffUser", "lastLoginAt"): _staff_detail,
-    # -- tier catalogue: public, but who holds a tier is member data
+    # -- catalogues: public, but who holds a tier or a tag is member data (members reach
+    #    the definitions of their own tags through Member.tags)
     ("Tier", "memberCount"): staff(*MEMBER_READERS),
+    ("TagDefinition", "memberCount"): staff(*MEMBER_READERS),
     # -- queries
     ("Query", "member"): {**staff(*MEMBER_READERS), MEMBER: SELF},
     ("Query", "members"): staff(*MEMBER_READERS),
@@ -227,6 +229,103 @@ PUBLIC_ROOT_FIELDS = {
     ("Mutation", "applyForMembership"),
     ("Mutation", "activateMembership"),
 }
+
+# Records listed in pages: each has a Connection and an Edge type.
+CONNECTED = (
+    "AuditEntry",
+    "BenefitUsage",
+    "Communication",
+    "Member",
+    "MembershipApplication",
+    "PointsEntry",
+    "ProfileChangeRequest",
+    "Purchase",
+    "ServiceCase",
+)
+
+# Fields with no row of their own: whoever reaches the record reads them, and every way
+# to a record is a guarded field or resolver (else a catalogue, a mutation's result, the
+# caller's own session). Enforcement refuses to build a schema with a field in neither
+# POLICY nor here, so a new field is classified when it is added; a field derived from a
+# guarded one (a count, a masked or computed value) belongs in POLICY with its guard.
+OPEN_FIELDS: dict[str, frozenset[str]] = {
+    type_name: frozenset(names.split())
+    for type_name, names in {
+        # -- records whose every way in is guarded
+        "Member": "id memberNo status joinedAt enrollmentChannel suspendedReason "
+        "terminationReason terminationEffectiveAt",
+        "Consents": "marketingEmail marketingPhone marketingPush marketingSms profiling updatedAt",
+        "MemberTag": "tag source assignedAt assignedBy",
+        "TierChange": "at from to reason note",
+        "PointsEntry": "id kind points balanceAfter reason createdAt expiresAt createdBy "
+        "purchase idempotencyKey",
+        "Purchase": "id member orderRef amount refundedAmount pointsEarned channel occurredAt",
+        "BenefitEligibility": "benefit eligible reason usesLeft",
+        "BenefitUsage": "id member benefit pointsSpent usedAt note revoked revokedReason",
+        # Communication.case and ServiceCase.communications narrow by the caller's scope.
+        "Communication": "id member channel direction category subject content staff case "
+        "occurredAt satisfactionScore",
+        "ServiceCase": "id member kind channel subject status assignee escalatedTo resolution "
+        "openedAt responseDueAt resolutionDueAt firstRespondedAt resolvedAt overdue "
+        "satisfactionScore communications",
+        "MembershipApplication": "id channel requestedTierCode status submittedAt reviewedAt "
+        "reviewedBy reviewNote member",
+        # `changes` shows each requested value as the reader's Member.<field> cell allows.
+        "ProfileChangeRequest": "id member changes reason status submittedAt reviewedAt "
+        "reviewedBy reviewNote",
+        "TagDefinition": "id code name category description status rule createdBy reviewedBy "
+        "errorRate",
+        "AuditEntry": "id at requestId actorType actorId roles operationType operationName "
+        "variables fields sensitiveFields targetIds outcome errorCodes durationMs ip "
+        "userAgent prevHash hash",
+        "AuditChainReport": "ok checked firstBrokenId",
+        # Aggregates: DESIGN §3 grants insights whole to the roles Query.insights admits.
+        "Insights": "from to activeMembers newMembers terminatedMembers churnRate "
+        "tierDistribution pointsEarned pointsRedeemed pointsExpired pointsOutstanding "
+        "responseSlaRate resolutionSlaRate satisfactionRate",
+        "TierCount": "tier members",
+        # -- catalogues, open to every caller
+        "Tier": "id code name rank minSpend minOrders pointsMultiplier description benefits",
+        "Benefit": "id code name category description discountPercent pointsCost usageLimit "
+        "usagePeriod activeFrom activeUntil active tiers",
+        # -- a staff user as a record names them: DESIGN §3, displayName only for members
+        "StaffUser": "id displayName",
+        # -- the caller's own session
+        "Viewer": "roles staff member",
+        "Session": "token expiresAt viewer",
+        # -- pages
+        "PageInfo": "hasNextPage hasPreviousPage startCursor endCursor",
+        **{f"{record}Connection": "edges pageInfo totalCount" for record in CONNECTED},
+        **{f"{record}Edge": "cursor node" for record in CONNECTED},
+        # -- mutations' results, as guarded as the mutation
+        "UserError": "field code message retryAfter",
+        "ApplicationPayload": "application activationCode errors",
+        "LoginPayload": "session errors",
+        "OkPayload": "ok errors",
+        "StaffUserPayload": "staffUser errors",
+        "MemberPayload": "member erasurePending errors",
+        "ProfileChangePayload": "request errors",
+        "TierPayload": "tier errors",
+        "BenefitPayload": "benefit errors",
+        "BenefitUsagePayload": "usage errors",
+        "PointsPayload": "entry member cashValue errors",
+        "PurchasePayload": "purchase member tierChange errors",
+        "TagDefinitionPayload": "tag errors",
+        "MemberTagsPayload": "member errors",
+        "CommunicationPayload": "communication errors",
+        "SendCommunicationPayload": "sent skippedNoConsent errors",
+        "CasePayload": "case errors",
+        "JobReport": "job asOf examined changed erasuresPending durationMs",
+    }.items()
+}
+
+
+def is_open(key: tuple[str, str]) -> bool:
+    """Whether the policy leaves a (type, field) open: to every caller (PUBLIC_ROOT_FIELDS)
+    or to whoever reaches its record (OPEN_FIELDS)."""
+    type_name, field_name = key
+    return key in PUBLIC_ROOT_FIELDS or field_name in OPEN_FIELDS.get(type_name, ())
+
 
 _RANK = {"full": 3, "masked": 2, "self": 1, "-": 0}
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import strawberry
 
-from auth.errors import Forbidden, denial
+from auth.ownership import check_ownership
 from models.benefit import Benefit as BenefitModel
 from models.benefit import BenefitUsage as BenefitUsageModel
 from resolvers.errors import mutation, user_errors
@@ -51,17 +51,14 @@ async def benefit_node(info: Info, pk: int) -> BenefitModel | None:
 @node_fetcher("BenefitUsage")
 async def usage_node(info: Info, pk: int) -> BenefitUsageModel | None:
     """Readers of Member.benefitUsages read any usage; a member reads their own."""
-    context = info.context
-    cell = context.cell(("Member", "benefitUsages"))
-    if not cell.allowed:
-        raise denial(context.actor.is_anonymous, "benefit usages")
     usage = await BenefitUsageModel.get_or_none(id=pk)
-    if (
-        cell.kind == "self"
-        and usage is not None
-        and usage.owner_member_id != context.actor.member_id
-    ):
-        raise Forbidden("Members may read their own benefit usages only.")
+    check_ownership(
+        info.context.actor,
+        info.context.cell(("Member", "benefitUsages")),
+        usage,
+        what="benefit usages",
+        not_yours="Members may read their own benefit usages only.",
+    )
     return usage
 
 

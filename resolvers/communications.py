@@ -9,7 +9,7 @@ from typing import Annotated, TypeVar
 import strawberry
 from tortoise.queryset import QuerySet
 
-from auth.errors import Forbidden, denial
+from auth.ownership import check_ownership
 from models.communication import Communication as CommunicationModel
 from models.communication import ServiceCase as ServiceCaseModel
 from resolvers.errors import mutation, user_errors
@@ -51,13 +51,14 @@ CaseAnswer = Callable[..., Awaitable[ServiceCaseModel]]
 
 async def _readable(info: Info, key: tuple[str, str], rows: QuerySet[M], pk: int) -> M | None:
     """The row `pk` of `rows` if the caller's cell for `key` admits it (members: their own)."""
-    context = info.context
-    cell = context.cell(key)
-    if not cell.allowed:
-        raise denial(context.actor.is_anonymous, "communications and service cases")
     row = await rows.get_or_none(id=pk)
-    if row is not None and cell.kind == "self" and row.owner_member_id != context.actor.member_id:
-        raise Forbidden("Members may read their own communications and cases only.")
+    check_ownership(
+        info.context.actor,
+        info.context.cell(key),
+        row,
+        what="communications and service cases",
+        not_yours="Members may read their own communications and cases only.",
+    )
     return row
 
 

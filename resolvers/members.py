@@ -7,6 +7,8 @@ from typing import Annotated
 import strawberry
 
 from auth.errors import Forbidden, denial
+from auth.ownership import check_ownership
+from auth.policy import SELF
 from models.enums import MemberOrderField, OrderDirection
 from models.member import Member as MemberModel
 from models.member import MembershipApplication as MembershipApplicationModel
@@ -52,19 +54,24 @@ async def me(info: Info) -> Member | None:
     return await info.context.loaders.member_by_id.load(member_id) if member_id else None
 
 
-def _check_member_access(info: Info, member_id: int | None) -> None:
-    """Query.member's cell decides; a member may only reach themselves."""
-    cell = info.context.cell(("Query", "member"))
-    if not cell.allowed:
-        raise denial(info.context.actor.is_anonymous, "members")
-    if cell.kind == "self" and member_id != info.context.actor.member_id:
-        raise Forbidden("Members may read their own record only.")
+def _check_member_access(info: Info, found: MemberModel | None) -> None:
+    """Query.member's cell decides; a member may only reach themselves. Checked even when
+    absent, so a member learns nothing about others' IDs and numbers."""
+    check_ownership(
+        info.context.actor,
+        info.context.cell(("Query", "member")),
+        found,
+        what="members",
+        not_yours="Members may read their own record only.",
+        refuse_missing=True,
+    )
 
 
 @node_fetcher("Member")
 async def member_node(info: Info, pk: int) -> MemberModel | None:
-    _check_member_access(info, pk)
-    return await info.context.loaders.member_by_id.load(pk)
+    found = await info.context.loaders.member_by_id.load(pk)
+    _check_member_access(info, found)
+    return found
 
 
 async def member(
@@ -81,8 +88,7 @@ async def member(
         found = await member_node(info, decode_id(id, "Member", ("id",)))
     elif member_no is not None:
         found = await MemberModel.get_or_none(member_no=member_no)
-        # Checked even when absent, so a member learns nothing about others' numbers.
-        _check_member_access(info, found.id if found else None)
+        _check_member_access(info, found)
     else:
         return None
     if found is not None:
@@ -156,14 +162,17 @@ async def application_node(info: Info, pk: int) -> MembershipApplicationModel | 
 async def change_request_node(info: Info, pk: int) -> ProfileChangeRequestModel | None:
     """Reviewers read any request; a member reads their own."""
     context = info.context
-    if context.cell(("Query", "profileChangeRequests")).allowed:
-        return await ProfileChangeRequestModel.get_or_none(id=pk)
-    if not context.actor.is_member:
-        raise denial(context.actor.is_anonymous, "profile change requests")
+    # Members may not list requests (Query.profileChangeRequests), but read theirs by ID.
+    cell = SELF if context.actor.is_member else context.cell(("Query", "profileChangeRequests"))
     request = await ProfileChangeRequestModel.get_or_none(id=pk)
-    owner = request.owner_member_id if request is not None else None
-    if owner != context.actor.member_id:
-        raise Forbidden("Members may read their own requests only.")
+    check_ownership(
+        context.actor,
+        cell,
+        request,
+        what="profile change requests",
+        not_yours="Members may read their own requests only.",
+        refuse_missing=True,
+    )
     return request
 
 

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import strawberry
 
-from auth.errors import Forbidden, denial
+from auth.ownership import check_ownership
 from models.points import PointsEntry as PointsEntryModel
 from models.points import Purchase as PurchaseModel
 from resolvers.errors import mutation, user_errors
@@ -31,13 +31,15 @@ MEMBER_FIELD = ("input", "memberId")
 
 def _check_ledger_read(info: Info, field: str, row: Any) -> None:
     """The Member.<field> cell decides who reads a ledger row or purchase by its ID."""
-    context = info.context
-    cell = context.cell(("Member", field))
-    if not cell.allowed:
-        raise denial(context.actor.is_anonymous, f"Member.{field}")
-    # Checked even when absent, so a member learns nothing about others' rows.
-    if cell.kind == "self" and (row is None or row.owner_member_id != context.actor.member_id):
-        raise Forbidden(f"Members may read their own {field} only.")
+    check_ownership(
+        info.context.actor,
+        info.context.cell(("Member", field)),
+        row,
+        what=f"Member.{field}",
+        not_yours=f"Members may read their own {field} only.",
+        # Checked even when absent, so a member learns nothing about others' rows.
+        refuse_missing=True,
+    )
 
 
 @node_fetcher("PointsEntry")

@@ -144,6 +144,22 @@ async def test_a_member_reads_their_own_tags_and_the_assigner_s_display_name(api
     assert (tag["tag"]["code"], tag["assignedBy"]) == ("vip", {"displayName": "Test sam"})
 
 
+async def test_a_member_reads_their_tags_but_not_how_many_members_carry_them(api, db) -> None:
+    # Given a member carrying a tag: who holds a tag is member data, counted for staff only
+    # (as Tier.memberCount), and a refused non-null count takes the member's tags list.
+    member = await make_member()
+    await active_tag("vip")
+    await api(ASSIGN, _vars(member, "vip"), token=await staff_token(Role.SERVICE, "sam"))
+    query = "query($id: ID!) { member(id: $id) { tags { tag { code memberCount } } } }"
+    marketing = await api(query, {"id": _gid(member)}, token=await staff_token(Role.MARKETING))
+    assert marketing["data"]["member"]["tags"] == [{"tag": {"code": "vip", "memberCount": 1}}]
+    own = await api(query, {"id": _gid(member)}, token=await member_token(member.id))
+    assert own["data"]["member"]["tags"] is None
+    assert [(e["path"], e["extensions"]["code"]) for e in own["errors"]] == [
+        (["member", "tags", 0, "tag", "memberCount"], "FORBIDDEN")
+    ]
+
+
 async def _members_statements(api: Any, token: str, size: int) -> int:
     query = f"{{ members(first: {size}) {{ edges {{ node {{ {TAGS} }} }} }} }}"
     async with count_sql() as counter:
