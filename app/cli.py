@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from app.settings import get_settings
+from core.settings import get_settings
 
 Command = Callable[[argparse.Namespace], Awaitable[int]]
 COMMANDS: dict[str, Command] = {}

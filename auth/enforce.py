@@ -17,7 +17,7 @@ from graphql import GraphQLObjectType, GraphQLSchema, default_field_resolver
 from auth.errors import Forbidden, denial
 from auth.masking import mask
 from auth.policy import POLICY, SENSITIVE_FIELDS, Cell
-from schema.ids import to_global_id
+from core.ids import to_global_id
 
 Resolver = Callable[..., Any]
 

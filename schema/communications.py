@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from core.ids import to_global_id
 from models.communication import Communication as CommunicationModel
 from models.communication import ServiceCase as ServiceCaseModel
 from resolvers.loaders import by_id
 from schema.common import Node, UserError, errors_field, model_type
 from schema.context import Info
 from schema.enums import CaseKind, CaseStatus, CommunicationCategory, ContactChannel, Direction
-from schema.ids import to_global_id
 from schema.keyed_pages import (
     CountKey,
     PageKey,

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from app.progress import Progress
+from core.ids import to_global_id
 from models.enums import AuditOutcome
-from schema.ids import to_global_id
 from services import audit
 from services.clock import as_utc, utcnow
 from services.units import unit_of_work

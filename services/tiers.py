@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from app.settings import get_settings
+from core.settings import get_settings
 from models.enums import MemberStatus, TierChangeReason
 from models.member import Member
 from models.points import Purchase

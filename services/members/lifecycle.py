@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from app.settings import get_settings
+from core.settings import get_settings
 from models.enums import MemberStatus, TerminationReason
 from models.member import Member
 from services import communications

@@ -14,10 +14,10 @@ from tortoise import connections
 from tortoise.expressions import F
 
 from app.progress import Progress
+from core.ids import to_global_id
 from models.enums import MemberStatus, TagSource
 from models.member import Member
 from models.tag import TagDefinition
-from schema.ids import to_global_id
 from services.db import retry_busy, transaction
 from services.jobs import JobResult, JobRun
 from services.tags.rules import Clock, Sql

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from app.jobs import job
+from core.ids import to_global_id
 from models.benefit import Benefit, BenefitUsage
 from models.communication import Communication
 from models.enums import (
@@ -16,7 +17,6 @@ from models.enums import (
 )
 from models.member import Member, ProfileChangeRequest
 from models.tag import MemberTag
-from schema.ids import to_global_id
 from services.clock import utcnow
 from tests.conftest import member_token, staff_token
 from tests.factories import make_member

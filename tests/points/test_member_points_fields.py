@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from core.ids import to_global_id
 from models.enums import PointsEntryKind, Role
 from models.points import PointsEntry, Purchase
-from schema.ids import to_global_id
 from schema.keyed_pages import pages_by_parent
 from schema.pagination import Window
 from schema.points import _entries

@@ -10,9 +10,9 @@ from datetime import date
 from typing import Any
 
 from app.progress import Progress
+from core.ids import to_global_id
 from models.enums import Role, TagCategory
 from models.member import Member
-from schema.ids import to_global_id
 from services.clock import utcnow
 from services.tags import refresh, run_tag_refresh
 from tests.conftest import member_token, staff_token
