@@ -137,6 +137,7 @@ async def export_schema(args: argparse.Namespace) -> int:
 async def run_job(args: argparse.Namespace) -> int:
     from app.jobs import job as find_job
     from app.jobs import report, summary
+    from app.progress import terminal_bar
     from services.clock import utcnow
 
     job = find_job(args.job)
@@ -145,7 +146,7 @@ async def run_job(args: argparse.Namespace) -> int:
 
     async def work() -> int:
         # A bar on terminals only: scheduled runs log to files.
-        result = await job(as_of, progress=sys.stderr.isatty())
+        result = await job(as_of, progress=terminal_bar(args.job) if sys.stderr.isatty() else None)
         print(json.dumps(report(result)) if args.json else summary(result))
         return 0
 
