@@ -216,12 +216,12 @@ async def trusted_documents(args: argparse.Namespace) -> int:
 
 def _parse_as_of(value: str) -> datetime:
     """--as-of as the API takes asOf: ISO 8601 with an offset, within 1900-2200."""
-    from schema.scalars import _parse_datetime
+    from schema.scalars import parse_datetime
     from services.errors import Invalid
     from services.validation import check_moment
 
     try:
-        return check_moment(_parse_datetime(value), ("asOf",))
+        return check_moment(parse_datetime(value), ("asOf",))
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
     except Invalid as error:
