@@ -111,7 +111,7 @@ async def create_admin(args: argparse.Namespace) -> int:
 
 @command("seed-demo")
 async def seed_demo(args: argparse.Namespace) -> int:
-    from app.seed import seed_demo
+    from app.seed_demo import seed_demo
 
     async def work() -> int:
         print(await seed_demo(args.members))
