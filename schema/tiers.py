@@ -20,12 +20,12 @@ from schema.benefits import Benefit, benefits_by_tier_id
 from schema.common import Node, UserError, errors_field, model_type
 from schema.context import Info
 from schema.enums import TierChangeReason
-from schema.keyed_pages import pages_by_parent
 from schema.pagination import Window
 from schema.prefetch import relation
 from services import limits
 from services import tiers as service
 from services.clock import utcnow
+from services.keyed_pages import pages_by_parent
 
 # ---------------------------------------------------------------- batch functions and relations
 
