@@ -21,9 +21,9 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
 from app.cost import operation_cost
-from app.settings import Settings
 from app.trusted_documents import manifest, parsed_hash
 from auth.actor import Actor
+from core.settings import Settings
 from schema.documents import find_operation
 
 TIMEOUT = "OPERATION_TIMEOUT"

@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from app.settings import get_settings
+from core.settings import get_settings
 
 Command = Callable[[argparse.Namespace], Awaitable[int]]
 COMMANDS: dict[str, Command] = {}
@@ -111,7 +111,7 @@ async def create_admin(args: argparse.Namespace) -> int:
 
 @command("seed-demo")
 async def seed_demo(args: argparse.Namespace) -> int:
-    from app.seed import seed_demo
+    from app.seed_demo import seed_demo
 
     async def work() -> int:
         print(await seed_demo(args.members))
@@ -137,6 +137,7 @@ async def export_schema(args: argparse.Namespace) -> int:
 async def run_job(args: argparse.Namespace) -> int:
     from app.jobs import job as find_job
     from app.jobs import report, summary
+    from app.progress import terminal_bar
     from services.clock import utcnow
 
     job = find_job(args.job)
@@ -145,7 +146,7 @@ async def run_job(args: argparse.Namespace) -> int:
 
     async def work() -> int:
         # A bar on terminals only: scheduled runs log to files.
-        result = await job(as_of, progress=sys.stderr.isatty())
+        result = await job(as_of, progress=terminal_bar(args.job) if sys.stderr.isatty() else None)
         print(json.dumps(report(result)) if args.json else summary(result))
         return 0
 
@@ -215,12 +216,12 @@ async def trusted_documents(args: argparse.Namespace) -> int:
 
 def _parse_as_of(value: str) -> datetime:
     """--as-of as the API takes asOf: ISO 8601 with an offset, within 1900-2200."""
-    from schema.scalars import _parse_datetime
+    from schema.scalars import parse_datetime
     from services.errors import Invalid
     from services.validation import check_moment
 
     try:
-        return check_moment(_parse_datetime(value), ("asOf",))
+        return check_moment(parse_datetime(value), ("asOf",))
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
     except Invalid as error:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from typing import TextIO
 
 
@@ -33,3 +34,18 @@ class Progress:
         if self.done >= self.total:
             self.stream.write("\n")
         self.stream.flush()
+
+
+def terminal_bar(label: str, stream: TextIO = sys.stderr) -> Callable[[int, int], None]:
+    """A job's progress callback, called with (done, total): a Progress bar on `stream`,
+    begun when the job first reports."""
+    bar: Progress | None = None
+
+    def report(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = Progress(total, label, stream)
+        if done > bar.done:
+            bar.advance(done - bar.done)
+
+    return report

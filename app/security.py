@@ -8,7 +8,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.graphiql import STATIC_PATH
-from app.settings import Settings
+from core.settings import Settings
 
 BASE_HEADERS: dict[str, str] = {
     "x-content-type-options": "nosniff",

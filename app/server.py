@@ -53,11 +53,11 @@ from app.http import (
 from app.metrics import METRICS, metrics_endpoint
 from app.observability import RequestObserver, request_id_of
 from app.security import browser_middleware
-from app.settings import Settings, get_settings
 from app.trusted_documents import manifest, requested_hash
 from auth.actor import ANONYMOUS
 from auth.authentication import authenticate
 from auth.errors import SessionEnded
+from core.settings import Settings, get_settings
 from models.db import tortoise_config
 from resolvers.loaders import Loaders
 from schema.context import Context

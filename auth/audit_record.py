@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from schema.ids import to_global_id
+from core.ids import to_global_id
 
 
 @dataclass

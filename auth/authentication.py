@@ -17,10 +17,10 @@ from functools import lru_cache
 
 from tortoise.expressions import F, Q
 
-from app.settings import get_settings
 from auth.actor import ANONYMOUS, Actor
 from auth.errors import SessionEnded
 from auth.passwords import MIN_PASSWORD_LENGTH, check_room, hash_password, verify_password
+from core.settings import get_settings
 from models.enums import MemberStatus, Role
 from models.member import Member
 from models.staff import Session, StaffUser

@@ -17,7 +17,7 @@ from graphql import GraphQLObjectType, GraphQLSchema, default_field_resolver
 from auth.masking import mask
 from auth.ownership import check_ownership
 from auth.policy import POLICY, SENSITIVE_FIELDS, Cell, is_open
-from schema.ids import to_global_id
+from core.ids import to_global_id
 
 Resolver = Callable[..., Any]
 

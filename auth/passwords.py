@@ -21,7 +21,7 @@ from typing import TypeVar
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from app.settings import get_settings
+from core.settings import get_settings
 from services.errors import RateLimited
 
 T = TypeVar("T")

@@ -27,9 +27,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from app.settings import get_settings
 from auth.authentication import token_hash
-from schema.ids import to_global_id
+from core.ids import to_global_id
+from core.settings import get_settings
 from schema.pagination import encode_cursor
 from schema.scalars import _serialize_decimal as decimal_text
 from services import crypto

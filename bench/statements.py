@@ -16,13 +16,13 @@ import httpx
 from tortoise.context import TortoiseContext
 
 from app.server import create_app
-from app.settings import get_settings
 from auth.authentication import issue_session
 from bench.workloads import operation
+from core.ids import to_global_id
+from core.settings import get_settings
 from models.db import tortoise_config
 from models.member import Member
 from models.staff import StaffUser
-from schema.ids import to_global_id
 from services.clock import utcnow
 from tests.sql_counter import count_sql
 

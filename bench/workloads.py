@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 
-from schema.ids import to_global_id
+from core.ids import to_global_id
 
 # Verbatim copies of the console's documents (../shared/clients/console), so that the
 # bench runs from a clone alone; tests/bench checks them against the schema and the console.

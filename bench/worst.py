@@ -24,7 +24,7 @@ import httpx
 from graphql import parse
 
 from app.cost import operation_cost
-from app.settings import get_settings
+from core.settings import get_settings
 from schema.root import build_schema
 
 # From the costliest to the cheapest; each counts every list by its bound.

@@ -9,10 +9,10 @@ import strawberry
 from tortoise.expressions import RawSQL
 from tortoise.queryset import QuerySet
 
+from core.ids import to_global_id
 from models.audit import AuditEntry as AuditEntryModel
 from schema.audit import AuditChainReport, AuditEntry, AuditFilter
 from schema.context import Info
-from schema.ids import to_global_id
 from schema.pagination import After, Connection, First, paginate
 from services import audit as audit_service
 

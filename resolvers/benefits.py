@@ -7,9 +7,11 @@ from typing import Annotated
 import strawberry
 
 from auth.ownership import check_ownership
+from core.ids import to_global_id
 from models.benefit import Benefit as BenefitModel
 from models.benefit import BenefitUsage as BenefitUsageModel
 from resolvers.errors import mutation, user_errors
+from resolvers.ids import decode_id
 from resolvers.nodes import node_fetcher
 from schema.benefits import (
     Benefit,
@@ -20,7 +22,6 @@ from schema.benefits import (
     UseBenefitInput,
 )
 from schema.context import Info
-from schema.ids import decode_id, to_global_id
 from services import benefits as service
 from services.clock import utcnow
 from services.errors import (

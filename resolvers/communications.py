@@ -10,9 +10,11 @@ import strawberry
 from tortoise.queryset import QuerySet
 
 from auth.ownership import check_ownership
+from core.ids import to_global_id
 from models.communication import Communication as CommunicationModel
 from models.communication import ServiceCase as ServiceCaseModel
 from resolvers.errors import mutation, user_errors
+from resolvers.ids import decode_id
 from resolvers.members import searchable_fields
 from resolvers.nodes import node_fetcher
 from schema.communications import (
@@ -30,7 +32,6 @@ from schema.communications import (
 )
 from schema.context import Info
 from schema.enums import CaseStatus
-from schema.ids import decode_id, to_global_id
 from schema.insights import Insights
 from schema.pagination import After, Connection, First, paginate
 from services import cases

@@ -9,16 +9,17 @@ import strawberry
 from auth.errors import Forbidden, denial
 from auth.ownership import check_ownership
 from auth.policy import SELF
+from core.ids import to_global_id
 from models.enums import MemberOrderField, OrderDirection
 from models.member import Member as MemberModel
 from models.member import MembershipApplication as MembershipApplicationModel
 from models.member import ProfileChangeRequest as ProfileChangeRequestModel
 from resolvers.errors import mutation, user_errors
+from resolvers.ids import decode_id
 from resolvers.nodes import node_fetcher
 from resolvers.staff import _session_payload
 from schema.context import Info
 from schema.enums import ApplicationStatus
-from schema.ids import decode_id, to_global_id
 from schema.jobs import AsOf, JobReport
 from schema.members import (
     ActivateMembershipInput,

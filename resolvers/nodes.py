@@ -8,8 +8,8 @@ from typing import Annotated, Any
 import strawberry
 
 from auth.errors import BadUserInput
+from resolvers.ids import from_global_id
 from schema.context import Info
-from schema.ids import from_global_id
 from services.errors import Invalid
 
 # type name -> fetch(info, pk) returning the row, or None when absent or not the caller's.

@@ -10,9 +10,9 @@ from auth.ownership import check_ownership
 from models.points import PointsEntry as PointsEntryModel
 from models.points import Purchase as PurchaseModel
 from resolvers.errors import mutation, user_errors
+from resolvers.ids import decode_id
 from resolvers.nodes import node_fetcher
 from schema.context import Info
-from schema.ids import decode_id
 from schema.jobs import AsOf, JobReport
 from schema.points import (
     AdjustPointsInput,

@@ -9,12 +9,13 @@ import strawberry
 from auth import authentication
 from auth.authentication import IssuedSession
 from auth.errors import Unauthenticated
+from core.ids import to_global_id
 from models.enums import Role
 from models.staff import StaffUser as StaffUserModel
 from resolvers.errors import mutation, user_errors
+from resolvers.ids import decode_id
 from schema.common import OkPayload
 from schema.context import Info
-from schema.ids import decode_id, to_global_id
 from schema.pagination import After, First, Window
 from schema.staff import (
     ChangePasswordInput,

@@ -9,9 +9,9 @@ import strawberry
 
 from auth.errors import PublicError, Unauthenticated
 from models.staff import Session
+from resolvers.ids import decode_id
 from resolvers.loaders import Loaders
 from schema.context import Info
-from schema.ids import decode_id
 from schema.points import PointsEntry
 from services.clock import utcnow
 from services.points import events

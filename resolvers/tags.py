@@ -7,12 +7,13 @@ from typing import Annotated
 import strawberry
 
 from auth.errors import denial
+from core.ids import to_global_id
 from models.enums import TagCategory, TagStatus
 from models.tag import TagDefinition as TagDefinitionModel
 from resolvers.errors import mutation, user_errors
+from resolvers.ids import decode_id
 from resolvers.nodes import node_fetcher
 from schema.context import Info
-from schema.ids import decode_id, to_global_id
 from schema.jobs import AsOf, JobReport
 from schema.members import ReviewInput
 from schema.tags import (

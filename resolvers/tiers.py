@@ -6,11 +6,12 @@ from typing import Annotated
 
 import strawberry
 
+from core.ids import to_global_id
 from models.tier import Tier as TierModel
 from resolvers.errors import mutation, user_errors
+from resolvers.ids import decode_id
 from resolvers.nodes import node_fetcher
 from schema.context import Info
-from schema.ids import decode_id, to_global_id
 from schema.jobs import AsOf, JobReport
 from schema.members import MemberPayload
 from schema.tiers import SetMemberTierInput, Tier, TierInput, TierPayload

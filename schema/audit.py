@@ -7,10 +7,10 @@ from datetime import datetime
 import strawberry
 from strawberry.scalars import JSON
 
+from core.ids import to_global_id
 from models.audit import AuditEntry as AuditEntryModel
 from schema.common import Node, model_type
 from schema.enums import AuditOutcome, Role
-from schema.ids import to_global_id
 
 
 @model_type(

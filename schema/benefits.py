@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from tortoise.queryset import QuerySet
 
+from core.ids import to_global_id
 from models.benefit import Benefit as BenefitModel
 from models.benefit import BenefitUsage as BenefitUsageModel
 from models.member import Member as MemberModel
@@ -18,12 +19,11 @@ from resolvers.loaders import by_id
 from schema.common import Node, UserError, errors_field, model_type
 from schema.context import Info
 from schema.enums import BenefitCategory, BenefitPeriod
-from schema.ids import to_global_id
-from schema.keyed_pages import CountKey, PageKey, load_counts, load_pages
 from schema.pagination import After, Connection, First, Window, connection_for
 from schema.prefetch import relation
 from services import benefits as service
 from services.clock import utcnow
+from services.keyed_pages import CountKey, PageKey, load_counts, load_pages
 
 if TYPE_CHECKING:
     from schema.members import Member

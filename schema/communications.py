@@ -8,21 +8,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from core.ids import to_global_id
 from models.communication import Communication as CommunicationModel
 from models.communication import ServiceCase as ServiceCaseModel
 from resolvers.loaders import by_id
 from schema.common import Node, UserError, errors_field, model_type
 from schema.context import Info
 from schema.enums import CaseKind, CaseStatus, CommunicationCategory, ContactChannel, Direction
-from schema.ids import to_global_id
-from schema.keyed_pages import (
-    CountKey,
-    PageKey,
-    keyed_connection,
-    load_counts,
-    load_pages,
-    pages_by_parent,
-)
+from schema.keyed_pages import keyed_connection
 from schema.member_filter import MemberFilter
 from schema.pagination import After, Connection, First, Window
 from schema.staff import StaffUser
@@ -31,6 +24,7 @@ from services.cases import is_overdue
 from services.clock import utcnow
 from services.communications import listing
 from services.communications.listing import CaseFilter, CommunicationFilter, Visibility
+from services.keyed_pages import CountKey, PageKey, load_counts, load_pages, pages_by_parent
 
 if TYPE_CHECKING:
     from schema.members import Member

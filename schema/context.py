@@ -8,11 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 from strawberry.types import Info as StrawberryInfo
 
-from app.settings import Settings
 from auth.actor import ANONYMOUS, Actor
 from auth.audit_record import AuditRecord
 from auth.errors import Forbidden
 from auth.policy import POLICY, Cell, cell_for
+from core.settings import Settings
 from services.errors import Invalid
 
 if TYPE_CHECKING:

@@ -10,6 +10,7 @@ from strawberry.scalars import JSON
 
 from auth.masking import mask
 from auth.policy import SENSITIVE_FIELDS
+from core.ids import to_global_id
 from models.member import Member as MemberModel
 from models.member import MembershipApplication as MembershipApplicationModel
 from models.member import ProfileChangeRequest as ProfileChangeRequestModel
@@ -26,7 +27,6 @@ from schema.enums import (
     ReviewDecision,
     TerminationReason,
 )
-from schema.ids import to_global_id
 from schema.member_filter import MemberFilter, MemberOrder
 from schema.points import MemberPointsFields
 from schema.staff import StaffUser

@@ -13,8 +13,8 @@ import strawberry
 from graphql import Undefined
 from tortoise.queryset import QuerySet
 
-from app.settings import get_settings
 from auth.errors import BadUserInput
+from core.settings import get_settings
 from schema.columns import narrowed
 from schema.common import PageInfo
 from schema.context import Info

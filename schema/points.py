@@ -12,19 +12,20 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from tortoise.queryset import QuerySet
 
+from core.ids import to_global_id
 from models.points import PointsEntry as PointsEntryModel
 from models.points import Purchase as PurchaseModel
 from resolvers.loaders import by_id, group_by, started
 from schema.common import Node, UserError, errors_field, model_type
 from schema.context import Info
 from schema.enums import PointsEntryKind, RedemptionPurpose
-from schema.ids import to_global_id
-from schema.keyed_pages import CountKey, PageKey, keyed_connection, load_counts, load_pages
+from schema.keyed_pages import keyed_connection
 from schema.pagination import After, Connection, First, Window, page_in_hand
 from schema.prefetch import relation
 from schema.staff import StaffUser
 from schema.tiers import TierChange
 from services.clock import local_date, utcnow
+from services.keyed_pages import CountKey, PageKey, load_counts, load_pages
 from services.points import lots
 from services.points.dates import end_of_next_month
 from services.shapes import rows_in

@@ -11,10 +11,10 @@ from strawberry.schema.config import StrawberryConfig
 
 from app.admission import Admission
 from app.observability import OperationObserver
-from app.settings import get_settings
 from auth import enforce
 from auth.audit import AuditExtension
 from auth.docs import describe_access
+from core.settings import get_settings
 from resolvers.audit import AuditQuery
 from resolvers.benefits import BenefitsMutation, BenefitsQuery
 from resolvers.communications import CommunicationsMutation, CommunicationsQuery

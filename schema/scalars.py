@@ -19,7 +19,9 @@ from services.validation import OUT_OF_RANGE
 _UNHELD_YEAR = re.compile(r"(?:-\d+|\+?\d{5,}|\+?0000)-")
 
 
-def _parse_datetime(value: Any) -> dt.datetime:
+def parse_datetime(value: Any) -> dt.datetime:
+    """A DateTime input as the API reads it (the CLI's --as-of too): ISO 8601 with an
+    offset, in UTC; ValueError when malformed, Invalid when out of range."""
     if not isinstance(value, str):
         raise ValueError("DateTime must be an ISO 8601 string with an offset.")
     try:
@@ -78,7 +80,7 @@ SCALAR_MAP: dict[object, Any] = {
         "any offset (or Z) and are converted to UTC; an input without an offset is refused. "
         "Inputs lie within the years 1900-2200.",
         serialize=_serialize_datetime,
-        parse_value=_parse_datetime,
+        parse_value=parse_datetime,
     ),
     dt.date: strawberry.scalar(
         name="Date",

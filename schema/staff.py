@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from core.ids import to_global_id
 from models.staff import StaffUser as StaffUserModel
 from schema.common import Node, UserError, errors_field, model_type
 from schema.enums import Role
-from schema.ids import to_global_id
 
 if TYPE_CHECKING:
     from schema.members import Member

@@ -11,13 +11,13 @@ import strawberry
 from strawberry.scalars import JSON
 from tortoise.functions import Count
 
+from core.ids import to_global_id
 from models.tag import MemberTag as MemberTagModel
 from models.tag import TagDefinition as TagDefinitionModel
 from resolvers.loaders import by_id, group_by
 from schema.common import Node, UserError, errors_field, model_type
 from schema.context import Info
 from schema.enums import TagCategory, TagSource, TagStatus
-from schema.ids import to_global_id
 from schema.prefetch import relation
 from schema.staff import StaffUser
 from services.shapes import rows_in

@@ -11,6 +11,7 @@ import strawberry
 from tortoise.functions import Count
 from tortoise.queryset import QuerySet
 
+from core.ids import to_global_id
 from models.enums import MemberStatus
 from models.member import Member as MemberModel
 from models.tier import Tier as TierModel
@@ -19,13 +20,12 @@ from schema.benefits import Benefit, benefits_by_tier_id
 from schema.common import Node, UserError, errors_field, model_type
 from schema.context import Info
 from schema.enums import TierChangeReason
-from schema.ids import to_global_id
-from schema.keyed_pages import pages_by_parent
 from schema.pagination import Window
 from schema.prefetch import relation
 from services import limits
 from services import tiers as service
 from services.clock import utcnow
+from services.keyed_pages import pages_by_parent
 
 # ---------------------------------------------------------------- batch functions and relations
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from tortoise.expressions import Q
 
-from app.settings import get_settings
+from core.settings import get_settings
 from models.communication import Communication, ServiceCase
 from models.enums import (
     CaseKind,

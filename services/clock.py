@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from app.settings import get_settings
+from core.settings import get_settings
 
 
 def utcnow() -> datetime:

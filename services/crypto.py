@@ -15,7 +15,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from app.settings import get_settings
+from core.settings import get_settings
 
 _NONCE_BYTES = 12
 _VERSION = "v1:"

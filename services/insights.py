@@ -13,7 +13,7 @@ from tortoise.expressions import F, Q, Subquery
 from tortoise.functions import Count, Sum
 from tortoise.queryset import QuerySet
 
-from app.settings import get_settings
+from core.settings import get_settings
 from models.communication import Communication, ServiceCase
 from models.enums import CaseKind, MemberStatus, PointsEntryKind
 from models.member import Member

@@ -9,9 +9,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from app.progress import Progress
+from core.ids import to_global_id
 from models.enums import AuditOutcome
-from schema.ids import to_global_id
 from services import audit
 from services.clock import as_utc, utcnow
 from services.units import unit_of_work
@@ -20,6 +19,10 @@ from services.validation import check_moment
 # Members a job changes in one transaction: a crash keeps every batch committed before
 # it, and a batch holds the write lock briefly enough for requests to pass in between.
 BATCH = 50
+
+# How far a job has come: called with (done, total) when it starts and as it goes. The CLI
+# passes one that draws a terminal bar; the API passes none.
+ReportProgress = Callable[[int, int], None]
 
 
 @dataclass(frozen=True)
@@ -96,11 +99,12 @@ async def for_each(
     run: JobRun,
     member_ids: Sequence[int],
     step: Callable[[int], Awaitable[bool | int]],
-    progress: bool,
+    progress: ReportProgress | None,
 ) -> int:
     """Run `step` for each member in order, BATCH members a transaction audited with the
-    members it changed; shows a progress bar on request; returns how many changed."""
-    bar = Progress(len(member_ids), run.job) if progress else None
+    members it changed; reports progress after each batch; returns how many changed."""
+    if progress is not None:
+        progress(0, len(member_ids))
     changed = 0
     for start in range(0, len(member_ids), BATCH):
         batch = member_ids[start : start + BATCH]
@@ -110,6 +114,6 @@ async def for_each(
             return [to_global_id("Member", member_id) for member_id in changed], len(changed)
 
         changed += await run.audited(work)
-        if bar is not None:
-            bar.advance(len(batch))
+        if progress is not None:
+            progress(start + len(batch), len(member_ids))
     return changed

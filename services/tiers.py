@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from app.settings import get_settings
+from core.settings import get_settings
 from models.enums import MemberStatus, TierChangeReason
 from models.member import Member
 from models.points import Purchase
@@ -23,7 +23,7 @@ from services.clock import as_utc
 from services.communications import notify
 from services.db import retry_busy, transaction
 from services.errors import Duplicate, Invalid, InvalidState, NotFound
-from services.jobs import JobResult, JobRun, for_each
+from services.jobs import JobResult, JobRun, ReportProgress, for_each
 from services.limits import ensure_room
 from services.points.dates import months_before
 from services.points.ledger import locked_member
@@ -262,7 +262,7 @@ async def set_member_tier(
 # ---------------------------------------------------------------- evaluation job
 
 
-async def run_tier_evaluation(as_of: datetime, progress: bool = False) -> JobResult:
+async def run_tier_evaluation(as_of: datetime, progress: ReportProgress | None = None) -> JobResult:
     """Demote every member below their tier's criteria for the window ending at `as_of`
     to the highest tier they meet (DESIGN §2; promotion happens at purchase, not here).
 

@@ -25,9 +25,9 @@ from tortoise.backends.base.client import TransactionalDBClient
 from tortoise.context import TortoiseContext
 
 from app.server import create_app
-from app.settings import get_settings
 from auth.authentication import issue_session
 from auth.passwords import hash_password
+from core.settings import get_settings
 from models.db import tortoise_config
 from models.enums import Role
 from models.points import install_guards

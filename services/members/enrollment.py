@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from app.settings import get_settings
 from auth.authentication import IssuedSession, check_new_password, issue_session
 from auth.passwords import hash_password
+from core.settings import get_settings
 from models.enums import (
     ApplicationStatus,
     EnrollmentChannel,

@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from app.settings import get_settings
+from core.settings import get_settings
 from models.enums import MemberStatus, TerminationReason
 from models.member import Member
 from services import communications
 from services.db import after_commit, retry_busy, transaction
 from services.errors import Invalid, InvalidState, NotFound
-from services.jobs import JobResult, JobRun, for_each
+from services.jobs import JobResult, JobRun, ReportProgress, for_each
 from services.members.erasure import erase_person, is_pending, scrub_storage
 from services.points import forfeit_balance
 from services.units import in_unit_transaction
@@ -159,7 +159,7 @@ async def _terminate(member_id: int, now: datetime) -> bool:
     return await retry_busy(run)
 
 
-async def run_terminations(as_of: datetime, progress: bool = False) -> JobResult:
+async def run_terminations(as_of: datetime, progress: ReportProgress | None = None) -> JobResult:
     """Terminate every TERMINATING member whose effective time has come (DESIGN §2)."""
     run = JobRun("terminations", as_of)
     as_of = run.as_of

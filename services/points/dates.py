@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar
 from datetime import UTC, date, datetime
 
-from app.settings import get_settings
+from core.settings import get_settings
 from services.clock import as_utc
 
 

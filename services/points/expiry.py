@@ -9,7 +9,7 @@ from typing import Any
 from models.enums import PointsEntryKind
 from models.points import PointsEntry
 from services.db import retry_busy, transaction
-from services.jobs import JobResult, JobRun, for_each
+from services.jobs import JobResult, JobRun, ReportProgress, for_each
 from services.points.ledger import locked_balance, post_entry
 from services.points.lots import Lot, lapsed_points, open_lots
 from services.shapes import rows_in
@@ -26,7 +26,7 @@ async def lots_of(member_ids: Sequence[int], conn: Any = None) -> dict[int, list
     return {member_id: open_lots(member_entries) for member_id, member_entries in entries.items()}
 
 
-async def run_points_expiry(as_of: datetime, progress: bool = False) -> JobResult:
+async def run_points_expiry(as_of: datetime, progress: ReportProgress | None = None) -> JobResult:
     """Expire the unconsumed remainder of every lot past its expiry at `as_of`:
     one EXPIRE entry per member; a second run with the same `as_of` posts nothing."""
     run = JobRun("points-expiry", as_of)

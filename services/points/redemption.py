@@ -17,7 +17,7 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
-from app.settings import get_settings
+from core.settings import get_settings
 from models.enums import MemberStatus, PointsEntryKind, RedemptionPurpose
 from models.member import Member
 from models.points import PointsEntry

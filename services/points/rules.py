@@ -16,7 +16,7 @@ from datetime import date, datetime
 from decimal import ROUND_FLOOR, Decimal, InvalidOperation
 from typing import Any
 
-from app.settings import get_settings
+from core.settings import get_settings
 from models.member import Member
 from models.points import Purchase
 from models.tier import Tier

@@ -13,13 +13,12 @@ from typing import Any
 from tortoise import connections
 from tortoise.expressions import F
 
-from app.progress import Progress
+from core.ids import to_global_id
 from models.enums import MemberStatus, TagSource
 from models.member import Member
 from models.tag import TagDefinition
-from schema.ids import to_global_id
 from services.db import retry_busy, transaction
-from services.jobs import JobResult, JobRun
+from services.jobs import JobResult, JobRun, ReportProgress
 from services.tags.rules import Clock, Sql
 from services.tags.sql import (
     ActiveRule,
@@ -141,7 +140,7 @@ async def _refresh_member(tags: list[ActiveRule], member_id: int, now: datetime)
     await retry_busy(write)
 
 
-async def run_tag_refresh(as_of: datetime, progress: bool = False) -> JobResult:
+async def run_tag_refresh(as_of: datetime, progress: ReportProgress | None = None) -> JobResult:
     """Recompute every active rule tag for all members as of `as_of` (DESIGN §2 "Tags").
 
     Running it again for the same `as_of` changes nothing.
@@ -149,17 +148,18 @@ async def run_tag_refresh(as_of: datetime, progress: bool = False) -> JobResult:
     run = JobRun("tag-refresh", as_of)
     tags = await _rule_tags()
     examined = await Member.exclude(status=MemberStatus.TERMINATED).count()
-    bar = Progress(len(tags), "tag-refresh") if progress else None
+    if progress is not None:
+        progress(0, len(tags))
     changed = 0
-    for tag in tags:
+    for done, tag in enumerate(tags, 1):
 
         async def work(tag: RuleTag = tag) -> tuple[list[str], int]:
             count = await refresh_tag(tag, as_of)
             return [to_global_id("TagDefinition", tag.id)], count
 
         changed += await run.audited(work)
-        if bar:
-            bar.advance()
+        if progress is not None:
+            progress(done, len(tags))
     return run.result(examined, changed)
 
 

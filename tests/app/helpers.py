@@ -4,7 +4,7 @@ from contextlib import asynccontextmanager
 import httpx
 
 from app.server import create_app
-from app.settings import get_settings
+from core.settings import get_settings
 from tests.conftest import Api
 
 

@@ -8,7 +8,7 @@ from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from app.server import create_app
-from app.settings import get_settings
+from core.settings import get_settings
 
 FRONTEND = "https://console.example.com"
 STRANGER = "https://evil.example.net"

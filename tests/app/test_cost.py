@@ -13,7 +13,7 @@ from graphql import (
 )
 
 from app import cost
-from app.settings import get_settings
+from core.settings import get_settings
 from schema.root import build_schema
 from services import limits
 

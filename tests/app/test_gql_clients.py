@@ -12,8 +12,8 @@ from gql.transport.websockets import WebsocketsTransport
 from graphql import GraphQLError
 
 from app.server import create_app
-from app.settings import get_settings
 from app.trusted_documents import add_documents
+from core.settings import get_settings
 from models.enums import Role
 from schema.root import build_schema
 from tests.app.helpers import app_with, live_server
@@ -118,7 +118,7 @@ async def test_member_app_receives_points_posted_over_graphql_transport_ws(app):
 
 
 async def _adjust(port, member):
-    from schema.ids import to_global_id
+    from core.ids import to_global_id
     from tests.conftest import staff_token
 
     token = await staff_token(Role.OPERATIONS, "operator")

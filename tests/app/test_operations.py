@@ -18,7 +18,7 @@ from app import server as server_module
 from app.cli import uvicorn_options
 from app.logs import JsonFormatter
 from app.server import create_app
-from app.settings import get_settings
+from core.settings import get_settings
 from models.enums import PointsEntryKind, Role
 from models.staff import StaffUser
 from services.clock import utcnow

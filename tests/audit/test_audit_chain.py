@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 from tortoise import connections
 
+from core.ids import to_global_id
 from models.audit import AuditEntry
 from models.enums import AuditOutcome, Role
-from schema.ids import to_global_id
 from services import audit as audit_service
 from services.clock import utcnow
 from services.sql import _insert_columns

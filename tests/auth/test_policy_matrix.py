@@ -23,9 +23,9 @@ from graphql import (
 
 from auth.masking import mask
 from auth.policy import POLICY, PUBLIC_ROOT_FIELDS, Cell, cell_for
+from core.ids import to_global_id
 from models.enums import Role
 from models.member import MembershipApplication
-from schema.ids import to_global_id
 from schema.root import build_schema
 from services.clock import utcnow
 from tests.conftest import member_token, staff_token

@@ -9,8 +9,8 @@ from __future__ import annotations
 from tortoise.transactions import in_transaction
 
 from bench.workloads import operation
+from core.ids import to_global_id
 from models.enums import PointsEntryKind, Role
-from schema.ids import to_global_id
 from services.clock import utcnow
 from services.points import post_entry
 from tests.conftest import staff_token

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
+from core.ids import to_global_id
 from models.benefit import Benefit, BenefitTier
 from models.enums import BenefitCategory, Role
-from schema.ids import to_global_id
 from services.clock import utcnow
 from tests.benefits.helpers import make_benefit
 from tests.factories import make_tiers

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from core.ids import to_global_id
 from models.enums import BenefitCategory, BenefitPeriod, MemberStatus, Role
-from schema.ids import to_global_id
 from services.benefits import use_benefit
 from services.clock import local_date, utcnow
 from tests.benefits.helpers import give_points, make_benefit

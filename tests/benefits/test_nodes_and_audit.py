@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from core.ids import to_global_id
 from models.audit import AuditEntry
 from models.enums import AuditOutcome
-from schema.ids import to_global_id
 from services.benefits import use_benefit
 from services.clock import utcnow
 from tests.benefits.helpers import USE, make_benefit, use_input

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from core.ids import to_global_id
 from models.benefit import BenefitUsage
 from models.enums import BenefitCategory, BenefitPeriod, MemberStatus, PointsEntryKind, Role
 from models.member import Member
 from models.points import PointsEntry
-from schema.ids import to_global_id
 from services.benefits import revoke_member_usages, revoke_usage, use_benefit
 from services.clock import utcnow
 from tests.benefits.helpers import give_points, make_benefit

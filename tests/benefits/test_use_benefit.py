@@ -9,11 +9,11 @@ import sys
 from collections import Counter
 from datetime import date, timedelta
 
+from core.ids import to_global_id
 from models.benefit import Benefit, BenefitTier, BenefitUsage
 from models.enums import BenefitCategory, BenefitPeriod, MemberStatus, PointsEntryKind, Role
 from models.member import Member
 from models.points import PointsEntry
-from schema.ids import to_global_id
 from services.clock import local_date, utcnow
 from tests.benefits.helpers import USE, give_points, make_benefit, use_input
 from tests.conftest import member_token, staff_token

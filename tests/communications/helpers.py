@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from core.ids import to_global_id
 from models.member import Member
-from schema.ids import to_global_id
 from services.clock import utcnow
 
 CASE_FIELDS = """

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from app.settings import get_settings
+from core.settings import get_settings
 from models.enums import MemberStatus, PointsEntryKind, Role
 from models.points import PointsEntry, Purchase
 from services.clock import utcnow

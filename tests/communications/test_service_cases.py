@@ -6,11 +6,11 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from app.settings import get_settings
+from core.settings import get_settings
 from models.audit import AuditEntry
 from models.communication import Communication, ServiceCase
 from models.enums import Role
-from schema.ids import decode_id
+from resolvers.ids import decode_id
 from tests.communications.helpers import (
     ESCALATE,
     OPEN,

@@ -29,6 +29,7 @@ from tortoise.models import Model
 from tortoise.transactions import in_transaction
 
 from bench.workloads import operation
+from core.ids import to_global_id
 from models.enums import PointsEntryKind, Role
 from models.member import Member
 from models.points import Purchase
@@ -38,7 +39,6 @@ from resolvers.loaders import Loaders
 from schema import documents, extension_hooks, pagination
 from schema.context import Context
 from schema.execution import FastExecution, _completion, _serialiser, is_awaitable
-from schema.ids import to_global_id
 from schema.prefetch import load_all, prefetch, selected_under
 from schema.tiers import MemberTierFields
 from services.clock import utcnow

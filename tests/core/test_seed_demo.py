@@ -12,7 +12,7 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from app.seed import seed_demo
+from app.seed_demo import seed_demo
 from models.enums import ApplicationStatus, Role, TierChangeReason
 from models.member import MembershipApplication, ProfileChangeRequest
 from models.tier import TierChange

@@ -6,7 +6,7 @@ from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from app.server import create_app
-from app.settings import get_settings
+from core.settings import get_settings
 from models.enums import Role
 from tests.conftest import Api, staff_token
 

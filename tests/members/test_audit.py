@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from core.ids import to_global_id
 from models.audit import AuditEntry
 from models.enums import Role
-from schema.ids import to_global_id
 from tests.conftest import member_token, staff_token
 from tests.factories import make_member
 from tests.members.conftest import apply

@@ -7,7 +7,7 @@ import stat
 
 import pytest
 
-from app.settings import get_settings
+from core.settings import get_settings
 from services import crypto
 
 

@@ -10,12 +10,12 @@ import httpx
 import pytest
 
 from app.server import create_app
-from app.settings import get_settings
+from core.settings import get_settings
 from models.communication import Communication
 from models.enums import CommunicationCategory, Role, TierChangeReason
 from models.member import Member, MembershipApplication
 from models.tier import Tier, TierChange
-from schema.ids import from_global_id
+from resolvers.ids import from_global_id
 from services.clock import utcnow
 from tests.conftest import Api, make_staff, staff_token
 from tests.members.conftest import ACTIVATE, APPLY, REVIEW, application_input, apply, enroll

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from app.settings import get_settings
+from core.settings import get_settings
 from models.enums import EnrollmentChannel, MemberStatus
 from models.member import Member, RateLimitHit
 from services import members

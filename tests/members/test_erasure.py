@@ -16,6 +16,7 @@ from tortoise import connections
 
 from app.metrics import METRICS
 from auth.authentication import member_login
+from core.ids import to_global_id
 from models.enums import (
     ApplicationStatus,
     EnrollmentChannel,
@@ -27,7 +28,7 @@ from models.enums import (
 from models.member import Member, MembershipApplication, PendingScrub, RateLimitHit
 from models.points import PointsEntry
 from models.staff import Session
-from schema.ids import from_global_id, to_global_id
+from resolvers.ids import from_global_id
 from services.clock import utcnow
 from services.errors import InvalidCredentials
 from services.members import scrub_storage, terminate_membership

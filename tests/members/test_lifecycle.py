@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 from app.jobs import job
+from app.progress import terminal_bar
+from core.ids import to_global_id
 from models.benefit import Benefit, BenefitUsage
 from models.communication import Communication
 from models.enums import (
@@ -16,7 +19,6 @@ from models.enums import (
 )
 from models.member import Member, ProfileChangeRequest
 from models.tag import MemberTag
-from schema.ids import to_global_id
 from services.clock import utcnow
 from tests.conftest import member_token, staff_token
 from tests.factories import make_member
@@ -268,6 +270,6 @@ async def test_the_terminations_job_is_wired_to_the_cli(db):
     member = await make_member(
         status=MemberStatus.TERMINATING, termination_effective_at=utcnow() - timedelta(minutes=1)
     )
-    result = await run_terminations(utcnow(), progress=True)
+    result = await run_terminations(utcnow(), progress=terminal_bar("terminations", io.StringIO()))
     assert (result.examined, result.changed) == (1, 1)
     assert (await Member.get(id=member.id)).status is MemberStatus.TERMINATED

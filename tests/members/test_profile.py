@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 from tortoise import connections
 
+from core.ids import to_global_id
 from models.enums import Role
 from models.member import Member, ProfileChangeRequest
-from schema.ids import to_global_id
 from services.clock import local_date, utcnow
 from tests.conftest import member_token, staff_token
 from tests.factories import make_member

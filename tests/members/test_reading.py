@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
+from core.ids import to_global_id
 from models.enums import MemberStatus, Role, TagCategory, TagSource, TagStatus
 from models.tag import MemberTag, TagDefinition
-from schema.ids import to_global_id
 from services.clock import utcnow
 from tests.conftest import member_token, staff_token
 from tests.factories import make_member, make_tiers

@@ -5,8 +5,8 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+from core.ids import to_global_id
 from models.enums import Role
-from schema.ids import to_global_id
 from tests.conftest import Api, staff_token
 
 RECORD = """

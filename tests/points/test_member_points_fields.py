@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from core.ids import to_global_id
 from models.enums import PointsEntryKind, Role
 from models.points import PointsEntry, Purchase
-from schema.ids import to_global_id
-from schema.keyed_pages import pages_by_parent
 from schema.pagination import Window
 from schema.points import _entries
+from services.keyed_pages import pages_by_parent
 from tests.conftest import member_token
 from tests.factories import make_member
 from tests.points.helpers import adjust, gid, record, redeem, staff_api

@@ -11,7 +11,7 @@ import json
 import pytest
 
 from app.server import create_app
-from app.settings import get_settings
+from core.settings import get_settings
 from models.enums import Role
 from models.member import MembershipApplication
 from models.points import PointsEntry, Purchase

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from core.ids import to_global_id
 from models.communication import Communication, ServiceCase
 from models.enums import (
     BenefitCategory,
@@ -22,7 +23,6 @@ from models.enums import (
 )
 from models.tag import TagDefinition
 from models.tier import TierChange
-from schema.ids import to_global_id
 from services import limits
 from services.benefits import BenefitFields, upsert_benefit
 from services.clock import utcnow

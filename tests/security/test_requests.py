@@ -15,7 +15,7 @@ import pytest
 from graphql import parse as parse_document
 
 from app.server import create_app
-from app.settings import get_settings
+from core.settings import get_settings
 from models.audit import AuditEntry
 from models.enums import Role
 from models.points import Purchase

@@ -4,8 +4,8 @@ kind of caller; the reported stalling document is refused before it runs."""
 
 from __future__ import annotations
 
-from app.settings import get_settings
 from bench.worst import worst_document
+from core.settings import get_settings
 from models.enums import Role
 from tests.conftest import member_token, staff_token
 from tests.factories import make_member, make_tiers

@@ -20,8 +20,8 @@ import pytest
 import pytest_asyncio
 
 from app.server import create_app
-from app.settings import get_settings
 from auth import passwords
+from core.settings import get_settings
 from models.enums import Role
 from models.member import RateLimitHit
 from models.staff import StaffUser

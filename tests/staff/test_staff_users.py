@@ -1,8 +1,8 @@
 from datetime import timedelta
 
+from core.ids import to_global_id
 from models.enums import Role
 from models.staff import Session
-from schema.ids import to_global_id
 from services.clock import utcnow
 from tests.conftest import TEST_PASSWORD, make_staff, staff_token
 

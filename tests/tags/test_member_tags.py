@@ -5,10 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from core.ids import to_global_id
 from models.enums import Role
 from models.member import Member
 from models.tag import TagDefinition, TagErrorReport
-from schema.ids import to_global_id
 from services.clock import utcnow
 from services.tags import run_tag_refresh
 from tests.conftest import member_token, staff_token

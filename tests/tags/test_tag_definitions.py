@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from core.ids import to_global_id
 from models.enums import Role, TagCategory
 from models.tag import TagDefinition
-from schema.ids import to_global_id
 from tests.conftest import member_token, staff_token
 from tests.factories import make_member
 from tests.sql_counter import count_sql

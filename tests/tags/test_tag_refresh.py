@@ -3,18 +3,17 @@ segments select members by tags."""
 
 from __future__ import annotations
 
-import functools
 import io
 import json
 from datetime import date
 from typing import Any
 
-from app.progress import Progress
+from app.progress import terminal_bar
+from core.ids import to_global_id
 from models.enums import Role, TagCategory
 from models.member import Member
-from schema.ids import to_global_id
 from services.clock import utcnow
-from services.tags import refresh, run_tag_refresh
+from services.tags import run_tag_refresh
 from tests.conftest import member_token, staff_token
 from tests.factories import make_member
 from tests.members.test_lifecycle import CONSENTS
@@ -116,12 +115,11 @@ async def test_the_command_line_job_refreshes_and_reports(db) -> None:
     assert await carriers(tag.code) == set()
 
 
-async def test_the_job_draws_a_progress_bar(db, monkeypatch) -> None:
+async def test_the_job_draws_a_progress_bar(db) -> None:
     await active_tag("adult", {"field": "age", "op": "gte", "value": 18})
     await active_tag("senior", {"field": "age", "op": "gte", "value": 65})
     screen = io.StringIO()
-    monkeypatch.setattr(refresh, "Progress", functools.partial(Progress, stream=screen))
-    await run_tag_refresh(utcnow(), progress=True)
+    await run_tag_refresh(utcnow(), progress=terminal_bar("tag-refresh", screen))
     drawn = screen.getvalue()
     assert drawn.startswith("\rtag-refresh [") and "2/2 100%" in drawn
 

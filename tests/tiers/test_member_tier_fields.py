@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from core.ids import to_global_id
 from models.enums import Role
-from schema.ids import to_global_id
 from services.clock import utcnow
 from tests.factories import make_member, make_purchase, make_tiers
 from tests.sql_counter import count_sql

@@ -10,11 +10,11 @@ from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from app.server import create_app
-from app.settings import get_settings
 from auth.policy import cell_for
+from core.ids import to_global_id
+from core.settings import get_settings
 from models.enums import PointsEntryKind, Role
 from models.staff import Session
-from schema.ids import to_global_id
 from services.clock import utcnow
 from services.points import events, post_entry
 from tests.conftest import member_token, staff_token

@@ -14,8 +14,8 @@ import pytest
 from tortoise import connections
 from websockets.asyncio.client import connect
 
+from core.ids import to_global_id
 from models.enums import Role
-from schema.ids import to_global_id
 from services.points.events import CHANNEL
 from tests.conftest import member_token, staff_token
 from tests.factories import make_member

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.ids import to_global_id
 from models.audit import AuditEntry
 from models.communication import Communication
 from models.enums import AuditOutcome, CommunicationCategory, MemberStatus, Role
 from models.member import Member
 from models.tier import TierChange
-from schema.ids import to_global_id
 from tests.factories import make_member, make_tiers
 
 SET_TIER = """mutation($input: SetMemberTierInput!) {

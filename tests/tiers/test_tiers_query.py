@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from core.ids import to_global_id
 from models.enums import MemberStatus, Role
-from schema.ids import to_global_id
 from tests.factories import make_member, make_tiers
 
 CATALOGUE = "{ tiers { id code name rank minSpend minOrders pointsMultiplier description } }"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.ids import to_global_id
 from models.enums import Role
 from models.tier import Tier
-from schema.ids import to_global_id
 from tests.factories import make_tiers
 
 UPSERT = """mutation($input: TierInput!) {
