@@ -186,27 +186,28 @@ class MemberhubGraphQL(GraphQL[Context, None]):
     async def run(
         self, request: Request | WebSocket, context: Any = UNSET, root_value: Any = UNSET
     ) -> Any:
-        # is_websocket_request does not narrow: past it the request is a Request, and the
-        # response super().run gives back for one is a Response (union-attr, arg-type below).
+        # is_websocket_request is a TypeGuard, which narrows only where it holds: the IDE
+        # check is given the request before the assert below says what it is.
         if self.is_websocket_request(request) or self.should_render_graphql_ide(
             self.request_adapter_class(request)  # type: ignore[arg-type]
         ):
             return await super().run(request, context, root_value)
-        if request.method not in ("GET", "POST"):  # type: ignore[union-attr]
+        assert isinstance(request, Request)  # a WebSocket went to super().run above
+        if request.method not in ("GET", "POST"):
             raise MethodNotAllowed("GraphQL is served over GET and POST.", allow="GET, POST")
         media_type = negotiate(request.headers.get("accept"))
-        if request.method == "POST":  # type: ignore[union-attr]
+        if request.method == "POST":
             check_request_content_type(request.headers.get("content-type"))
         request.state.media_type = media_type
         response = None
-        if request.method == "POST" and context is UNSET and root_value is UNSET:  # type: ignore[union-attr]
-            response = await self._run_one_operation(request)  # type: ignore[arg-type]
+        if request.method == "POST" and context is UNSET and root_value is UNSET:
+            response = await self._run_one_operation(request)
         if response is None:
-            response = await super().run(request, context, root_value)  # type: ignore[assignment]
-        if media_type == GRAPHQL_RESPONSE_JSON and response.media_type == JSON:  # type: ignore[union-attr]
-            response.headers["content-type"] = GRAPHQL_RESPONSE_JSON  # type: ignore[union-attr]
+            response = await super().run(request, context, root_value)
+        if media_type == GRAPHQL_RESPONSE_JSON and response.media_type == JSON:
+            response.headers["content-type"] = GRAPHQL_RESPONSE_JSON
             if getattr(request.state, "request_error", False):
-                response.status_code = 400  # type: ignore[union-attr]
+                response.status_code = 400
         return response
 
     async def _run_one_operation(self, request: Request) -> Response | None:
