@@ -451,7 +451,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "serve":
         return serve(args)
-    return asyncio.run(COMMANDS[args.command](args))
+    # Every command is an async def: its call is a coroutine.
+    return asyncio.run(COMMANDS[args.command](args))  # type: ignore[arg-type]
 
 
 if __name__ == "__main__":

@@ -158,7 +158,8 @@ class _Costing:
             raise OverBudget
         if any(isinstance(a.value, VariableNode) for a in node.arguments or ()):
             self.varies = True
-        value = definition.resolve(source, self.info, **self.arguments(definition, node))
+        # Introspection fields always carry graphql-core's resolver.
+        value = definition.resolve(source, self.info, **self.arguments(definition, node))  # type: ignore[misc]
         if node.selection_set is None or value is None:
             return 1
         items = value if is_list_type(get_nullable_type(definition.type)) else [value]
@@ -183,13 +184,15 @@ class _Costing:
                 if isinstance(selection, FragmentSpreadNode)
                 else selection
             )
-            if fragment is not None and self.condition(fragment, parent) is parent:
-                total += self.answer(fragment.selection_set, parent, source)
+            # Not a FieldNode (handled above): a fragment spread's definition or an inline fragment.
+            if fragment is not None and self.condition(fragment, parent) is parent:  # type: ignore[arg-type]
+                total += self.answer(fragment.selection_set, parent, source)  # type: ignore[union-attr]
         return total
 
     def arguments(self, definition: GraphQLField, node: FieldNode) -> dict[str, Any]:
         try:
-            return get_argument_values(definition, node, self.variables)
+            # The request's coerced variables, as graphql-core's VariableValues holds them.
+            return get_argument_values(definition, node, self.variables)  # type: ignore[arg-type]
         except GraphQLError:  # bad arguments fail execution; count with the defaults
             return {}
 

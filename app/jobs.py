@@ -58,7 +58,7 @@ def job(name: str) -> Callable[..., Awaitable[JobResult]] | None:
     if spec is None:
         return None
     module, _, function = spec.target.partition(":")
-    return getattr(importlib.import_module(module), function)  # type: ignore[no-any-return]
+    return getattr(importlib.import_module(module), function)
 
 
 def summary(result: JobResult) -> str:

@@ -18,7 +18,7 @@ class JsonFormatter(logging.Formatter):
         # Every record gathers its caller's file and line and its thread's and process's
         # names, for formats that show them; a line here shows none, and gathering them
         # cost a sixth of each line (the logging HOWTO's "Optimization").
-        logging._srcfile = None  # type: ignore[attr-defined]
+        logging._srcfile = None
         logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
 
     def format(self, record: logging.LogRecord) -> str:

@@ -86,7 +86,8 @@ async def seed(member_ids: list[int], staff: list[StaffUser], progress: bool = T
     # Approving a rule tag computes it for every member: the slow part at scale.
     bar = Progress(len(DEMO_TAGS), "tags") if progress else None
     for code, name, category, rule in DEMO_TAGS:
-        if code not in taken:
+        # Tortoise types values_list as tuples, flat=True or not.
+        if code not in taken:  # type: ignore[comparison-overlap]
             draft = tags.TagDraft(code, name, category, None, rule)
             tag = await tags.propose_tag_definition(draft, proposer.id, now)
             await tags.review_tag_definition(tag.id, ReviewDecision.APPROVE, None, reviewer.id, now)

@@ -186,10 +186,13 @@ class MemberhubGraphQL(GraphQL[Context, None]):
     async def run(
         self, request: Request | WebSocket, context: Any = UNSET, root_value: Any = UNSET
     ) -> Any:
+        # is_websocket_request is a TypeGuard, which narrows only where it holds: the IDE
+        # check is given the request before the assert below says what it is.
         if self.is_websocket_request(request) or self.should_render_graphql_ide(
-            self.request_adapter_class(request)
+            self.request_adapter_class(request)  # type: ignore[arg-type]
         ):
             return await super().run(request, context, root_value)
+        assert isinstance(request, Request)  # a WebSocket went to super().run above
         if request.method not in ("GET", "POST"):
             raise MethodNotAllowed("GraphQL is served over GET and POST.", allow="GET, POST")
         media_type = negotiate(request.headers.get("accept"))
@@ -251,7 +254,7 @@ class MemberhubGraphQL(GraphQL[Context, None]):
             page_html(), headers={"Content-Security-Policy": CONTENT_SECURITY_POLICY}
         )
 
-    async def execute_single(  # type: ignore[override]
+    async def execute_single(
         self,
         request: Request,
         request_adapter: Any,
@@ -300,8 +303,8 @@ class MemberhubGraphQL(GraphQL[Context, None]):
     async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
         response = await super().process_result(request, result)
         if response.get("errors"):
-            response["errors"] = with_codes(response["errors"])  # type: ignore[typeddict-item]
-        if is_request_error(response) and not self.is_websocket_request(request):
+            response["errors"] = with_codes(response["errors"])  # type: ignore[arg-type,typeddict-item]
+        if is_request_error(response) and not self.is_websocket_request(request):  # type: ignore[arg-type]
             request.state.request_error = True
             if request.state.media_type == GRAPHQL_RESPONSE_JSON:
                 del response["data"]

@@ -162,7 +162,7 @@ class AuditExtension(SchemaExtension):
     expected: units.Counted | None = None
     pending: units.Counted | None = None
 
-    async def on_operation(self) -> AsyncIterator[None]:  # type: ignore[override]
+    async def on_operation(self) -> AsyncIterator[None]:
         self.started = time.perf_counter()
         context = self.execution_context.context
         # Writes wait a moment for the entries and units of operations still running, to
@@ -274,5 +274,6 @@ def _clipped(text: str | None, field: str) -> str | None:
     """Client-chosen text as its column keeps it: cut to the column's width, without the
     characters no database stores. Either failed the chain write, and with it the entries
     of every operation written together."""
+    # Each field named here is a CharField (fields_map is typed with the base Field).
     width = AuditEntry._meta.fields_map[field].max_length  # type: ignore[attr-defined]
     return audit_service.storable(text[:width]) if text else None

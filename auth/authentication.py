@@ -72,13 +72,13 @@ async def issue_session(
 
 
 async def actor_of_session(session: Session) -> Actor:
-    if session.staff_id is not None:  # type: ignore[attr-defined]
-        staff = await StaffUser.get(id=session.staff_id)  # type: ignore[attr-defined]
+    if session.staff_id is not None:
+        staff = await StaffUser.get(id=session.staff_id)
         return staff_actor(staff, session.id)
     return Actor(
         kind="MEMBER",
         roles=frozenset({Role.MEMBER}),
-        member_id=session.member_id,  # type: ignore[attr-defined]
+        member_id=session.member_id,
         session_id=session.id,
     )
 

@@ -72,11 +72,11 @@ def _python(module: str, *args: str, env: dict[str, str] | None = None) -> Any:
 def _load(spec: dict[str, Any], folder: Path) -> dict[str, Any]:
     path = folder / "spec.json"
     path.write_text(json.dumps(spec), encoding="utf-8")
-    return _python("bench.load", str(path))  # type: ignore[no-any-return]
+    return _python("bench.load", str(path))
 
 
 def _statements(env: dict[str, str]) -> dict[str, int]:
-    return _python("bench.statements", env=env)  # type: ignore[no-any-return]
+    return _python("bench.statements", env=env)
 
 
 def measure(env: dict[str, str], folder: Path) -> dict[str, dict[str, Any]]:

@@ -66,7 +66,7 @@ def _result(process: subprocess.Popen[str]) -> dict[str, Any]:
     out, err = process.communicate()
     if process.returncode != 0:
         raise SystemExit(f"bench.load failed:\n{err}")
-    return json.loads(out)  # type: ignore[no-any-return]
+    return json.loads(out)
 
 
 def _phase(url: str, sources: list[str], phase: str, seconds: float, folder: Path) -> dict:

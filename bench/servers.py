@@ -7,7 +7,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import httpx
@@ -62,7 +62,7 @@ def running(argv: list[str], env: dict[str, str], ready_path: str) -> Iterator[S
             process.kill()
 
 
-def memberhub(env: dict[str, str]) -> Iterator[Served]:
+def memberhub(env: dict[str, str]) -> AbstractContextManager[Served]:
     argv = [
         str(Path(sys.executable).with_name("memberhub")),
         "serve",
@@ -74,7 +74,7 @@ def memberhub(env: dict[str, str]) -> Iterator[Served]:
     return running(argv, env, "/healthz")
 
 
-def baseline(env: dict[str, str]) -> Iterator[Served]:
+def baseline(env: dict[str, str]) -> AbstractContextManager[Served]:
     argv = [
         sys.executable,
         "-m",

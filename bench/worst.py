@@ -100,10 +100,13 @@ async def _fill_catalogue() -> dict[str, str]:
     top = ladder[-1]
     for rank in range(top.rank + 1, top.rank + 1 + limits.TIERS - len(ladder)):
         spend = top.min_spend + Decimal(10_000 * rank)
-        await upsert_tier(None, TierFields(f"B{rank}", f"Bench {rank}", rank, spend, rank * 10, 1))
+        await upsert_tier(
+            None, TierFields(f"B{rank}", f"Bench {rank}", rank, spend, rank * 10, Decimal(1))
+        )
     codes = tuple(await Tier.all().values_list("code", flat=True))
     for n in range(limits.BENEFITS - await Benefit.all().count()):
-        fields = BenefitFields(f"BENCH-{n}", f"Bench {n}", BenefitCategory.PRIORITY_SERVICE, codes)
+        # Tortoise types values_list as tuples, flat=True or not.
+        fields = BenefitFields(f"BENCH-{n}", f"Bench {n}", BenefitCategory.PRIORITY_SERVICE, codes)  # type: ignore[arg-type]
         await upsert_benefit(None, fields)
     now = utcnow()
     member = await Member.filter(status="ACTIVE").order_by("id").first()
@@ -192,7 +195,7 @@ def _prepare(env: dict[str, str]) -> dict[str, str]:
     )
     if out.returncode != 0:
         raise SystemExit(f"bench.worst failed:\n{out.stderr}")
-    return json.loads(out.stdout)  # type: ignore[no-any-return]
+    return json.loads(out.stdout)
 
 
 def table(results: dict[str, dict[str, Any]]) -> str:

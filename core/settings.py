@@ -135,7 +135,8 @@ def env_name(attr: str) -> str:
 
 def default_of(attr: str) -> str:
     spec = next(f for f in fields(Settings) if f.name == attr)
-    value = spec.default_factory() if spec.default is MISSING else spec.default  # type: ignore[misc]
+    # Without a default a setting has a default_factory.
+    value = spec.default_factory() if spec.default is MISSING else spec.default  # type: ignore[operator]
     if attr == "introspection":
         return "on (development), staff (production)"
     return "" if value == () or value is None else str(value)

@@ -1,9 +1,17 @@
 """Benefits held by tiers, and every use of one."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
 
 from models.enums import BenefitCategory, BenefitPeriod
+
+if TYPE_CHECKING:
+    from models.member import Member
+    from models.tier import Tier
 
 
 class Benefit(Model):
@@ -27,12 +35,14 @@ class BenefitTier(Model):
     """A tier holding a benefit: an explicit row, so both directions batch in one query."""
 
     id = fields.IntField(primary_key=True)
-    benefit = fields.ForeignKeyField(
+    benefit: fields.ForeignKeyRelation[Benefit] = fields.ForeignKeyField(
         "models.Benefit", related_name="tier_links", on_delete=fields.CASCADE
     )
-    tier = fields.ForeignKeyField(
+    benefit_id: int
+    tier: fields.ForeignKeyRelation[Tier] = fields.ForeignKeyField(
         "models.Tier", related_name="benefit_links", on_delete=fields.CASCADE
     )
+    tier_id: int
 
     class Meta:
         table = "benefit_tier"
@@ -42,12 +52,14 @@ class BenefitTier(Model):
 
 class BenefitUsage(Model):
     id = fields.IntField(primary_key=True)
-    benefit = fields.ForeignKeyField(
+    benefit: fields.ForeignKeyRelation[Benefit] = fields.ForeignKeyField(
         "models.Benefit", related_name="usages", on_delete=fields.RESTRICT
     )
-    member = fields.ForeignKeyField(
+    benefit_id: int
+    member: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
         "models.Member", related_name="benefit_usages", on_delete=fields.RESTRICT
     )
+    member_id: int
     used_at = fields.DatetimeField()
     points_spent = fields.IntField(default=0)
     note = fields.TextField(null=True)
@@ -63,4 +75,4 @@ class BenefitUsage(Model):
 
     @property
     def owner_member_id(self) -> int:
-        return self.member_id  # type: ignore[attr-defined,no-any-return]
+        return self.member_id

@@ -1,5 +1,9 @@
 """Every contact with a member, and the service cases some of them open."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -11,12 +15,17 @@ from models.enums import (
     Direction,
 )
 
+if TYPE_CHECKING:
+    from models.member import Member
+    from models.staff import StaffUser
+
 
 class ServiceCase(Model):
     id = fields.IntField(primary_key=True)
-    member = fields.ForeignKeyField(
+    member: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
         "models.Member", related_name="service_cases", on_delete=fields.RESTRICT
     )
+    member_id: int
     kind = fields.CharEnumField(CaseKind, max_length=16)
     channel = fields.CharEnumField(ContactChannel, max_length=16)
     subject = fields.CharField(max_length=256)
@@ -26,12 +35,14 @@ class ServiceCase(Model):
     resolution_due_at = fields.DatetimeField()
     first_responded_at = fields.DatetimeField(null=True)
     resolved_at = fields.DatetimeField(null=True)
-    escalated_to = fields.ForeignKeyField(
+    escalated_to: fields.ForeignKeyNullableRelation[StaffUser] = fields.ForeignKeyField(
         "models.StaffUser", related_name=False, null=True, on_delete=fields.RESTRICT
     )
-    assignee = fields.ForeignKeyField(
+    escalated_to_id: int | None
+    assignee: fields.ForeignKeyNullableRelation[StaffUser] = fields.ForeignKeyField(
         "models.StaffUser", related_name=False, null=True, on_delete=fields.RESTRICT
     )
+    assignee_id: int | None
     resolution = fields.TextField(null=True)
     satisfaction_score = fields.IntField(null=True)
 
@@ -46,26 +57,29 @@ class ServiceCase(Model):
 
     @property
     def owner_member_id(self) -> int:
-        return self.member_id  # type: ignore[attr-defined,no-any-return]
+        return self.member_id
 
 
 class Communication(Model):
     id = fields.IntField(primary_key=True)
-    member = fields.ForeignKeyField(
+    member: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
         "models.Member", related_name="communications", on_delete=fields.RESTRICT
     )
+    member_id: int
     channel = fields.CharEnumField(ContactChannel, max_length=16)
     direction = fields.CharEnumField(Direction, max_length=8)
     category = fields.CharEnumField(CommunicationCategory, max_length=16)
     subject = fields.CharField(max_length=256, null=True)
     content = fields.TextField(null=True)
     occurred_at = fields.DatetimeField()
-    staff = fields.ForeignKeyField(
+    staff: fields.ForeignKeyNullableRelation[StaffUser] = fields.ForeignKeyField(
         "models.StaffUser", related_name=False, null=True, on_delete=fields.RESTRICT
     )
-    case = fields.ForeignKeyField(
+    staff_id: int | None
+    case: fields.ForeignKeyNullableRelation[ServiceCase] = fields.ForeignKeyField(
         "models.ServiceCase", related_name="communications", null=True, on_delete=fields.RESTRICT
     )
+    case_id: int | None
     satisfaction_score = fields.IntField(null=True)
     # Staff-only notes on a case: never shown to the member.
     internal = fields.BooleanField(default=False)
@@ -76,4 +90,4 @@ class Communication(Model):
 
     @property
     def owner_member_id(self) -> int:
-        return self.member_id  # type: ignore[attr-defined,no-any-return]
+        return self.member_id

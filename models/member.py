@@ -1,6 +1,8 @@
 """Members, their applications and profile change requests."""
 
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from tortoise import fields
 from tortoise.models import Model
@@ -12,6 +14,10 @@ from models.enums import (
     MemberStatus,
     TerminationReason,
 )
+
+if TYPE_CHECKING:
+    from models.staff import StaffUser
+    from models.tier import Tier
 
 
 class Member(Model):
@@ -35,7 +41,10 @@ class Member(Model):
     marketing_push = fields.BooleanField(default=False)
     profiling = fields.BooleanField(default=False)
     consents_updated_at = fields.DatetimeField(null=True)
-    tier = fields.ForeignKeyField("models.Tier", related_name="members", on_delete=fields.RESTRICT)
+    tier: fields.ForeignKeyRelation[Tier] = fields.ForeignKeyField(
+        "models.Tier", related_name="members", on_delete=fields.RESTRICT
+    )
+    tier_id: int
     points_balance = fields.IntField(default=0)
     lifetime_spend = fields.DecimalField(max_digits=14, decimal_places=2, default=0)
     last_purchase_at = fields.DatetimeField(null=True)
@@ -82,18 +91,20 @@ class MembershipApplication(Model):
     id_number_hash = fields.CharField(max_length=64, null=True)
     channel = fields.CharEnumField(EnrollmentChannel, max_length=24)
     requested_tier_code = fields.CharField(max_length=32, null=True)
-    consents = fields.JSONField(default=dict)
+    consents: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     referral_code = fields.CharField(max_length=64, null=True)
     client_ip = fields.CharField(max_length=64, null=True, db_index=True)
     submitted_at = fields.DatetimeField(db_index=True)
     reviewed_at = fields.DatetimeField(null=True)
-    reviewed_by = fields.ForeignKeyField(
+    reviewed_by: fields.ForeignKeyNullableRelation[StaffUser] = fields.ForeignKeyField(
         "models.StaffUser", related_name=False, null=True, on_delete=fields.RESTRICT
     )
+    reviewed_by_id: int | None
     review_note = fields.TextField(null=True)
-    member = fields.ForeignKeyField(
+    member: fields.ForeignKeyNullableRelation[Member] = fields.ForeignKeyField(
         "models.Member", related_name=False, null=True, on_delete=fields.RESTRICT
     )
+    member_id: int | None
 
     class Meta:
         table = "membership_application"
@@ -101,25 +112,27 @@ class MembershipApplication(Model):
 
     @property
     def owner_member_id(self) -> int | None:
-        return self.member_id  # type: ignore[attr-defined,no-any-return]
+        return self.member_id
 
 
 class ProfileChangeRequest(Model):
     id = fields.IntField(primary_key=True)
-    member = fields.ForeignKeyField(
+    member: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
         "models.Member", related_name="profile_change_requests", on_delete=fields.RESTRICT
     )
+    member_id: int
     status = fields.CharEnumField(
         ApplicationStatus, max_length=16, default=ApplicationStatus.PENDING
     )
     # Requested values; an idNumber in it is stored encrypted like Member.id_number_enc.
-    changes = fields.JSONField(default=dict)
+    changes: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     reason = fields.TextField(null=True)
     submitted_at = fields.DatetimeField()
     reviewed_at = fields.DatetimeField(null=True)
-    reviewed_by = fields.ForeignKeyField(
+    reviewed_by: fields.ForeignKeyNullableRelation[StaffUser] = fields.ForeignKeyField(
         "models.StaffUser", related_name=False, null=True, on_delete=fields.RESTRICT
     )
+    reviewed_by_id: int | None
     review_note = fields.TextField(null=True)
 
     class Meta:
@@ -128,7 +141,7 @@ class ProfileChangeRequest(Model):
 
     @property
     def owner_member_id(self) -> int:
-        return self.member_id  # type: ignore[attr-defined,no-any-return]
+        return self.member_id
 
 
 class RateLimitHit(Model):
@@ -151,7 +164,10 @@ class PendingScrub(Model):
     the erasure's own transaction, so a crash or restart finds it; deleted once scrubbed."""
 
     id = fields.IntField(primary_key=True)
-    member = fields.ForeignKeyField("models.Member", related_name=False, on_delete=fields.RESTRICT)
+    member: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
+        "models.Member", related_name=False, on_delete=fields.RESTRICT
+    )
+    member_id: int
     erased_at = fields.DatetimeField()
 
     class Meta:

@@ -1,28 +1,36 @@
 """Purchases and the append-only points ledger."""
 
-from typing import Any
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from tortoise import fields
 from tortoise.models import Model
 
 from models.enums import PointsEntryKind, RedemptionPurpose
 
+if TYPE_CHECKING:
+    from models.member import Member
+    from models.staff import StaffUser
+
 
 class Purchase(Model):
     id = fields.IntField(primary_key=True)
     order_ref = fields.CharField(max_length=128, unique=True)
-    member = fields.ForeignKeyField(
+    member: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
         "models.Member", related_name="purchases", on_delete=fields.RESTRICT
     )
+    member_id: int
     amount = fields.DecimalField(max_digits=14, decimal_places=2)
     refunded_amount = fields.DecimalField(max_digits=14, decimal_places=2, default=0)
     channel = fields.CharField(max_length=64, null=True)
     occurred_at = fields.DatetimeField()
     points_earned = fields.IntField(default=0)
     created_at = fields.DatetimeField()
-    created_by = fields.ForeignKeyField(
+    created_by: fields.ForeignKeyNullableRelation[StaffUser] = fields.ForeignKeyField(
         "models.StaffUser", related_name=False, null=True, on_delete=fields.RESTRICT
     )
+    created_by_id: int | None
 
     class Meta:
         table = "purchase"
@@ -30,7 +38,7 @@ class Purchase(Model):
 
     @property
     def owner_member_id(self) -> int:
-        return self.member_id  # type: ignore[attr-defined,no-any-return]
+        return self.member_id
 
 
 class PointsEntry(Model):
@@ -40,9 +48,10 @@ class PointsEntry(Model):
     below)."""
 
     id = fields.IntField(primary_key=True)
-    member = fields.ForeignKeyField(
+    member: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
         "models.Member", related_name="points_entries", on_delete=fields.RESTRICT
     )
+    member_id: int
     kind = fields.CharEnumField(PointsEntryKind, max_length=16)
     points = fields.IntField()
     balance_after = fields.IntField()
@@ -50,14 +59,16 @@ class PointsEntry(Model):
     # REDEEM only: a replayed redemption answers with the first one's cash value.
     purpose = fields.CharEnumField(RedemptionPurpose, max_length=16, null=True)
     expires_at = fields.DatetimeField(null=True)
-    purchase = fields.ForeignKeyField(
+    purchase: fields.ForeignKeyNullableRelation[Purchase] = fields.ForeignKeyField(
         "models.Purchase", related_name="entries", null=True, on_delete=fields.RESTRICT
     )
+    purchase_id: int | None
     idempotency_key = fields.CharField(max_length=128, null=True)
     created_at = fields.DatetimeField()
-    created_by = fields.ForeignKeyField(
+    created_by: fields.ForeignKeyNullableRelation[StaffUser] = fields.ForeignKeyField(
         "models.StaffUser", related_name=False, null=True, on_delete=fields.RESTRICT
     )
+    created_by_id: int | None
 
     class Meta:
         table = "points_entry"
@@ -71,7 +82,7 @@ class PointsEntry(Model):
 
     @property
     def owner_member_id(self) -> int:
-        return self.member_id  # type: ignore[attr-defined,no-any-return]
+        return self.member_id
 
 
 # The ledger is append-only and never negative in the database itself, not only by

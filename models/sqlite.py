@@ -158,19 +158,21 @@ class InPlace:
     def total_changes(self) -> int:
         return self.connection.total_changes
 
+    # aiosqlite's signatures (Iterable), which Tortoise calls with lists: sqlite3's ask for
+    # a sequence, hence the arg-type ignores.
     async def execute(self, sql: str, parameters: Iterable[Any] | None = None) -> sqlite3.Cursor:
-        return self.connection.execute(sql, parameters or ())
+        return self.connection.execute(sql, parameters or ())  # type: ignore[arg-type]
 
     async def execute_insert(self, sql: str, parameters: Iterable[Any] | None = None) -> tuple:
-        return (self.connection.execute(sql, parameters or ()).lastrowid,)
+        return (self.connection.execute(sql, parameters or ()).lastrowid,)  # type: ignore[arg-type]
 
     async def execute_fetchall(
         self, sql: str, parameters: Iterable[Any] | None = None
     ) -> list[sqlite3.Row]:
-        return self.connection.execute(sql, parameters or ()).fetchall()
+        return self.connection.execute(sql, parameters or ()).fetchall()  # type: ignore[arg-type]
 
     async def executemany(self, sql: str, parameters: Iterable[Iterable[Any]]) -> None:
-        self.connection.executemany(sql, parameters)
+        self.connection.executemany(sql, parameters)  # type: ignore[arg-type]
 
     async def executescript(self, script: str) -> None:
         self.connection.executescript(script)
@@ -184,6 +186,7 @@ class InPlace:
 
 
 class SqliteClient(TortoiseSqliteClient):
+    # Set together, and only with in_place() true: the union-attr ignores below rely on it.
     _reader: sqlite3.Connection | None = None
     _writer: InPlace | None = None
     _thread: int | None = None
@@ -209,9 +212,9 @@ class SqliteClient(TortoiseSqliteClient):
 
     async def close(self) -> None:
         if self._reader is not None:
-            await self._writer.checkpointer.close()
+            await self._writer.checkpointer.close()  # type: ignore[union-attr]
             self._reader.close()
-            self._writer.connection.close()
+            self._writer.connection.close()  # type: ignore[union-attr]
             self._reader = self._writer = self._thread = None
         await super().close()
 
@@ -236,18 +239,20 @@ class SqliteClient(TortoiseSqliteClient):
     @translate_exceptions
     async def execute_insert(self, query: str, values: list) -> int:
         written = self._write(query, values)
-        return written.lastrowid if written else await super().execute_insert(query, values)
+        # An INSERT's cursor always has a lastrowid.
+        return written.lastrowid if written else await super().execute_insert(query, values)  # type: ignore[return-value]
 
     @translate_exceptions
     async def execute_query(
         self, query: str, values: list[Any] | None = None
     ) -> tuple[int, Sequence[dict[str, Any]]]:
         if _is_select(query):
+            # sqlite3.Row answers by column name as the dicts Tortoise reads (return-value below).
             rows = self._read(query, values)
             if rows is not None:
-                return len(rows), rows
+                return len(rows), rows  # type: ignore[return-value]
         elif written := self._write(query, values):
-            return written.changes or len(written.rows), written.rows
+            return written.changes or len(written.rows), written.rows  # type: ignore[return-value]
         return await super().execute_query(query, values)
 
     @translate_exceptions
@@ -272,8 +277,8 @@ class SqliteClient(TortoiseSqliteClient):
         """
         if not self.in_place():
             return None
-        writer = self._writer.connection
-        return self._run(self._reader if writer.in_transaction else writer, query, values)
+        writer = self._writer.connection  # type: ignore[union-attr]
+        return self._run(self._reader if writer.in_transaction else writer, query, values)  # type: ignore[arg-type]
 
     def _write(self, query: str, values: list[Any] | None) -> Written | None:
         """A statement outside a transaction, written in place; None when the worker
@@ -281,13 +286,13 @@ class SqliteClient(TortoiseSqliteClient):
         writer, another process's lock)."""
         if not self.in_place() or self._lock.locked():
             return None
-        connection = self._writer.connection
+        connection = self._writer.connection  # type: ignore[union-attr]
         before = connection.total_changes
         cursor = connection.cursor()
         rows = self._run(cursor, query, values)
         if rows is None:
             return None
-        self._writer.checkpointer.committed()
+        self._writer.checkpointer.committed()  # type: ignore[union-attr]
         return Written(rows, connection.total_changes - before, cursor.lastrowid)
 
     def _run(

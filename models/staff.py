@@ -1,7 +1,14 @@
 """Staff users and login sessions (of staff and members alike)."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
+
+if TYPE_CHECKING:
+    from models.member import Member
 
 
 class StaffUser(Model):
@@ -9,7 +16,7 @@ class StaffUser(Model):
     username = fields.CharField(max_length=64, unique=True)
     display_name = fields.CharField(max_length=128)
     password_hash = fields.CharField(max_length=256)
-    roles = fields.JSONField(default=list)
+    roles: fields.JSONField[list[str]] = fields.JSONField(default=list)
     active = fields.BooleanField(default=True)
     created_at = fields.DatetimeField()
     last_login_at = fields.DatetimeField(null=True)
@@ -23,12 +30,14 @@ class StaffUser(Model):
 class Session(Model):
     id = fields.IntField(primary_key=True)
     token_hash = fields.CharField(max_length=64, unique=True)
-    staff = fields.ForeignKeyField(
+    staff: fields.ForeignKeyNullableRelation[StaffUser] = fields.ForeignKeyField(
         "models.StaffUser", related_name="sessions", null=True, on_delete=fields.CASCADE
     )
-    member = fields.ForeignKeyField(
+    staff_id: int | None
+    member: fields.ForeignKeyNullableRelation[Member] = fields.ForeignKeyField(
         "models.Member", related_name="sessions", null=True, on_delete=fields.CASCADE
     )
+    member_id: int | None
     created_at = fields.DatetimeField()
     expires_at = fields.DatetimeField()
     revoked_at = fields.DatetimeField(null=True)

@@ -1,9 +1,17 @@
 """Customer tag definitions, their assignments to members, and reported tagging errors."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from tortoise import fields
 from tortoise.models import Model
 
 from models.enums import TagCategory, TagSource, TagStatus
+
+if TYPE_CHECKING:
+    from models.member import Member
+    from models.staff import StaffUser
 
 
 class TagDefinition(Model):
@@ -13,14 +21,16 @@ class TagDefinition(Model):
     category = fields.CharEnumField(TagCategory, max_length=16)
     description = fields.TextField(null=True)
     status = fields.CharEnumField(TagStatus, max_length=16, default=TagStatus.PENDING_REVIEW)
-    rule = fields.JSONField(null=True)
-    created_by = fields.ForeignKeyField(
+    rule: fields.JSONField[dict[str, Any] | None] = fields.JSONField(null=True)
+    created_by: fields.ForeignKeyNullableRelation[StaffUser] = fields.ForeignKeyField(
         "models.StaffUser", related_name=False, null=True, on_delete=fields.RESTRICT
     )
+    created_by_id: int | None
     created_at = fields.DatetimeField()
-    reviewed_by = fields.ForeignKeyField(
+    reviewed_by: fields.ForeignKeyNullableRelation[StaffUser] = fields.ForeignKeyField(
         "models.StaffUser", related_name=False, null=True, on_delete=fields.RESTRICT
     )
+    reviewed_by_id: int | None
     reviewed_at = fields.DatetimeField(null=True)
     review_note = fields.TextField(null=True)
     retired_at = fields.DatetimeField(null=True)
@@ -38,15 +48,20 @@ class TagDefinition(Model):
 
 class MemberTag(Model):
     id = fields.IntField(primary_key=True)
-    member = fields.ForeignKeyField("models.Member", related_name="tags", on_delete=fields.RESTRICT)
-    tag = fields.ForeignKeyField(
+    member: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
+        "models.Member", related_name="tags", on_delete=fields.RESTRICT
+    )
+    member_id: int
+    tag: fields.ForeignKeyRelation[TagDefinition] = fields.ForeignKeyField(
         "models.TagDefinition", related_name="assignments", on_delete=fields.RESTRICT
     )
+    tag_id: int
     source = fields.CharEnumField(TagSource, max_length=8)
     assigned_at = fields.DatetimeField()
-    assigned_by = fields.ForeignKeyField(
+    assigned_by: fields.ForeignKeyNullableRelation[StaffUser] = fields.ForeignKeyField(
         "models.StaffUser", related_name=False, null=True, on_delete=fields.RESTRICT
     )
+    assigned_by_id: int | None
     note = fields.TextField(null=True)
 
     class Meta:
@@ -56,7 +71,7 @@ class MemberTag(Model):
 
     @property
     def owner_member_id(self) -> int:
-        return self.member_id  # type: ignore[attr-defined,no-any-return]
+        return self.member_id
 
 
 class TagErrorReport(Model):
@@ -64,18 +79,21 @@ class TagErrorReport(Model):
     The refresh clears it once the rule's outcome for that member turns false (DESIGN §2)."""
 
     id = fields.IntField(primary_key=True)
-    member = fields.ForeignKeyField(
+    member: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
         "models.Member", related_name="tag_error_reports", on_delete=fields.RESTRICT
     )
-    tag = fields.ForeignKeyField(
+    member_id: int
+    tag: fields.ForeignKeyRelation[TagDefinition] = fields.ForeignKeyField(
         "models.TagDefinition", related_name="error_reports", on_delete=fields.RESTRICT
     )
+    tag_id: int
     source = fields.CharEnumField(TagSource, max_length=8)
     note = fields.TextField()
     reported_at = fields.DatetimeField()
-    reported_by = fields.ForeignKeyField(
+    reported_by: fields.ForeignKeyNullableRelation[StaffUser] = fields.ForeignKeyField(
         "models.StaffUser", related_name=False, null=True, on_delete=fields.RESTRICT
     )
+    reported_by_id: int | None
     suppressing = fields.BooleanField(default=False)
 
     class Meta:

@@ -1,9 +1,18 @@
 """Tiers (data, not code) and the history of every member's tier changes."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from tortoise import fields
 from tortoise.models import Model
 
 from models.enums import TierChangeReason
+
+if TYPE_CHECKING:
+    from models.member import Member
+    from models.points import Purchase
+    from models.staff import StaffUser
 
 
 class Tier(Model):
@@ -23,23 +32,30 @@ class Tier(Model):
 
 class TierChange(Model):
     id = fields.IntField(primary_key=True)
-    member = fields.ForeignKeyField(
+    member: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
         "models.Member", related_name="tier_changes", on_delete=fields.RESTRICT
     )
-    from_tier = fields.ForeignKeyField(
+    member_id: int
+    from_tier: fields.ForeignKeyNullableRelation[Tier] = fields.ForeignKeyField(
         "models.Tier", related_name=False, null=True, on_delete=fields.RESTRICT
     )
-    to_tier = fields.ForeignKeyField("models.Tier", related_name=False, on_delete=fields.RESTRICT)
+    from_tier_id: int | None
+    to_tier: fields.ForeignKeyRelation[Tier] = fields.ForeignKeyField(
+        "models.Tier", related_name=False, on_delete=fields.RESTRICT
+    )
+    to_tier_id: int
     reason = fields.CharEnumField(TierChangeReason, max_length=16)
     at = fields.DatetimeField()
     note = fields.TextField(null=True)
-    created_by = fields.ForeignKeyField(
+    created_by: fields.ForeignKeyNullableRelation[StaffUser] = fields.ForeignKeyField(
         "models.StaffUser", related_name=False, null=True, on_delete=fields.RESTRICT
     )
+    created_by_id: int | None
     # The purchase that caused a PROMOTION: a replayed recordPurchase returns this change.
-    purchase = fields.ForeignKeyField(
+    purchase: fields.ForeignKeyNullableRelation[Purchase] = fields.ForeignKeyField(
         "models.Purchase", related_name=False, null=True, on_delete=fields.RESTRICT
     )
+    purchase_id: int | None
 
     class Meta:
         table = "tier_change"
@@ -47,4 +63,4 @@ class TierChange(Model):
 
     @property
     def owner_member_id(self) -> int:
-        return self.member_id  # type: ignore[attr-defined,no-any-return]
+        return self.member_id

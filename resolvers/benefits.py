@@ -113,7 +113,7 @@ async def revoke_benefit_usage(
     usage = await service.revoke_usage(
         usage_id, input.reason, utcnow(), revoked_by_id=info.context.actor.staff_id
     )
-    info.context.audit.target_member(usage.member_id)  # type: ignore[attr-defined]
+    info.context.audit.target_member(usage.member_id)
     return BenefitUsagePayload(usage=usage)  # type: ignore[arg-type]
 
 

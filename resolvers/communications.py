@@ -145,8 +145,8 @@ async def log_communication(
         marketing_only=_marketing_only(info, "logCommunication"),
     )
     info.context.audit.target(to_global_id("Communication", row.id))
-    if row.case_id is not None:  # type: ignore[attr-defined]
-        info.context.audit.target(to_global_id("ServiceCase", row.case_id))  # type: ignore[attr-defined]
+    if row.case_id is not None:
+        info.context.audit.target(to_global_id("ServiceCase", row.case_id))
     return CommunicationPayload(communication=row)  # type: ignore[arg-type]
 
 

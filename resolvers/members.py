@@ -52,7 +52,7 @@ from services.members.search import RANKED_BY, SEARCHABLE
 
 async def me(info: Info) -> Member | None:
     member_id = info.context.actor.member_id
-    return await info.context.loaders.member_by_id.load(member_id) if member_id else None
+    return await info.context.loaders.member_by_id.load(member_id) if member_id else None  # type: ignore[return-value]
 
 
 def _check_member_access(info: Info, found: MemberModel | None) -> None:
@@ -94,7 +94,7 @@ async def member(
         return None
     if found is not None:
         await prefetch_selected(info, [found])
-    return found  # type: ignore[return-value]
+    return found
 
 
 def searchable_fields(info: Info) -> list[str]:
@@ -287,7 +287,7 @@ async def review_profile_change(
     request = await service.review_profile_change(
         request_id, input.decision, input.note, info.context.actor.staff_id, utcnow()
     )
-    info.context.audit.target_member(request.member_id)  # type: ignore[attr-defined]
+    info.context.audit.target_member(request.member_id)
     return ProfileChangePayload(request=request)  # type: ignore[arg-type]
 
 

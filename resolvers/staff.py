@@ -39,7 +39,7 @@ async def viewer(info: Info) -> Viewer:
     loaders = info.context.loaders
     staff = await loaders.staff_by_id.load(actor.staff_id) if actor.staff_id else None
     member = await loaders.member_by_id.load(actor.member_id) if actor.member_id else None
-    return Viewer(roles=sorted(actor.roles, key=list(Role).index), staff=staff, member=member)
+    return Viewer(roles=sorted(actor.roles, key=list(Role).index), staff=staff, member=member)  # type: ignore[arg-type]
 
 
 async def _session_payload(info: Info, issued: IssuedSession) -> LoginPayload:
@@ -107,7 +107,7 @@ async def create_staff_user(
         input.username, input.display_name, input.password, input.roles, utcnow()
     )
     info.context.audit.target(to_global_id("StaffUser", staff.id))
-    return StaffUserPayload(staff_user=staff)
+    return StaffUserPayload(staff_user=staff)  # type: ignore[arg-type]
 
 
 @user_errors(StaffUserPayload)
@@ -127,7 +127,7 @@ async def update_staff_user(
         active=input.active,
         password=input.password,
     )
-    return StaffUserPayload(staff_user=staff)
+    return StaffUserPayload(staff_user=staff)  # type: ignore[arg-type]
 
 
 async def staff_users(info: Info, first: First = None, after: After = None) -> list[StaffUser]:

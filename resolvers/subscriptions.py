@@ -61,7 +61,8 @@ async def _check_session(info: Info) -> None:
     "A stream ends when its session is revoked or expires."
 )
 class Subscription:
-    points_posted: PointsEntry = strawberry.subscription(
+    # strawberry reads the field's GraphQL type from this annotation, not the generator's.
+    points_posted: PointsEntry = strawberry.subscription(  # type: ignore[assignment]
         resolver=points_posted,
         description="Ledger entries of one member as they are posted (the calling member, or "
         "any member for staff who may read the ledger).",

@@ -36,7 +36,7 @@ MEMBER_ID = ("input", "memberId")
 async def tag_node(info: Info, pk: int) -> TagDefinitionModel | None:
     if not info.context.cell(("Query", "tagDefinitions")).allowed:
         raise denial(info.context.actor.is_anonymous, "tag definitions")
-    return await info.context.loaders.get(tag_by_id).load(pk)  # type: ignore[no-any-return]
+    return await info.context.loaders.get(tag_by_id).load(pk)
 
 
 async def tag_definitions(

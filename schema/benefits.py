@@ -97,7 +97,7 @@ class Benefit(Node):
 
     @strawberry.field(description="The tiers holding it, lowest rank first.")
     async def tiers(self, info: Info) -> list[Annotated[Tier, strawberry.lazy("schema.tiers")]]:
-        return await info.context.loaders.get(tiers_by_benefit_id).load(self.id)  # type: ignore[no-any-return]
+        return await info.context.loaders.get(tiers_by_benefit_id).load(self.id)
 
     @strawberry.field(description="Whether now lies within activeFrom and activeUntil.")
     def active(self) -> bool:
@@ -143,11 +143,11 @@ class BenefitUsage(Node):
 
     @strawberry.field(description="The benefit used.")
     async def benefit(self, info: Info) -> Benefit:
-        return await info.context.loaders.get(benefit_by_id).load(self.benefit_id)  # type: ignore[no-any-return]
+        return await info.context.loaders.get(benefit_by_id).load(self.benefit_id)
 
     @strawberry.field(description="The member who used it.")
     async def member(self, info: Info) -> Annotated[Member, strawberry.lazy("schema.members")]:
-        return await info.context.loaders.member_by_id.load(self.member_id)  # type: ignore[return-value]
+        return await info.context.loaders.member_by_id.load(self.member_id)
 
 
 _BENEFITS = relation(
@@ -169,10 +169,10 @@ class MemberBenefitsFields:
     ) -> Connection[BenefitUsage] | None:
         window = Window.of(first, after)
         loaders = info.context.loaders
-        rows = await loaders.get(usage_pages_by_member).load((self.id, None, window))  # type: ignore[attr-defined]
+        rows = await loaders.get(usage_pages_by_member).load((self.id, None, window))
 
         async def total() -> int:
-            return await loaders.get(usage_counts_by_member).load((self.id, None))  # type: ignore[attr-defined]
+            return await loaders.get(usage_counts_by_member).load((self.id, None))
 
         return await connection_for(info, rows, window, total)
 

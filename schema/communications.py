@@ -193,7 +193,8 @@ class ServiceCase(Node):
         description="Past a due time without the matching response or resolution, as of now."
     )
     def overdue(self) -> bool:
-        return is_overdue(self, utcnow())
+        # self is the model row (model_type, schema/common.py).
+        return is_overdue(self, utcnow())  # type: ignore[arg-type]
 
     @strawberry.field(
         description="The case's contacts, oldest first (the latest ones of a long case); "

@@ -62,9 +62,11 @@ def _direct(schema: strawberry.Schema, field: StrawberryField) -> Callable[..., 
             found[info_name] = info_class(_raw_info=info, _field=field)
         return found
 
+    # `method` is strawberry's wrapped_func, typed as possibly a classmethod object: the
+    # resolvers given here are plain functions (operator ignores below).
     if resolver.self_parameter is None:  # a function: graphql-core's source is not its own
-        return lambda _source, info, **arguments: method(**named(info, arguments))
-    return lambda source, info, **arguments: method(source, **named(info, arguments))
+        return lambda _source, info, **arguments: method(**named(info, arguments))  # type: ignore[operator]
+    return lambda source, info, **arguments: method(source, **named(info, arguments))  # type: ignore[operator]
 
 
 def _plain(argument: StrawberryArgument, schema: strawberry.Schema) -> bool:

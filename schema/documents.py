@@ -84,11 +84,11 @@ def operation_name(ctx: Any) -> str | None:
     document = ctx.graphql_document
     if document is not None and _several_unnamed(ctx, document):
         return None
-    return ctx.operation_name  # type: ignore[no-any-return]
+    return ctx.operation_name
 
 
 def _provided_name(ctx: Any) -> str | None:
-    return ctx._provided_operation_name  # type: ignore[no-any-return]
+    return ctx._provided_operation_name
 
 
 class Documents(SchemaExtension):

@@ -168,7 +168,8 @@ def _as_is(leaf: GraphQLLeafType) -> Callable[[Any], bool] | None:
 
 def _enum_names(leaf: CustomGraphQLEnumType) -> dict[Any, str]:
     """The GraphQL name of each member of the enum's Python class."""
-    return {
+    # wrapped_cls is typed as a bare EnumMeta, whose members' type mypy cannot infer.
+    return {  # type: ignore[var-annotated]
         member: name
         for name, graphql_value in leaf.values.items()
         for member in leaf.wrapped_cls
@@ -277,13 +278,13 @@ def _shortcut(
     read = _reader(field)
     nullable = get_nullable_type(return_type)
     if is_leaf_type(nullable):
-        serialised = _serialiser(nullable, isinstance(return_type, GraphQLNonNull))  # type: ignore[arg-type]
+        serialised = _serialiser(nullable, isinstance(return_type, GraphQLNonNull))
         if relation is not None:
             loaded = relation.loaded
             return PlainField(loaded, serialised, guard, _completion_loaded(loaded, serialised))
         if read is None:
             return None
-        complete = _completion(read, nullable, serialised)  # type: ignore[arg-type]
+        complete = _completion(read, nullable, serialised)
         return PlainField(_ignoring_context(read), serialised, guard, complete)
     is_list = isinstance(nullable, GraphQLList)
     object_type = get_nullable_type(nullable.of_type) if is_list else nullable  # type: ignore[union-attr]
@@ -319,7 +320,9 @@ def _reader(field: StrawberryField) -> Callable[[Any], Any] | None:
         or resolver.self_parameter is None
     ):
         return None
-    return resolver.wrapped_func  # type: ignore[no-any-return]
+    # strawberry types wrapped_func as possibly a staticmethod or classmethod object; with
+    # self_parameter set it is the plain function.
+    return resolver.wrapped_func  # type: ignore[return-value]
 
 
 class StableFields(dict[str, Any]):
@@ -393,7 +396,7 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
         self.roles = self.context_value.actor.roles if self.shortcuts else None
 
     @classmethod
-    def build(  # type: ignore[override]
+    def build(
         cls,
         schema: Any,
         document: Any,
@@ -407,7 +410,8 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
         value or input field with the names the caller may not introspect ("Did you
         mean ..."): those callers get the errors without (auth/introspection.py)."""
         hide = hide_suggestions or not may_introspect(context_value)
-        return super().build(
+        # hide_suggestions is passed once: through **kwargs mypy cannot see it is not repeated.
+        return super().build(  # type: ignore[misc]
             schema, document, root_value, context_value, *args, hide_suggestions=hide, **kwargs
         )
 
@@ -599,7 +603,7 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
         position_context: Any,
     ) -> Any:
         # Every is_type_of of this schema ignores its resolve info.
-        if object_type.is_type_of is not None and not object_type.is_type_of(value, None):
+        if object_type.is_type_of is not None and not object_type.is_type_of(value, None):  # type: ignore[arg-type]
             raise invalid_return_type_error(object_type, value, field_details_list)
         # What every object of this field takes, looked up once per object: the rows of a
         # list share it.

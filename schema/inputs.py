@@ -65,7 +65,8 @@ def _json_strings(value: Any, path: Path) -> None:
 
 def _leaf(type_: GraphQLScalarType, name: str) -> Check | None:
     if type_ is GraphQLString or type_ is GraphQLID:
-        return check_free_text if name in FREE_TEXT else check_line
+        # Both checks return the cleaned text; strawberry's validator slot is typed -> None.
+        return check_free_text if name in FREE_TEXT else check_line  # type: ignore[return-value]
     if type_.name in MOMENTS:
         return check_moment
     if type_.name == "JSON":
@@ -147,7 +148,8 @@ def install(schema: strawberry.Schema) -> dict[tuple[str, str], Check]:
             graphql_field.subscribe = _checked(graphql_field.subscribe, check, None)
         else:
             resolver = field.base_resolver
-            payload = user_error_payload(resolver.wrapped_func) if resolver else None
+            # wrapped_func: a plain function, typed by strawberry as possibly a classmethod.
+            payload = user_error_payload(resolver.wrapped_func) if resolver else None  # type: ignore[arg-type]
             resolve = graphql_field.resolve or default_field_resolver
             graphql_field.resolve = _checked(resolve, check, payload)
         installed[type_name, name] = check

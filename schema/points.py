@@ -99,7 +99,7 @@ class Purchase(Node):
 
     @strawberry.field(description="Who bought it.")
     async def member(self, info: Info) -> MemberRef:
-        return await info.context.loaders.member_by_id.load(self.member_id)  # type: ignore[no-any-return]
+        return await info.context.loaders.member_by_id.load(self.member_id)
 
 
 @model_type(
@@ -133,7 +133,7 @@ class PointsEntry(Node):
     async def purchase(self, info: Info) -> Purchase | None:
         if self.purchase_id is None:
             return None
-        return await info.context.loaders.get(purchase_by_id).load(self.purchase_id)  # type: ignore[no-any-return]
+        return await info.context.loaders.get(purchase_by_id).load(self.purchase_id)
 
     @strawberry.field(description="The staff user who posted it; null for the member or a job.")
     def created_by(self, info: Info) -> StaffUser | None:
@@ -167,7 +167,7 @@ class MemberPointsFields:
         ] = None,
     ) -> int | None:
         day = date or end_of_next_month(local_date(utcnow()))
-        entries = await info.context.loaders.get(ledgers).load(self.id)  # type: ignore[attr-defined]
+        entries = await info.context.loaders.get(ledgers).load(self.id)
         return lots.points_expiring_by(entries, day)
 
     @strawberry.field(description="The member's points ledger, newest entry first.")
@@ -182,7 +182,7 @@ class MemberPointsFields:
         ] = None,
     ) -> Connection[PointsEntry] | None:
         window = Window.of(first, after)
-        whole = started(info.context.loaders.get(ledgers), self.id)  # type: ignore[attr-defined]
+        whole = started(info.context.loaders.get(ledgers), self.id)
         if whole is not None:
             # The expiry figure reads the whole ledger in this request: the page and its
             # count come from it, as a member screen shows both (two statements fewer).
@@ -192,7 +192,7 @@ class MemberPointsFields:
             info,
             ledger_pages,
             ledger_counts,
-            self.id,  # type: ignore[attr-defined]
+            self.id,
             kind,
             window,
         )
@@ -205,7 +205,7 @@ class MemberPointsFields:
             info,
             purchase_pages,
             purchase_counts,
-            self.id,  # type: ignore[attr-defined]
+            self.id,
             None,
             Window.of(first, after),
         )

@@ -53,7 +53,7 @@ _TAGS = relation("Member", "tags", methodcaller("get", tags_by_member_id), "id")
 async def _staff(info: Info, staff_id: int | None) -> StaffUser | None:
     if staff_id is None:
         return None
-    return await info.context.loaders.staff_by_id.load(staff_id)  # type: ignore[return-value]
+    return await info.context.loaders.staff_by_id.load(staff_id)
 
 
 @model_type(
@@ -80,11 +80,11 @@ class TagDefinition(Node):
 
     @strawberry.field(description="Who proposed it.")
     async def created_by(self, info: Info) -> StaffUser | None:
-        return await _staff(info, self.created_by_id)  # type: ignore[attr-defined]
+        return await _staff(info, self.created_by_id)
 
     @strawberry.field(description="Who approved or rejected it; null while PENDING_REVIEW.")
     async def reviewed_by(self, info: Info) -> StaffUser | None:
-        return await _staff(info, self.reviewed_by_id)  # type: ignore[attr-defined]
+        return await _staff(info, self.reviewed_by_id)
 
     @strawberry.field(description="Members carrying the tag now.")
     async def member_count(self, info: Info) -> int:

@@ -108,7 +108,7 @@ class Tier(Node):
 
     @strawberry.field(description="Benefits members of this tier hold.")
     async def benefits(self, info: Info) -> list[Benefit]:
-        return await info.context.loaders.get(benefits_by_tier_id).load(self.id)  # type: ignore[return-value]
+        return await info.context.loaders.get(benefits_by_tier_id).load(self.id)
 
     @strawberry.field(description="Members in this tier now, terminated members left out.")
     async def member_count(self, info: Info) -> int | None:

@@ -207,7 +207,7 @@ async def _apply(
             if not updated:
                 raise InvalidState("The case changed meanwhile; reload it.", ("input", "id"))
             await Communication.create(
-                member_id=case.member_id,  # type: ignore[attr-defined]
+                member_id=case.member_id,
                 case_id=case.id,
                 channel=case.channel,
                 using_db=conn,
@@ -245,7 +245,7 @@ async def respond_to_case(
     changes: dict[str, Any] = {
         "status": CaseStatus.RESPONDED if case.status == CaseStatus.OPEN else case.status,
         "first_responded_at": case.first_responded_at or when,
-        "assignee_id": case.assignee_id or staff_id,  # type: ignore[attr-defined]
+        "assignee_id": case.assignee_id or staff_id,
     }
     return await _apply(case, changes, _staff_note(content, staff_id, when))
 
@@ -286,7 +286,7 @@ async def resolve_case(
         "resolved_at": when,
         "resolution": content,
         "first_responded_at": case.first_responded_at or when,
-        "assignee_id": case.assignee_id or staff_id,  # type: ignore[attr-defined]
+        "assignee_id": case.assignee_id or staff_id,
     }
     return await _apply(case, changes, _staff_note(content, staff_id, when))
 
@@ -309,7 +309,7 @@ async def rate_case(
     if not 1 <= score <= 5:
         raise Invalid("A score is 1 to 5.", ("input", "score"))
     case = await _load(case_id)
-    if rater_member_id is not None and case.member_id != rater_member_id:  # type: ignore[attr-defined]
+    if rater_member_id is not None and case.member_id != rater_member_id:
         raise NotAllowed("Members rate their own cases only.")
     _require(case, RATEABLE, "rated before it is resolved")
     if case.satisfaction_score is not None:

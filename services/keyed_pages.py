@@ -58,7 +58,8 @@ def _model_of(rows_for: Callable[[F], QuerySet[M]], filter_: F) -> type[M]:
     model = _MODELS.get(rows_for)
     if model is None:
         model = _MODELS[rows_for] = rows_for(filter_).model
-    return model
+    # _MODELS holds, for each rows_for, the model of its own queryset.
+    return model  # type: ignore[return-value]
 
 
 async def pages_by_parent(

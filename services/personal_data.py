@@ -411,7 +411,7 @@ data that stays, for the reason given), `not personal`.
 
 def _value(column: Column) -> str:
     if column.treatment is not Treatment.ERASED:
-        return column.treatment.value
+        return str(column.treatment.value)
     shown = "NULL" if column.erased_to is None else repr(column.erased_to).replace("'", '"')
     return f"erased to `{shown}`"
 

@@ -88,6 +88,7 @@ def _compiled(model: type[Model], plan: list[Column | None], partial: bool) -> B
         "    return built\n"
     )
     exec(source, scope)  # noqa: S102 - the source is made of column names and indices
+    # Defined by the exec above, from `source`: a Builder.
     return scope["build"]  # type: ignore[no-any-return]
 
 
@@ -128,11 +129,12 @@ def models_from(model: type[M], rows: Sequence[Any]) -> list[M]:
     """`rows` (sqlite3.Row or asyncpg Record, columns named as the table's) as models."""
     if not rows:
         return []
-    return _builder(model, tuple(rows[0].keys()))(rows)  # type: ignore[return-value]
+    return _builder(model, tuple(rows[0].keys()))(rows)
 
 
 def model_of(model: type[M], columns: tuple[str, ...], values: Sequence[Any]) -> M:
     """One model from the `values` of these table columns, in their order."""
+    # The builder of `model` builds instances of it.
     return _builder(model, columns)([values])[0]  # type: ignore[no-any-return]
 
 

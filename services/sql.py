@@ -97,11 +97,13 @@ def _conversion(field: Any) -> Callable[[Any], Any]:
 def _encoder_made_once(encode: Callable[[Any], str]) -> Callable[[Any], str]:
     """`json.dumps` given options (Tortoise's default encoder) builds a JSONEncoder per
     call, half its time for a short list: the same encoder, built once."""
-    dumps_with_options = (
-        isinstance(encode, partial) and encode.func is json.dumps and not encode.args
-    )
-    if dumps_with_options and "cls" not in encode.keywords:  # type: ignore[union-attr]
-        return json.JSONEncoder(**encode.keywords).encode  # type: ignore[union-attr]
+    if (
+        isinstance(encode, partial)
+        and encode.func is json.dumps
+        and not encode.args
+        and "cls" not in encode.keywords
+    ):
+        return json.JSONEncoder(**encode.keywords).encode
     return encode
 
 

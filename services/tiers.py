@@ -125,7 +125,7 @@ def may_rise(ladder: Sequence[Tier], member: Member) -> bool:
     """Whether the member could be promoted at all: some higher tier asks no more spend
     than their lifetimeSpend, which bounds any window's qualifying spend (both are
     purchases net of refunds). When not, the window need not be read."""
-    current = tier_of(ladder, member.tier_id)  # type: ignore[attr-defined]
+    current = tier_of(ladder, member.tier_id)
     return any(t.rank > current.rank and t.min_spend <= member.lifetime_spend for t in ladder)
 
 
@@ -179,7 +179,7 @@ def change_row(
     """The TierChange moving the member from their tier to `to_tier`, unsaved."""
     return TierChange(
         member_id=member.id,
-        from_tier_id=member.tier_id,  # type: ignore[attr-defined]
+        from_tier_id=member.tier_id,
         to_tier_id=to_tier.id,
         reason=reason,
         at=now,
@@ -215,7 +215,7 @@ async def promote_after_purchase(
     """
     tiers = ladder_now or await ladder(conn)
     qualifying = (await qualifying_for([member.id], now, conn)).get(member.id, Qualifying())
-    target = promotion(tiers, member.tier_id, qualifying)  # type: ignore[attr-defined]
+    target = promotion(tiers, member.tier_id, qualifying)
     if target is None:
         return None
     return await record_change(
@@ -243,7 +243,7 @@ async def set_member_tier(
                 raise InvalidState(
                     "A terminated member has no tier to change.", ("input", "memberId")
                 )
-            if member.tier_id == tier.id:  # type: ignore[attr-defined]
+            if member.tier_id == tier.id:
                 raise InvalidState("The member is already in that tier.", ("input", "tierCode"))
             await record_change(
                 conn,
@@ -293,7 +293,7 @@ async def _demote(member_id: int, as_of: datetime) -> int:
         async with transaction() as conn:
             member = await locked_member(conn, member_id)
             tiers = await ladder(conn)
-            current = next(t for t in tiers if t.id == member.tier_id)  # type: ignore[attr-defined]
+            current = next(t for t in tiers if t.id == member.tier_id)
             qualifying = (await qualifying_for([member_id], as_of, conn)).get(
                 member_id, Qualifying()
             )

@@ -129,7 +129,7 @@ class Api:
     ) -> dict[str, Any]:
         response = await self.post(query, variables, token)
         assert response.status_code == 200, response.text
-        return response.json()  # type: ignore[no-any-return]
+        return response.json()
 
     async def post(
         self, query: str, variables: dict[str, Any] | None = None, token: str | None = None

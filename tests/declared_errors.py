@@ -43,5 +43,5 @@ def watch() -> None:
     for type_name, name, field, graphql_field in object_fields(schema):
         if type_name == "Mutation":
             declared = frozenset(field.metadata.get(ERROR_CODES, ()))
-            graphql_field.resolve = _watched(name, declared, graphql_field.resolve)
+            graphql_field.resolve = _watched(name, declared, graphql_field.resolve)  # type: ignore[arg-type]
     mutation._watched = True  # type: ignore[attr-defined]

@@ -44,9 +44,14 @@ class BenefitFields:
 
 def active_at(now: datetime, prefix: str = "") -> Q:
     """Benefits whose window contains `now` (`prefix` reaches them through a relation)."""
+    # Q(**lookups): the type checker matches the lookups' values to Q's join_type: str.
     return (
-        Q(**{f"{prefix}active_from__isnull": True}) | Q(**{f"{prefix}active_from__lte": now})
-    ) & (Q(**{f"{prefix}active_until__isnull": True}) | Q(**{f"{prefix}active_until__gt": now}))
+        Q(**{f"{prefix}active_from__isnull": True})  # type: ignore[arg-type]
+        | Q(**{f"{prefix}active_from__lte": now})  # type: ignore[arg-type]
+    ) & (
+        Q(**{f"{prefix}active_until__isnull": True})  # type: ignore[arg-type]
+        | Q(**{f"{prefix}active_until__gt": now})  # type: ignore[arg-type]
+    )
 
 
 def is_active(benefit: Benefit, now: datetime) -> bool:
@@ -92,7 +97,7 @@ async def tiers_of_benefits(benefit_ids: Sequence[int]) -> list[list[Tier]]:
     links = await BenefitTier.filter(benefit_id__in=set(benefit_ids)).select_related("tier")
     holders: dict[int, list[Tier]] = {benefit_id: [] for benefit_id in benefit_ids}
     for link in sorted(links, key=lambda link: link.tier.rank):
-        holders.setdefault(link.benefit_id, []).append(link.tier)  # type: ignore[attr-defined]
+        holders.setdefault(link.benefit_id, []).append(link.tier)
     return [holders[benefit_id] for benefit_id in benefit_ids]
 
 
@@ -248,7 +253,7 @@ async def _write(conn: Any, benefit_id: int | None, fields: BenefitFields) -> Be
     else:
         await Benefit.filter(id=benefit_id).using_db(conn).update(**values)
         await BenefitTier.filter(benefit_id=benefit_id).using_db(conn).delete()
-        benefit = await Benefit.get(id=benefit_id).using_db(conn)
+        benefit = await Benefit.get(id=benefit_id, using_db=conn)
     await BenefitTier.bulk_create(
         [BenefitTier(benefit_id=benefit.id, tier_id=tier.id) for tier in tiers], using_db=conn
     )

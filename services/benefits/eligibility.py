@@ -133,14 +133,14 @@ async def eligibility_for(members: Sequence[Member], now: datetime) -> list[list
 
     A constant number of queries for any number of members (DESIGN §6).
     """
-    tier_ids = list({member.tier_id for member in members})  # type: ignore[attr-defined]
+    tier_ids = list({member.tier_id for member in members})
     held = dict(zip(tier_ids, await benefits_of_tiers(tier_ids, now), strict=True))
     catalogue = {benefit.id: benefit for benefits in held.values() for benefit in benefits}
     used = await uses_in_period((member.id for member in members), catalogue.values(), now)
     result = []
     for member in members:
         standings = []
-        for benefit in held[member.tier_id]:  # type: ignore[attr-defined]
+        for benefit in held[member.tier_id]:
             count = used.get((member.id, benefit.id), 0)
             refused = refusal(member, benefit, held=True, used=count, now=now)
             standings.append(

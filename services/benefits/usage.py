@@ -68,7 +68,7 @@ async def use_benefit(
 
 
 async def _replayed(conn: Any, usage: BenefitUsage, code: str) -> BenefitUsage:
-    benefit = await Benefit.get(id=usage.benefit_id).using_db(conn)  # type: ignore[attr-defined]
+    benefit = await Benefit.get(id=usage.benefit_id, using_db=conn)
     if benefit.code != code:
         raise Duplicate("This idempotencyKey was used for another benefit.", KEY_FIELD)
     return usage
@@ -78,10 +78,10 @@ async def _use(
     conn: Any, member_id: int, code: str, key: str, note: str | None, now: datetime
 ) -> BenefitUsage:
     member = await locked_member(conn, member_id)
-    first = await BenefitUsage.get_or_none(member_id=member_id, idempotency_key=key).using_db(conn)
+    first = await BenefitUsage.get_or_none(member_id=member_id, idempotency_key=key, using_db=conn)
     if first is not None:
         return await _replayed(conn, first, code)
-    benefit = await Benefit.get_or_none(code=code).using_db(conn)
+    benefit = await Benefit.get_or_none(code=code, using_db=conn)
     if benefit is None:
         raise NotFound(f"No benefit has code {code}.", ("input", "benefitCode"))
     await _check(conn, member, benefit, now)
@@ -108,7 +108,7 @@ async def _use(
 
 async def _check(conn: Any, member: Member, benefit: Benefit, now: datetime) -> None:
     """Raise the first refusal of DESIGN's checks, counting uses under the member's lock."""
-    tier_id = member.tier_id  # type: ignore[attr-defined]
+    tier_id = member.tier_id
     held = await BenefitTier.filter(benefit_id=benefit.id, tier_id=tier_id).using_db(conn).exists()
     used = await uses_in_period([member.id], [benefit], now, conn)
     refused = refusal(
@@ -136,12 +136,12 @@ async def revoke_usage(
                 .using_db(conn)
                 .update(revoked=True, revoked_reason=text, revoked_at=now)
             )
-            usage = await BenefitUsage.get_or_none(id=usage_id).using_db(conn)
+            usage = await BenefitUsage.get_or_none(id=usage_id, using_db=conn)
             if usage is None:
                 raise NotFound("No such benefit usage.", ("input", "id"))
             if not changed:
                 raise InvalidState("This usage is already revoked.", ("input", "id"))
-            member = await Member.get(id=usage.member_id).using_db(conn)  # type: ignore[attr-defined]
+            member = await Member.get(id=usage.member_id, using_db=conn)
             if member.status == MemberStatus.TERMINATED:
                 raise InvalidState(
                     "The membership has ended; nothing can be refunded.", ("input", "id")
@@ -160,7 +160,7 @@ async def _refund(conn: Any, usage: BenefitUsage, now: datetime, staff_id: int |
         usage.member_id,
         PointsEntryKind.ADJUST,
         usage.points_spent,
-        now,  # type: ignore[attr-defined]
+        now,
         reason=f"Refund of revoked benefit usage {usage.id}",
         created_by_id=staff_id,
     )

@@ -246,7 +246,7 @@ async def review_application(
             if status is ApplicationStatus.REJECTED:
                 return Review(application)
             member, code = await _approve(application, staff_id, now)
-            application.member_id = member.id  # type: ignore[attr-defined]
+            application.member_id = member.id
             return Review(application, code)
 
     return await retry_busy(run)

@@ -77,7 +77,8 @@ async def find_person(member_id: int) -> Person:
         *await MembershipApplication.filter(member_id=member_id).values(*identifiers),
     ]
     same_person = [
-        Q(**{f"{column}__in": sorted(values)})
+        # Q(**lookups): the type checker matches the lookups' values to Q's join_type: str.
+        Q(**{f"{column}__in": sorted(values)})  # type: ignore[arg-type]
         for column in identifiers
         if (values := {row[column] for row in known} - {None})
     ]
@@ -95,6 +96,7 @@ async def find_person(member_id: int) -> Person:
     return Person(
         member_id,
         tuple(row["id"] for row in applications),
+        # Tortoise types values_list as tuples, flat=True or not.
         tuple(cases),  # type: ignore[arg-type]
         tuple(sorted(keys)),
     )

@@ -168,7 +168,8 @@ async def run_terminations(as_of: datetime, progress: ReportProgress | None = No
         .order_by("id")
         .values_list("id", flat=True)
     )
-    changed = await for_each(run, due, lambda member_id: _terminate(member_id, as_of), progress)
+    # Tortoise types values_list as tuples, flat=True or not.
+    changed = await for_each(run, due, lambda member_id: _terminate(member_id, as_of), progress)  # type: ignore[arg-type]
     # Also when nothing was due: erasures an earlier run left pending are retried.
     pending = await scrub_storage()
     return run.result(len(due), changed, erasures_pending=pending)

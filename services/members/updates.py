@@ -115,7 +115,7 @@ async def review_profile_change(
             if status is ApplicationStatus.APPROVED:
                 profile = from_changes(request.changes)
                 await _apply(
-                    request.member_id,  # type: ignore[attr-defined]
+                    request.member_id,
                     profile,
                     path=("input", "id"),
                     field_paths=False,

@@ -87,7 +87,7 @@ async def _replay(order_ref: str, member_id: int) -> PurchaseResult | None:
     purchase = await Purchase.get_or_none(order_ref=order_ref)
     if purchase is None:
         return None
-    if purchase.member_id != member_id:  # type: ignore[attr-defined]
+    if purchase.member_id != member_id:
         raise Duplicate(
             "That orderRef belongs to another member's purchase.", ("input", "orderRef")
         )
@@ -101,7 +101,7 @@ async def _earn(
     member = await locked_member(conn, member_id)
     ensure_points_active(member)
     ladder = await tiers.ladder(conn)
-    earned = earning(member, tiers.tier_of(ladder, member.tier_id), bought)  # type: ignore[attr-defined]
+    earned = earning(member, tiers.tier_of(ladder, member.tier_id), bought)
     purchase = purchase_row(member_id, bought, earned, now, created_by_id)
     await insert(conn, purchase)
     if earned.points > 0:
@@ -168,8 +168,8 @@ async def _refund(
     now: datetime,
     created_by_id: int | None,
 ) -> PurchaseResult:
-    member = await locked_member(conn, found.member_id)  # type: ignore[attr-defined]
-    purchase = await Purchase.get(id=found.id).using_db(conn)
+    member = await locked_member(conn, found.member_id)
+    purchase = await Purchase.get(id=found.id, using_db=conn)
     taken = await _reversed_so_far(conn, purchase.id)
     back = reversal(purchase, amount, taken, member.points_balance, note)
     spend = {"lifetime_spend": member.lifetime_spend - amount}
@@ -199,4 +199,5 @@ async def _reversed_so_far(conn: Any, purchase_id: int) -> int:
         .annotate(total=Sum("points"))
         .values_list("total", flat=True)
     )
-    return -int(rows[0] or 0) if rows else 0
+    # Tortoise types values_list as tuples, flat=True or not.
+    return -int(rows[0] or 0) if rows else 0  # type: ignore[arg-type]

@@ -22,7 +22,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import asyncpg  # type: ignore[import-untyped]
+import asyncpg
 from tortoise import connections
 
 from models.db import dialect
@@ -43,7 +43,7 @@ class StreamInterrupted(Exception):
 
 async def announce(conn: Any, entry: PointsEntry) -> None:
     """Make a posted entry known to subscribers once `conn`'s transaction commits."""
-    member_id: int = entry.member_id  # type: ignore[attr-defined]
+    member_id: int = entry.member_id
     if conn.capabilities.dialect == "postgres":
         await conn.execute_query("SELECT pg_notify($1, $2)", [CHANNEL, f"{member_id}:{entry.id}"])
         return
@@ -67,8 +67,8 @@ async def postings(member_id: int) -> AsyncIterator[PointsEntry]:
             # SQLite gives a rolled-back entry's id to the next insert, which may be
             # another member's entry, or this member's already announced under it.
             async with transaction() as conn:
-                entry = await PointsEntry.get_or_none(id=entry_id, member_id=member_id).using_db(
-                    conn
+                entry = await PointsEntry.get_or_none(
+                    id=entry_id, member_id=member_id, using_db=conn
                 )
             if entry is not None and entry.id > last_id:
                 last_id = entry.id

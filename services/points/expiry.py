@@ -22,7 +22,7 @@ async def lots_of(member_ids: Sequence[int], conn: Any = None) -> dict[int, list
     """Every member's open lots, replayed from their entries in one query."""
     entries: dict[int, list[PointsEntry]] = {member_id: [] for member_id in member_ids}
     for entry in await rows_in(PointsEntry, "member_id", member_ids, ("id",), conn, _LOT_FIELDS):
-        entries[entry.member_id].append(entry)  # type: ignore[attr-defined]
+        entries[entry.member_id].append(entry)
     return {member_id: open_lots(member_entries) for member_id, member_entries in entries.items()}
 
 
@@ -41,7 +41,11 @@ async def run_points_expiry(as_of: datetime, progress: ReportProgress | None = N
         .values_list("member_id", flat=True)
     )
     changed = await for_each(
-        run, candidates, lambda member_id: _expire_member(member_id, as_of), progress
+        run,
+        # Tortoise types values_list as tuples, flat=True or not.
+        candidates,  # type: ignore[arg-type]
+        lambda member_id: _expire_member(member_id, as_of),
+        progress,
     )
     return run.result(len(candidates), changed)
 

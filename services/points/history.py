@@ -85,7 +85,7 @@ class Book:
             return first
         member = self.member
         ensure_points_active(member)
-        earned = earning(member, tiers.tier_of(self.ladder, member.tier_id), bought)  # type: ignore[attr-defined]
+        earned = earning(member, tiers.tier_of(self.ladder, member.tier_id), bought)
         purchase = purchase_row(member.id, bought, earned, now, created_by_id)
         self.purchases[bought.order_ref] = purchase
         self.new.append(purchase)
@@ -109,7 +109,7 @@ class Book:
         if not tiers.may_rise(self.ladder, self.member):
             return
         qualifying = tiers.qualifying_in(self.purchases.values(), now)
-        target = tiers.promotion(self.ladder, self.member.tier_id, qualifying)  # type: ignore[attr-defined]
+        target = tiers.promotion(self.ladder, self.member.tier_id, qualifying)
         if target is None:
             return
         self._change_tier(target, TierChangeReason.PROMOTION, now, purchase)
@@ -121,7 +121,7 @@ class Book:
             return
         qualifying = tiers.qualifying_in(self.purchases.values(), as_of)
         target = tiers.highest_met(self.ladder, qualifying)
-        if target.rank < tiers.tier_of(self.ladder, self.member.tier_id).rank:  # type: ignore[attr-defined]
+        if target.rank < tiers.tier_of(self.ladder, self.member.tier_id).rank:
             self._change_tier(target, TierChangeReason.DEMOTION, as_of, None)
 
     def _change_tier(
@@ -129,7 +129,7 @@ class Book:
     ) -> None:
         self.changes.append((tiers.change_row(self.member, target, reason, now), purchase))
         self.notices.append(notification(self.member.id, *tiers.notice(reason, target), now))
-        self.member.tier_id = target.id  # type: ignore[attr-defined]
+        self.member.tier_id = target.id
 
     def refund(
         self,
@@ -245,16 +245,16 @@ async def _open(conn: Any, member_ids: Sequence[int]) -> list[Book]:
     by_id: dict[int, Purchase] = {}
     for purchase in await Purchase.filter(member_id__in=ids).using_db(conn):
         by_id[purchase.id] = purchase
-        purchases[purchase.member_id][purchase.order_ref] = purchase  # type: ignore[attr-defined]
+        purchases[purchase.member_id][purchase.order_ref] = purchase
     taken: defaultdict[int, defaultdict[str, int]] = defaultdict(lambda: defaultdict(int))
     keyed: defaultdict[int, dict[str, PointsEntry]] = defaultdict(dict)
     wanted = Q(kind=PointsEntryKind.REVERSAL) | Q(idempotency_key__isnull=False)
     for entry in await PointsEntry.filter(wanted, member_id__in=ids).using_db(conn):
-        owner: int = entry.member_id  # type: ignore[attr-defined]
+        owner: int = entry.member_id
         if entry.idempotency_key is not None:
             keyed[owner][entry.idempotency_key] = entry
-        if entry.kind == PointsEntryKind.REVERSAL and entry.purchase_id in by_id:  # type: ignore[attr-defined]
-            taken[owner][by_id[entry.purchase_id].order_ref] -= entry.points  # type: ignore[attr-defined]
+        if entry.kind == PointsEntryKind.REVERSAL and entry.purchase_id in by_id:
+            taken[owner][by_id[entry.purchase_id].order_ref] -= entry.points
     ladder = await tiers.ladder(conn)
     return [Book(members[m], ladder, purchases[m], taken[m], keyed[m]) for m in member_ids]
 
@@ -270,7 +270,8 @@ async def _save(conn: Any, books: list[Book]) -> None:
     notices = [notice for book in books for notice in book.notices]
     for model, rows in ((PointsEntry, entries), (TierChange, changes), (Communication, notices)):
         if rows:
-            await model.bulk_create(rows, batch_size=BATCH, using_db=conn)
+            # Each model with its own rows: the type checker cannot pair them in the loop.
+            await model.bulk_create(rows, batch_size=BATCH, using_db=conn)  # type: ignore[arg-type]
     for book in books:
         for ref in book.refunded_earlier:
             purchase = book.purchases[ref]
@@ -285,7 +286,7 @@ async def _save(conn: Any, books: list[Book]) -> None:
 
 def _with_purchase(row: Row, purchase: Purchase | None) -> Row:
     if purchase is not None:
-        row.purchase_id = purchase.id  # type: ignore[union-attr]
+        row.purchase_id = purchase.id
     return row
 
 

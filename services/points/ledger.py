@@ -80,7 +80,8 @@ async def _moved(
     with it; no row when the balance would go below zero or there is no such member."""
     meta = Member._meta
     columns = "".join(f", {meta.fields_db_projection[column]} = ?" for column in also)
-    stored = [meta.fields_map[column].to_db_value(value, None) for column, value in also.items()]
+    # No instance, as Tortoise's own queryset code calls it (its annotation asks for one).
+    stored = [meta.fields_map[column].to_db_value(value, None) for column, value in also.items()]  # type: ignore[arg-type]
     return await fetch_dicts(
         conn, _MOVE.format(also=columns), [points, *stored, member_id, -points]
     )

@@ -59,11 +59,11 @@ def open_lots(entries: Iterable[PointsEntry]) -> list[Lot]:
     for entry in entries:
         if entry.points > 0:
             expires = as_utc(entry.expires_at) if entry.expires_at is not None else None
-            lots.append(Lot(entry.id, entry.purchase_id, expires, entry.points))  # type: ignore[attr-defined]
+            lots.append(Lot(entry.id, entry.purchase_id, expires, entry.points))
             continue
         debit = -entry.points
-        if entry.kind == PointsEntryKind.REVERSAL and entry.purchase_id is not None:  # type: ignore[attr-defined]
-            own = [lot for lot in lots if lot.purchase_id == entry.purchase_id]  # type: ignore[attr-defined]
+        if entry.kind == PointsEntryKind.REVERSAL and entry.purchase_id is not None:
+            own = [lot for lot in lots if lot.purchase_id == entry.purchase_id]
             debit = _take(own, debit)
         lots = [lot for lot in lots if lot.remaining > 0]
         lots.sort(key=lambda lot: lot.order)

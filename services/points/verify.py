@@ -91,7 +91,7 @@ async def _member_batches() -> AsyncIterator[list[Member]]:
 def _grouped(rows: Iterable[Row]) -> defaultdict[int, list[Row]]:
     groups: defaultdict[int, list[Row]] = defaultdict(list)
     for row in rows:
-        groups[row.member_id].append(row)  # type: ignore[attr-defined]
+        groups[row.member_id].append(row)
     return groups
 
 
@@ -129,8 +129,8 @@ def _purchase_problems(
         lambda: defaultdict(int)
     )
     for entry in entries:
-        if entry.purchase_id is not None:  # type: ignore[attr-defined]
-            by_purchase[entry.purchase_id][entry.kind] += entry.points  # type: ignore[attr-defined]
+        if entry.purchase_id is not None:
+            by_purchase[entry.purchase_id][entry.kind] += entry.points
     for purchase in purchases:
         posted = by_purchase[purchase.id]
         if posted[PointsEntryKind.EARN] != purchase.points_earned:

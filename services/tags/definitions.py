@@ -105,7 +105,7 @@ async def review_tag_definition(
     if tag.status is not TagStatus.PENDING_REVIEW:
         raise InvalidState(f"This tag is {tag.status.value}, not pending review.", ("input", "id"))
     approve = decision is ReviewDecision.APPROVE
-    if approve and tag.created_by_id is not None and tag.created_by_id == reviewer_id:  # type: ignore[attr-defined]
+    if approve and tag.created_by_id is not None and tag.created_by_id == reviewer_id:
         raise NotAllowed("Another staff member must approve a tag you proposed.")
 
     async def write() -> None:

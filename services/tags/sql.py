@@ -92,7 +92,8 @@ def tag_condition(tag: RuleTag, clock: Clock) -> Sql:
 
 
 def _facts(clock: Clock, sources: frozenset[str], member_id: int | None) -> Sql:
-    text, params = "FROM member m", []
+    text = "FROM member m"
+    params: list[Any] = []
     if "t" in sources:
         text += " JOIN tier t ON t.id = m.tier_id"
     if "p" in sources:

@@ -57,7 +57,7 @@ async def _committed(purchases: int) -> None:
 
 def _audited(entries: list[AuditEntry], field: str, key: str) -> set[str]:
     return {
-        entry.variables["input"][key]
+        entry.variables["input"][key]  # type: ignore[index]
         for entry in entries
         if entry.fields_ == [field] and entry.outcome is AuditOutcome.OK
     }

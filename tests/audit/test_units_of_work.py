@@ -154,7 +154,7 @@ async def _unit(
 
 
 async def _written() -> set[str]:
-    return set(await RateLimitHit.all().values_list("key", flat=True))
+    return set(await RateLimitHit.all().values_list("key", flat=True))  # type: ignore[arg-type]
 
 
 async def test_units_that_write_together_commit_in_one_batch(batched):

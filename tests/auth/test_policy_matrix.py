@@ -74,7 +74,7 @@ def _selection(type_: Any) -> str:
 
 def _root_operation(type_name: str, field: str) -> tuple[str, dict[str, Any]]:
     root = GRAPHQL.query_type if type_name == "Query" else GRAPHQL.mutation_type
-    definition = root.fields[field]
+    definition = root.fields[field]  # type: ignore[union-attr]
     required = {n: a for n, a in definition.args.items() if isinstance(a.type, GraphQLNonNull)}
     params = ", ".join(f"${n}: {a.type}" for n, a in required.items())
     args = ", ".join(f"{n}: ${n}" for n in required)
@@ -88,7 +88,7 @@ ROOT_KEYS = sorted(
     k
     for k in POLICY
     if k[0] in ("Query", "Mutation")
-    and k[1] in (GRAPHQL.query_type if k[0] == "Query" else GRAPHQL.mutation_type).fields
+    and k[1] in (GRAPHQL.query_type if k[0] == "Query" else GRAPHQL.mutation_type).fields  # type: ignore[union-attr]
 )
 CALLERS = [None, *Role]
 

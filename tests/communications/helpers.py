@@ -87,7 +87,7 @@ def hours_ago(hours: float, now: datetime | None = None) -> str:
 
 def payload(result: dict[str, Any], field: str) -> dict[str, Any]:
     assert "errors" not in result, result
-    return result["data"][field]  # type: ignore[no-any-return]
+    return result["data"][field]
 
 
 def ok(result: dict[str, Any], field: str) -> dict[str, Any]:

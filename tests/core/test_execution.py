@@ -69,13 +69,13 @@ async def test_a_prefetched_relation_completes_in_place_and_an_unfetched_one_wai
     info = SimpleNamespace(context=SimpleNamespace(loaders=loaders))
     await prefetch(loaders, [fetched], (("tier", ()),))
 
-    resolved = MemberTierFields.tier(fetched, info)  # type: ignore[arg-type]
+    resolved = MemberTierFields.tier(fetched, info)
     assert resolved.code == tiers[1].code
     # The ladder is read whole at its first load: another member's tier is there too.
-    assert MemberTierFields.tier(other, info).code == tiers[2].code  # type: ignore[arg-type]
+    assert MemberTierFields.tier(other, info).code == tiers[2].code
 
     fresh = SimpleNamespace(context=SimpleNamespace(loaders=Loaders()))
-    waiting = MemberTierFields.tier(fetched, fresh)  # type: ignore[arg-type]
+    waiting = MemberTierFields.tier(fetched, fresh)
     assert is_awaitable(waiting)
     assert (await waiting).code == tiers[1].code
 
@@ -291,12 +291,12 @@ async def test_extension_hooks_are_planned_once_and_bound_to_each_requests_exten
     seen: list[tuple[str, SchemaExtension]] = []  # the objects: ids could be reused
 
     class Counting(SchemaExtension):
-        def on_operation(self):  # type: ignore[no-untyped-def]
+        def on_operation(self):
             seen.append(("operation", self))
             yield
             seen.append(("operation ends", self))
 
-        async def on_execute(self):  # type: ignore[no-untyped-def,override]
+        async def on_execute(self):
             seen.append(("execute", self))
             yield
 

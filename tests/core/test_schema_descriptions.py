@@ -60,18 +60,18 @@ def test_every_schema_element_has_a_description() -> None:
 def test_guarded_and_public_fields_say_who_may_use_them() -> None:
     # Given fields the policy masks, scopes or opens, then their descriptions say so in its words.
     fields = build_schema()._schema.type_map
-    phone = fields["Member"].fields["phone"].description
+    phone = fields["Member"].fields["phone"].description  # type: ignore[attr-defined]
     assert phone.endswith(
         "ADMIN, SERVICE (in clear); OPERATIONS, MARKETING (masked: the middle hidden); "
         "MEMBER (own records only). Any other caller gets null and a FORBIDDEN error "
         "(UNAUTHENTICATED when not signed in)."
     )
-    cases = fields["Query"].fields["serviceCases"].description
+    cases = fields["Query"].fields["serviceCases"].description  # type: ignore[attr-defined]
     assert "MARKETING (MARKETING category only)" in cases
     assert "MEMBER (own records only, no internal notes)" in cases
-    login = fields["Mutation"].fields["staffLogin"].description
+    login = fields["Mutation"].fields["staffLogin"].description  # type: ignore[attr-defined]
     assert login.endswith("every caller, signed in or not.")
-    adjust = fields["Mutation"].fields["adjustPoints"].description
+    adjust = fields["Mutation"].fields["adjustPoints"].description  # type: ignore[attr-defined]
     assert adjust.endswith(
         "ADMIN, OPERATIONS. Any other caller is refused with a FORBIDDEN error "
         "(UNAUTHENTICATED when not signed in)."
@@ -96,6 +96,6 @@ def test_each_mutation_with_errors_declares_known_codes() -> None:
         assert codes is not None, f"{name}: declare the codes its errors may carry"
         assert set(codes) <= known, f"{name}: unknown codes {set(codes) - known}"
         listed = ", ".join(codes) or "none, it is always empty"
-        assert f"`errors` codes: {listed}." in graphql_field.description
+        assert f"`errors` codes: {listed}." in graphql_field.description  # type: ignore[operator]
         checked += 1
     assert checked > 30

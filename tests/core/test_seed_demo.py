@@ -41,7 +41,7 @@ async def _row_counts() -> dict[str, int]:
 
 async def test_the_printed_member_signs_in_with_phone_or_member_number(api):
     report = await seed_demo(MEMBERS)
-    member_no, phone, password = MEMBER_LINE.search(report).groups()  # type: ignore[union-attr]
+    member_no, phone, password = MEMBER_LINE.search(report).groups()
     assert phone == "13800138000"  # the number README shows
     for identifier in (phone, member_no):
         login = (await api(LOGIN, {"i": identifier, "p": password}))["data"]["memberLogin"]

@@ -63,7 +63,7 @@ async def test_a_transaction_runs_in_place_and_sees_its_own_writes(worker_calls)
 
     async with in_transaction() as conn:
         await Member.filter(id=member.id).using_db(conn).update(points_balance=7)
-        inside = await Member.get(id=member.id).using_db(conn)
+        inside = await Member.get(id=member.id, using_db=conn)
 
     assert inside.points_balance == 7
     assert (await Member.get(id=member.id)).points_balance == 7
@@ -124,7 +124,7 @@ async def test_a_transaction_on_the_worker_holds_the_write_lock_from_its_begin(
 
     async def read_only() -> None:
         async with in_transaction() as conn:
-            await Member.get(id=member.id).using_db(conn)
+            await Member.get(id=member.id, using_db=conn)
             inside.set()
             await leave.wait()
 
@@ -147,7 +147,7 @@ async def test_a_plain_write_that_finds_the_lock_taken_waits_on_the_worker(
     member = await make_member()
     worker_calls.clear()
 
-    await _wait_for_lock(Member.filter(id=member.id).update(points_balance=4), other_process)
+    await _wait_for_lock(Member.filter(id=member.id).update(points_balance=4), other_process)  # type: ignore[arg-type]
 
     assert (await Member.get(id=member.id)).points_balance == 4
     assert any(call.startswith("UPDATE") for call in worker_calls)
@@ -238,7 +238,9 @@ async def test_reads_use_the_writer_unless_a_transaction_holds_it(sqlite, monkey
     used: list[Any] = []
     run = sqlite._run
     monkeypatch.setattr(
-        sqlite, "_run", lambda runner, *args: used.append(runner) or run(runner, *args)
+        sqlite,
+        "_run",
+        lambda runner, *args: used.append(runner) or run(runner, *args),  # type: ignore[func-returns-value]
     )
     await Member.get(id=member.id)
     async with _open_transaction(member, 1):

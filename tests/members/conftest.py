@@ -64,7 +64,7 @@ async def reviewer(api: Api, tiers: Any) -> Api:
 
 async def apply(api: Api, **overrides: Any) -> dict[str, Any]:
     result = await api(APPLY, {"input": application_input(**overrides)})
-    return result["data"]["applyForMembership"]  # type: ignore[no-any-return]
+    return result["data"]["applyForMembership"]
 
 
 async def enroll(api: Api, reviewer: Api, **overrides: Any) -> dict[str, Any]:
@@ -76,7 +76,7 @@ async def enroll(api: Api, reviewer: Api, **overrides: Any) -> dict[str, Any]:
     )
     payload = reviewed["data"]["reviewMembershipApplication"]
     assert payload["errors"] == [], payload
-    return payload  # type: ignore[no-any-return]
+    return payload
 
 
 @pytest.fixture

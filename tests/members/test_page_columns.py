@@ -20,7 +20,7 @@ def _narrowed_fields() -> list[str]:
 
 def _selection(field_name: str) -> str:
     """`field` with its leaves (no arguments) when it is an object."""
-    graphql_type = get_named_type(build_schema()._schema.type_map["Member"].fields[field_name].type)
+    graphql_type = get_named_type(build_schema()._schema.type_map["Member"].fields[field_name].type)  # type: ignore[attr-defined]
     if is_leaf_type(graphql_type):
         return field_name
     assert isinstance(graphql_type, GraphQLObjectType)
@@ -40,7 +40,7 @@ def _page(selection: str) -> str:
 async def members_in_tiers() -> None:
     tiers = await make_tiers()
     for index in range(3):
-        await make_member(tier=tiers[index], birth_date=None if index else "1990-02-03")
+        await make_member(tier=tiers[index], birth_date=None if index else "1990-02-03")  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("field_name", _narrowed_fields())

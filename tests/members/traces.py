@@ -129,7 +129,7 @@ async def leave_traces(now: datetime) -> Traces:
         TERMINATION_NOTE,
     )
     overwritten = (str(activation_hash), NOTES[12])
-    return Traces(member_id, tuple(dict.fromkeys(clear)), tuple(sorted(stored)), overwritten)
+    return Traces(member_id, tuple(dict.fromkeys(clear)), tuple(sorted(stored)), overwritten)  # type: ignore[arg-type]
 
 
 async def _enrolled(now: datetime, admin_id: int) -> tuple[int, list[int], str | None]:
@@ -169,9 +169,9 @@ async def _written_about(member_id: int, now: datetime, admin_id: int) -> None:
         occurred_at=now,
     )
     case_id = (await log_communication(contact, now, staff_id=admin_id)).case_id
-    await cases.respond_to_case(case_id, NOTES[6], None, now, staff_id=admin_id)
-    await cases.escalate_case(case_id, supervisor.id, NOTES[7], now, staff_id=admin_id)
-    await cases.resolve_case(case_id, NOTES[8], None, now, staff_id=supervisor.id)
+    await cases.respond_to_case(case_id, NOTES[6], None, now, staff_id=admin_id)  # type: ignore[arg-type]
+    await cases.escalate_case(case_id, supervisor.id, NOTES[7], now, staff_id=admin_id)  # type: ignore[arg-type]
+    await cases.resolve_case(case_id, NOTES[8], None, now, staff_id=supervisor.id)  # type: ignore[arg-type]
     for code in ("vip", "lounge-regular"):
         await active_tag(code)
     await tags.assign_tag(member_id, "vip", admin_id, now, note=f"{NAME} VIP")

@@ -181,11 +181,11 @@ async def _state(member_id: int, prefix: str) -> dict[str, Any]:
         "entries": [
             plain(e, "kind", "points", "balance_after", "reason", "expires_at", "created_at")
             + plain(e, "idempotency_key", "purpose")
-            + (refs.get(e.purchase_id),)  # type: ignore[attr-defined]
+            + (refs.get(e.purchase_id),)  # type: ignore[arg-type]
             for e in entries
         ],
         "changes": [
-            plain(c, "from_tier_id", "to_tier_id", "reason", "at") + (refs.get(c.purchase_id),)  # type: ignore[attr-defined]
+            plain(c, "from_tier_id", "to_tier_id", "reason", "at") + (refs.get(c.purchase_id),)  # type: ignore[arg-type]
             for c in changes
         ],
         "notices": [plain(n, "category", "subject", "content", "occurred_at") for n in notices],
@@ -260,5 +260,5 @@ async def test_a_history_refreshes_the_member_s_rule_tags_as_of_its_last_purchas
     member = await make_member()
     await active_tag("bought-lately", {"field": "daysSinceLastPurchase", "op": "lte", "value": 30})
     at = utcnow() - timedelta(days=3)
-    await post_histories([member.id], lambda book: book.purchase("T-1", Decimal("9.00"), at))
+    await post_histories([member.id], lambda book: book.purchase("T-1", Decimal("9.00"), at))  # type: ignore[arg-type]
     assert await carriers("bought-lately") == {member.id}

@@ -148,7 +148,7 @@ async def test_a_nested_date_argument_outside_the_years_is_invalid(as_role):
 async def test_each_job_service_refuses_an_as_of_outside_the_years(name):
     # The worker and the CLI call the services directly: they keep to the same rule.
     with pytest.raises(Invalid) as refused:
-        await jobs.job(name)(datetime(1899, 12, 31, tzinfo=UTC))  # type: ignore[misc]
+        await jobs.job(name)(datetime(1899, 12, 31, tzinfo=UTC))
     assert refused.value.field == ["asOf"]
 
 

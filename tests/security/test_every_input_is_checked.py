@@ -130,12 +130,12 @@ def test_the_cases_reach_root_nested_and_subscription_fields():
 def _refusal(type_name: str, name: str, path: Path, bad: Any) -> str | None:
     """What is wrong with the field's answer to `bad` at `path`; None when it is refused
     there as it must be."""
-    field = GRAPHQL.type_map[type_name].fields[name]  # type: ignore[union-attr]
+    field = GRAPHQL.type_map[type_name].fields[name]  # type: ignore[attr-defined]
     resolve = field.subscribe or field.resolve or default_field_resolver
     audit = _Audit()
     context = SimpleNamespace(cell=lambda _key: FULL, audit=audit, actor=SimpleNamespace())
     try:
-        answer = resolve(None, SimpleNamespace(context=context), **_arguments(path, bad))
+        answer = resolve(None, SimpleNamespace(context=context), **_arguments(path, bad))  # type: ignore[arg-type]
     except Invalid as error:
         if error.field != list(path):
             return f"INVALID at {error.field}"
@@ -143,7 +143,7 @@ def _refusal(type_name: str, name: str, path: Path, bad: Any) -> str | None:
             return "a GraphQL error where its payload has errors"
         return None
     if inspect.isawaitable(answer):
-        answer.close()  # type: ignore[union-attr]
+        answer.close()  # type: ignore[attr-defined]
         return "ran its resolver"
     errors = [(error.code, error.field) for error in getattr(answer, "errors", [])]
     if errors != [("INVALID", list(path))] or audit.codes != ["INVALID"]:

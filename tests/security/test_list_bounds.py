@@ -38,7 +38,9 @@ CASE = "query($id: ID!) { node(id: $id) { ... on ServiceCase { communications { 
 
 def _tier(rank: int) -> TierFields:
     # Each rung asks more than every rung of the demo ladder below it.
-    return TierFields(f"T{rank}", f"Tier {rank}", rank, Decimal(10**6 * rank), 100 * rank, 1)
+    return TierFields(
+        f"T{rank}", f"Tier {rank}", rank, Decimal(10**6 * rank), 100 * rank, Decimal(1)
+    )
 
 
 async def test_the_ladder_holds_at_most_its_bound_of_tiers():

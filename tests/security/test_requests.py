@@ -40,7 +40,7 @@ def _nested(depth: int) -> str:
 async def _error(response: Any) -> dict[str, Any]:
     assert response.headers["content-type"].startswith("application/json")
     [error] = response.json()["errors"]
-    return error  # type: ignore[no-any-return]
+    return error
 
 
 async def test_a_body_over_the_limit_is_refused_before_it_is_read(api):
@@ -168,11 +168,11 @@ def test_derived_values_leave_no_finalizers_behind_when_evicted():
     cache: ByIdentity[int] = ByIdentity(kept=2)
     documents = [parse_document("{ __typename }") for _ in range(3)]
     gc.collect()
-    before = len(weakref.finalize._registry)  # type: ignore[attr-defined]
+    before = len(weakref.finalize._registry)
     for n in range(3000):
         cache.get([documents[n % 3]], None, lambda: 0)
     # at most one finalizer per entry kept, however often entries were evicted and made again
-    assert len(weakref.finalize._registry) - before <= 2  # type: ignore[attr-defined]
+    assert len(weakref.finalize._registry) - before <= 2
     documents.clear()
     gc.collect()
     assert cache.entries == {}

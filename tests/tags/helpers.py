@@ -41,9 +41,9 @@ async def active_tag(
 
 async def tag_codes(member_id: int) -> set[str]:
     return set(
-        await TagDefinition.filter(assignments__member_id=member_id).values_list("code", flat=True)
+        await TagDefinition.filter(assignments__member_id=member_id).values_list("code", flat=True)  # type: ignore[arg-type]
     )
 
 
 async def carriers(code: str) -> set[int]:
-    return set(await Member.filter(tags__tag__code=code).values_list("id", flat=True))
+    return set(await Member.filter(tags__tag__code=code).values_list("id", flat=True))  # type: ignore[arg-type]

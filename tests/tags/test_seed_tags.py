@@ -29,11 +29,11 @@ async def test_the_demo_tags_are_approved_by_another_staff_member_and_computed(d
     definitions = await TagDefinition.all()
     assert {t.code for t in definitions} == {code for code, *_ in seed_tags.DEMO_TAGS}
     assert all(t.status is TagStatus.ACTIVE for t in definitions)
-    assert all(t.reviewed_by_id != t.created_by_id for t in definitions)  # type: ignore[attr-defined]
+    assert all(t.reviewed_by_id != t.created_by_id for t in definitions)
     assert await carriers("vip") == {ids[0]}
     assert await carriers("potential") == {ids[1], ids[2]}
     today = local_date(utcnow())
-    thirties = {m.id for m in members if 26 <= age_on(m.birth_date, today) <= 35}
+    thirties = {m.id for m in members if 26 <= age_on(m.birth_date, today) <= 35}  # type: ignore[arg-type]
     assert thirties and await carriers("age-26-35") == thirties
     assert await MemberTag.filter(tag__code="age-26-35", source=TagSource.RULE).count() == len(
         thirties

@@ -48,7 +48,7 @@ def _input(
 
 async def _propose(api: Any, token: str, **input: Any) -> dict[str, Any]:
     result = await api(PROPOSE, _input(**input), token=token)
-    return result["data"]["proposeTagDefinition"]  # type: ignore[no-any-return]
+    return result["data"]["proposeTagDefinition"]
 
 
 async def test_a_proposal_waits_for_review(api, db) -> None:

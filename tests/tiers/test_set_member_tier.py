@@ -73,7 +73,7 @@ async def test_refusals_change_nothing(as_role):
     await _refused(admin, gone.id, "GOLD", ["input", "memberId"], "INVALID_STATE")
     await _refused(admin, 99999, "GOLD", ["input", "memberId"], "NOT_FOUND")
     assert not await TierChange.exists()
-    assert {m.tier_id for m in await Member.all()} == {regular.id}  # type: ignore[attr-defined]
+    assert {m.tier_id for m in await Member.all()} == {regular.id}
 
 
 async def test_service_staff_may_not_set_tiers(as_role):

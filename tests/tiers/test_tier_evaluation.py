@@ -44,14 +44,14 @@ async def test_members_below_their_tier_drop_to_the_highest_tier_they_meet():
     assert await _tier_code(kept) == "SILVER"
     assert await _tier_code(newcomer) == "REGULAR"  # promotion happens at purchase, not here
     change = await TierChange.get(member_id=slipped.id)
-    assert (change.reason, change.from_tier_id, change.to_tier_id) == (  # type: ignore[attr-defined]
+    assert (change.reason, change.from_tier_id, change.to_tier_id) == (
         TierChangeReason.DEMOTION,
         gold.id,
         silver.id,
     )
     assert change.at == AS_OF
     notices = await Communication.filter(category=CommunicationCategory.NOTIFICATION)
-    assert sorted(n.member_id for n in notices) == sorted([slipped.id, lapsed.id])  # type: ignore[attr-defined]
+    assert sorted(n.member_id for n in notices) == sorted([slipped.id, lapsed.id])
 
 
 async def test_running_twice_for_the_same_as_of_changes_nothing_more():

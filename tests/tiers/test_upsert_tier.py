@@ -32,7 +32,7 @@ def _tier(**overrides: Any) -> dict[str, Any]:
 async def _upsert(api: Any, **overrides: Any) -> dict[str, Any]:
     result = await api(UPSERT, {"input": _tier(**overrides)})
     assert "errors" not in result, result
-    return result["data"]["upsertTier"]  # type: ignore[no-any-return]
+    return result["data"]["upsertTier"]
 
 
 async def test_admin_creates_a_tier_above_the_ladder(as_role):

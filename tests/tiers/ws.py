@@ -59,7 +59,7 @@ class GraphQLWebSocket:
             "subprotocols": [PROTOCOL],
             "state": {},
         }
-        self.task = asyncio.create_task(self.app(scope, self.to_app.get, self.from_app.put))
+        self.task = asyncio.create_task(self.app(scope, self.to_app.get, self.from_app.put))  # type: ignore[arg-type]
         await self.to_app.put({"type": "websocket.connect"})
         accepted = await self._next_event()
         assert accepted["type"] == "websocket.accept", accepted
@@ -84,7 +84,7 @@ class GraphQLWebSocket:
         event = await self._next_event()
         if event["type"] == "websocket.close":
             raise Closed(event.get("code"), event.get("reason", ""))
-        return json.loads(event["text"])  # type: ignore[no-any-return]
+        return json.loads(event["text"])
 
     async def subscribe(self, query: str, variables: dict[str, Any] | None = None) -> str:
         operation_id = str(next(self.ids))
