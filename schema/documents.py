@@ -67,15 +67,25 @@ _parsed = ParsedDocuments(kept=256, kept_bytes=4 * 1024 * 1024, largest=64 * 102
 
 def find_operation(ctx: Any) -> OperationDefinitionNode | None:
     """The operation of a parsed request: the one its name picks, or the document's only
-    one (strawberry's `operation_type` makes an enum of it on every call)."""
+    one (strawberry's `operation_type` makes an enum of it on every call). Looked up once
+    per request, for the several extensions that ask."""
     document = ctx.graphql_document
     if document is None:
         return None
+    found = vars(ctx).get(_FOUND)
+    if found is not None and found[0] is document:
+        return found[1]
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     name = _provided_name(ctx)
     if name:
         operations = [o for o in operations if o.name and o.name.value == name]
-    return operations[0] if len(operations) == 1 else None
+    operation = operations[0] if len(operations) == 1 else None
+    vars(ctx)[_FOUND] = (document, operation)
+    return operation
+
+
+# Where find_operation keeps its answer on the request's execution context.
+_FOUND = "memberhub_operation"
 
 
 def operation_name(ctx: Any) -> str | None:
