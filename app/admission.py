@@ -24,7 +24,7 @@ from app.cost import operation_cost
 from app.trusted_documents import manifest, parsed_hash
 from auth.actor import Actor
 from core.settings import Settings
-from schema.documents import find_operation
+from shortcuts.documents import find_operation
 
 TIMEOUT = "OPERATION_TIMEOUT"
 

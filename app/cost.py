@@ -33,8 +33,8 @@ from graphql.execution.values import VariableValues, get_argument_values, get_va
 from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
 from graphql.utilities import get_operation_ast
 
-from schema.by_identity import ByIdentity
 from services import limits
+from shortcuts.by_identity import ByIdentity
 
 META_FIELDS = {"__schema": SchemaMetaFieldDef, "__type": TypeMetaFieldDef}
 # The most items each list without a `first` can hold (a test keeps every such list of

@@ -17,8 +17,8 @@ from strawberry.extensions import SchemaExtension
 
 from app.graphiql import STATIC_PATH
 from app.metrics import METRICS
-from auth.audit import codes_and_outcome
-from schema.documents import find_operation, operation_name
+from schema.auditing import codes_and_outcome
+from shortcuts.documents import find_operation, operation_name
 
 http_log = logging.getLogger("memberhub.http")
 operation_log = logging.getLogger("memberhub.operations")

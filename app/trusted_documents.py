@@ -19,7 +19,7 @@ from typing import Any
 
 from graphql import DocumentNode, GraphQLSchema, parse, print_ast, validate
 
-from schema.by_identity import ByIdentity
+from shortcuts.by_identity import ByIdentity
 
 DOCUMENT_ID_PREFIX = "sha256:"
 

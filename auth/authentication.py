@@ -28,9 +28,9 @@ from services import throttle
 from services.clock import as_utc
 from services.db import transaction
 from services.errors import Invalid, InvalidCredentials
-from services.rows import model_of
-from services.sql import in_dialect
 from services.throttle import Limit
+from shortcuts.rows import model_of
+from shortcuts.sql import in_dialect
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)

@@ -42,6 +42,10 @@ class PolicyGuard:
         check_ownership(context.actor, cell, source, what=self.what, not_yours=self.not_yours)
         return cell
 
+    def admits_in_full(self, context: Any) -> bool:
+        """Whether this request's caller reads every value as stored, unrefused."""
+        return not self.shaping and context.cell(self.key).kind == "full"
+
     def shape(self, cell: Cell, source: Any, context: Any, value: Any) -> Any:
         if cell.masked:
             return mask(self.field_name, value)

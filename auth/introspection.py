@@ -1,6 +1,6 @@
 """Introspection gate (DESIGN §5): on, staff (signed-in staff only) or off. The
 validation rule that enforces it (`IntrospectionGate`) is added by schema/documents.py;
-the same callers get no suggestions when variables are coerced (schema/execution.py)."""
+the same callers get no suggestions when variables are coerced (shortcuts/execution.py)."""
 
 from __future__ import annotations
 

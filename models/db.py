@@ -24,7 +24,7 @@ def is_sqlite(url: str) -> bool:
 def connection_config(url: str, *, testing: bool = False) -> dict[str, Any]:
     conn = expand_db_url(url, testing=testing)
     if is_sqlite(url):
-        conn["engine"] = "models.sqlite"  # Tortoise's, reading in the loop's thread
+        conn["engine"] = "shortcuts.sqlite"  # Tortoise's, reading in the loop's thread
         conn["credentials"].update(
             {
                 "journal_mode": "WAL",

@@ -19,8 +19,8 @@ from tortoise.models import Model
 from models.member import Member
 from models.staff import StaffUser
 from models.tier import Tier
-from services.shapes import rows_in
 from services.tiers import ladder
+from shortcuts import rows_in
 
 M = TypeVar("M", bound=Model)
 K = TypeVar("K")
@@ -70,7 +70,7 @@ def _ladder() -> DataLoader[int, Tier | None]:
 
     loader: DataLoader[int, Tier | None] = DataLoader(load_fn=load)
     # Weakly: the loader holds this function, and a cycle would keep the request's rows
-    # until the collector ran (schema/execution.py, point 5).
+    # until the collector ran (shortcuts/execution.py, point 5).
     loader_ref = ref(loader)
     return loader
 

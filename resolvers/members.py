@@ -40,12 +40,12 @@ from schema.members import (
     UpdateMemberInput,
 )
 from schema.pagination import After, Connection, First, paginate
-from schema.prefetch import prefetch_selected
 from schema.staff import LoginPayload
 from services import members as service
 from services.clock import utcnow
 from services.errors import Duplicate, Invalid, InvalidState, NotFound, RateLimited
 from services.members.search import RANKED_BY, SEARCHABLE
+from shortcuts import prefetch_selected
 
 # ---------------------------------------------------------------- reading
 

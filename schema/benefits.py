@@ -20,10 +20,9 @@ from schema.common import Node, UserError, errors_field, model_type
 from schema.context import Info
 from schema.enums import BenefitCategory, BenefitPeriod
 from schema.pagination import After, Connection, First, Window, connection_for
-from schema.prefetch import relation
 from services import benefits as service
 from services.clock import utcnow
-from services.keyed_pages import CountKey, PageKey, load_counts, load_pages
+from shortcuts import CountKey, PageKey, load_counts, load_pages, relation
 
 if TYPE_CHECKING:
     from schema.members import Member
@@ -150,18 +149,15 @@ class BenefitUsage(Node):
         return await info.context.loaders.member_by_id.load(self.member_id)
 
 
-_BENEFITS = relation(
-    "Member", "benefits", methodcaller("get", eligibility_by_member), lambda row: row
-)
-
-
 @strawberry.type
 class MemberBenefitsFields:
     """Member fields of benefits and their usages, joined into Member (schema/members.py)."""
 
-    @strawberry.field(description="Benefits of the member's tier with current eligibility.")
-    def benefits(self, info: Info) -> list[BenefitEligibility] | None:
-        return _BENEFITS.resolve(self, info)
+    benefits: list[BenefitEligibility] | None = relation(
+        methodcaller("get", eligibility_by_member),
+        lambda row: row,
+        description="Benefits of the member's tier with current eligibility.",
+    )
 
     @strawberry.field(description="The member's benefit uses, newest first (revoked ones too).")
     async def benefit_usages(

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 import strawberry
 from tortoise.models import Model
 
-from schema.prefetch import TYPE_OF_MODEL
+from shortcuts import serve_model
 
 T = TypeVar("T")
 
@@ -91,7 +91,7 @@ def model_type(model: type[Model], **options: Any) -> Callable[[type[T]], type[T
             return isinstance(obj, model | cls)
 
         cls.is_type_of = is_type_of  # type: ignore[attr-defined]
-        TYPE_OF_MODEL[model] = options.get("name") or cls.__name__
+        serve_model(model, options.get("name") or cls.__name__)
         return strawberry.type(cls, **options)
 
     return wrap

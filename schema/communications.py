@@ -15,16 +15,15 @@ from resolvers.loaders import by_id
 from schema.common import Node, UserError, errors_field, model_type
 from schema.context import Info
 from schema.enums import CaseKind, CaseStatus, CommunicationCategory, ContactChannel, Direction
-from schema.keyed_pages import keyed_connection
 from schema.member_filter import MemberFilter
-from schema.pagination import After, Connection, First, Window
+from schema.pagination import After, Connection, First, Window, keyed_connection
 from schema.staff import StaffUser
 from services import limits
 from services.cases import is_overdue
 from services.clock import utcnow
 from services.communications import listing
 from services.communications.listing import CaseFilter, CommunicationFilter, Visibility
-from services.keyed_pages import CountKey, PageKey, load_counts, load_pages, pages_by_parent
+from shortcuts import CountKey, PageKey, load_counts, load_pages, pages_by_parent
 
 if TYPE_CHECKING:
     from schema.members import Member

@@ -8,7 +8,7 @@ A check wraps graphql-core's resolver of every field with an argument that holds
 or a date anywhere inside (input objects, lists, JSON), as auth/enforce.py's guards
 wrap them and inside those guards: a refused caller learns nothing of the input's
 shape. It sees the arguments graphql-core coerced, so a field bound straight to its
-method (schema/direct.py) is checked as one called through strawberry, and a value
+method (shortcuts/direct.py) is checked as one called through strawberry, and a value
 written inline as one sent as a variable. A refusal is an Invalid at the input's path:
 a mutation that answers with a payload of UserErrors answers with one
 (resolvers/errors.py), any other field with a GraphQL error coded INVALID
@@ -35,9 +35,9 @@ from graphql import (
 )
 
 from resolvers.errors import refused, user_error_payload
-from schema.fields import object_fields
 from services.errors import Invalid
 from services.validation import check_free_text, check_line, check_moment
+from shortcuts import object_fields
 
 # Inputs whose text is prose a person writes, where a tab or a line break is ordinary.
 # Every other String or ID is a single line; a subject is one too (a title, and an

@@ -15,7 +15,6 @@ from models.member import Member as MemberModel
 from models.member import MembershipApplication as MembershipApplicationModel
 from models.member import ProfileChangeRequest as ProfileChangeRequestModel
 from schema.benefits import MemberBenefitsFields
-from schema.columns import reads
 from schema.common import Node, UserError, errors_field, model_type
 from schema.communications import MemberCommunicationsFields
 from schema.context import Info
@@ -34,6 +33,7 @@ from schema.tags import MemberTagsFields
 from schema.tiers import MemberTierFields
 from services import crypto
 from services.clock import age_band, local_date, utcnow
+from shortcuts import reads
 
 __all__ = ["MemberFilter", "MemberOrder"]
 
@@ -111,23 +111,33 @@ class Member(
         description="When a TERMINATING membership ends, or a TERMINATED one ended (UTC)."
     )
 
-    @strawberry.field(description="Global ID of the member.")
+    @strawberry.field(description="Global ID of the member.", metadata=reads("id"))
     def id(self) -> strawberry.ID:
         return strawberry.ID(to_global_id("Member", self.id))
 
     @strawberry.field(
         description='e.g. "18-25", "26-35", "36-45", "46+"; readable by roles that may not '
         'see birthDate. "<18" for minors; null without a birth date. Age today in the '
-        "business time zone."
+        "business time zone.",
+        metadata=reads("birth_date"),
     )
     def age_band(self) -> str | None:
         return age_band(self.birth_date, local_date(utcnow()))
 
-    @strawberry.field(description="National ID or other identity document number.")
+    @strawberry.field(
+        description="National ID or other identity document number.",
+        metadata=reads("id_number_enc"),
+    )
     def id_number(self) -> str | None:
         return crypto.decrypt(self.id_number_enc)
 
-    @strawberry.field(description="Marketing and profiling consents.")
+    @strawberry.field(
+        description="Marketing and profiling consents.",
+        metadata=reads(
+            *("marketing_sms", "marketing_email", "marketing_phone", "marketing_push"),
+            *("profiling", "consents_updated_at"),
+        ),
+    )
     def consents(self) -> Consents | None:
         return Consents(
             marketing_sms=self.marketing_sms,
@@ -137,17 +147,6 @@ class Member(
             profiling=self.profiling,
             updated_at=self.consents_updated_at,
         )
-
-
-reads("Member", "id", "id")
-reads("Member", "ageBand", "birth_date")
-reads("Member", "idNumber", "id_number_enc")
-reads(
-    "Member",
-    "consents",
-    *("marketing_sms", "marketing_email", "marketing_phone", "marketing_push"),
-    *("profiling", "consents_updated_at"),
-)
 
 
 @model_type(

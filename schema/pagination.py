@@ -5,24 +5,25 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
 from graphql import Undefined
+from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
 from auth.errors import BadUserInput
 from core.settings import get_settings
-from schema.columns import narrowed
 from schema.common import PageInfo
 from schema.context import Info
-from schema.prefetch import AT_HAND, prefetch_selected, selected_under
 from services.errors import Invalid
-from services.rows import fetch_all
+from shortcuts import AT_HAND, CountKey, PageKey, fetch_all, narrowed, prefetch_selected
 
 T = TypeVar("T")
+M = TypeVar("M", bound=Model)
+F = TypeVar("F", bound=Hashable)
 DEFAULT_PAGE_SIZE = 20
 # Further than any list reaches, and well inside the 64-bit OFFSET of SQLite and
 # PostgreSQL, which a larger one overflowed (an unexpected error, not the caller's).
@@ -171,8 +172,7 @@ async def paginate(
     window = Window.of(first, after)
     page = queryset.offset(window.offset).limit(window.limit + 1)
     if info is not None:
-        raw = info._raw_info
-        page = narrowed(page, selected_under(raw.field_nodes, raw.fragments, ("edges", "node")))
+        page = narrowed(info, page, "edges", "node")
     rows = await fetch_all(page)
 
     async def total() -> int:
@@ -180,4 +180,24 @@ async def paginate(
 
     if info is None:
         return connection(rows, window, total)
+    return await connection_for(info, rows, window, total)
+
+
+async def keyed_connection(
+    info: Info,
+    pages: Callable[[Sequence[PageKey[F]]], Awaitable[Sequence[list[M]]]],
+    counts: Callable[[Sequence[CountKey[F]]], Awaitable[Sequence[int]]],
+    parent_id: int,
+    filter_: F,
+    window: Window,
+) -> Connection[M]:
+    """A parent's connection served from keyed pages (shortcuts/keyed_pages.py): its page
+    through the request's loaders, batched with every other parent's, from a page batch
+    function and its count twin; totalCount is loaded only when asked."""
+    loaders = info.context.loaders
+    rows = await loaders.get(pages).load((parent_id, filter_, window))
+
+    async def total() -> int:
+        return await loaders.get(counts).load((parent_id, filter_))
+
     return await connection_for(info, rows, window, total)

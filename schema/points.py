@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date as Date
 from datetime import datetime
 from decimal import Decimal
-from operator import attrgetter
+from operator import attrgetter, methodcaller
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -19,23 +19,19 @@ from resolvers.loaders import by_id, group_by, started
 from schema.common import Node, UserError, errors_field, model_type
 from schema.context import Info
 from schema.enums import PointsEntryKind, RedemptionPurpose
-from schema.keyed_pages import keyed_connection
-from schema.pagination import After, Connection, First, Window, page_in_hand
-from schema.prefetch import relation
+from schema.pagination import After, Connection, First, Window, keyed_connection, page_in_hand
 from schema.staff import StaffUser
 from schema.tiers import TierChange
 from services.clock import local_date, utcnow
-from services.keyed_pages import CountKey, PageKey, load_counts, load_pages
 from services.points import lots
 from services.points.dates import end_of_next_month
-from services.shapes import rows_in
+from shortcuts import CountKey, PageKey, load_counts, load_pages, relation, rows_in
 
 if TYPE_CHECKING:
     from schema.members import Member
 
 MemberRef = Annotated["Member", strawberry.lazy("schema.members")]
 purchase_by_id = by_id(PurchaseModel)
-_CREATED_BY = relation("PointsEntry", "createdBy", attrgetter("staff_by_id"), "created_by_id")
 
 
 def _entries(kind: PointsEntryKind | None) -> QuerySet[PointsEntryModel]:
@@ -129,15 +125,17 @@ class PointsEntry(Node):
     def id(self) -> strawberry.ID:
         return strawberry.ID(to_global_id("PointsEntry", self.id))
 
-    @strawberry.field(description="The purchase an EARN or REVERSAL entry belongs to.")
-    async def purchase(self, info: Info) -> Purchase | None:
-        if self.purchase_id is None:
-            return None
-        return await info.context.loaders.get(purchase_by_id).load(self.purchase_id)
+    purchase: Purchase | None = relation(
+        methodcaller("get", purchase_by_id),
+        "purchase_id",
+        description="The purchase an EARN or REVERSAL entry belongs to.",
+    )
 
-    @strawberry.field(description="The staff user who posted it; null for the member or a job.")
-    def created_by(self, info: Info) -> StaffUser | None:
-        return _CREATED_BY.resolve(self, info)
+    created_by: StaffUser | None = relation(
+        attrgetter("staff_by_id"),
+        "created_by_id",
+        description="The staff user who posted it; null for the member or a job.",
+    )
 
 
 @strawberry.type

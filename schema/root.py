@@ -9,11 +9,12 @@ from strawberry.extensions.max_aliases import create_validator as aliases_valida
 from strawberry.extensions.query_depth_limiter import create_validator as depth_validator
 from strawberry.schema.config import StrawberryConfig
 
+import shortcuts
 from app.admission import Admission
 from app.observability import OperationObserver
 from auth import enforce
-from auth.audit import AuditExtension
 from auth.docs import describe_access
+from auth.introspection import may_introspect
 from core.settings import get_settings
 from resolvers.audit import AuditQuery
 from resolvers.benefits import BenefitsMutation, BenefitsQuery
@@ -25,12 +26,11 @@ from resolvers.staff import StaffMutation, StaffQuery
 from resolvers.subscriptions import Subscription
 from resolvers.tags import TagsMutation, TagsQuery
 from resolvers.tiers import TiersMutation, TiersQuery
-from schema import columns, direct, inputs, prefetch
+from schema import inputs
+from schema.auditing import AuditExtension
 from schema.common import Node
 from schema.documents import Documents
-from schema.errors import ErrorShaping
-from schema.execution import FastExecution, shortcut_fields
-from schema.extension_hooks import Schema
+from schema.errors import ErrorShaping, is_meant
 from schema.scalars import SCALAR_MAP
 
 
@@ -99,23 +99,23 @@ def _extensions() -> list[object]:
 
 @lru_cache(maxsize=1)
 def build_schema() -> strawberry.Schema:
-    """The schema, then what is bound to its resolvers once: relation fields read their
-    loaders, text and date inputs are checked, every field with a policy row is guarded
-    (the guard first) and says who may use it, and plain leaves and objects in hand get
-    a short path."""
-    schema = Schema(
+    """The schema, with its shortcuts installed (shortcuts/__init__.py): text and date
+    inputs are checked, every field with a policy row is guarded (the guard outermost)
+    and says who may use it."""
+    schema = shortcuts.Schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         extensions=_extensions(),  # type: ignore[arg-type]
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
-        execution_context_class=FastExecution,
+        execution_context_class=shortcuts.FastExecution,
     )
-    prefetch.install(schema._schema)
-    direct.install(schema)
-    columns.install(schema)
-    inputs.install(schema)
-    guards = enforce.install(schema._schema)
+    shortcuts.install(
+        schema,
+        wrappers=[inputs.install],
+        guard=enforce.install,
+        hides_schema_from=lambda context: not may_introspect(context),
+        is_meant=is_meant,
+    )
     describe_access(schema._schema)
-    FastExecution.fields = shortcut_fields(schema, guards)
     return schema

@@ -18,9 +18,8 @@ from resolvers.loaders import by_id, group_by
 from schema.common import Node, UserError, errors_field, model_type
 from schema.context import Info
 from schema.enums import TagCategory, TagSource, TagStatus
-from schema.prefetch import relation
 from schema.staff import StaffUser
-from services.shapes import rows_in
+from shortcuts import relation, rows_in
 
 if TYPE_CHECKING:
     from schema.members import Member
@@ -43,11 +42,6 @@ async def member_counts_by_tag_id(keys: Sequence[int]) -> list[int]:
 async def tags_by_member_id(keys: Sequence[int]) -> list[list[MemberTagModel]]:
     rows = await rows_in(MemberTagModel, "member_id", keys, ("assigned_at", "id"))
     return group_by(rows, "member_id", keys)
-
-
-_TAG = relation("MemberTag", "tag", methodcaller("get", tag_by_id), "tag_id")
-_ASSIGNED_BY = relation("MemberTag", "assignedBy", attrgetter("staff_by_id"), "assigned_by_id")
-_TAGS = relation("Member", "tags", methodcaller("get", tags_by_member_id), "id")
 
 
 async def _staff(info: Info, staff_id: int | None) -> StaffUser | None:
@@ -96,23 +90,24 @@ class MemberTag:
     source: TagSource = strawberry.field(description="Assigned by staff or computed by rule.")
     assigned_at: datetime = strawberry.field(description="When the member got it (UTC).")
 
-    @strawberry.field(description="The tag.")
-    def tag(self, info: Info) -> TagDefinition:
-        # A loader, not a join: a page carries a few definitions but many assignments.
-        return _TAG.resolve(self, info)
-
-    @strawberry.field(description="The staff user who assigned a MANUAL tag; null for RULE.")
-    def assigned_by(self, info: Info) -> StaffUser | None:
-        return _ASSIGNED_BY.resolve(self, info)
+    # A loader, not a join: a page carries a few definitions but many assignments.
+    tag: TagDefinition = relation(methodcaller("get", tag_by_id), "tag_id", description="The tag.")
+    assigned_by: StaffUser | None = relation(
+        attrgetter("staff_by_id"),
+        "assigned_by_id",
+        description="The staff user who assigned a MANUAL tag; null for RULE.",
+    )
 
 
 @strawberry.type
 class MemberTagsFields:
     """Member fields of customer tags, joined into Member (schema/members.py)."""
 
-    @strawberry.field(description="The member's tags, oldest assignment first.")
-    def tags(self, info: Info) -> list[MemberTag] | None:
-        return _TAGS.resolve(self, info)
+    tags: list[MemberTag] | None = relation(
+        methodcaller("get", tags_by_member_id),
+        "id",
+        description="The member's tags, oldest assignment first.",
+    )
 
 
 @strawberry.input(description="A proposed tag definition.")

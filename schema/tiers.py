@@ -21,11 +21,10 @@ from schema.common import Node, UserError, errors_field, model_type
 from schema.context import Info
 from schema.enums import TierChangeReason
 from schema.pagination import Window
-from schema.prefetch import relation
 from services import limits
 from services import tiers as service
 from services.clock import utcnow
-from services.keyed_pages import pages_by_parent
+from shortcuts import pages_by_parent, relation
 
 # ---------------------------------------------------------------- batch functions and relations
 
@@ -70,12 +69,6 @@ async def qualifying_by_member_id(keys: Sequence[int]) -> list[service.Qualifyin
 
 _tier_by_id = attrgetter("tier_by_id")
 _qualifying = methodcaller("get", qualifying_by_member_id)
-_FROM = relation("TierChange", "from", _tier_by_id, "from_tier_id")
-_TO = relation("TierChange", "to", _tier_by_id, "to_tier_id")
-_TIER = relation("Member", "tier", _tier_by_id, "tier_id")
-_HISTORY = relation("Member", "tierHistory", methodcaller("get", tier_changes_by_member_id), "id")
-_SPEND = relation("Member", "qualifyingSpend", _qualifying, "id", attrgetter("spend"))
-_ORDERS = relation("Member", "qualifyingOrders", _qualifying, "id", attrgetter("orders"))
 
 
 @model_type(
@@ -121,43 +114,37 @@ class TierChange:
     at: datetime = strawberry.field(description="When it changed (UTC).")
     note: str | None = strawberry.field(description="Staff's note on a MANUAL change.")
 
-    @strawberry.field(name="from", description="The tier before; null on ENROLLMENT.")
-    def from_(self, info: Info) -> Tier | None:
-        return _FROM.resolve(self, info)
-
-    @strawberry.field(description="The tier after.")
-    def to(self, info: Info) -> Tier:
-        return _TO.resolve(self, info)
+    from_: Tier | None = relation(
+        _tier_by_id, "from_tier_id", name="from", description="The tier before; null on ENROLLMENT."
+    )
+    to: Tier = relation(_tier_by_id, "to_tier_id", description="The tier after.")
 
 
 @strawberry.type
 class MemberTierFields:
     """Member fields of tiers, joined into Member (schema/members.py)."""
 
-    @strawberry.field(description="The member's current tier.")
-    def tier(self, info: Info) -> Tier:
-        return _TIER.resolve(self, info)
-
-    @strawberry.field(
+    tier: Tier = relation(_tier_by_id, "tier_id", description="The member's current tier.")
+    tier_history: list[TierChange] | None = relation(
+        methodcaller("get", tier_changes_by_member_id),
+        "id",
         description="The member's tier changes, oldest first; of a long history only the "
-        f"latest {limits.TIER_HISTORY - 1}."
+        f"latest {limits.TIER_HISTORY - 1}.",
     )
-    def tier_history(self, info: Info) -> list[TierChange] | None:
-        return _HISTORY.resolve(self, info)
-
-    @strawberry.field(
+    qualifying_spend: Decimal | None = relation(
+        _qualifying,
+        "id",
+        attrgetter("spend"),
         description="Spend inside the current tier-qualification window (the last "
-        "MEMBERHUB_TIER_WINDOW_MONTHS, default 12, up to now), net of refunds."
+        "MEMBERHUB_TIER_WINDOW_MONTHS, default 12, up to now), net of refunds.",
     )
-    def qualifying_spend(self, info: Info) -> Decimal | None:
-        return _SPEND.resolve(self, info)
-
-    @strawberry.field(
+    qualifying_orders: int | None = relation(
+        _qualifying,
+        "id",
+        attrgetter("orders"),
         description="Orders inside the current tier-qualification window; a fully refunded "
-        "order does not count, a partly refunded one does."
+        "order does not count, a partly refunded one does.",
     )
-    def qualifying_orders(self, info: Info) -> int | None:
-        return _ORDERS.resolve(self, info)
 
 
 # ---------------------------------------------------------------- inputs and payloads

@@ -15,8 +15,8 @@ from models.audit import AuditEntry, AuditHead
 from models.enums import AuditOutcome
 from services.clock import as_utc
 from services.db import retry_busy
-from services.sql import fetch_dicts, insert_rows
 from services.units import Counted, in_unit_transaction
+from shortcuts.sql import fetch_dicts, insert_rows
 
 HEAD_ID = 1
 # The longest a chain write waits for the entries of operations still running.

@@ -15,8 +15,8 @@ from typing import Any, TypeVar
 from tortoise.exceptions import OperationalError, TransactionManagementError
 from tortoise.transactions import in_transaction
 
-from models.sqlite import is_busy
 from services.units import current_unit
+from shortcuts.sqlite import is_busy
 
 T = TypeVar("T")
 BUSY_RETRIES = 8

@@ -25,11 +25,12 @@ from services.db import retry_busy, transaction
 from services.errors import Duplicate, Invalid, InvalidState, NotFound
 from services.jobs import JobResult, JobRun, ReportProgress, for_each
 from services.limits import ensure_room
+from services.orders import KEPT_ORDER
 from services.points.dates import months_before
 from services.points.ledger import locked_member
-from services.rows import select
-from services.sql import KEPT_ORDER, fetch_dicts, marks
 from services.validation import clean_text
+from shortcuts.rows import select
+from shortcuts.sql import fetch_dicts, marks
 
 CENT = Decimal("0.01")
 MAX_MONEY = Decimal("999999999999.99")

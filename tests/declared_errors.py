@@ -9,8 +9,8 @@ from collections.abc import Callable
 from typing import Any
 
 from resolvers.errors import ERROR_CODES
-from schema.fields import object_fields
 from schema.root import build_schema
+from shortcuts.fields import object_fields
 
 Resolver = Callable[..., Any]
 

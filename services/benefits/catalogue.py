@@ -18,9 +18,9 @@ from services.clock import as_utc
 from services.db import retry_busy, transaction
 from services.errors import Duplicate, Invalid, NotFound
 from services.limits import ensure_room
-from services.rows import models_from
-from services.sql import in_dialect, marks
 from services.validation import clean_text
+from shortcuts.rows import models_from
+from shortcuts.sql import in_dialect, marks
 
 # A cap that keeps a points cost far inside a 32-bit column and any real balance.
 MAX_POINTS_COST = 100_000_000

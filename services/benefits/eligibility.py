@@ -18,7 +18,7 @@ from services.benefits.catalogue import benefits_of_tiers, is_active
 from services.clock import as_utc, local_date
 from services.errors import DomainError, InsufficientPoints, InvalidState, NotEligible
 from services.points.dates import local_midnight
-from services.sql import fetch_dicts, marks
+from shortcuts.sql import fetch_dicts, marks
 
 MEMBER_FIELD = ("input", "memberId")
 BENEFIT_FIELD = ("input", "benefitCode")

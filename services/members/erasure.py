@@ -258,7 +258,7 @@ async def retrying_scrubs() -> AsyncIterator[None]:
     """Scrub erasures a previous run left pending, then keep retrying in the background
     while the block runs (the server's lifespan)."""
     scrubber = Scrubber(asyncio.get_running_loop())
-    # Before serving: at most one checkpoint's wait (models/sqlite.py TRUNCATE_WAIT_S).
+    # Before serving: at most one checkpoint's wait (shortcuts/sqlite.py TRUNCATE_WAIT_S).
     delay = scrubber.schedule(pending=await scrubber.attempt())
     task = asyncio.create_task(scrubber.run(delay))
     Scrubber.running = scrubber

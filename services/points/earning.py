@@ -35,9 +35,9 @@ from services.points.rules import (
     purchase_row,
     reversal,
 )
-from services.sql import insert
 from services.tags import refresh_member_tags
 from services.validation import clean_text
+from shortcuts.sql import insert
 
 
 @dataclass(frozen=True)

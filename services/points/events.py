@@ -10,7 +10,7 @@ A subscriber sees an entry only once the transaction that posted it has committe
   yielding it: Tortoise's SQLite client runs one transaction at a time on its single
   connection, so that read waits for the posting's transaction to end, and finds
   nothing after a rollback. (A plain read would not wait: it is answered at once from
-  the last commit, see models/sqlite.py.)
+  the last commit, see shortcuts/sqlite.py.)
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from services.db import retry_busy, transaction
 from services.jobs import JobResult, JobRun, ReportProgress, for_each
 from services.points.ledger import locked_balance, post_entry
 from services.points.lots import Lot, lapsed_points, open_lots
-from services.shapes import rows_in
+from shortcuts.shapes import rows_in
 
 # What replaying a ledger reads of each entry (its reason and audit columns it does not).
 _LOT_FIELDS = ("id", "member_id", "kind", "points", "expires_at", "purchase_id")

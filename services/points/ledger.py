@@ -3,7 +3,7 @@
 Every posting runs inside a caller's transaction whose first statement locks the
 member row: `locked_member` / `locked_balance` when the caller reads before posting,
 else the guarded balance UPDATE of `post_entry` itself. On SQLite every transaction
-holds the database's write lock from its BEGIN IMMEDIATE (models/sqlite.py; busy waits
+holds the database's write lock from its BEGIN IMMEDIATE (shortcuts/sqlite.py; busy waits
 are SQLite's busy timeout plus `services.db.retry_busy`), so reading the row is enough;
 on PostgreSQL the lock is the row lock an UPDATE would take, held until commit.
 Concurrent writers to one balance queue up instead of losing or double-counting points.
@@ -20,8 +20,8 @@ from models.member import Member
 from models.points import PointsEntry
 from services.errors import InsufficientPoints, InvalidState, NotFound
 from services.points import events
-from services.rows import select
-from services.sql import fetch_dicts, in_dialect, insert, marks
+from shortcuts.rows import select
+from shortcuts.sql import fetch_dicts, in_dialect, insert, marks
 
 POINTS_FIELD = ("input", "points")
 # Members in these states earn and redeem points (TERMINATING ones until it takes effect).

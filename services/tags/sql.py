@@ -12,8 +12,9 @@ from datetime import timedelta
 from typing import Any, Protocol
 
 from models.enums import MemberStatus, TagCategory, TagStatus
-from services.sql import KEPT_ORDER, fetch_dicts
+from services.orders import KEPT_ORDER
 from services.tags.rules import Clock, Sql, at_clock, compile_rule
+from shortcuts.sql import fetch_dicts
 
 # Without profiling consent no behaviour or preference tag is computed (DESIGN §2).
 NEEDS_PROFILING = (TagCategory.BEHAVIOR, TagCategory.PREFERENCE)

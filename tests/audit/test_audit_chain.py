@@ -11,7 +11,7 @@ from models.audit import AuditEntry
 from models.enums import AuditOutcome, Role
 from services import audit as audit_service
 from services.clock import utcnow
-from services.sql import _insert_columns
+from shortcuts.sql import _insert_columns
 from tests.conftest import TEST_PASSWORD, make_staff, staff_token
 
 LOGIN = """mutation Login($u: String!, $p: String!) {

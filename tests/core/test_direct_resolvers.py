@@ -1,4 +1,4 @@
-"""Methods with plain arguments, or none, called directly (schema/direct.py) answer as
+"""Methods with plain arguments, or none, called directly (shortcuts/direct.py) answer as
 strawberry's wrapper answers them; any other argument keeps the wrapper."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import pytest
 import strawberry
 from strawberry.relay import GlobalID
 
-from schema import direct
 from schema.scalars import SCALAR_MAP
+from shortcuts import direct
 
 
 @strawberry.enum
@@ -93,7 +93,7 @@ def test_only_methods_with_plain_arguments_are_bound_directly() -> None:
             name
             for name in new.fields  # type: ignore[attr-defined]
             if new.fields[name].resolve is not old.fields[name].resolve  # type: ignore[attr-defined]
-            and new.fields[name].resolve.__module__ == "schema.direct"  # type: ignore[attr-defined]
+            and new.fields[name].resolve.__module__ == "shortcuts.direct"  # type: ignore[attr-defined]
         }
 
     assert changed("Member") == {"greeting", "later", "initial"}

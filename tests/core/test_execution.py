@@ -1,4 +1,4 @@
-"""The read path's shortcuts (schema/execution.py, schema/prefetch.py) change speed only."""
+"""The read path's shortcuts (shortcuts/execution.py, shortcuts/relations.py) change speed only."""
 
 from __future__ import annotations
 
@@ -36,15 +36,16 @@ from models.points import Purchase
 from models.tag import TagDefinition as TagDefinitionModel
 from models.tier import Tier
 from resolvers.loaders import Loaders
-from schema import documents, extension_hooks, pagination
+from schema import pagination
 from schema.context import Context
-from schema.execution import FastExecution, _completion, _serialiser, is_awaitable
-from schema.prefetch import load_all, prefetch, selected_under
 from schema.tiers import MemberTierFields
 from services.clock import utcnow
 from services.points import post_entry
-from services.rows import fetch_all, models_from
 from services.tags import assign_tag
+from shortcuts import documents, hooks
+from shortcuts.execution import FastExecution, _completion, _serialiser, is_awaitable
+from shortcuts.relations import load_all, prefetch, selected_under
+from shortcuts.rows import fetch_all, models_from
 from tests.conftest import make_staff, staff_token
 from tests.factories import make_member, make_purchase, make_tiers
 from tests.tags.helpers import active_tag
@@ -306,14 +307,14 @@ async def test_extension_hooks_are_planned_once_and_bound_to_each_requests_exten
         def one(self) -> int:
             return 1
 
-    schema = extension_hooks.Schema(query=Query, extensions=[Counting])
+    schema = hooks.Schema(query=Query, extensions=[Counting])
     first, second = await schema.execute("{ one }"), await schema.execute("{ one }")
 
     assert first.data == second.data == {"one": 1}
     assert [stage for stage, _ in seen] == ["operation", "execute", "operation ends"] * 2
     assert seen[0][1] is seen[1][1] is seen[2][1]
     assert seen[3][1] is not seen[0][1]
-    assert extension_hooks._PLANS[(Counting, "on_parse")] is None
+    assert hooks._PLANS[(Counting, "on_parse")] is None
 
 
 @pytest.mark.parametrize("role", [Role.ADMIN, Role.MARKETING])
@@ -321,7 +322,7 @@ async def test_a_member_screen_leaves_nothing_for_the_cyclic_collector(
     api, db, caplog, role
 ) -> None:
     """Its context, loaders and rows, and the refusals of a role that may not read some
-    fields, are freed by reference counting as the request ends (schema/execution.py,
+    fields, are freed by reference counting as the request ends (shortcuts/execution.py,
     points 5 and 6): the collector's time grew with every request."""
     # As the server's logging has it (app/logs.py): a captured record would keep the
     # refusals alive, and they could not show up as garbage.
@@ -369,7 +370,7 @@ def _context() -> SimpleNamespace:
 
 
 async def test_resolvers_reach_the_executor_through_its_helpers() -> None:
-    """They hold it weakly (schema/execution.py, point 5), yet work while it executes."""
+    """They hold it weakly (shortcuts/execution.py, point 5), yet work while it executes."""
     tracked: list[int] = []
 
     async def value(n: int) -> int:
@@ -414,7 +415,7 @@ class _Subscription:
 
 async def test_each_subscription_event_reaches_its_executor_through_the_helpers() -> None:
     """graphql-core runs each event on a copy of the executor, which shares its helpers:
-    they still reach a live executor (schema/execution.py, point 5)."""
+    they still reach a live executor (shortcuts/execution.py, point 5)."""
 
     @strawberry.type
     class Query:

@@ -16,9 +16,9 @@ from graphql import (
 
 from auth.docs import access_note
 from resolvers.errors import ERROR_CODES
-from schema.fields import object_fields
 from schema.root import build_schema
 from services.errors import DomainError
+from shortcuts.fields import object_fields
 
 
 def _elements(schema: GraphQLSchema) -> Iterator[tuple[str, str | None]]:

@@ -1,4 +1,4 @@
-"""models/sqlite.py: statements are answered in the loop's thread, and go to aiosqlite's
+"""shortcuts/sqlite.py: statements are answered in the loop's thread, and go to aiosqlite's
 worker thread when they would have to wait for another connection's lock."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from tortoise import connections
 from tortoise.exceptions import TransactionManagementError
 from tortoise.transactions import in_transaction
 
-import models.sqlite
+import shortcuts.sqlite
 from models.member import Member
 from tests.factories import make_member, make_tiers
 from tests.sql_counter import count_sql
@@ -213,15 +213,15 @@ async def test_only_the_thread_that_opened_the_reader_uses_it(sqlite) -> None:
 async def test_the_wal_is_checkpointed_off_the_loops_thread(sqlite, monkeypatch) -> None:
     # SQLite's own checkpoint would run (and fsync) in the committing connection: the loop's.
     assert sqlite._writer.connection.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
-    monkeypatch.setattr(models.sqlite, "CHECKPOINT_EVERY", 3)
+    monkeypatch.setattr(shortcuts.sqlite, "CHECKPOINT_EVERY", 3)
     threads: list[int] = []
-    checkpoint = models.sqlite.Checkpointer.checkpoint
+    checkpoint = shortcuts.sqlite.Checkpointer.checkpoint
 
     def spied(self: Any) -> None:
         threads.append(threading.get_ident())
         checkpoint(self)
 
-    monkeypatch.setattr(models.sqlite.Checkpointer, "checkpoint", spied)
+    monkeypatch.setattr(shortcuts.sqlite.Checkpointer, "checkpoint", spied)
     member = await make_member()
     checkpointer = sqlite._writer.checkpointer
     checkpointer.commits = 0

@@ -7,8 +7,8 @@ import pytest
 from graphql import GraphQLObjectType, get_named_type, is_leaf_type
 
 from models.enums import Role
-from schema import columns
 from schema.root import build_schema
+from shortcuts import columns
 from tests.factories import make_member, make_tiers
 from tests.sql_counter import count_sql
 

@@ -7,7 +7,7 @@ from models.enums import PointsEntryKind, Role
 from models.points import PointsEntry, Purchase
 from schema.pagination import Window
 from schema.points import _entries
-from services.keyed_pages import pages_by_parent
+from shortcuts.keyed_pages import pages_by_parent
 from tests.conftest import member_token
 from tests.factories import make_member
 from tests.points.helpers import adjust, gid, record, redeem, staff_api

@@ -19,10 +19,10 @@ from core.settings import get_settings
 from models.audit import AuditEntry
 from models.enums import Role
 from models.points import Purchase
-from schema import documents
-from schema.by_identity import ByIdentity
 from services import audit
 from services.audit import MAX_VARIABLES_BYTES, TRUNCATED
+from shortcuts import documents
+from shortcuts.by_identity import ByIdentity
 from tests.app.helpers import api_with
 from tests.factories import make_member
 from tests.points.helpers import RECORD, gid, staff_api

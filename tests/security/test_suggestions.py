@@ -80,7 +80,7 @@ async def test_introspection_off_gives_no_one_suggestions(db):
 
 @pytest.mark.parametrize("staff_first", [True, False], ids=["staff first", "anonymous first"])
 async def test_the_validations_kept_never_pass_suggestions_between_callers(db, staff_first):
-    # Given one document text, validated once and kept (schema/documents.py),
+    # Given one document text, validated once and kept (shortcuts/documents.py),
     query = "{ tierz { code } }"
     async with production() as api:
         token = await staff_token(Role.ADMIN)

@@ -49,7 +49,7 @@ CHECKPOINT_EVERY = 100
 # new writers wait too.
 TRUNCATE_WAIT_S = 0.2
 # Compiled statements a connection keeps by their text. Batched reads have one text per
-# number of keys (services/shapes.py), so a server sees a few hundred; compiling one
+# number of keys (shortcuts/shapes.py), so a server sees a few hundred; compiling one
 # again costs more than most of them take to run (sqlite3 keeps 128).
 COMPILED_STATEMENTS = 1024
 
@@ -163,7 +163,9 @@ class InPlace:
     async def execute(self, sql: str, parameters: Iterable[Any] | None = None) -> sqlite3.Cursor:
         return self.connection.execute(sql, parameters or ())  # type: ignore[arg-type]
 
-    async def execute_insert(self, sql: str, parameters: Iterable[Any] | None = None) -> tuple:
+    async def execute_insert(
+        self, sql: str, parameters: Iterable[Any] | None = None
+    ) -> tuple[int | None]:
         return (self.connection.execute(sql, parameters or ()).lastrowid,)  # type: ignore[arg-type]
 
     async def execute_fetchall(
@@ -237,7 +239,7 @@ class SqliteClient(TortoiseSqliteClient):
         return Transaction(SqliteTransactionWrapper(self), self._lock)
 
     @translate_exceptions
-    async def execute_insert(self, query: str, values: list) -> int:
+    async def execute_insert(self, query: str, values: list[Any]) -> int:
         written = self._write(query, values)
         # An INSERT's cursor always has a lastrowid.
         return written.lastrowid if written else await super().execute_insert(query, values)  # type: ignore[return-value]
@@ -253,7 +255,8 @@ class SqliteClient(TortoiseSqliteClient):
                 return len(rows), rows  # type: ignore[return-value]
         elif written := self._write(query, values):
             return written.changes or len(written.rows), written.rows  # type: ignore[return-value]
-        return await super().execute_query(query, values)
+        answered: tuple[int, Sequence[dict[str, Any]]] = await super().execute_query(query, values)
+        return answered
 
     @translate_exceptions
     async def execute_query_dict(
@@ -264,7 +267,8 @@ class SqliteClient(TortoiseSqliteClient):
         else:
             rows = written.rows if (written := self._write(query, values)) else None
         if rows is None:
-            return await super().execute_query_dict(query, values)
+            dicts: list[dict[str, Any]] = await super().execute_query_dict(query, values)
+            return dicts
         return list(map(dict, rows))
 
     def _read(self, query: str, values: list[Any] | None) -> list[sqlite3.Row] | None:
@@ -333,7 +337,8 @@ class Transaction(SqliteTransactionContext):
             self._trxlock.release()
             raise
         self.token = get_connections().set(self.connection_name, self.connection)
-        return self.connection
+        connection: SqliteTransactionWrapper = self.connection
+        return connection
 
     def _begin_in_place(self) -> bool:
         client = self.connection._parent

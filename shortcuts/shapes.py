@@ -17,7 +17,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.models import Model
 from tortoise.queryset import AwaitableQuery
 
-from services.rows import select
+from shortcuts.rows import select
 
 M = TypeVar("M", bound=Model)
 

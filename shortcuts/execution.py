@@ -35,7 +35,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from operator import attrgetter
 from types import GeneratorType
-from typing import Any
+from typing import Any, Protocol
 from weakref import ref
 
 import strawberry
@@ -71,12 +71,9 @@ from strawberry.schema.schema_converter import CustomGraphQLEnumType
 from strawberry.types.field import StrawberryField
 from tortoise.models import Model
 
-from auth.enforce import PolicyGuard
-from auth.introspection import may_introspect
-from schema.by_identity import ByIdentity
-from schema.errors import is_meant
-from schema.fields import object_fields
-from schema.prefetch import AT_HAND, RELATIONS
+from shortcuts.by_identity import ByIdentity
+from shortcuts.fields import object_fields
+from shortcuts.relations import AT_HAND, RELATION
 
 # Whether values of a class are awaitable, learnt once per class: graphql-core asks
 # several times per field. Generators decide per object (only generator-based
@@ -94,6 +91,22 @@ def is_awaitable(value: Any) -> bool:
     return verdict
 
 
+class Guard(Protocol):
+    """A field's access rule, as the caller of `install` (shortcuts/__init__.py) gives it:
+    a shortcut runs it in place of the guarded resolver it skips."""
+
+    # Whether a read may come out other than as stored (masked, noted): then `shape` runs.
+    shaping: bool
+
+    def admit(self, source: Any, context: Any) -> Any:
+        """Raises where the caller may not read the field; else what `shape` is given."""
+
+    def shape(self, admitted: Any, source: Any, context: Any, value: Any) -> Any: ...
+
+    def admits_in_full(self, context: Any) -> bool:
+        """Whether every read is admitted as stored for this request's caller."""
+
+
 @dataclass(frozen=True, slots=True)
 class PlainField:
     """A leaf field read off its source alone, or loaded for it already (a relation a
@@ -101,7 +114,7 @@ class PlainField:
 
     read: Callable[[Any, Any], Any]  # (source, context): the value, Undefined if not at hand
     serialised: Callable[[Any], Any]  # the value as the response holds it (`_serialiser`)
-    guard: PolicyGuard | None
+    guard: Guard | None
     # The read and serialisation as one function, for a caller whom the guard admits in
     # full (`admits_in_full`): it runs for most leaves of a page.
     complete: Callable[[Any, Any], Any]
@@ -119,9 +132,9 @@ class PlainField:
         return self.serialised(value)
 
 
-def admits_in_full(guard: PolicyGuard | None, context: Any) -> bool:
+def admits_in_full(guard: Guard | None, context: Any) -> bool:
     """Whether `guard` admits every read as stored, for this request's caller."""
-    return guard is None or (not guard.shaping and context.cell(guard.key).kind == "full")
+    return guard is None or guard.admits_in_full(context)
 
 
 def _serialiser(leaf: GraphQLLeafType, non_null: bool) -> Callable[[Any], Any]:
@@ -229,7 +242,7 @@ class NestedField:
     return_type: GraphQLOutputType
     object_type: GraphQLObjectType
     is_list: bool
-    guard: PolicyGuard | None
+    guard: Guard | None
 
     def value(self, source: Any, context: Any, guarded: bool) -> Any:
         """The value to complete in place, or Undefined when graphql-core must take it;
@@ -252,7 +265,7 @@ Step = tuple[str, Any, Callable[[Any, Any], Any] | None, NestedField | None, boo
 
 
 def shortcut_fields(
-    schema: strawberry.Schema, guards: Mapping[tuple[str, str], PolicyGuard]
+    schema: strawberry.Schema, guards: Mapping[tuple[str, str], Guard]
 ) -> dict[str, dict[str, Shortcut]]:
     """Per type of the schema, its fields that can skip graphql-core's field machinery:
     leaves and objects read off their source, and relations lists prefetch."""
@@ -272,9 +285,9 @@ def _shortcut(
     name: str,
     field: StrawberryField,
     return_type: GraphQLOutputType,
-    guard: PolicyGuard | None,
+    guard: Guard | None,
 ) -> Shortcut | None:
-    relation = RELATIONS.get((type_name, name))
+    relation = field.metadata.get(RELATION)
     read = _reader(field)
     nullable = get_nullable_type(return_type)
     if is_leaf_type(nullable):
@@ -381,7 +394,12 @@ def _helpers_of(executor: StrawberryGraphQLCoreExecutionContext) -> GraphQLResol
 class FastExecution(StrawberryGraphQLCoreExecutionContext):
     """graphql-core's execution context with the shortcuts above."""
 
+    # Set by `install` (shortcuts/__init__.py): the shortcuts per type and field; whether
+    # a request's caller is kept from the schema's names (no "Did you mean ..."); which
+    # errors were raised on purpose (point 6).
     fields: dict[str, dict[str, Shortcut]] = {}
+    hides_schema_from: Callable[[Any], bool] = staticmethod(lambda _context: False)
+    is_meant: Callable[[Any], bool] = staticmethod(lambda _error: False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -408,8 +426,8 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
     ) -> Any:
         """graphql-core's build. It coerces the variables, and answers a misspelt enum
         value or input field with the names the caller may not introspect ("Did you
-        mean ..."): those callers get the errors without (auth/introspection.py)."""
-        hide = hide_suggestions or not may_introspect(context_value)
+        mean ..."): those callers get the errors without."""
+        hide = hide_suggestions or cls.hides_schema_from(context_value)
         # hide_suggestions is passed once: through **kwargs mypy cannot see it is not repeated.
         return super().build(  # type: ignore[misc]
             schema, document, root_value, context_value, *args, hide_suggestions=hide, **kwargs
@@ -417,7 +435,7 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
 
     def build_response(self, data: dict[str, Any] | None) -> Any:
         for error in self.collected_errors.errors:  # point 6
-            if is_meant(error):
+            if self.is_meant(error):
                 error.__traceback__ = None
                 if error.original_error is not None:
                     error.original_error.__traceback__ = None

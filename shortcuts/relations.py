@@ -9,46 +9,67 @@ refused by its field's guard when the field resolves.
 
 from __future__ import annotations
 
+from asyncio import Future
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any
+from typing import Any, TypeVar
 
+import strawberry
 from graphql import (
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
-    GraphQLObjectType,
-    GraphQLResolveInfo,
-    GraphQLSchema,
     InlineFragmentNode,
     SelectionSetNode,
     Undefined,
 )
+from strawberry.dataloader import DataLoader, DefaultCache
 
-from resolvers.loaders import started
-from schema.by_identity import ByIdentity
+from shortcuts.by_identity import ByIdentity
+from shortcuts.fields import object_fields
 
-if TYPE_CHECKING:
-    from strawberry.dataloader import DataLoader
+K = TypeVar("K")
+V = TypeVar("V")
 
-    from resolvers.loaders import Loaders
-    from schema.context import Info
-
-# GraphQL type name of each Tortoise model a `model_type` serves (schema/common.py).
+# GraphQL type name of each Tortoise model a type serves (`serve_model`).
 TYPE_OF_MODEL: dict[type, str] = {}
+
+
+def serve_model(model: type, type_name: str) -> None:
+    """Rows of `model` are answered as the GraphQL type `type_name`: a list's prefetch and
+    columns find their fields by it."""
+    TYPE_OF_MODEL[model] = type_name
+
+
+# The metadata keys of a field declared here: its Relation, or the attributes of its row
+# a computed field reads (`reads`), or how an object field's value may be found already
+# made: metadata[AT_HAND](source, context) is the value, or Undefined when the resolver
+# must run (shortcuts/execution.py completes it in place).
+RELATION = "shortcuts.relation"
+READS = "shortcuts.reads"
+AT_HAND = "shortcuts.at_hand"
+
+
+def started(loader: DataLoader[K, V], key: K) -> Future[V] | None:
+    """The load of `key` this request has started, done or not; None if none has."""
+    cache = loader.cache_map
+    # The default cache keeps the futures in a dict under the keys as loaded (no loader
+    # here is given a cache_key_fn): read directly, as this runs for rows of a page.
+    futures = cache.cache_map if type(cache) is DefaultCache else cache
+    return futures.get(key)
 
 
 @dataclass(frozen=True)
 class Relation:
     """A field answered by a request loader, under a key taken from its row."""
 
-    loader: Callable[[Loaders], DataLoader[Any, Any]]
+    loader: Callable[[Any], DataLoader[Any, Any]]  # the request's loader, from its loaders
     key: Callable[[Any], Any]  # the loader's key for a row (None: no related value)
     pick: Callable[[Any], Any] | None = None  # a part of the loaded value, e.g. one figure
     reads: tuple[str, ...] | None = None  # the row's attributes the key is made of, if known
 
-    def resolve(self, row: Any, info: Info | GraphQLResolveInfo, **_: Any) -> Any:
+    def resolve(self, row: Any, info: Any, **_: Any) -> Any:
         """The value itself when this request has loaded it, else its pending load."""
         value = self.loaded(row, info.context)
         if value is not Undefined:
@@ -75,39 +96,46 @@ class Relation:
         return self.pick(await pending)
 
 
-RELATIONS: dict[tuple[str, str], Relation] = {}
-
-# The metadata key of an object field whose value its resolver may find already made:
-# metadata[AT_HAND](source, context) is the value, or Undefined when the resolver must
-# run (schema/execution.py completes it in place).
-AT_HAND = "memberhub.at_hand"
-
-
 def relation(
-    owner: str,
-    field: str,
-    loader: Callable[[Loaders], DataLoader[Any, Any]],
+    loader: Callable[[Any], DataLoader[Any, Any]],
     key: str | Callable[[Any], Any],
     pick: Callable[[Any], Any] | None = None,
-) -> Relation:
-    """Declare `owner.field` as a loader relation that lists prefetch, keyed by an
-    attribute of its row (named) or by what a function makes of the row."""
+    **field: Any,
+) -> Any:
+    """A field (strawberry's, given `field`: description, name) answered by the request's
+    `loader` under the row's `key`: an attribute of the row (named) or what a function
+    makes of it. Lists load it for all their rows at once (`prefetch`); its type is the
+    class annotation, e.g. `tier: Tier = relation(attrgetter("tier_by_id"), "tier_id")`."""
     if isinstance(key, str):
         found = Relation(loader, attrgetter(key), pick, reads=(key,))
     else:
         found = Relation(loader, key, pick)
-    RELATIONS[(owner, field)] = found
-    return found
+
+    def resolve(root: strawberry.Parent[Any], info: strawberry.Info) -> Any:
+        return found.resolve(root, info)
+
+    return strawberry.field(resolver=resolve, metadata={RELATION: found}, **field)
 
 
-def install(schema: GraphQLSchema) -> None:
-    """Resolve relation fields straight from their loaders: strawberry's wrapper around
-    a resolver (an Info, argument conversion, an extension chain) is skipped, and what
-    the strawberry method would do is exactly this."""
-    for (type_name, field_name), found in RELATIONS.items():
-        graphql_type = schema.type_map[type_name]
-        assert isinstance(graphql_type, GraphQLObjectType)
-        graphql_type.fields[field_name].resolve = found.resolve
+def reads(*attributes: str) -> dict[str, tuple[str, ...]]:
+    """A computed field's metadata: the attributes of its row it is computed from, so a
+    page reads those columns only (shortcuts/columns.py)."""
+    return {READS: attributes}
+
+
+# Every relation of the schema by (type name, field name), found once at start-up.
+RELATIONS: dict[tuple[str, str], Relation] = {}
+
+
+def install(schema: strawberry.Schema) -> None:
+    """Find the relations among the schema's fields, and resolve each straight from its
+    loader: strawberry's wrapper around a resolver (an Info, argument conversion, an
+    extension chain) is skipped, and what it would call is exactly this."""
+    for type_name, name, field, graphql_field in object_fields(schema):
+        found = field.metadata.get(RELATION)
+        if found is not None:
+            RELATIONS[(type_name, name)] = found
+            graphql_field.resolve = found.resolve
 
 
 # A selection as prefetch reads it: each field's name and its own selection, with
@@ -115,7 +143,7 @@ def install(schema: GraphQLSchema) -> None:
 Selected = tuple[tuple[str, "Selected"], ...]
 
 
-async def prefetch(loaders: Loaders, rows: Sequence[Any], selection: Selected) -> None:
+async def prefetch(loaders: Any, rows: Sequence[Any], selection: Selected) -> None:
     """Load every selected relation of `rows` in one batch each, then theirs in turn."""
     by_type: dict[str, list[Any]] = {}
     for row in rows:
@@ -145,7 +173,7 @@ async def load_all(loader: DataLoader[Any, Any], keys: Iterable[Any]) -> list[An
     return [await future for future in pending]
 
 
-async def prefetch_selected(info: Info, rows: Sequence[Any], *path: str) -> None:
+async def prefetch_selected(info: Any, rows: Sequence[Any], *path: str) -> None:
     """Prefetch for `rows` what the current field selects under `path` (e.g. "node")."""
     raw = info._raw_info
     await prefetch(info.context.loaders, rows, selected_under(raw.field_nodes, raw.fragments, path))

@@ -22,8 +22,8 @@ from tortoise.functions import Count
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
-from services.rows import select
-from services.shapes import fetch, shape_of
+from shortcuts.rows import select
+from shortcuts.shapes import fetch, shape_of
 
 
 class Slice(Hashable, Protocol):

@@ -28,14 +28,14 @@ from strawberry.extensions import SchemaExtension
 from auth.audit_record import AuditRecord
 from models.audit import AuditEntry
 from models.enums import AuditOutcome
-from schema.by_identity import ByIdentity
-from schema.documents import find_operation, operation_name
 from schema.errors import code_of, unexpected
 from schema.refusals import refusal_code
 from services import audit as audit_service
 from services import units
 from services.clock import utcnow
 from services.units import Unit
+from shortcuts.by_identity import ByIdentity
+from shortcuts.documents import find_operation, operation_name
 
 log = logging.getLogger("memberhub.errors")
 

@@ -11,42 +11,33 @@ from __future__ import annotations
 from typing import Any
 
 import strawberry
-from strawberry.types.base import StrawberryObjectDefinition
 from tortoise.models import Model
 
-from schema.prefetch import RELATIONS, TYPE_OF_MODEL, Selected
+from shortcuts.fields import object_fields
+from shortcuts.relations import READS, RELATION, TYPE_OF_MODEL, Selected, selected_under
 
-# (type, field) -> the attributes a computed field reads off its row.
-READS: dict[tuple[str, str], tuple[str, ...]] = {}
 # Per type, per field: the attributes the field reads (types without a model: none).
 _READ_BY: dict[str, dict[str, tuple[str, ...]]] = {}
-
-
-def reads(type_name: str, field: str, *attributes: str) -> None:
-    """Declare that `type_name.field` is computed from these attributes of its row."""
-    READS[(type_name, field)] = attributes
 
 
 def install(schema: strawberry.Schema) -> None:
     """Work out, once, the attributes each field of each model's type reads."""
     models = {type_name: model for model, type_name in TYPE_OF_MODEL.items()}
-    for type_name, concrete in schema.schema_converter.type_map.items():
+    columns: dict[str, set[str]] = {}
+    for type_name, name, field, _ in object_fields(schema):
         model = models.get(type_name)
-        definition = concrete.definition
-        if model is None or not isinstance(definition, StrawberryObjectDefinition):
+        if model is None:
             continue
-        columns = _plain_columns(model)
-        found: dict[str, tuple[str, ...]] = {}
-        for field in definition.fields:
-            name = schema.config.name_converter.from_field(field)
-            relation = RELATIONS.get((type_name, name))
-            if (type_name, name) in READS:
-                found[name] = READS[(type_name, name)]
-            elif relation is not None and relation.reads is not None:
-                found[name] = relation.reads
-            elif field.is_basic_field and field.python_name in columns:
-                found[name] = (field.python_name,)
-        _READ_BY[type_name] = found
+        if type_name not in columns:
+            columns[type_name] = _plain_columns(model)
+        found = _READ_BY.setdefault(type_name, {})
+        relation = field.metadata.get(RELATION)
+        if READS in field.metadata:
+            found[name] = field.metadata[READS]
+        elif relation is not None and relation.reads is not None:
+            found[name] = relation.reads
+        elif field.is_basic_field and field.python_name in columns[type_name]:
+            found[name] = (field.python_name,)
 
 
 def _plain_columns(model: type[Model]) -> set[str]:
@@ -70,7 +61,9 @@ def columns_for(model: type[Model], selection: Selected) -> tuple[str, ...] | No
     return tuple(sorted(wanted))
 
 
-def narrowed(queryset: Any, selection: Selected) -> Any:
-    """`queryset` reading only the columns `selection` needs."""
-    columns = columns_for(queryset.model, selection)
+def narrowed(info: Any, queryset: Any, *path: str) -> Any:
+    """`queryset` reading only the columns that the current field (strawberry's `info`)
+    selects under `path` need, e.g. ("edges", "node") for a connection's rows."""
+    raw = info._raw_info
+    columns = columns_for(queryset.model, selected_under(raw.field_nodes, raw.fragments, path))
     return queryset if columns is None else queryset.only(*columns)

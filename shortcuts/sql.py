@@ -15,9 +15,6 @@ from tortoise.fields import JSONField
 from tortoise.models import Model
 
 _PLACEHOLDER = re.compile(r"\?")
-# A purchase refunded in full is no longer an order (DESIGN §2 "Points ledger"): the
-# tier window and the tag facts count orders alike.
-KEPT_ORDER = "CAST(refunded_amount AS NUMERIC) < CAST(amount AS NUMERIC)"
 
 
 def marks(count: int) -> str:

@@ -23,16 +23,16 @@ from strawberry.types.base import StrawberryMaybe, StrawberryOptional
 from strawberry.types.enum import StrawberryEnumDefinition, has_enum_definition
 from strawberry.types.field import StrawberryField
 
-from schema.fields import object_fields
-from schema.prefetch import RELATIONS
+from shortcuts.fields import object_fields
+from shortcuts.relations import RELATION
 
 
 def install(schema: strawberry.Schema) -> None:
     """Bind each eligible method straight to its graphql-core field (before guards wrap
     the resolvers)."""
-    for type_name, name, field, graphql_field in object_fields(schema):
+    for _, _, field, graphql_field in object_fields(schema):
         # A subscription's field resolves each event its generator yields.
-        if graphql_field.subscribe or (type_name, name) in RELATIONS:
+        if graphql_field.subscribe or RELATION in field.metadata:
             continue
         resolve = _direct(schema, field)
         if resolve is not None:

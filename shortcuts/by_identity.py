@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Hashable, Sequence
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 V = TypeVar("V")
 
@@ -24,7 +24,9 @@ class ByIdentity(Generic[V]):
         self.kept = kept
         # Each value with the finalizers that drop it when one of its objects goes: one
         # per object and entry, detached when the entry goes first.
-        self.entries: dict[tuple[Hashable, ...], tuple[V, tuple[weakref.finalize, ...]]] = {}
+        self.entries: dict[
+            tuple[Hashable, ...], tuple[V, tuple[weakref.finalize[Any, Any], ...]]
+        ] = {}
 
     def get(self, objects: Sequence[object], extra: Hashable, make: Callable[[], V]) -> V:
         """The value for these objects (and `extra`, held as it is), made by `make` the
