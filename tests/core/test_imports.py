@@ -105,10 +105,7 @@ KNOWN_VIOLATIONS: dict[tuple[str, str], str] = {
 
 # Imports of our modules inside a function: a circle dodged at run time is still a circle.
 # (importing file, imported module): why it is there -> what removes it.
-KNOWN_FUNCTION_IMPORTS: dict[tuple[str, str], str] = {
-    # Not a circle: suspending without revoking benefits need not load the benefits domain.
-    ("services/members/lifecycle.py", "services.benefits"): "later: a module-level import",
-}
+KNOWN_FUNCTION_IMPORTS: dict[tuple[str, str], str] = {}
 
 # Files whose commands import what they use when they run, so `memberhub --help` and the
 # light commands start without loading the schema: the top of the graph, no circle to dodge.
