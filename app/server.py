@@ -66,7 +66,7 @@ from schema.refusals import unresolved_operation
 from schema.root import build_schema
 from services import audit as audit_service
 from services.clock import utcnow
-from services.members import retrying_scrubs
+from services.members import retrying_scrubs, watch_scrubs
 
 log = logging.getLogger("memberhub")
 # Allocations between young collections (Python's default is 700).
@@ -404,6 +404,9 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
     settings = settings or get_settings()
     _check_trusted_documents(settings)
     graphql = MemberhubGraphQL(settings)
+    # Every scrub in the process serving /metrics counts there: a termination's, a job's
+    # and the lifespan's retries alike.
+    watch_scrubs(METRICS.record_scrub)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
