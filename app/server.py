@@ -53,6 +53,7 @@ from app.http import (
 from app.metrics import METRICS, metrics_endpoint
 from app.observability import RequestObserver, request_id_of
 from app.security import browser_middleware
+from app.served_schema import served_schema
 from app.trusted_documents import manifest, requested_hash
 from auth.actor import ANONYMOUS
 from auth.authentication import authenticate
@@ -63,7 +64,6 @@ from resolvers.loaders import Loaders
 from schema.context import Context
 from schema.errors import with_codes
 from schema.refusals import unresolved_operation
-from schema.root import build_schema
 from services import audit as audit_service
 from services.clock import utcnow
 from services.members import retrying_scrubs, watch_scrubs
@@ -123,7 +123,7 @@ class MemberhubGraphQL(GraphQL[Context, None]):
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(
-            build_schema(),
+            served_schema(),
             graphql_ide="graphiql",
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             allowed_origins=settings.allowed_origins,
