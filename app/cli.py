@@ -122,7 +122,7 @@ async def seed_demo(args: argparse.Namespace) -> int:
 
 @command("export-schema")
 async def export_schema(args: argparse.Namespace) -> int:
-    from schema.export import export_sdl
+    from app.served_schema import export_sdl
 
     text = export_sdl()
     if args.output == "-":
@@ -199,12 +199,12 @@ async def backup(args: argparse.Namespace) -> int:
 async def trusted_documents(args: argparse.Namespace) -> int:
     from graphql import GraphQLError
 
+    from app.served_schema import served_schema
     from app.trusted_documents import add_documents
-    from schema.root import build_schema
 
     manifest = args.manifest or get_settings().trusted_documents_file
     try:
-        added = add_documents(manifest, args.files, build_schema()._schema)
+        added = add_documents(manifest, args.files, served_schema()._schema)
     except (ValueError, GraphQLError, OSError) as error:
         print(f"trusted-documents: {error}", file=sys.stderr)
         return 1

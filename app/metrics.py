@@ -130,6 +130,13 @@ class Registry:
         )
         self._operation_names: set[str] = set()
 
+    def record_scrub(self, pending: int, scrubbed: bool | None) -> None:
+        """A scrub of erased values from the database files (services/members/erasure.py);
+        `scrubbed` is None when no erasure was pending."""
+        if scrubbed is not None:
+            self.erasure_scrubs.inc(outcome="complete" if scrubbed else "blocked")
+        self.erasures_pending.set(pending)
+
     def operation_label(self, name: str | None) -> str:
         label = name or "anonymous"
         if label in self._operation_names:

@@ -53,6 +53,7 @@ from app.http import (
 from app.metrics import METRICS, metrics_endpoint
 from app.observability import RequestObserver, request_id_of
 from app.security import browser_middleware
+from app.served_schema import served_schema
 from app.trusted_documents import manifest, requested_hash
 from auth.actor import ANONYMOUS
 from auth.authentication import authenticate
@@ -63,10 +64,9 @@ from resolvers.loaders import Loaders
 from schema.context import Context
 from schema.errors import with_codes
 from schema.refusals import unresolved_operation
-from schema.root import build_schema
 from services import audit as audit_service
 from services.clock import utcnow
-from services.members import retrying_scrubs
+from services.members import retrying_scrubs, watch_scrubs
 
 log = logging.getLogger("memberhub")
 # Allocations between young collections (Python's default is 700).
@@ -123,7 +123,7 @@ class MemberhubGraphQL(GraphQL[Context, None]):
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(
-            build_schema(),
+            served_schema(),
             graphql_ide="graphiql",
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             allowed_origins=settings.allowed_origins,
@@ -404,6 +404,9 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
     settings = settings or get_settings()
     _check_trusted_documents(settings)
     graphql = MemberhubGraphQL(settings)
+    # Every scrub in the process serving /metrics counts there: a termination's, a job's
+    # and the lifespan's retries alike.
+    watch_scrubs(METRICS.record_scrub)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

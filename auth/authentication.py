@@ -9,8 +9,6 @@ known names and unknown alike (services/throttle.py).
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -19,7 +17,6 @@ from tortoise.expressions import F, Q
 
 from auth.actor import ANONYMOUS, Actor
 from auth.errors import SessionEnded
-from auth.passwords import MIN_PASSWORD_LENGTH, check_room, hash_password, verify_password
 from core.settings import get_settings
 from models.enums import MemberStatus, Role
 from models.member import Member
@@ -27,7 +24,9 @@ from models.staff import Session, StaffUser
 from services import throttle
 from services.clock import as_utc
 from services.db import transaction
-from services.errors import Invalid, InvalidCredentials
+from services.errors import InvalidCredentials
+from services.passwords import check_new_password, check_room, hash_password, verify_password
+from services.sessions import NewSession, open_session, revoke_sessions, token_hash
 from services.throttle import Limit
 from shortcuts.rows import model_of
 from shortcuts.sql import in_dialect
@@ -47,28 +46,15 @@ class IssuedSession:
     actor: Actor
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def check_new_password(password: str, field: tuple[str, ...]) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise Invalid(f"Passwords need at least {MIN_PASSWORD_LENGTH} characters.", field)
-
-
 async def issue_session(
     now: datetime, *, staff_id: int | None = None, member_id: int | None = None
 ) -> IssuedSession:
-    token = secrets.token_urlsafe(32)
-    expires_at = now + timedelta(hours=get_settings().session_hours)
-    session = await Session.create(
-        token_hash=token_hash(token),
-        staff_id=staff_id,
-        member_id=member_id,
-        created_at=now,
-        expires_at=expires_at,
-    )
-    return IssuedSession(token, expires_at, await actor_of_session(session))
+    return await signed_in(await open_session(now, staff_id=staff_id, member_id=member_id))
+
+
+async def signed_in(new: NewSession) -> IssuedSession:
+    """A session just opened, with the actor it stands for."""
+    return IssuedSession(new.token, new.expires_at, await actor_of_session(new.session))
 
 
 async def actor_of_session(session: Session) -> Actor:
@@ -222,18 +208,6 @@ def _session_sql() -> str:
         f'SELECT {", ".join(columns)} FROM "{session}" s '
         f'LEFT JOIN "{staff}" u ON u."id" = s."staff_id" WHERE s."token_hash" = ?'
     )
-
-
-async def revoke_sessions(
-    now: datetime, *, staff_id: int | None = None, member_id: int | None = None
-) -> None:
-    query = Session.filter(revoked_at=None)
-    query = (
-        query.filter(staff_id=staff_id)
-        if staff_id is not None
-        else query.filter(member_id=member_id)
-    )
-    await query.update(revoked_at=now)
 
 
 async def logout(session_id: int, now: datetime) -> None:

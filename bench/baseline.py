@@ -27,7 +27,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from auth.authentication import token_hash
 from core.ids import to_global_id
 from core.settings import get_settings
 from schema.pagination import encode_cursor
@@ -38,6 +37,7 @@ from services.benefits.eligibility import period_start, refusal, uses_left
 from services.clock import age_band, as_utc, local_date, utcnow
 from services.points.dates import end_of_next_month, months_before
 from services.points.lots import points_expiring_by
+from services.sessions import token_hash
 
 DB: dict[str, aiosqlite.Connection] = {}
 Handler = Callable[[Request], Awaitable[Response]]

@@ -24,8 +24,8 @@ import httpx
 from graphql import parse
 
 from app.cost import operation_cost
+from app.served_schema import served_schema
 from core.settings import get_settings
-from schema.root import build_schema
 
 # From the costliest to the cheapest; each counts every list by its bound.
 UNITS = (
@@ -39,7 +39,7 @@ UNIT = UNITS[0]
 @cache
 def _cost(text: str) -> int:
     settings = get_settings()
-    schema = build_schema()._schema
+    schema = served_schema()._schema
     return operation_cost(schema, parse(text), None, None, settings.max_page_size, 10**15)
 
 

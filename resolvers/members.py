@@ -6,6 +6,7 @@ from typing import Annotated
 
 import strawberry
 
+from auth import authentication
 from auth.errors import Forbidden, denial
 from auth.ownership import check_ownership
 from auth.policy import SELF
@@ -240,10 +241,10 @@ async def activate_membership(
         strawberry.argument(description="Member number, code and password."),
     ],
 ) -> LoginPayload:
-    issued = await service.activate_membership(
+    opened = await service.activate_membership(
         input.member_no, input.activation_code, input.password, utcnow()
     )
-    return await _session_payload(info, issued)
+    return await _session_payload(info, await authentication.signed_in(opened))
 
 
 # ---------------------------------------------------------------- profile

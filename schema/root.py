@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from functools import lru_cache, partial
+from collections.abc import Sequence
+from functools import partial
 
 import strawberry
 from strawberry.extensions.max_aliases import create_validator as aliases_validator
@@ -10,8 +11,6 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from strawberry.schema.config import StrawberryConfig
 
 import shortcuts
-from app.admission import Admission
-from app.observability import OperationObserver
 from auth import enforce
 from auth.docs import describe_access
 from auth.introspection import may_introspect
@@ -79,7 +78,9 @@ class Mutation(
     pass
 
 
-def _extensions() -> list[object]:
+def own_extensions() -> list[object]:
+    """The schema's own extensions, outermost first: the audit entry, error shaping, and
+    the document's parsing and validation. The app puts its own around them."""
     settings = get_settings()
     # The limit rules are made once: QueryDepthLimiter and MaxAliasesLimiter would make a
     # new rule class per request, and the validations kept are keyed by the rules.
@@ -87,18 +88,12 @@ def _extensions() -> list[object]:
         depth_validator(settings.max_depth, None, None),
         aliases_validator(settings.max_aliases),
     ]
-    # The observer outermost: its log line and metrics see how the audit's commit went.
-    return [
-        OperationObserver,
-        AuditExtension,
-        ErrorShaping,
-        partial(Documents, limits, settings.max_tokens),
-        Admission,
-    ]
+    return [AuditExtension, ErrorShaping, partial(Documents, limits, settings.max_tokens)]
 
 
-@lru_cache(maxsize=1)
-def build_schema() -> strawberry.Schema:
+# `extensions` outermost first, the app's around own_extensions(). The shortcuts are
+# installed on shared classes, so a process builds one schema: app/served_schema.py keeps it.
+def build_schema(extensions: Sequence[object]) -> strawberry.Schema:
     """The schema, with its shortcuts installed (shortcuts/__init__.py): text and date
     inputs are checked, every field with a policy row is guarded (the guard outermost)
     and says who may use it."""
@@ -106,7 +101,7 @@ def build_schema() -> strawberry.Schema:
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        extensions=_extensions(),  # type: ignore[arg-type]
+        extensions=extensions,  # type: ignore[arg-type]
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
         execution_context_class=shortcuts.FastExecution,
     )

@@ -8,12 +8,12 @@ from datetime import datetime
 
 from tortoise.exceptions import IntegrityError
 
-from auth.authentication import check_new_password, revoke_sessions
-from auth.passwords import hash_password
 from models.enums import Role
 from models.staff import StaffUser
 from services.db import transaction
 from services.errors import Duplicate, Invalid, NotFound
+from services.passwords import check_new_password, hash_password
+from services.sessions import revoke_sessions
 from services.validation import check_line
 
 _USERNAME = re.compile(r"^[A-Za-z0-9_.\-@]{3,64}$")

@@ -26,7 +26,6 @@ from tortoise.context import TortoiseContext
 
 from app.server import create_app
 from auth.authentication import issue_session
-from auth.passwords import hash_password
 from core.settings import get_settings
 from models.db import tortoise_config
 from models.enums import Role
@@ -34,6 +33,7 @@ from models.points import install_guards
 from models.staff import StaffUser
 from services.audit import ensure_head
 from services.clock import utcnow
+from services.passwords import hash_password
 from services.units import current_unit
 from tests import declared_errors
 

@@ -8,8 +8,8 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
+from app.served_schema import served_schema
 from resolvers.errors import ERROR_CODES
-from schema.root import build_schema
 from shortcuts.fields import object_fields
 
 Resolver = Callable[..., Any]
@@ -36,7 +36,7 @@ def _watched(name: str, declared: frozenset[str], resolve: Resolver) -> Resolver
 
 def watch() -> None:
     """Wrap the resolver of every mutation of the served schema (once)."""
-    schema = build_schema()
+    schema = served_schema()
     mutation = schema._schema.type_map["Mutation"]
     if getattr(mutation, "_watched", False):
         return

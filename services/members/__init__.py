@@ -7,7 +7,7 @@ from services.members.enrollment import (
     enroll,
     review_application,
 )
-from services.members.erasure import retrying_scrubs, scrub_storage
+from services.members.erasure import retrying_scrubs, scrub_storage, watch_scrubs
 from services.members.lifecycle import (
     Termination,
     reinstate_member,
@@ -53,4 +53,5 @@ __all__ = [
     "suspend_member",
     "terminate_membership",
     "update_member",
+    "watch_scrubs",
 ]

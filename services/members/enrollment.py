@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from auth.authentication import IssuedSession, check_new_password, issue_session
-from auth.passwords import hash_password
 from core.settings import get_settings
 from models.enums import (
     ApplicationStatus,
@@ -32,6 +30,8 @@ from services.members.profile import (
     columns,
     ensure_unique,
 )
+from services.passwords import check_new_password, hash_password
+from services.sessions import NewSession, open_session
 from services.throttle import Limit
 from services.validation import clean_text
 
@@ -254,7 +254,7 @@ async def review_application(
 
 async def activate_membership(
     member_no: str, activation_code: str, password: str, now: datetime
-) -> IssuedSession:
+) -> NewSession:
     """Set the first password with the one-time code and sign in. Raises Invalid,
     RateLimited (too many passwords being hashed)."""
     check_new_password(password, ("input", "password"))
@@ -284,4 +284,4 @@ async def activate_membership(
         )
         if not used:
             raise Invalid(ACTIVATION_REFUSED, ("input", "activationCode"))
-        return await issue_session(now, member_id=member.id)
+        return await open_session(now, member_id=member.id)

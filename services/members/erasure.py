@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,7 +29,6 @@ from tortoise.expressions import Q
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
-from app.metrics import METRICS
 from models.communication import ServiceCase
 from models.enums import ApplicationStatus
 from models.member import Member, MembershipApplication, PendingScrub, ProfileChangeRequest
@@ -51,6 +50,11 @@ log = logging.getLogger(__name__)
 # pending (a CLI run of the terminations job).
 FIRST_RETRY_S = 1.0
 LAST_RETRY_S = 60.0
+
+# How a scrub went: the erasures that stay pending, and whether the files were scrubbed
+# (None: none was pending, so none ran).
+ScrubReport = Callable[[int, bool | None], None]
+_watcher: ScrubReport | None = None
 
 
 @dataclass(frozen=True)
@@ -154,10 +158,22 @@ async def scrub_storage() -> int:
     return left
 
 
+def watch_scrubs(report: ScrubReport) -> None:
+    """Have `report` told how every later scrub in this process went, whoever ran it: a
+    server counts them on /metrics (app/server.py). Replaces the one told before."""
+    global _watcher
+    _watcher = report
+
+
+def _tell(pending: int, scrubbed: bool | None) -> None:
+    if _watcher is not None:
+        _watcher(pending, scrubbed)
+
+
 async def _scrub() -> int:
     newest = await PendingScrub.all().order_by("-id").limit(1).values_list("id", flat=True)
     if not newest:
-        METRICS.erasures_pending.set(0)
+        _tell(0, None)
         return 0
     scrubbed, detail = await _scrub_files()
     if scrubbed:
@@ -170,8 +186,7 @@ async def _scrub() -> int:
 
         await retry_busy(done)
     left = await PendingScrub.all().count()
-    METRICS.erasure_scrubs.inc(outcome="complete" if scrubbed else "blocked")
-    METRICS.erasures_pending.set(left)
+    _tell(left, scrubbed)
     if left:
         log.warning(
             "erasure pending: %d terminated member(s)' erased values may remain in the "

@@ -10,6 +10,7 @@ from core.settings import get_settings
 from models.enums import MemberStatus, TerminationReason
 from models.member import Member
 from services import communications
+from services.benefits import revoke_member_usages
 from services.db import after_commit, retry_busy, transaction
 from services.errors import Invalid, InvalidState, NotFound
 from services.jobs import JobResult, JobRun, ReportProgress, for_each
@@ -59,10 +60,7 @@ async def suspend_member(
         "ACTIVE",
     )
     if revoke_benefits:
-        # The benefits domain revokes (and refunds) in its own transaction; imported
-        # only on this path so members do not load the benefits engine.
-        from services.benefits import revoke_member_usages
-
+        # The benefits domain revokes (and refunds) in its own transaction.
         await revoke_member_usages(member_id, f"Member suspended: {text}", now)
     return await Member.get(id=member_id)
 

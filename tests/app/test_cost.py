@@ -13,8 +13,8 @@ from graphql import (
 )
 
 from app import cost
+from app.served_schema import served_schema
 from core.settings import get_settings
-from schema.root import build_schema
 from services import limits
 
 MEMBERS = "query($first: Int) { members(first: $first) { edges { node { id } } } }"
@@ -22,12 +22,12 @@ BUDGET = 10**12
 
 
 def _cost(text: str, variables: dict | None = None, budget: int = BUDGET) -> int:
-    schema = build_schema()._schema
+    schema = served_schema()._schema
     return cost.operation_cost(schema, parse(text), None, variables, 100, budget)
 
 
 def test_a_document_whose_pages_are_written_in_it_is_costed_once(monkeypatch):
-    schema = build_schema()._schema
+    schema = served_schema()._schema
     document = parse(
         "query($q: String) { members(first: 3, search: $q) { edges { node { id } } } }"
     )
@@ -79,7 +79,7 @@ def test_fragments_spread_many_times_are_costed_without_walking_each_spread():
 
 
 def test_every_list_of_the_schema_is_paged_or_bounded():
-    schema = build_schema()._schema
+    schema = served_schema()._schema
     unbounded = [
         f"{type_.name}.{name}"
         for type_ in schema.type_map.values()
@@ -104,7 +104,7 @@ def _keys(value: object) -> int:
 def test_introspection_costs_the_size_of_its_answer():
     # Introspection lists are the schema's own: an introspection field costs exactly the
     # fields of its answer, however its lists nest.
-    schema = build_schema()._schema
+    schema = served_schema()._schema
     for text in (
         get_introspection_query(descriptions=True),
         "{ a: __schema { types { name fields { name type { name ofType { name } } } } }"

@@ -11,11 +11,11 @@ from gql.transport.httpx import HTTPXAsyncTransport
 from gql.transport.websockets import WebsocketsTransport
 from graphql import GraphQLError
 
+from app.served_schema import served_schema
 from app.server import create_app
 from app.trusted_documents import add_documents
 from core.settings import get_settings
 from models.enums import Role
-from schema.root import build_schema
 from tests.app.helpers import app_with, live_server
 from tests.conftest import TEST_PASSWORD, make_staff, member_token
 from tests.factories import make_member
@@ -74,7 +74,7 @@ async def test_server_errors_reach_gql_as_query_errors(app):
 
 async def test_mobile_app_runs_its_trusted_documents(db, tmp_path):
     manifest = tmp_path / "trusted.json"
-    add_documents(manifest, [CLIENTS / "mobile/MemberLogin.graphql"], build_schema()._schema)
+    add_documents(manifest, [CLIENTS / "mobile/MemberLogin.graphql"], served_schema()._schema)
     app = app_with(trusted_documents="required", trusted_documents_file=str(manifest))
     async with http_client(app, schema=CONTRACT) as session:
         login = await session.execute(
@@ -145,7 +145,7 @@ async def _adjust(port, member):
 async def test_required_trusted_documents_also_guard_subscriptions(db, tmp_path):
     member = await make_member()
     manifest = tmp_path / "trusted.json"
-    add_documents(manifest, [CLIENTS / "mobile/PointsPosted.graphql"], build_schema()._schema)
+    add_documents(manifest, [CLIENTS / "mobile/PointsPosted.graphql"], served_schema()._schema)
     app = app_with(trusted_documents="required", trusted_documents_file=str(manifest))
     async with live_server(app) as server:
         transport = await _member_socket(server.port, member.id)

@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from graphql import GraphQLField, GraphQLObjectType, GraphQLSchema, GraphQLString
 
+from app.served_schema import served_schema
 from auth import enforce
 from auth.policy import OPEN_FIELDS, POLICY, PUBLIC_ROOT_FIELDS, is_open
-from schema.root import build_schema
 
-GRAPHQL = build_schema()._schema
+GRAPHQL = served_schema()._schema
 
 
 def _object_fields(schema: GraphQLSchema) -> list[tuple[str, str]]:

@@ -21,17 +21,17 @@ from graphql import (
     get_named_type,
 )
 
+from app.served_schema import served_schema
 from auth.masking import mask
 from auth.policy import POLICY, PUBLIC_ROOT_FIELDS, Cell, cell_for
 from core.ids import to_global_id
 from models.enums import Role
 from models.member import MembershipApplication
-from schema.root import build_schema
 from services.clock import utcnow
 from tests.conftest import member_token, staff_token
 from tests.factories import make_member
 
-GRAPHQL = build_schema()._schema
+GRAPHQL = served_schema()._schema
 DENIALS = {"FORBIDDEN", "UNAUTHENTICATED"}
 SCALAR_SAMPLES = {
     "ID": "eA==",

@@ -14,9 +14,9 @@ from graphql import (
     specified_scalar_types,
 )
 
+from app.served_schema import served_schema
 from auth.docs import access_note
 from resolvers.errors import ERROR_CODES
-from schema.root import build_schema
 from services.errors import DomainError
 from shortcuts.fields import object_fields
 
@@ -53,13 +53,15 @@ def _all_domain_codes() -> set[str]:
 
 def test_every_schema_element_has_a_description() -> None:
     # Given the schema the server serves, then nothing in it is left bare.
-    missing = [path for path, text in _elements(build_schema()._schema) if not (text or "").strip()]
+    missing = [
+        path for path, text in _elements(served_schema()._schema) if not (text or "").strip()
+    ]
     assert missing == [], f"{len(missing)} schema elements lack a description: {missing}"
 
 
 def test_guarded_and_public_fields_say_who_may_use_them() -> None:
     # Given fields the policy masks, scopes or opens, then their descriptions say so in its words.
-    fields = build_schema()._schema.type_map
+    fields = served_schema()._schema.type_map
     phone = fields["Member"].fields["phone"].description  # type: ignore[attr-defined]
     assert phone.endswith(
         "ADMIN, SERVICE (in clear); OPERATIONS, MARKETING (masked: the middle hidden); "
@@ -82,7 +84,7 @@ def test_each_mutation_with_errors_declares_known_codes() -> None:
     # Given every mutation, then one whose payload has `errors` declares the codes it may
     # carry (tests/declared_errors.py checks them against the answers the tests see), each
     # a code of a DomainError, listed in its description.
-    schema = build_schema()
+    schema = served_schema()
     known = _all_domain_codes()
     checked = 0
     for type_name, name, field, graphql_field in object_fields(schema):

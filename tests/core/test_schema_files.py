@@ -1,7 +1,7 @@
 from pathlib import Path
 
+from app.served_schema import export_sdl
 from auth.docs import render
-from schema.export import export_sdl
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -6,21 +6,22 @@ from __future__ import annotations
 import pytest
 from graphql import GraphQLObjectType, get_named_type, is_leaf_type
 
+from app.served_schema import served_schema
 from models.enums import Role
-from schema.root import build_schema
 from shortcuts import columns
 from tests.factories import make_member, make_tiers
 from tests.sql_counter import count_sql
 
 
 def _narrowed_fields() -> list[str]:
-    build_schema()
+    served_schema()
     return sorted(columns._READ_BY["Member"])
 
 
 def _selection(field_name: str) -> str:
     """`field` with its leaves (no arguments) when it is an object."""
-    graphql_type = get_named_type(build_schema()._schema.type_map["Member"].fields[field_name].type)  # type: ignore[attr-defined]
+    member = served_schema()._schema.type_map["Member"]
+    graphql_type = get_named_type(member.fields[field_name].type)  # type: ignore[attr-defined]
     if is_leaf_type(graphql_type):
         return field_name
     assert isinstance(graphql_type, GraphQLObjectType)

@@ -27,12 +27,12 @@ from graphql import (
     get_nullable_type,
 )
 
+from app.served_schema import served_schema
 from auth.policy import FULL
 from schema.inputs import FREE_TEXT
-from schema.root import build_schema
 from services.errors import Invalid
 
-GRAPHQL = build_schema()._schema
+GRAPHQL = served_schema()._schema
 TEXT = {"String", "ID"}
 MOMENTS = {"Date": "1899-12-31", "DateTime": "1899-12-31T23:59:59+00:00"}
 UNCHECKED = {"Int", "Float", "Boolean", "Decimal"}  # numbers and flags: no text, no date

@@ -20,11 +20,11 @@ import pytest
 import pytest_asyncio
 
 from app.server import create_app
-from auth import passwords
 from core.settings import get_settings
 from models.enums import Role
 from models.member import RateLimitHit
 from models.staff import StaffUser
+from services import passwords
 from services.clock import as_utc, utcnow
 from services.errors import RateLimited
 from tests.conftest import PASSWORD_HASH, TEST_PASSWORD, Api, make_staff

@@ -1,4 +1,6 @@
-"""Argon2id password hashing (argon2-cffi defaults), off the event loop and bounded.
+"""Passwords: the length rule, and argon2id hashing (argon2-cffi defaults) off the event
+loop and bounded. Sign-in (auth/authentication.py) and the services that set a password
+(staff accounts, a member's activation) share it.
 
 A hash costs about 0.2 s of CPU on purpose. Computed on the event loop it held up every
 other request of the process for that long, so a few clients sending sign-ins stalled
@@ -22,7 +24,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from core.settings import get_settings
-from services.errors import RateLimited
+from services.errors import Invalid, RateLimited
 
 T = TypeVar("T")
 
@@ -42,6 +44,12 @@ def _yield_the_cpu() -> None:
     # value a thread's own; elsewhere this would lower the whole server.
     if sys.platform == "linux":
         os.nice(10)
+
+
+def check_new_password(password: str, field: tuple[str, ...]) -> None:
+    """Raises Invalid at `field` for a password too short to be set."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise Invalid(f"Passwords need at least {MIN_PASSWORD_LENGTH} characters.", field)
 
 
 class HashingGate:
