@@ -10,6 +10,7 @@ from auth.ownership import check_ownership
 from core.ids import to_global_id
 from models.benefit import Benefit as BenefitModel
 from models.benefit import BenefitUsage as BenefitUsageModel
+from resolvers.context import Context
 from resolvers.errors import mutation, user_errors
 from resolvers.ids import decode_id
 from resolvers.nodes import node_fetcher
@@ -45,17 +46,17 @@ async def benefits(
 
 
 @node_fetcher("Benefit")
-async def benefit_node(info: Info, pk: int) -> BenefitModel | None:
+async def benefit_node(context: Context, pk: int) -> BenefitModel | None:
     return await BenefitModel.get_or_none(id=pk)
 
 
 @node_fetcher("BenefitUsage")
-async def usage_node(info: Info, pk: int) -> BenefitUsageModel | None:
+async def usage_node(context: Context, pk: int) -> BenefitUsageModel | None:
     """Readers of Member.benefitUsages read any usage; a member reads their own."""
     usage = await BenefitUsageModel.get_or_none(id=pk)
     check_ownership(
-        info.context.actor,
-        info.context.cell(("Member", "benefitUsages")),
+        context.actor,
+        context.cell(("Member", "benefitUsages")),
         usage,
         what="benefit usages",
         not_yours="Members may read their own benefit usages only.",

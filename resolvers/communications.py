@@ -13,6 +13,7 @@ from auth.ownership import check_ownership
 from core.ids import to_global_id
 from models.communication import Communication as CommunicationModel
 from models.communication import ServiceCase as ServiceCaseModel
+from resolvers.context import Context
 from resolvers.errors import mutation, user_errors
 from resolvers.ids import decode_id
 from resolvers.members import searchable_fields
@@ -50,12 +51,12 @@ CaseAnswer = Callable[..., Awaitable[ServiceCaseModel]]
 # ---------------------------------------------------------------- reading
 
 
-async def _readable(info: Info, key: tuple[str, str], rows: QuerySet[M], pk: int) -> M | None:
+async def _readable(context: Context, key: tuple[str, str], rows: QuerySet[M], pk: int) -> M | None:
     """The row `pk` of `rows` if the caller's cell for `key` admits it (members: their own)."""
     row = await rows.get_or_none(id=pk)
     check_ownership(
-        info.context.actor,
-        info.context.cell(key),
+        context.actor,
+        context.cell(key),
         row,
         what="communications and service cases",
         not_yours="Members may read their own communications and cases only.",
@@ -64,16 +65,16 @@ async def _readable(info: Info, key: tuple[str, str], rows: QuerySet[M], pk: int
 
 
 @node_fetcher("Communication")
-async def communication_node(info: Info, pk: int) -> CommunicationModel | None:
-    rows = listing.visible_communications(visibility(info))
-    return await _readable(info, ("Member", "communications"), rows, pk)
+async def communication_node(context: Context, pk: int) -> CommunicationModel | None:
+    rows = listing.visible_communications(visibility(context))
+    return await _readable(context, ("Member", "communications"), rows, pk)
 
 
 @node_fetcher("ServiceCase")
-async def service_case_node(info: Info, pk: int) -> ServiceCaseModel | None:
+async def service_case_node(context: Context, pk: int) -> ServiceCaseModel | None:
     key = ("Member", "serviceCases")
-    rows = listing.service_cases(CaseFilter(visibility(info, key)))
-    return await _readable(info, key, rows, pk)
+    rows = listing.service_cases(CaseFilter(visibility(context, key)))
+    return await _readable(context, key, rows, pk)
 
 
 async def service_cases(
@@ -92,7 +93,9 @@ async def service_cases(
     after: After = None,
 ) -> Connection[ServiceCase]:
     key = ("Query", "serviceCases")
-    rows = listing.service_cases(CaseFilter(visibility(info, key), status, overdue, utcnow()))
+    rows = listing.service_cases(
+        CaseFilter(visibility(info.context, key), status, overdue, utcnow())
+    )
     if info.context.cell(key).kind == "self":
         rows = rows.filter(member_id=info.context.scope_member(None, ()))
     return await paginate(rows.order_by("opened_at", "id"), first, after)

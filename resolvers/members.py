@@ -14,6 +14,7 @@ from models.enums import MemberOrderField, OrderDirection
 from models.member import Member as MemberModel
 from models.member import MembershipApplication as MembershipApplicationModel
 from models.member import ProfileChangeRequest as ProfileChangeRequestModel
+from resolvers.context import Context
 from resolvers.errors import mutation, user_errors
 from resolvers.ids import decode_id
 from resolvers.nodes import node_fetcher
@@ -55,12 +56,12 @@ async def me(info: Info) -> Member | None:
     return await info.context.loaders.member_by_id.load(member_id) if member_id else None  # type: ignore[return-value]
 
 
-def _check_member_access(info: Info, found: MemberModel | None) -> None:
+def _check_member_access(context: Context, found: MemberModel | None) -> None:
     """Query.member's cell decides; a member may only reach themselves. Checked even when
     absent, so a member learns nothing about others' IDs and numbers."""
     check_ownership(
-        info.context.actor,
-        info.context.cell(("Query", "member")),
+        context.actor,
+        context.cell(("Query", "member")),
         found,
         what="members",
         not_yours="Members may read their own record only.",
@@ -69,9 +70,9 @@ def _check_member_access(info: Info, found: MemberModel | None) -> None:
 
 
 @node_fetcher("Member")
-async def member_node(info: Info, pk: int) -> MemberModel | None:
-    found = await info.context.loaders.member_by_id.load(pk)
-    _check_member_access(info, found)
+async def member_node(context: Context, pk: int) -> MemberModel | None:
+    found = await context.loaders.member_by_id.load(pk)
+    _check_member_access(context, found)
     return found
 
 
@@ -86,10 +87,10 @@ async def member(
     ] = None,
 ) -> Member | None:
     if id is not None:
-        found = await member_node(info, decode_id(id, "Member", ("id",)))
+        found = await member_node(info.context, decode_id(id, "Member", ("id",)))
     elif member_no is not None:
         found = await MemberModel.get_or_none(member_no=member_no)
-        _check_member_access(info, found)
+        _check_member_access(info.context, found)
     else:
         return None
     if found is not None:
@@ -153,16 +154,15 @@ async def profile_change_requests(
 
 
 @node_fetcher("MembershipApplication")
-async def application_node(info: Info, pk: int) -> MembershipApplicationModel | None:
-    if not info.context.cell(("Query", "membershipApplications")).allowed:
-        raise denial(info.context.actor.is_anonymous, "membership applications")
+async def application_node(context: Context, pk: int) -> MembershipApplicationModel | None:
+    if not context.cell(("Query", "membershipApplications")).allowed:
+        raise denial(context.actor.is_anonymous, "membership applications")
     return await MembershipApplicationModel.get_or_none(id=pk)
 
 
 @node_fetcher("ProfileChangeRequest")
-async def change_request_node(info: Info, pk: int) -> ProfileChangeRequestModel | None:
+async def change_request_node(context: Context, pk: int) -> ProfileChangeRequestModel | None:
     """Reviewers read any request; a member reads their own."""
-    context = info.context
     # Members may not list requests (Query.profileChangeRequests), but read theirs by ID.
     cell = SELF if context.actor.is_member else context.cell(("Query", "profileChangeRequests"))
     request = await ProfileChangeRequestModel.get_or_none(id=pk)

@@ -9,6 +9,7 @@ import strawberry
 from auth.ownership import check_ownership
 from models.points import PointsEntry as PointsEntryModel
 from models.points import Purchase as PurchaseModel
+from resolvers.context import Context
 from resolvers.errors import mutation, user_errors
 from resolvers.ids import decode_id
 from resolvers.nodes import node_fetcher
@@ -29,11 +30,11 @@ from services.errors import Duplicate, InsufficientPoints, Invalid, InvalidState
 MEMBER_FIELD = ("input", "memberId")
 
 
-def _check_ledger_read(info: Info, field: str, row: Any) -> None:
+def _check_ledger_read(context: Context, field: str, row: Any) -> None:
     """The Member.<field> cell decides who reads a ledger row or purchase by its ID."""
     check_ownership(
-        info.context.actor,
-        info.context.cell(("Member", field)),
+        context.actor,
+        context.cell(("Member", field)),
         row,
         what=f"Member.{field}",
         not_yours=f"Members may read their own {field} only.",
@@ -43,16 +44,16 @@ def _check_ledger_read(info: Info, field: str, row: Any) -> None:
 
 
 @node_fetcher("PointsEntry")
-async def entry_node(info: Info, pk: int) -> PointsEntryModel | None:
+async def entry_node(context: Context, pk: int) -> PointsEntryModel | None:
     entry = await PointsEntryModel.get_or_none(id=pk)
-    _check_ledger_read(info, "pointsLedger", entry)
+    _check_ledger_read(context, "pointsLedger", entry)
     return entry
 
 
 @node_fetcher("Purchase")
-async def purchase_node(info: Info, pk: int) -> PurchaseModel | None:
+async def purchase_node(context: Context, pk: int) -> PurchaseModel | None:
     purchase = await PurchaseModel.get_or_none(id=pk)
-    _check_ledger_read(info, "purchases", purchase)
+    _check_ledger_read(context, "purchases", purchase)
     return purchase
 
 

@@ -10,6 +10,7 @@ from auth.errors import denial
 from core.ids import to_global_id
 from models.enums import TagCategory, TagStatus
 from models.tag import TagDefinition as TagDefinitionModel
+from resolvers.context import Context
 from resolvers.errors import mutation, user_errors
 from resolvers.ids import decode_id
 from resolvers.nodes import node_fetcher
@@ -33,10 +34,10 @@ MEMBER_ID = ("input", "memberId")
 
 
 @node_fetcher("TagDefinition")
-async def tag_node(info: Info, pk: int) -> TagDefinitionModel | None:
-    if not info.context.cell(("Query", "tagDefinitions")).allowed:
-        raise denial(info.context.actor.is_anonymous, "tag definitions")
-    return await info.context.loaders.get(tag_by_id).load(pk)
+async def tag_node(context: Context, pk: int) -> TagDefinitionModel | None:
+    if not context.cell(("Query", "tagDefinitions")).allowed:
+        raise denial(context.actor.is_anonymous, "tag definitions")
+    return await context.loaders.get(tag_by_id).load(pk)
 
 
 async def tag_definitions(

@@ -8,6 +8,7 @@ import strawberry
 
 from core.ids import to_global_id
 from models.tier import Tier as TierModel
+from resolvers.context import Context
 from resolvers.errors import mutation, user_errors
 from resolvers.ids import decode_id
 from resolvers.nodes import node_fetcher
@@ -25,8 +26,8 @@ async def tiers(info: Info) -> list[Tier]:
 
 
 @node_fetcher("Tier")
-async def tier_node(info: Info, pk: int) -> TierModel | None:
-    return await info.context.loaders.tier_by_id.load(pk)
+async def tier_node(context: Context, pk: int) -> TierModel | None:
+    return await context.loaders.tier_by_id.load(pk)
 
 
 @user_errors(TierPayload)

@@ -11,6 +11,7 @@ import strawberry
 from core.ids import to_global_id
 from models.communication import Communication as CommunicationModel
 from models.communication import ServiceCase as ServiceCaseModel
+from resolvers.context import Context
 from resolvers.loaders import by_id
 from schema.common import Node, UserError, errors_field, model_type
 from schema.context import Info
@@ -38,9 +39,9 @@ _VIEWS = {
 }
 
 
-def visibility(info: Info, key: tuple[str, str] = ("Member", "communications")) -> Visibility:
+def visibility(context: Context, key: tuple[str, str] = ("Member", "communications")) -> Visibility:
     """What the caller may see of communications, from the scope of their policy cell."""
-    scope = info.context.cell(key).scope
+    scope = context.cell(key).scope
     return _VIEWS[scope] if scope else Visibility()
 
 
@@ -132,7 +133,7 @@ class Communication(Node):
         "caller's role."
     )
     async def case(self, info: Info) -> ServiceCase | None:
-        if self.case_id is None or not visibility(info).cases:
+        if self.case_id is None or not visibility(info.context).cases:
             return None
         return await info.context.loaders.get(load_case_by_id).load(self.case_id)
 
@@ -202,7 +203,7 @@ class ServiceCase(Node):
     )
     async def communications(self, info: Info) -> list[Communication]:
         return await info.context.loaders.get(load_case_communications).load(
-            (self.id, visibility(info))
+            (self.id, visibility(info.context))
         )
 
 
@@ -228,7 +229,7 @@ class MemberCommunicationsFields:
             load_communication_pages,
             load_communication_counts,
             self.id,
-            CommunicationFilter(visibility(info), channel, category),
+            CommunicationFilter(visibility(info.context), channel, category),
             Window.of(first, after),
         )
 
@@ -247,7 +248,7 @@ class MemberCommunicationsFields:
             load_case_pages,
             load_case_counts,
             self.id,
-            CaseFilter(visibility(info, ("Member", "serviceCases")), status),
+            CaseFilter(visibility(info.context, ("Member", "serviceCases")), status),
             Window.of(first, after),
         )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache, partial
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.extensions.max_aliases import create_validator as aliases_validator
@@ -19,7 +20,7 @@ from resolvers.audit import AuditQuery
 from resolvers.benefits import BenefitsMutation, BenefitsQuery
 from resolvers.communications import CommunicationsMutation, CommunicationsQuery
 from resolvers.members import MembersMutation, MembersQuery
-from resolvers.nodes import node
+from resolvers.nodes import fetch_node
 from resolvers.points import PointsMutation, PointsQuery
 from resolvers.staff import StaffMutation, StaffQuery
 from resolvers.subscriptions import Subscription
@@ -27,11 +28,19 @@ from resolvers.tags import TagsMutation, TagsQuery
 from resolvers.tiers import TiersMutation, TiersQuery
 from schema import columns, direct, inputs, prefetch
 from schema.common import Node
+from schema.context import Info
 from schema.documents import Documents
 from schema.errors import ErrorShaping
 from schema.execution import FastExecution, shortcut_fields
 from schema.extension_hooks import Schema
 from schema.scalars import SCALAR_MAP
+
+
+async def node(
+    info: Info,
+    id: Annotated[strawberry.ID, strawberry.argument(description="A global ID from any record.")],
+) -> Any:
+    return await fetch_node(info.context, id)
 
 
 @strawberry.type

@@ -35,9 +35,9 @@ from models.member import Member
 from models.points import Purchase
 from models.tag import TagDefinition as TagDefinitionModel
 from models.tier import Tier
+from resolvers.context import Context
 from resolvers.loaders import Loaders
 from schema import documents, extension_hooks, pagination
-from schema.context import Context
 from schema.execution import FastExecution, _completion, _serialiser, is_awaitable
 from schema.prefetch import load_all, prefetch, selected_under
 from schema.tiers import MemberTierFields

@@ -76,7 +76,6 @@ KNOWN_VIOLATIONS: dict[tuple[str, str], str] = {
     ("resolvers/members.py", "schema.pagination"): DOMAIN_ROOTS,
     ("resolvers/members.py", "schema.prefetch"): DOMAIN_ROOTS,
     ("resolvers/members.py", "schema.staff"): DOMAIN_ROOTS,
-    ("resolvers/nodes.py", "schema.context"): DOMAIN_ROOTS,
     ("resolvers/points.py", "schema.context"): DOMAIN_ROOTS,
     ("resolvers/points.py", "schema.jobs"): DOMAIN_ROOTS,
     ("resolvers/points.py", "schema.points"): DOMAIN_ROOTS,
