@@ -13,7 +13,6 @@ from models.benefit import BenefitUsage as BenefitUsageModel
 from resolvers.context import Context
 from resolvers.errors import mutation, user_errors
 from resolvers.ids import decode_id
-from resolvers.nodes import node_fetcher
 from schema.benefits import (
     Benefit,
     BenefitInput,
@@ -45,12 +44,10 @@ async def benefits(
     return await service.list_benefits(utcnow(), include_inactive=bool(include_inactive))  # type: ignore[return-value]
 
 
-@node_fetcher("Benefit")
 async def benefit_node(context: Context, pk: int) -> BenefitModel | None:
     return await BenefitModel.get_or_none(id=pk)
 
 
-@node_fetcher("BenefitUsage")
 async def usage_node(context: Context, pk: int) -> BenefitUsageModel | None:
     """Readers of Member.benefitUsages read any usage; a member reads their own."""
     usage = await BenefitUsageModel.get_or_none(id=pk)

@@ -17,7 +17,6 @@ from resolvers.context import Context
 from resolvers.errors import mutation, user_errors
 from resolvers.ids import decode_id
 from resolvers.members import searchable_fields
-from resolvers.nodes import node_fetcher
 from schema.communications import (
     CaseActionInput,
     CasePayload,
@@ -64,13 +63,11 @@ async def _readable(context: Context, key: tuple[str, str], rows: QuerySet[M], p
     return row
 
 
-@node_fetcher("Communication")
 async def communication_node(context: Context, pk: int) -> CommunicationModel | None:
     rows = listing.visible_communications(visibility(context))
     return await _readable(context, ("Member", "communications"), rows, pk)
 
 
-@node_fetcher("ServiceCase")
 async def service_case_node(context: Context, pk: int) -> ServiceCaseModel | None:
     key = ("Member", "serviceCases")
     rows = listing.service_cases(CaseFilter(visibility(context, key)))

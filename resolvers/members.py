@@ -17,7 +17,6 @@ from models.member import ProfileChangeRequest as ProfileChangeRequestModel
 from resolvers.context import Context
 from resolvers.errors import mutation, user_errors
 from resolvers.ids import decode_id
-from resolvers.nodes import node_fetcher
 from resolvers.staff import _session_payload
 from schema.context import Info
 from schema.enums import ApplicationStatus
@@ -69,7 +68,6 @@ def _check_member_access(context: Context, found: MemberModel | None) -> None:
     )
 
 
-@node_fetcher("Member")
 async def member_node(context: Context, pk: int) -> MemberModel | None:
     found = await context.loaders.member_by_id.load(pk)
     _check_member_access(context, found)
@@ -95,7 +93,7 @@ async def member(
         return None
     if found is not None:
         await prefetch_selected(info, [found])
-    return found
+    return found  # type: ignore[return-value]
 
 
 def searchable_fields(info: Info) -> list[str]:
@@ -153,14 +151,12 @@ async def profile_change_requests(
     return await paginate(service.change_requests(status), first, after)
 
 
-@node_fetcher("MembershipApplication")
 async def application_node(context: Context, pk: int) -> MembershipApplicationModel | None:
     if not context.cell(("Query", "membershipApplications")).allowed:
         raise denial(context.actor.is_anonymous, "membership applications")
     return await MembershipApplicationModel.get_or_none(id=pk)
 
 
-@node_fetcher("ProfileChangeRequest")
 async def change_request_node(context: Context, pk: int) -> ProfileChangeRequestModel | None:
     """Reviewers read any request; a member reads their own."""
     # Members may not list requests (Query.profileChangeRequests), but read theirs by ID.

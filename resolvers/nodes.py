@@ -1,4 +1,4 @@
-"""Records by global ID: every domain registers how to fetch its type for the caller."""
+"""Records by global ID: how each type is fetched for the caller."""
 
 from __future__ import annotations
 
@@ -6,21 +6,25 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from auth.errors import BadUserInput
+from resolvers import benefits, communications, members, points, tags, tiers
 from resolvers.context import Context
 from resolvers.ids import from_global_id
 from services.errors import Invalid
 
-# type name -> fetch(context, pk) returning the row, or None when absent or not the caller's.
-NodeFetcher = Callable[[Context, int], Awaitable[Any]]
-NODE_FETCHERS: dict[str, NodeFetcher] = {}
-
-
-def node_fetcher(type_name: str) -> Callable[[NodeFetcher], NodeFetcher]:
-    def register(fetch: NodeFetcher) -> NodeFetcher:
-        NODE_FETCHERS[type_name] = fetch
-        return fetch
-
-    return register
+# type name -> fetch(context, pk): the row, or None when absent or not the caller's.
+NODE_FETCHERS: dict[str, Callable[[Context, int], Awaitable[Any]]] = {
+    "Member": members.member_node,
+    "MembershipApplication": members.application_node,
+    "ProfileChangeRequest": members.change_request_node,
+    "Tier": tiers.tier_node,
+    "PointsEntry": points.entry_node,
+    "Purchase": points.purchase_node,
+    "Benefit": benefits.benefit_node,
+    "BenefitUsage": benefits.usage_node,
+    "TagDefinition": tags.tag_node,
+    "Communication": communications.communication_node,
+    "ServiceCase": communications.service_case_node,
+}
 
 
 async def fetch_node(context: Context, global_id: str) -> Any:

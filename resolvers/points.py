@@ -12,7 +12,6 @@ from models.points import Purchase as PurchaseModel
 from resolvers.context import Context
 from resolvers.errors import mutation, user_errors
 from resolvers.ids import decode_id
-from resolvers.nodes import node_fetcher
 from schema.context import Info
 from schema.jobs import AsOf, JobReport
 from schema.points import (
@@ -43,14 +42,12 @@ def _check_ledger_read(context: Context, field: str, row: Any) -> None:
     )
 
 
-@node_fetcher("PointsEntry")
 async def entry_node(context: Context, pk: int) -> PointsEntryModel | None:
     entry = await PointsEntryModel.get_or_none(id=pk)
     _check_ledger_read(context, "pointsLedger", entry)
     return entry
 
 
-@node_fetcher("Purchase")
 async def purchase_node(context: Context, pk: int) -> PurchaseModel | None:
     purchase = await PurchaseModel.get_or_none(id=pk)
     _check_ledger_read(context, "purchases", purchase)

@@ -13,7 +13,6 @@ from models.tag import TagDefinition as TagDefinitionModel
 from resolvers.context import Context
 from resolvers.errors import mutation, user_errors
 from resolvers.ids import decode_id
-from resolvers.nodes import node_fetcher
 from schema.context import Info
 from schema.jobs import AsOf, JobReport
 from schema.members import ReviewInput
@@ -33,7 +32,6 @@ from services.errors import Duplicate, Invalid, InvalidState, NotFound
 MEMBER_ID = ("input", "memberId")
 
 
-@node_fetcher("TagDefinition")
 async def tag_node(context: Context, pk: int) -> TagDefinitionModel | None:
     if not context.cell(("Query", "tagDefinitions")).allowed:
         raise denial(context.actor.is_anonymous, "tag definitions")

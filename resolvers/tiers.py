@@ -11,7 +11,6 @@ from models.tier import Tier as TierModel
 from resolvers.context import Context
 from resolvers.errors import mutation, user_errors
 from resolvers.ids import decode_id
-from resolvers.nodes import node_fetcher
 from schema.context import Info
 from schema.jobs import AsOf, JobReport
 from schema.members import MemberPayload
@@ -25,7 +24,6 @@ async def tiers(info: Info) -> list[Tier]:
     return await service.ladder()  # type: ignore[return-value]
 
 
-@node_fetcher("Tier")
 async def tier_node(context: Context, pk: int) -> TierModel | None:
     return await context.loaders.tier_by_id.load(pk)
 
