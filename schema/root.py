@@ -25,7 +25,6 @@ from resolvers.points import PointsMutation, PointsQuery
 from resolvers.staff import StaffMutation, StaffQuery
 from resolvers.subscriptions import Subscription
 from resolvers.tags import TagsMutation, TagsQuery
-from resolvers.tiers import TiersMutation, TiersQuery
 from schema import columns, direct, inputs, prefetch
 from schema.common import Node
 from schema.context import Info
@@ -34,6 +33,7 @@ from schema.errors import ErrorShaping
 from schema.execution import FastExecution, shortcut_fields
 from schema.extension_hooks import Schema
 from schema.scalars import SCALAR_MAP
+from schema.tiers_root import TiersMutation, TiersQuery
 
 
 async def node(
