@@ -17,7 +17,6 @@ from auth.audit import AuditExtension
 from auth.docs import describe_access
 from core.settings import get_settings
 from resolvers.audit import AuditQuery
-from resolvers.benefits import BenefitsMutation, BenefitsQuery
 from resolvers.communications import CommunicationsMutation, CommunicationsQuery
 from resolvers.members import MembersMutation, MembersQuery
 from resolvers.nodes import fetch_node
@@ -26,6 +25,7 @@ from resolvers.staff import StaffMutation, StaffQuery
 from resolvers.subscriptions import Subscription
 from resolvers.tags import TagsMutation, TagsQuery
 from schema import columns, direct, inputs, prefetch
+from schema.benefits_root import BenefitsMutation, BenefitsQuery
 from schema.common import Node
 from schema.context import Info
 from schema.documents import Documents

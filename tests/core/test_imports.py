@@ -61,8 +61,6 @@ KNOWN_VIOLATIONS: dict[tuple[str, str], str] = {
     ("resolvers/audit.py", "schema.audit"): DOMAIN_ROOTS,
     ("resolvers/audit.py", "schema.context"): DOMAIN_ROOTS,
     ("resolvers/audit.py", "schema.pagination"): DOMAIN_ROOTS,
-    ("resolvers/benefits.py", "schema.benefits"): DOMAIN_ROOTS,
-    ("resolvers/benefits.py", "schema.context"): DOMAIN_ROOTS,
     ("resolvers/communications.py", "schema.communications"): DOMAIN_ROOTS,
     ("resolvers/communications.py", "schema.context"): DOMAIN_ROOTS,
     ("resolvers/communications.py", "schema.enums"): DOMAIN_ROOTS,
