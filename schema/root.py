@@ -19,7 +19,6 @@ from core.settings import get_settings
 from resolvers.audit import AuditQuery
 from resolvers.communications import CommunicationsMutation, CommunicationsQuery
 from resolvers.nodes import fetch_node
-from resolvers.points import PointsMutation, PointsQuery
 from resolvers.subscriptions import Subscription
 from resolvers.tags import TagsMutation, TagsQuery
 from schema import columns, direct, inputs, prefetch
@@ -31,6 +30,7 @@ from schema.errors import ErrorShaping
 from schema.execution import FastExecution, shortcut_fields
 from schema.extension_hooks import Schema
 from schema.members_root import MembersMutation, MembersQuery
+from schema.points_root import PointsMutation, PointsQuery
 from schema.scalars import SCALAR_MAP
 from schema.staff_root import StaffMutation, StaffQuery
 from schema.tiers_root import TiersMutation, TiersQuery
