@@ -20,7 +20,6 @@ from resolvers.audit import AuditQuery
 from resolvers.communications import CommunicationsMutation, CommunicationsQuery
 from resolvers.nodes import fetch_node
 from resolvers.subscriptions import Subscription
-from resolvers.tags import TagsMutation, TagsQuery
 from schema import columns, direct, inputs, prefetch
 from schema.benefits_root import BenefitsMutation, BenefitsQuery
 from schema.common import Node
@@ -33,6 +32,7 @@ from schema.members_root import MembersMutation, MembersQuery
 from schema.points_root import PointsMutation, PointsQuery
 from schema.scalars import SCALAR_MAP
 from schema.staff_root import StaffMutation, StaffQuery
+from schema.tags_root import TagsMutation, TagsQuery
 from schema.tiers_root import TiersMutation, TiersQuery
 
 
