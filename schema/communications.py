@@ -11,7 +11,7 @@ import strawberry
 from core.ids import to_global_id
 from models.communication import Communication as CommunicationModel
 from models.communication import ServiceCase as ServiceCaseModel
-from resolvers.context import Context
+from resolvers.communications import visibility
 from resolvers.loaders import by_id
 from schema.common import Node, UserError, errors_field, model_type
 from schema.context import Info
@@ -31,19 +31,6 @@ if TYPE_CHECKING:
     from schema.members import Member
 
 MemberRef = Annotated["Member", strawberry.lazy("schema.members")]
-
-# Policy scopes (auth/policy.py SCOPES) and the view each grants.
-_VIEWS = {
-    "MARKETING_ONLY": Visibility(marketing_only=True),
-    "NO_INTERNAL": Visibility(internal_notes=False),
-}
-
-
-def visibility(context: Context, key: tuple[str, str] = ("Member", "communications")) -> Visibility:
-    """What the caller may see of communications, from the scope of their policy cell."""
-    scope = context.cell(key).scope
-    return _VIEWS[scope] if scope else Visibility()
-
 
 # ---------------------------------------------------------------- batch functions
 

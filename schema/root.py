@@ -17,12 +17,12 @@ from auth.audit import AuditExtension
 from auth.docs import describe_access
 from core.settings import get_settings
 from resolvers.audit import AuditQuery
-from resolvers.communications import CommunicationsMutation, CommunicationsQuery
 from resolvers.nodes import fetch_node
 from resolvers.subscriptions import Subscription
 from schema import columns, direct, inputs, prefetch
 from schema.benefits_root import BenefitsMutation, BenefitsQuery
 from schema.common import Node
+from schema.communications_root import CommunicationsMutation, CommunicationsQuery
 from schema.context import Info
 from schema.documents import Documents
 from schema.errors import ErrorShaping
