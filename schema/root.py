@@ -16,10 +16,10 @@ from auth import enforce
 from auth.audit import AuditExtension
 from auth.docs import describe_access
 from core.settings import get_settings
-from resolvers.audit import AuditQuery
 from resolvers.nodes import fetch_node
 from resolvers.subscriptions import Subscription
 from schema import columns, direct, inputs, prefetch
+from schema.audit_root import AuditQuery
 from schema.benefits_root import BenefitsMutation, BenefitsQuery
 from schema.common import Node
 from schema.communications_root import CommunicationsMutation, CommunicationsQuery
