@@ -17,7 +17,6 @@ from auth.audit import AuditExtension
 from auth.docs import describe_access
 from core.settings import get_settings
 from resolvers.nodes import fetch_node
-from resolvers.subscriptions import Subscription
 from schema import columns, direct, inputs, prefetch
 from schema.audit_root import AuditQuery
 from schema.benefits_root import BenefitsMutation, BenefitsQuery
@@ -32,6 +31,7 @@ from schema.members_root import MembersMutation, MembersQuery
 from schema.points_root import PointsMutation, PointsQuery
 from schema.scalars import SCALAR_MAP
 from schema.staff_root import StaffMutation, StaffQuery
+from schema.subscriptions_root import Subscription
 from schema.tags_root import TagsMutation, TagsQuery
 from schema.tiers_root import TiersMutation, TiersQuery
 

@@ -59,8 +59,6 @@ KNOWN_VIOLATIONS: dict[tuple[str, str], str] = {
     ("auth/audit.py", "schema.errors"): AUDIT_READS_GRAPHQL,
     ("auth/audit.py", "schema.refusals"): AUDIT_READS_GRAPHQL,
     ("resolvers/errors.py", "schema.common"): DOMAIN_ROOTS,
-    ("resolvers/subscriptions.py", "schema.context"): DOMAIN_ROOTS,
-    ("resolvers/subscriptions.py", "schema.points"): DOMAIN_ROOTS,
     ("schema/root.py", "app.admission"): SCHEMA_APP,
     ("schema/root.py", "app.observability"): SCHEMA_APP,
     ("services/members/enrollment.py", "auth.authentication"): SERVICES_AUTH,
