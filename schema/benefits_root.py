@@ -7,7 +7,6 @@ from typing import Annotated
 import strawberry
 
 from core.ids import to_global_id
-from resolvers.errors import mutation, user_errors
 from resolvers.ids import decode_id
 from schema.benefits import (
     Benefit,
@@ -18,6 +17,7 @@ from schema.benefits import (
     UseBenefitInput,
 )
 from schema.context import Info
+from schema.user_errors import mutation, user_errors
 from services import benefits as service
 from services.clock import utcnow
 from services.errors import (

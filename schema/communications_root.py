@@ -11,7 +11,6 @@ import strawberry
 from core.ids import to_global_id
 from models.communication import ServiceCase as ServiceCaseModel
 from resolvers.communications import marketing_only, visibility
-from resolvers.errors import mutation, user_errors
 from resolvers.ids import decode_id
 from resolvers.members import searchable_fields
 from schema.communications import (
@@ -30,6 +29,7 @@ from schema.context import Info
 from schema.enums import CaseStatus
 from schema.insights import Insights
 from schema.pagination import After, Connection, First, paginate
+from schema.user_errors import mutation, user_errors
 from services import cases
 from services import communications as service
 from services import insights as insights_service

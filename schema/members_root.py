@@ -9,7 +9,6 @@ import strawberry
 from core.ids import to_global_id
 from models.enums import MemberOrderField, OrderDirection
 from models.member import Member as MemberModel
-from resolvers.errors import mutation, user_errors
 from resolvers.ids import decode_id
 from resolvers.members import check_member_access, check_order, member_node, searchable_fields
 from schema.context import Info
@@ -37,6 +36,7 @@ from schema.pagination import After, Connection, First, paginate
 from schema.prefetch import prefetch_selected
 from schema.staff import LoginPayload
 from schema.staff_root import session_payload
+from schema.user_errors import mutation, user_errors
 from services import members as service
 from services.clock import utcnow
 from services.errors import Duplicate, Invalid, InvalidState, NotFound, RateLimited

@@ -6,7 +6,6 @@ from typing import Annotated
 
 import strawberry
 
-from resolvers.errors import mutation, user_errors
 from resolvers.ids import decode_id
 from schema.context import Info
 from schema.jobs import AsOf, JobReport
@@ -18,6 +17,7 @@ from schema.points import (
     RedeemPointsInput,
     RefundPurchaseInput,
 )
+from schema.user_errors import mutation, user_errors
 from services import points as service
 from services.clock import utcnow
 from services.errors import Duplicate, InsufficientPoints, Invalid, InvalidState, NotFound

@@ -12,7 +12,6 @@ from auth.errors import Unauthenticated
 from core.ids import to_global_id
 from models.enums import Role
 from models.staff import StaffUser as StaffUserModel
-from resolvers.errors import mutation, user_errors
 from resolvers.ids import decode_id
 from resolvers.staff import signed_in
 from schema.common import OkPayload
@@ -30,6 +29,7 @@ from schema.staff import (
     UpdateStaffUserInput,
     Viewer,
 )
+from schema.user_errors import mutation, user_errors
 from services import staff as staff_service
 from services.clock import utcnow
 from services.errors import Duplicate, Invalid, InvalidCredentials, NotFound, RateLimited

@@ -8,7 +8,6 @@ import strawberry
 
 from core.ids import to_global_id
 from models.enums import TagCategory, TagStatus
-from resolvers.errors import mutation, user_errors
 from resolvers.ids import decode_id
 from schema.context import Info
 from schema.jobs import AsOf, JobReport
@@ -21,6 +20,7 @@ from schema.tags import (
     TagDefinitionInput,
     TagDefinitionPayload,
 )
+from schema.user_errors import mutation, user_errors
 from services import tags as service
 from services.clock import utcnow
 from services.errors import Duplicate, Invalid, InvalidState, NotFound

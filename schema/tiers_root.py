@@ -7,12 +7,12 @@ from typing import Annotated
 import strawberry
 
 from core.ids import to_global_id
-from resolvers.errors import mutation, user_errors
 from resolvers.ids import decode_id
 from schema.context import Info
 from schema.jobs import AsOf, JobReport
 from schema.members import MemberPayload
 from schema.tiers import SetMemberTierInput, Tier, TierInput, TierPayload
+from schema.user_errors import mutation, user_errors
 from services import tiers as service
 from services.clock import utcnow
 from services.errors import Duplicate, Invalid, InvalidState, NotFound

@@ -8,9 +8,9 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-from resolvers.errors import ERROR_CODES
 from schema.fields import object_fields
 from schema.root import build_schema
+from schema.user_errors import ERROR_CODES
 
 Resolver = Callable[..., Any]
 

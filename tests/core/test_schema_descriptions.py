@@ -15,9 +15,9 @@ from graphql import (
 )
 
 from auth.docs import access_note
-from resolvers.errors import ERROR_CODES
 from schema.fields import object_fields
 from schema.root import build_schema
+from schema.user_errors import ERROR_CODES
 from services.errors import DomainError
 
 
