@@ -1,4 +1,9 @@
-"""The schema: per-domain Query/Mutation classes joined, guarded by the policy, extended."""
+"""The schema: per-domain Query/Mutation classes joined, guarded by the policy, extended.
+
+Those classes (schema/<domain>_root.py) answer with the services' model rows where a
+schema type is declared: strawberry reads each field off the row by name. The type
+checker sees a model there, so those lines carry `# type: ignore[arg-type]` (or
+`[return-value]`)."""
 
 from __future__ import annotations
 
