@@ -60,8 +60,8 @@ from auth.authentication import authenticate
 from auth.errors import SessionEnded
 from core.settings import Settings, get_settings
 from models.db import tortoise_config
+from resolvers.context import Context
 from resolvers.loaders import Loaders
-from schema.context import Context
 from schema.errors import with_codes
 from schema.refusals import unresolved_operation
 from services import audit as audit_service

@@ -1,5 +1,3 @@
-"""Thin resolvers: parse GraphQL input, call one service, shape the payload.
-
-Payloads and fields typed with a schema type carry the service's model row: strawberry
-reads each field off it by name. The type checker sees a model where a schema type is
-declared, so those lines carry `# type: ignore[arg-type]` (or `[return-value]`)."""
+"""Plain functions of the request, below the GraphQL types: they take the request's
+Context (resolvers/context.py) or its parts, ids and plain values, and return model rows
+or service results. The root fields calling them live in schema/<domain>_root.py."""

@@ -1,38 +1,39 @@
-"""`node(id)`: every domain registers how to fetch its type for the caller."""
+"""Records by global ID: how each type is fetched for the caller."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
-
-import strawberry
+from typing import Any
 
 from auth.errors import BadUserInput
+from resolvers import benefits, communications, members, points, tags, tiers
+from resolvers.context import Context
 from resolvers.ids import from_global_id
-from schema.context import Info
 from services.errors import Invalid
 
-# type name -> fetch(info, pk) returning the row, or None when absent or not the caller's.
-NODE_FETCHERS: dict[str, Callable[[Info, int], Awaitable[Any]]] = {}
+# type name -> fetch(context, pk): the row, or None when absent or not the caller's.
+NODE_FETCHERS: dict[str, Callable[[Context, int], Awaitable[Any]]] = {
+    "Member": members.member_node,
+    "MembershipApplication": members.application_node,
+    "ProfileChangeRequest": members.change_request_node,
+    "Tier": tiers.tier_node,
+    "PointsEntry": points.entry_node,
+    "Purchase": points.purchase_node,
+    "Benefit": benefits.benefit_node,
+    "BenefitUsage": benefits.usage_node,
+    "TagDefinition": tags.tag_node,
+    "Communication": communications.communication_node,
+    "ServiceCase": communications.service_case_node,
+}
 
 
-def node_fetcher(type_name: str) -> Callable[[Callable[[Info, int], Awaitable[Any]]], Any]:
-    def register(fetch: Callable[[Info, int], Awaitable[Any]]) -> Any:
-        NODE_FETCHERS[type_name] = fetch
-        return fetch
-
-    return register
-
-
-async def node(
-    info: Info,
-    id: Annotated[strawberry.ID, strawberry.argument(description="A global ID from any record.")],
-) -> Any:
+async def fetch_node(context: Context, global_id: str) -> Any:
+    """The record `global_id` names, as its type's fetcher gives it to the caller."""
     try:
-        type_name, pk = from_global_id(id)
+        type_name, pk = from_global_id(global_id)
     except Invalid as error:
         raise BadUserInput(error.message) from None
     fetch = NODE_FETCHERS.get(type_name)
     if fetch is None or not pk.isdigit():
-        raise BadUserInput(f"{id!r} is not an ID of this API.")
-    return await fetch(info, int(pk))
+        raise BadUserInput(f"{global_id!r} is not an ID of this API.")
+    return await fetch(context, int(pk))

@@ -11,6 +11,7 @@ import strawberry
 from core.ids import to_global_id
 from models.communication import Communication as CommunicationModel
 from models.communication import ServiceCase as ServiceCaseModel
+from resolvers.communications import visibility
 from resolvers.loaders import by_id
 from schema.common import Node, UserError, errors_field, model_type
 from schema.context import Info
@@ -29,19 +30,6 @@ if TYPE_CHECKING:
     from schema.members import Member
 
 MemberRef = Annotated["Member", strawberry.lazy("schema.members")]
-
-# Policy scopes (auth/policy.py SCOPES) and the view each grants.
-_VIEWS = {
-    "MARKETING_ONLY": Visibility(marketing_only=True),
-    "NO_INTERNAL": Visibility(internal_notes=False),
-}
-
-
-def visibility(info: Info, key: tuple[str, str] = ("Member", "communications")) -> Visibility:
-    """What the caller may see of communications, from the scope of their policy cell."""
-    scope = info.context.cell(key).scope
-    return _VIEWS[scope] if scope else Visibility()
-
 
 # ---------------------------------------------------------------- batch functions
 
@@ -131,7 +119,7 @@ class Communication(Node):
         "caller's role."
     )
     async def case(self, info: Info) -> ServiceCase | None:
-        if self.case_id is None or not visibility(info).cases:
+        if self.case_id is None or not visibility(info.context).cases:
             return None
         return await info.context.loaders.get(load_case_by_id).load(self.case_id)
 
@@ -201,7 +189,7 @@ class ServiceCase(Node):
     )
     async def communications(self, info: Info) -> list[Communication]:
         return await info.context.loaders.get(load_case_communications).load(
-            (self.id, visibility(info))
+            (self.id, visibility(info.context))
         )
 
 
@@ -227,7 +215,7 @@ class MemberCommunicationsFields:
             load_communication_pages,
             load_communication_counts,
             self.id,
-            CommunicationFilter(visibility(info), channel, category),
+            CommunicationFilter(visibility(info.context), channel, category),
             Window.of(first, after),
         )
 
@@ -246,7 +234,7 @@ class MemberCommunicationsFields:
             load_case_pages,
             load_case_counts,
             self.id,
-            CaseFilter(visibility(info, ("Member", "serviceCases")), status),
+            CaseFilter(visibility(info.context, ("Member", "serviceCases")), status),
             Window.of(first, after),
         )
 

@@ -11,7 +11,7 @@ shape. It sees the arguments graphql-core coerced, so a field bound straight to 
 method (shortcuts/direct.py) is checked as one called through strawberry, and a value
 written inline as one sent as a variable. A refusal is an Invalid at the input's path:
 a mutation that answers with a payload of UserErrors answers with one
-(resolvers/errors.py), any other field with a GraphQL error coded INVALID
+(schema/user_errors.py), any other field with a GraphQL error coded INVALID
 (schema/errors.py).
 """
 
@@ -34,7 +34,7 @@ from graphql import (
     get_nullable_type,
 )
 
-from resolvers.errors import refused, user_error_payload
+from schema.user_errors import refused, user_error_payload
 from services.errors import Invalid
 from services.validation import check_free_text, check_line, check_moment
 from shortcuts import object_fields

@@ -14,7 +14,8 @@ from tortoise.functions import Count
 from core.ids import to_global_id
 from models.tag import MemberTag as MemberTagModel
 from models.tag import TagDefinition as TagDefinitionModel
-from resolvers.loaders import by_id, group_by
+from resolvers.loaders import group_by
+from resolvers.tags import tag_by_id
 from schema.common import Node, UserError, errors_field, model_type
 from schema.context import Info
 from schema.enums import TagCategory, TagSource, TagStatus
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
     from schema.members import Member
 
 MemberRef = Annotated["Member", strawberry.lazy("schema.members")]
-tag_by_id = by_id(TagDefinitionModel)
 
 
 async def member_counts_by_tag_id(keys: Sequence[int]) -> list[int]:

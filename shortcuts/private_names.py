@@ -98,8 +98,7 @@ GRAPHQL_CORE = (
         "graphql.execution.collect_fields:FragmentDetails",
         ("definition", "variable_signatures"),
         "shortcuts/execution.py",
-        "A fragment's definition and whether it takes variables (then its collection is "
-        "not kept).",
+        "A fragment's definition and whether it takes variables (then its collection is not kept).",
     ),
     Internal(
         "graphql.execution.executor:invalid_return_type_error",
@@ -107,8 +106,10 @@ GRAPHQL_CORE = (
         "shortcuts/execution.py",
         "The error graphql-core raises when is_type_of refuses a value, raised the same way "
         "by an object completed in place.",
-        {"": "(return_type: 'GraphQLObjectType', result: 'Any', field_details_list: "
-        "'FieldDetailsList') -> 'GraphQLError'"},
+        {
+            "": "(return_type: 'GraphQLObjectType', result: 'Any', field_details_list: "
+            "'FieldDetailsList') -> 'GraphQLError'"
+        },
     ),
 )
 
@@ -155,8 +156,7 @@ STRAWBERRY = (
     Internal(
         "strawberry.types.field:StrawberryField",
         ("base_resolver", "is_basic_field", "extensions", "metadata", "python_name", "arguments"),
-        "shortcuts/execution.py, shortcuts/direct.py, shortcuts/columns.py, "
-        "shortcuts/relations.py",
+        "shortcuts/execution.py, shortcuts/direct.py, shortcuts/columns.py, shortcuts/relations.py",
         "Whether a field is a plain attribute or a method that needs nothing but its row, "
         "its declared relation or columns (metadata), and its arguments.",
     ),
@@ -231,8 +231,10 @@ STRAWBERRY = (
         "shortcuts/documents.py",
         "strawberry's validation (graphql-core's with its own rules added), kept per "
         "document and rules.",
-        {"": "(schema: 'GraphQLSchema', document: 'DocumentNode', validation_rules: "
-        "'tuple[type[ASTValidationRule], ...]') -> 'list[GraphQLError]'"},
+        {
+            "": "(schema: 'GraphQLSchema', document: 'DocumentNode', validation_rules: "
+            "'tuple[type[ASTValidationRule], ...]') -> 'list[GraphQLError]'"
+        },
     ),
     Internal(
         "strawberry.types.execution:ExecutionContext",

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from app.served_schema import served_schema
-from resolvers.errors import ERROR_CODES
+from schema.user_errors import ERROR_CODES
 from shortcuts.fields import object_fields
 
 Resolver = Callable[..., Any]

@@ -35,9 +35,9 @@ from models.member import Member
 from models.points import Purchase
 from models.tag import TagDefinition as TagDefinitionModel
 from models.tier import Tier
+from resolvers.context import Context
 from resolvers.loaders import Loaders
 from schema import pagination
-from schema.context import Context
 from schema.tiers import MemberTierFields
 from services.clock import utcnow
 from services.points import post_entry

@@ -16,7 +16,7 @@ from graphql import (
 
 from app.served_schema import served_schema
 from auth.docs import access_note
-from resolvers.errors import ERROR_CODES
+from schema.user_errors import ERROR_CODES
 from services.errors import DomainError
 from shortcuts.fields import object_fields
 
