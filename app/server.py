@@ -21,7 +21,6 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
@@ -67,6 +66,7 @@ from schema.refusals import unresolved_operation
 from services import audit as audit_service
 from services.clock import utcnow
 from services.members import retrying_scrubs, watch_scrubs
+from shortcuts.view import OneOperationView
 
 log = logging.getLogger("memberhub")
 # Allocations between young collections (Python's default is 700).
@@ -118,7 +118,7 @@ class TransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             await self.websocket.close(code=4403, reason=str(ended))
 
 
-class MemberhubGraphQL(GraphQL[Context, None]):
+class MemberhubGraphQL(OneOperationView[Context, None]):
     graphql_transport_ws_handler_class = TransportWSHandler
 
     def __init__(self, settings: Settings) -> None:
@@ -201,7 +201,7 @@ class MemberhubGraphQL(GraphQL[Context, None]):
         request.state.media_type = media_type
         response = None
         if request.method == "POST" and context is UNSET and root_value is UNSET:
-            response = await self._run_one_operation(request)
+            response = await self.run_one_operation(request)
         if response is None:
             response = await super().run(request, context, root_value)
         if media_type == GRAPHQL_RESPONSE_JSON and response.media_type == JSON:
@@ -209,31 +209,6 @@ class MemberhubGraphQL(GraphQL[Context, None]):
             if getattr(request.state, "request_error", False):
                 response.status_code = 400
         return response
-
-    async def _run_one_operation(self, request: Request) -> Response | None:
-        """strawberry's `run` for what nearly every request is, a POST of one operation
-        as a JSON object, without the steps such a request does not need (its content
-        type parsed again through email.message, stream transports, batches, runtime
-        protocol checks of the result): about an eighth of `{ __typename }` (issue 7).
-        None for any other body, which strawberry's `run` answers, errors included."""
-        try:
-            data = self.decode_json(await request.body())
-        except ValueError:
-            return None
-        if not isinstance(data, dict | list):  # strawberry's run fails on it with a 500
-            raise HTTPException(400, "The request body must be a JSON object.")
-        request_data = _one_operation(data)
-        if request_data is None:
-            return None
-        sub_response = await self.get_sub_response(request)
-        context = await self.get_context(request, response=sub_response)
-        result = await self.execute_single(
-            request, self.request_adapter_class(request), sub_response, context, None, request_data
-        )
-        response_data = await self.process_result(request, result)
-        if result.errors:
-            self._handle_errors(result.errors, response_data)
-        return self.create_response(response_data, sub_response)
 
     async def parse_http_body(self, request: Any) -> GraphQLRequestData | list[GraphQLRequestData]:
         """strawberry's, which checks the types of `query`, `variables` and `extensions`,
@@ -336,30 +311,6 @@ class MemberhubGraphQL(GraphQL[Context, None]):
             request_id=request_id_of(request.scope),
             response=response,
         )
-
-
-def _one_operation(data: Any) -> GraphQLRequestData | None:
-    """The operation of a request body that names one with its text and no more than
-    strawberry accepts alongside; None for anything else (a batch, a trusted document's
-    hash, a member of the wrong type)."""
-    if type(data) is not dict:
-        return None
-    query, variables = data.get("query"), data.get("variables")
-    operation_name, extensions = data.get("operationName"), data.get("extensions")
-    if (
-        type(query) is not str
-        or not (variables is None or type(variables) is dict)
-        or not (operation_name is None or type(operation_name) is str)
-        or not (extensions is None or type(extensions) is dict)
-    ):
-        return None
-    return GraphQLRequestData(
-        query=query,
-        variables=variables,
-        operation_name=operation_name,
-        extensions=extensions,
-        protocol="http",
-    )
 
 
 async def _document_id(request: Request) -> Any:

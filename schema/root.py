@@ -111,7 +111,7 @@ def build_schema(extensions: Sequence[object]) -> strawberry.Schema:
     """The schema, with its shortcuts installed (shortcuts/__init__.py): text and date
     inputs are checked, every field with a policy row is guarded (the guard outermost)
     and says who may use it."""
-    schema = shortcuts.Schema(
+    schema = strawberry.Schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,

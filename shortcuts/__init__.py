@@ -10,8 +10,8 @@ out of the ordinary:
 - direct: resolver methods with plain arguments called without strawberry's wrapper;
 - relations: relation fields a list loads for all its rows at once (`relation`, `prefetch`);
 - columns: a page reads the columns its selected fields need (`reads`, `narrowed`);
-- documents, hooks, by_identity: parsing, validation and extension hooks worked out once
-  per document or class rather than per request;
+- documents, by_identity: parsing and validation worked out once per document rather
+  than per request;
 - rows, sqlite, shapes, sql, keyed_pages: model rows built from query results, SQLite
   statements in the loop's thread, batched reads rendered once per shape.
 
@@ -19,7 +19,7 @@ Domain types use four names, and nothing else of this package:
 `relation` (a field answered by a request loader), `reads` (the columns a computed field
 reads), `AT_HAND` (an object field whose value may already be made) and
 `prefetch_selected` (load what a list's selection needs). The app builds its schema with
-`Schema` and `FastExecution` and then calls `install`, once.
+`FastExecution` as its execution context and then calls `install`, once.
 
 Every private or internal name of a library used here is listed, with what it is for, in
 shortcuts/private_names.py; docs/upgrading.md says what to re-read on an upgrade.
@@ -38,7 +38,6 @@ from shortcuts.columns import narrowed
 from shortcuts.documents import parsed, several_unnamed, validated
 from shortcuts.execution import FastExecution, Guard, shortcut_fields
 from shortcuts.fields import object_fields
-from shortcuts.hooks import Schema
 from shortcuts.keyed_pages import CountKey, PageKey, load_counts, load_pages, pages_by_parent
 from shortcuts.relations import AT_HAND, prefetch_selected, reads, relation, serve_model
 from shortcuts.rows import fetch_all
@@ -49,7 +48,6 @@ from shortcuts.shapes import rows_in
 __all__ = [
     # building the schema
     "FastExecution",
-    "Schema",
     "install",
     "object_fields",
     # declaring types: relations, computed fields, model-backed types
@@ -82,8 +80,8 @@ def install(
     hides_schema_from: Callable[[Any], bool],
     is_meant: Callable[[GraphQLError], bool],
 ) -> None:
-    """Install the shortcuts on `schema` (built as `Schema(...,
-    execution_context_class=FastExecution)`), in the only order that works:
+    """Install the shortcuts on `schema` (built with
+    `execution_context_class=FastExecution`), in the only order that works:
 
     1. relation fields resolve straight from their loaders, and
     2. methods with plain arguments are bound without strawberry's wrapper: both replace

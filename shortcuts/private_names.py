@@ -251,54 +251,6 @@ STRAWBERRY = (
         "validation's errors, which strawberry then takes as its own.",
     ),
     Internal(
-        "strawberry.extensions.runner:SchemaExtensionsRunner",
-        (),
-        "shortcuts/hooks.py",
-        "The runner of extension hooks, replaced by one whose hooks are planned once.",
-    ),
-    Internal(
-        "strawberry.schema.schema:Schema",
-        ("create_extensions_runner",),
-        "shortcuts/hooks.py",
-        "Overridden to hand strawberry the planned runner.",
-    ),
-    Internal(
-        "strawberry.extensions.context:ExtensionContextManagerBase",
-        ("get_hook", "from_callable", "HOOK_NAME"),
-        "shortcuts/hooks.py",
-        "Each stage's context manager, its hook lookup overridden to plan it once.",
-    ),
-    Internal(
-        "strawberry.extensions.context:OperationContextManager",
-        (),
-        "shortcuts/hooks.py",
-        "The operation stage, subclassed.",
-    ),
-    Internal(
-        "strawberry.extensions.context:ParsingContextManager",
-        (),
-        "shortcuts/hooks.py",
-        "The parsing stage, subclassed.",
-    ),
-    Internal(
-        "strawberry.extensions.context:ValidationContextManager",
-        (),
-        "shortcuts/hooks.py",
-        "The validation stage, subclassed.",
-    ),
-    Internal(
-        "strawberry.extensions.context:ExecutingContextManager",
-        (),
-        "shortcuts/hooks.py",
-        "The execution stage, subclassed.",
-    ),
-    Internal(
-        "strawberry.extensions.context:WrappedHook",
-        (),
-        "shortcuts/hooks.py",
-        "A hook bound to one extension object.",
-    ),
-    Internal(
         "strawberry.http.async_base_view:AsyncBaseHTTPView",
         (
             "decode_json",
@@ -308,11 +260,12 @@ STRAWBERRY = (
             "process_result",
             "create_response",
             "request_adapter_class",
-            "_handle_errors",
         ),
-        "app/server.py",
+        "shortcuts/view.py, app/server.py",
         "A POST of one operation as a JSON object is answered without the steps of "
-        "strawberry's run it does not need; the view's own steps are called as run calls them.",
+        "strawberry's run it does not need; the view's own steps are called as run calls "
+        "them, and app/server.py overrides execute_single (trusted documents, the operation "
+        "types a method carries) and create_response (the response size limit).",
     ),
 )
 

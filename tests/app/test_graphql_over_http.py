@@ -163,7 +163,7 @@ async def test_one_operation_is_answered_as_strawberry_answers_it(client, monkey
         return [*found, _answer(broken)]
 
     own = await answers()
-    monkeypatch.setattr(MemberhubGraphQL, "_run_one_operation", lambda self, request: _none())
+    monkeypatch.setattr(MemberhubGraphQL, "run_one_operation", lambda self, request: _none())
     assert own == await answers()
     request_error = 400 if accept == MODERN else 200
     assert [status for status, _, _ in own] == [200] * 2 + [request_error] * 4 + [200] * 2 + [

@@ -23,7 +23,6 @@ from graphql import (
 )
 from graphql.execution import executor as executor_module
 from strawberry.dataloader import DataLoader
-from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 from tortoise.models import Model
 from tortoise.transactions import in_transaction
@@ -42,7 +41,7 @@ from schema.tiers import MemberTierFields
 from services.clock import utcnow
 from services.points import post_entry
 from services.tags import assign_tag
-from shortcuts import documents, hooks
+from shortcuts import documents
 from shortcuts.execution import FastExecution, _completion, _serialiser, is_awaitable
 from shortcuts.relations import load_all, prefetch, selected_under
 from shortcuts.rows import fetch_all, models_from
@@ -286,35 +285,6 @@ async def test_prefetches_running_together_share_one_batch_and_leave_the_values(
     assert await loader.load(4) == 16
     assert await load_all(loader, [5, 3]) == [25, 9]  # only 5 is fetched
     assert calls[1:] == [[5]]
-
-
-async def test_extension_hooks_are_planned_once_and_bound_to_each_requests_extension() -> None:
-    seen: list[tuple[str, SchemaExtension]] = []  # the objects: ids could be reused
-
-    class Counting(SchemaExtension):
-        def on_operation(self):
-            seen.append(("operation", self))
-            yield
-            seen.append(("operation ends", self))
-
-        async def on_execute(self):
-            seen.append(("execute", self))
-            yield
-
-    @strawberry.type
-    class Query:
-        @strawberry.field
-        def one(self) -> int:
-            return 1
-
-    schema = hooks.Schema(query=Query, extensions=[Counting])
-    first, second = await schema.execute("{ one }"), await schema.execute("{ one }")
-
-    assert first.data == second.data == {"one": 1}
-    assert [stage for stage, _ in seen] == ["operation", "execute", "operation ends"] * 2
-    assert seen[0][1] is seen[1][1] is seen[2][1]
-    assert seen[3][1] is not seen[0][1]
-    assert hooks._PLANS[(Counting, "on_parse")] is None
 
 
 @pytest.mark.parametrize("role", [Role.ADMIN, Role.MARKETING])
