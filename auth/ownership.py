@@ -1,9 +1,11 @@
-"""The one ownership check: whether the caller may read a record, by their policy cell.
+"""The one ownership rule: a member reads and acts on their own records only.
 
 A denied cell refuses (UNAUTHENTICATED for anonymous callers, else FORBIDDEN); an
 own-records-only cell (SELF) refuses a record whose `owner_member_id` is not the calling
 member's. Enforcement (auth/enforce.py) applies it to every guarded field of a record,
-and the resolvers that fetch a record by its ID apply it to the record itself.
+the resolvers that fetch a record by its ID to the record itself, a request's shown
+values field by field (`may_read`), and an operation on a member to that member
+(`acting_member`).
 """
 
 from __future__ import annotations
@@ -11,6 +13,12 @@ from __future__ import annotations
 from auth.actor import Actor
 from auth.errors import Forbidden, denial
 from auth.policy import Cell
+from services.errors import Invalid
+
+
+def may_read(actor: Actor, cell: Cell, owner_member_id: int | None) -> bool:
+    """Whether `cell` admits the caller a record of the member `owner_member_id`."""
+    return cell.allowed and (cell.kind != "self" or owner_member_id == actor.member_id)
 
 
 def check_ownership(
@@ -35,5 +43,18 @@ def check_ownership(
         if refuse_missing:
             raise Forbidden(not_yours)
         return
-    if getattr(record, "owner_member_id", None) != actor.member_id:
+    if not may_read(actor, cell, getattr(record, "owner_member_id", None)):
         raise Forbidden(not_yours)
+
+
+def acting_member(actor: Actor, member_id: int | None, field: tuple[str, ...]) -> int:
+    """The member an operation acts on: a member acts on themselves only (their cells
+    are SELF), and staff name the member (Invalid at `field` when they do not)."""
+    if actor.is_member:
+        if member_id is not None and member_id != actor.member_id:
+            raise Forbidden("Members may act on their own records only.")
+        assert actor.member_id is not None
+        return actor.member_id
+    if member_id is None:
+        raise Invalid("memberId is required for staff.", field)
+    return member_id

@@ -10,11 +10,10 @@ from typing import Any
 
 from auth.actor import ANONYMOUS, Actor
 from auth.audit_record import AuditRecord
-from auth.errors import Forbidden
+from auth.ownership import acting_member
 from auth.policy import POLICY, Cell, cell_for
 from core.settings import Settings
 from resolvers.loaders import Loaders
-from services.errors import Invalid
 
 
 @dataclass
@@ -44,12 +43,5 @@ class Context:
         return cached
 
     def scope_member(self, member_id: int | None, field: tuple[str, ...]) -> int:
-        """The member an operation acts on: a member acts only on themselves (SELF cells)."""
-        if self.actor.is_member:
-            if member_id is not None and member_id != self.actor.member_id:
-                raise Forbidden("Members may act on their own records only.")
-            assert self.actor.member_id is not None
-            return self.actor.member_id
-        if member_id is None:
-            raise Invalid("memberId is required for staff.", field)
-        return member_id
+        """The member an operation acts on (`acting_member`, auth/ownership.py)."""
+        return acting_member(self.actor, member_id, field)

@@ -9,6 +9,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from auth.masking import mask
+from auth.ownership import may_read
 from auth.policy import SENSITIVE_FIELDS
 from core.ids import to_global_id
 from models.member import Member as MemberModel
@@ -189,7 +190,7 @@ def shown_changes(info: Info, changes: dict[str, Any], owner_member_id: int) -> 
     shown: dict[str, Any] = {}
     for key, value in changes.items():
         cell = context.cell(("Member", key))
-        if not cell.allowed or (cell.kind == "self" and owner_member_id != context.actor.member_id):
+        if not may_read(context.actor, cell, owner_member_id):
             continue
         clear = crypto.decrypt(value) if key == "idNumber" else value
         if cell.masked:

@@ -8,9 +8,10 @@ import pytest
 
 from auth.actor import ANONYMOUS, Actor
 from auth.errors import Forbidden, Unauthenticated
-from auth.ownership import check_ownership
+from auth.ownership import acting_member, check_ownership, may_read
 from auth.policy import DENIED, FULL, MASKED, SELF, SELF_MASKED
 from models.enums import Role
+from services.errors import Invalid
 
 MEMBER = Actor(kind="MEMBER", roles=frozenset({Role.MEMBER}), member_id=7)
 STAFF = Actor(kind="STAFF", roles=frozenset({Role.ANALYST}), staff_id=3)
@@ -53,3 +54,21 @@ def test_a_missing_record_is_refused_only_when_asked():
     _check(MEMBER, SELF, None)
     with pytest.raises(Forbidden, match=f"^{NOT_YOURS}$"):
         _check(MEMBER, SELF, None, refuse_missing=True)
+
+
+def test_may_read_answers_as_the_check_does():
+    assert (
+        may_read(STAFF, FULL, 8) and may_read(MEMBER, SELF, 7) and may_read(MEMBER, SELF_MASKED, 7)
+    )
+    assert not may_read(MEMBER, SELF, 8) and not may_read(STAFF, DENIED, 7)
+
+
+def test_a_member_acts_on_themselves_and_staff_name_the_member():
+    assert acting_member(MEMBER, None, ("input", "memberId")) == 7
+    assert acting_member(MEMBER, 7, ("input", "memberId")) == 7
+    with pytest.raises(Forbidden, match="own records only"):
+        acting_member(MEMBER, 8, ("input", "memberId"))
+    assert acting_member(STAFF, 8, ("input", "memberId")) == 8
+    with pytest.raises(Invalid) as refused:
+        acting_member(STAFF, None, ("input", "memberId"))
+    assert refused.value.field == ["input", "memberId"]
