@@ -13,13 +13,16 @@ out of the ordinary:
 - documents, by_identity: parsing and validation worked out once per document rather
   than per request;
 - rows, sqlite, shapes, sql, keyed_pages: model rows built from query results, SQLite
-  statements in the loop's thread, batched reads rendered once per shape.
+  statements in the loop's thread, batched reads rendered once per shape;
+- view: a POST of one operation answered without the steps of strawberry's `run` it
+  does not need.
 
-Domain types use four names, and nothing else of this package:
-`relation` (a field answered by a request loader), `reads` (the columns a computed field
-reads), `AT_HAND` (an object field whose value may already be made) and
-`prefetch_selected` (load what a list's selection needs). The app builds its schema with
-`FastExecution` as its execution context and then calls `install`, once.
+schema/ and resolvers/ use the names of `__all__` below, and nothing else of this
+package: declaring a type's fields takes `relation` (a field answered by a request
+loader) and `reads` (the columns a computed field reads); the rest serve lists and
+pages (schema/pagination.py). The schema is built with `FastExecution` as its execution
+context, and `install` is called on it once (schema/root.py). services/ read the SQL
+helpers (`rows`, `shapes`, `sql`) from their modules.
 
 Every private or internal name of a library used here is listed, with what it is for, in
 shortcuts/private_names.py; docs/upgrading.md says what to re-read on an upgrade.
