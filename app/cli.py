@@ -11,7 +11,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import signal
 import sqlite3
+import subprocess
 import sys
 import textwrap
 from collections.abc import Awaitable, Callable
@@ -153,6 +155,27 @@ async def run_job(args: argparse.Namespace) -> int:
     return await _with_db("run-job", work)
 
 
+@command("worker")
+async def worker(args: argparse.Namespace) -> int:
+    import logging.config
+
+    from app.logs import logging_config
+    from app.worker import run_worker, stop_on_signals
+
+    logging.config.dictConfig(logging_config())
+    stop = stop_on_signals()
+
+    async def work() -> int:
+        try:
+            await run_worker(stop)
+        except ValueError as error:  # a malformed channel setting, named in the message
+            print(f"worker: {error}", file=sys.stderr)
+            return FAILED
+        return 0
+
+    return await _with_db("worker", work)
+
+
 @command("verify-ledger")
 async def verify_ledger(args: argparse.Namespace) -> int:
     from services.points import verify_ledger
@@ -292,6 +315,12 @@ def parser() -> argparse.ArgumentParser:
         help="server processes (default: %(default)s); several share one PostgreSQL "
         'database (README, "PostgreSQL and several processes")',
     )
+    serve.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="start no `memberhub worker` beside the server (deployments that run workers "
+        "apart); by default one runs and stops with it",
+    )
 
     sub.add_parser(
         "migrate",
@@ -364,6 +393,15 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="print one JSON object for scripts (job, asOf, examined, changed, durationMs, "
         "erasuresPending) instead of the line of counts",
+    )
+
+    sub.add_parser(
+        "worker",
+        help="deliver the outbox until stopped",
+        description="Send due deliveries (EMAIL over MEMBERHUB_SMTP_URL, SMS and APP_PUSH to "
+        "their gateways, else to MEMBERHUB_DELIVERY_SINK), retrying with backoff, until "
+        "SIGTERM or SIGINT: the send in progress finishes, then it exits 0. Several workers "
+        'may share one database (README, "Channels and the worker").',
     )
 
     sub.add_parser(
@@ -443,8 +481,38 @@ def serve(args: argparse.Namespace) -> int:
     except DatabaseNotReady as error:
         print(f"serve: {error}", file=sys.stderr)
         return NOT_READY
-    uvicorn.run("app.server:create_app", factory=True, **uvicorn_options(args))
+    # SIGTERM ends serve through its `finally` (which stops the worker), also when it
+    # arrives before uvicorn listens or is raised again by uvicorn after its shutdown.
+    signal.signal(signal.SIGTERM, _exit)
+    worker = None if args.no_worker else _start_worker()
+    try:
+        uvicorn.run("app.server:create_app", factory=True, **uvicorn_options(args))
+    finally:
+        if worker is not None:
+            _stop_worker(worker)
     return 0
+
+
+# Seconds a stopping worker gets to finish its send (a mail server's step is 30 s).
+WORKER_GRACE = 40
+
+
+def _exit(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
+def _start_worker() -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", "app.cli", "worker"])
+
+
+def _stop_worker(worker: subprocess.Popen[bytes]) -> None:
+    worker.terminate()
+    try:
+        worker.wait(WORKER_GRACE)
+    except subprocess.TimeoutExpired:
+        # Its lease runs out and another worker sends what it held (at least once).
+        worker.kill()
+        worker.wait()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -105,6 +105,7 @@ _contacts = row(
     MARKETING=scoped(FULL, "MARKETING_ONLY"),
     MEMBER=scoped(SELF, "NO_INTERNAL"),
 )
+_staff_contacts = {role: cell for role, cell in _contacts.items() if role is not MEMBER}
 _staff_detail = staff(*EVERYONE_STAFF)
 REVIEWERS = (ADMIN, OPERATIONS, SERVICE)
 
@@ -138,6 +139,8 @@ POLICY: dict[tuple[str, str], Row] = {
     ("Member", "benefitUsages"): _benefits,
     ("Member", "communications"): _contacts,
     ("Member", "serviceCases"): _contacts,
+    # A delivery's attempts and errors are the operators' business, not the member's.
+    ("Communication", "delivery"): _staff_contacts,
     # Applications are read only by their reviewers (Query.membershipApplications).
     ("MembershipApplication", "name"): _reviewers(_name),
     ("MembershipApplication", "phone"): _reviewers(_contact),
@@ -160,6 +163,7 @@ POLICY: dict[tuple[str, str], Row] = {
     ("Query", "membershipApplications"): staff(*REVIEWERS),
     ("Query", "profileChangeRequests"): staff(*REVIEWERS),
     ("Query", "serviceCases"): _contacts,
+    ("Query", "deliveries"): row(ADMIN=FULL, SERVICE=FULL),
     ("Query", "auditLog"): row(ADMIN=FULL, AUDITOR=FULL),
     ("Query", "verifyAuditChain"): row(ADMIN=FULL, AUDITOR=FULL),
     ("Query", "insights"): staff(ADMIN, OPERATIONS, MARKETING, ANALYST),
@@ -207,6 +211,7 @@ POLICY: dict[tuple[str, str], Row] = {
     ("Mutation", "escalateCase"): staff(ADMIN, SERVICE),
     ("Mutation", "resolveCase"): staff(ADMIN, SERVICE),
     ("Mutation", "rateCase"): row(ADMIN=FULL, SERVICE=FULL, MEMBER=SELF),
+    ("Mutation", "retryDelivery"): row(ADMIN=FULL, SERVICE=FULL),
     # -- scheduled jobs
     ("Mutation", "runTierEvaluation"): staff(ADMIN, OPERATIONS),
     ("Mutation", "runPointsExpiry"): staff(ADMIN, OPERATIONS),
@@ -235,6 +240,7 @@ CONNECTED = (
     "AuditEntry",
     "BenefitUsage",
     "Communication",
+    "Delivery",
     "Member",
     "MembershipApplication",
     "PointsEntry",
@@ -265,6 +271,8 @@ OPEN_FIELDS: dict[str, frozenset[str]] = {
         # Communication.case and ServiceCase.communications narrow by the caller's scope.
         "Communication": "id member channel direction category subject content staff case "
         "occurredAt satisfactionScore",
+        "Delivery": "id communication channel status attempts lastError nextAttemptAt sentAt "
+        "createdAt",
         "ServiceCase": "id member kind channel subject status assignee escalatedTo resolution "
         "openedAt responseDueAt resolutionDueAt firstRespondedAt resolvedAt overdue "
         "satisfactionScore communications",
@@ -315,6 +323,7 @@ OPEN_FIELDS: dict[str, frozenset[str]] = {
         "CommunicationPayload": "communication errors",
         "SendCommunicationPayload": "sent skippedNoConsent errors",
         "CasePayload": "case errors",
+        "DeliveryPayload": "delivery errors",
         "JobReport": "job asOf examined changed erasuresPending durationMs",
     }.items()
 }

@@ -65,6 +65,14 @@ class Settings:
     operation_timeout_seconds: float = 10.0
     max_body_bytes: int = 1024 * 1024
     max_response_bytes: int = 8 * 1024 * 1024
+    smtp_url: str = ""
+    mail_from: str = "memberhub@localhost"
+    sms_gateway_url: str = ""
+    push_gateway_url: str = ""
+    gateway_secret: str = ""
+    delivery_sink: str = "deliveries.jsonl"
+    delivery_max_attempts: int = 12
+    quiet_hours: str = "21-09"
 
     @property
     def tz(self) -> ZoneInfo:
@@ -126,6 +134,19 @@ SETTINGS_DOC: dict[str, str] = {
     "max_body_bytes": "largest request body; a larger one is refused with 413 before it is read",
     "max_response_bytes": "largest response body; a larger answer is replaced by "
     "RESPONSE_TOO_LARGE",
+    "smtp_url": "mail server for EMAIL: smtp://, smtp+starttls:// or "
+    "smtps://user:password@host:port; empty: none",
+    "mail_from": "sender address of every mail",
+    "sms_gateway_url": "messaging gateway receiving SMS as a signed HTTP POST; empty: none",
+    "push_gateway_url": "messaging gateway receiving APP_PUSH as a signed HTTP POST; empty: none",
+    "gateway_secret": "Standard Webhooks secret (whsec_...) signing the gateway POSTs; required "
+    "with a gateway URL",
+    "delivery_sink": "JSON-lines file receiving every delivery of a channel with nothing "
+    "configured; off: none",
+    "delivery_max_attempts": "attempts of a delivery before it is FAILED (retries back off "
+    "exponentially with jitter: 12 take about a day)",
+    "quiet_hours": "local hours (business time zone) in which MARKETING waits, as start-end; "
+    "off: none",
 }
 
 
@@ -139,6 +160,8 @@ def default_of(attr: str) -> str:
     value = spec.default_factory() if spec.default is MISSING else spec.default  # type: ignore[operator]
     if attr == "introspection":
         return "on (development), staff (production)"
+    if attr == "delivery_sink":
+        return "deliveries.jsonl (development), off (production)"
     return "" if value == () or value is None else str(value)
 
 
@@ -192,6 +215,14 @@ def load_settings() -> Settings:
         ),
         max_body_bytes=_int("MAX_BODY_BYTES", Settings.max_body_bytes),
         max_response_bytes=_int("MAX_RESPONSE_BYTES", Settings.max_response_bytes),
+        smtp_url=_env("SMTP_URL", Settings.smtp_url),
+        mail_from=_env("MAIL_FROM", Settings.mail_from),
+        sms_gateway_url=_env("SMS_GATEWAY_URL", Settings.sms_gateway_url),
+        push_gateway_url=_env("PUSH_GATEWAY_URL", Settings.push_gateway_url),
+        gateway_secret=_env("GATEWAY_SECRET", Settings.gateway_secret),
+        delivery_sink=_env("DELIVERY_SINK", "off" if env == "production" else "deliveries.jsonl"),
+        delivery_max_attempts=_int("DELIVERY_MAX_ATTEMPTS", Settings.delivery_max_attempts),
+        quiet_hours=_env("QUIET_HOURS", Settings.quiet_hours),
     )
 
 

@@ -11,5 +11,6 @@ MODEL_MODULES = [
     "models.benefit",
     "models.tag",
     "models.communication",
+    "models.delivery",
     "models.audit",
 ]

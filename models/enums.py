@@ -142,6 +142,15 @@ class CommunicationCategory(str, Enum):
     FOLLOW_UP = "FOLLOW_UP"
 
 
+class DeliveryStatus(str, Enum):
+    QUEUED = "QUEUED"
+    SENDING = "SENDING"
+    SENT = "SENT"
+    FAILED = "FAILED"
+    SKIPPED = "SKIPPED"
+    CANCELLED = "CANCELLED"
+
+
 class CaseKind(str, Enum):
     INQUIRY = "INQUIRY"
     COMPLAINT = "COMPLAINT"

@@ -15,6 +15,7 @@ from resolvers.communications import visibility
 from resolvers.loaders import by_id
 from schema.common import Node, UserError, errors_field, model_type
 from schema.context import Info
+from schema.delivery import Delivery, load_delivery_by_communication
 from schema.enums import CaseKind, CaseStatus, CommunicationCategory, ContactChannel, Direction
 from schema.member_filter import MemberFilter
 from schema.pagination import After, Connection, First, Window, keyed_connection
@@ -122,6 +123,13 @@ class Communication(Node):
         if self.case_id is None or not visibility(info.context).cases:
             return None
         return await info.context.loaders.get(load_case_by_id).load(self.case_id)
+
+    @strawberry.field(
+        description="How memberhub sends it to the member; null for a contact only recorded "
+        "(PHONE, STORE, inbound, logged with logCommunication, internal notes)."
+    )
+    async def delivery(self, info: Info) -> Delivery | None:
+        return await info.context.loaders.get(load_delivery_by_communication).load(self.id)
 
 
 @model_type(

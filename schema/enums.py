@@ -35,6 +35,7 @@ if TYPE_CHECKING:
         CaseStatus,
         CommunicationCategory,
         ContactChannel,
+        DeliveryStatus,
         Direction,
         EnrollmentChannel,
         Gender,
@@ -211,6 +212,18 @@ else:
         "termination notice).",
         SURVEY="A satisfaction survey.",
         FOLLOW_UP="A follow-up on an earlier contact or case.",
+    )
+    DeliveryStatus = described(
+        enums.DeliveryStatus,
+        "Where a communication's delivery to the member stands.",
+        QUEUED="Waiting for its next attempt (nextAttemptAt).",
+        SENDING="Being sent by a worker now.",
+        SENT="Accepted by the mail server or the gateway (sentAt).",
+        FAILED="Refused for good, or still failing after the last attempt; retryDelivery "
+        "queues it again.",
+        SKIPPED="Not sent: at send time the member was terminated, had withdrawn consent to "
+        "MARKETING on the channel, or had no address for it (lastError says which).",
+        CANCELLED="Not sent: the member's data was erased.",
     )
     CaseKind = described(
         enums.CaseKind,

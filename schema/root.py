@@ -29,6 +29,7 @@ from schema.benefits_root import BenefitsMutation, BenefitsQuery
 from schema.common import Node
 from schema.communications_root import CommunicationsMutation, CommunicationsQuery
 from schema.context import Info
+from schema.delivery_root import DeliveryMutation, DeliveryQuery
 from schema.documents import Documents
 from schema.errors import ErrorShaping, is_meant
 from schema.members_root import MembersMutation, MembersQuery
@@ -69,6 +70,7 @@ class Query(
     BenefitsQuery,
     TagsQuery,
     CommunicationsQuery,
+    DeliveryQuery,
     AuditQuery,
 ):
     pass
@@ -88,6 +90,7 @@ class Mutation(
     BenefitsMutation,
     TagsMutation,
     CommunicationsMutation,
+    DeliveryMutation,
 ):
     pass
 

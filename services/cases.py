@@ -29,7 +29,7 @@ from models.enums import (
 )
 from models.member import Member
 from models.staff import StaffUser
-from services import validation
+from services import delivery, validation
 from services.clock import as_utc
 from services.db import retry_busy, transaction
 from services.errors import Invalid, InvalidState, NotAllowed, NotFound
@@ -206,13 +206,14 @@ async def _apply(
             )
             if not updated:
                 raise InvalidState("The case changed meanwhile; reload it.", ("input", "id"))
-            await Communication.create(
+            message = await Communication.create(
                 member_id=case.member_id,
                 case_id=case.id,
                 channel=case.channel,
                 using_db=conn,
                 **note,
             )
+            await delivery.queue(conn, [message], message.occurred_at)
 
     await retry_busy(write)
     for name, value in changes.items():

@@ -323,6 +323,20 @@ INVENTORY: dict[str, Table] = {
             "occurred_at": not_personal(_WHEN),
         },
     ),
+    "Delivery": Table(
+        Found.MEMBER_ID,
+        {
+            "channel": not_personal("a channel of a fixed list"),
+            "status": not_personal("a status of a fixed list"),
+            # An SMTP server or gateway may quote the address it refused.
+            "last_error": erased("the last attempt's error, as the server answered"),
+            "next_attempt_at": not_personal(_WHEN),
+            "sent_at": not_personal(_WHEN),
+            "created_at": not_personal(_WHEN),
+            "lease_owner": not_personal("the id of the worker sending it"),
+            "lease_until": not_personal(_WHEN),
+        },
+    ),
     "AuditEntry": Table(
         Found.NEVER,
         {

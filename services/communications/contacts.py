@@ -8,7 +8,7 @@ from typing import Any
 
 from models.communication import Communication, ServiceCase
 from models.enums import CaseKind, CommunicationCategory, ContactChannel, Direction
-from services import cases
+from services import cases, delivery
 from services.db import retry_busy, transaction
 from services.errors import Invalid, NotAllowed, NotFound
 
@@ -42,9 +42,11 @@ async def notify(
     channel: ContactChannel = ContactChannel.APP_PUSH,
     using_db: Any = None,
 ) -> Communication:
-    """Queue an outbound NOTIFICATION to a member (welcome, termination notice, tier change)."""
+    """Queue an outbound NOTIFICATION to a member (welcome, termination notice, tier change)
+    and its delivery."""
     message = notification(member_id, subject, content, now, channel)
     await message.save(using_db=using_db)
+    await delivery.queue(using_db, [message], now)
     return message
 
 

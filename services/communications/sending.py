@@ -12,7 +12,7 @@ from tortoise.queryset import QuerySet
 from models.communication import Communication
 from models.enums import CommunicationCategory, ContactChannel, Direction, MemberStatus
 from models.member import Member
-from services import cases
+from services import cases, delivery
 from services.communications.contacts import check_marketing_only
 from services.db import retry_busy, transaction
 from services.errors import Invalid, NotFound
@@ -89,6 +89,7 @@ async def _insert(
     async def write() -> None:
         async with transaction() as conn:
             await Communication.bulk_create(rows, batch_size=INSERT_BATCH, using_db=conn)
+            await delivery.queue_inserted(conn, recipients, now)
 
     await retry_busy(write)
 

@@ -32,6 +32,7 @@ from tortoise.queryset import QuerySet
 from models.communication import ServiceCase
 from models.enums import ApplicationStatus
 from models.member import Member, MembershipApplication, PendingScrub, ProfileChangeRequest
+from services import delivery
 from services.db import retry_busy, transaction
 from services.members.enrollment import APPLY_SCOPE
 from services.personal_data import INVENTORY, Found, erased_tables, registered_models
@@ -135,6 +136,7 @@ async def erase_person(member_id: int, now: datetime) -> None:
     await MembershipApplication.filter(
         id__in=person.application_ids, status=ApplicationStatus.PENDING
     ).update(**closed)
+    await delivery.cancel_for_member(member_id)
     models = registered_models()
     for name, table in INVENTORY.items():
         rows = _rows(models[name], table.found, person)

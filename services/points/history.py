@@ -28,7 +28,7 @@ from models.enums import PointsEntryKind, RedemptionPurpose, TierChangeReason
 from models.member import Member
 from models.points import PointsEntry, Purchase
 from models.tier import Tier, TierChange
-from services import tiers
+from services import delivery, tiers
 from services.communications import notification
 from services.db import retry_busy, transaction
 from services.errors import Duplicate, NotFound
@@ -272,6 +272,11 @@ async def _save(conn: Any, books: list[Book]) -> None:
         if rows:
             # Each model with its own rows: the type checker cannot pair them in the loop.
             await model.bulk_create(rows, batch_size=BATCH, using_db=conn)  # type: ignore[arg-type]
+    noticed: dict[datetime, list[int]] = defaultdict(list)
+    for notice in notices:
+        noticed[notice.occurred_at].append(notice.member_id)
+    for at, member_ids in noticed.items():
+        await delivery.queue_inserted(conn, member_ids, at)
     for book in books:
         for ref in book.refunded_earlier:
             purchase = book.purchases[ref]

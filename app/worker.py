@@ -1,0 +1,61 @@
+"""`memberhub worker` (DESIGN §8): runs its periodic tasks in turn until stopped.
+
+Each task is an async callable `(now) -> int` returning how much it did; when a round
+does nothing the worker sleeps briefly. SIGTERM or SIGINT lets the task in progress
+finish (a delivery task sends one message at a time), then the worker exits 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+from contextlib import suppress
+from datetime import datetime
+
+from core.settings import get_settings
+from services.clock import utcnow
+from services.delivery.sending import delivering
+
+Task = Callable[[datetime], Awaitable[int]]
+# How long an idle worker waits before looking for due work again.
+IDLE_SECONDS = 0.5
+log = logging.getLogger("memberhub.worker")
+
+
+def tasks(deliver: Task) -> list[Task]:
+    """Everything the worker runs, in the order of each round."""
+    return [deliver]
+
+
+async def _round(work: list[Task]) -> int:
+    done = 0
+    for task in work:
+        try:
+            done += await task(utcnow())
+        except Exception:
+            # The worker's edge: one failing round (a database restart, a bug in one
+            # message) is logged and tried again, it does not stop every delivery.
+            log.exception("worker task %s failed", getattr(task, "__name__", task))
+    return done
+
+
+async def run_worker(stop: asyncio.Event) -> None:
+    """Run rounds of the worker's tasks until `stop` is set."""
+    async with delivering(get_settings()) as deliver:
+        work = tasks(deliver)
+        while not stop.is_set():
+            if await _round(work):
+                continue
+            with suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), IDLE_SECONDS)
+
+
+def stop_on_signals() -> asyncio.Event:
+    """An event set by SIGTERM or SIGINT, in the running loop."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    return stop
