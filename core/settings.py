@@ -12,6 +12,15 @@ from decimal import Decimal
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from croniter import croniter
+
+# A schedule setting's value that runs its job never.
+OFF = "off"
+
+
+class InvalidSetting(ValueError):
+    """A MEMBERHUB_* value memberhub cannot run with: the message names it and says why."""
+
 
 def _env(name: str, default: str) -> str:
     return os.environ.get(f"MEMBERHUB_{name}", default)
@@ -65,6 +74,11 @@ class Settings:
     operation_timeout_seconds: float = 10.0
     max_body_bytes: int = 1024 * 1024
     max_response_bytes: int = 8 * 1024 * 1024
+    schedule_points_expiry: str = "0 2 * * *"
+    schedule_terminations: str = "0 * * * *"
+    schedule_tag_refresh: str = "0 3 * * *"
+    schedule_tier_evaluation: str = "0 4 1 1,4,7,10 *"
+    schedule_programmes: str = "0 10 * * *"
 
     @property
     def tz(self) -> ZoneInfo:
@@ -126,6 +140,13 @@ SETTINGS_DOC: dict[str, str] = {
     "max_body_bytes": "largest request body; a larger one is refused with 413 before it is read",
     "max_response_bytes": "largest response body; a larger answer is replaced by "
     "RESPONSE_TOO_LARGE",
+    "schedule_points_expiry": "when the worker runs points-expiry: cron (minute hour day month "
+    "weekday) in the business time zone, or off",
+    "schedule_terminations": "when the worker runs terminations (cron, or off)",
+    "schedule_tag_refresh": "when the worker runs tag-refresh (cron, or off)",
+    "schedule_tier_evaluation": "when the worker runs tier-evaluation (cron, or off)",
+    "schedule_programmes": "when the worker runs the programmes job (cron, or off); checked, "
+    "but nothing runs until memberhub has programmes",
 }
 
 
@@ -140,6 +161,20 @@ def default_of(attr: str) -> str:
     if attr == "introspection":
         return "on (development), staff (production)"
     return "" if value == () or value is None else str(value)
+
+
+def _schedule(name: str, default: str) -> str:
+    """A schedule setting: OFF, or a cron expression of five fields (croniter's syntax)."""
+    value = " ".join(_env(name, default).split())
+    if value == OFF:
+        return value
+    # Six fields would be croniter's seconds: a job due every second is never meant.
+    if len(value.split()) > 5 or not croniter.is_valid(value):
+        raise InvalidSetting(
+            f"MEMBERHUB_{name}={value!r} is not a cron expression: give five fields "
+            f'(minute hour day month weekday, e.g. "0 2 * * *") or {OFF!r}'
+        )
+    return value
 
 
 def load_settings() -> Settings:
@@ -192,6 +227,13 @@ def load_settings() -> Settings:
         ),
         max_body_bytes=_int("MAX_BODY_BYTES", Settings.max_body_bytes),
         max_response_bytes=_int("MAX_RESPONSE_BYTES", Settings.max_response_bytes),
+        schedule_points_expiry=_schedule("SCHEDULE_POINTS_EXPIRY", Settings.schedule_points_expiry),
+        schedule_terminations=_schedule("SCHEDULE_TERMINATIONS", Settings.schedule_terminations),
+        schedule_tag_refresh=_schedule("SCHEDULE_TAG_REFRESH", Settings.schedule_tag_refresh),
+        schedule_tier_evaluation=_schedule(
+            "SCHEDULE_TIER_EVALUATION", Settings.schedule_tier_evaluation
+        ),
+        schedule_programmes=_schedule("SCHEDULE_PROGRAMMES", Settings.schedule_programmes),
     )
 
 

@@ -12,4 +12,5 @@ MODEL_MODULES = [
     "models.tag",
     "models.communication",
     "models.audit",
+    "models.job",
 ]
