@@ -31,6 +31,7 @@ from schema.communications_root import CommunicationsMutation, CommunicationsQue
 from schema.context import Info
 from schema.documents import Documents
 from schema.errors import ErrorShaping, is_meant
+from schema.jobs_root import JobsQuery
 from schema.members_root import MembersMutation, MembersQuery
 from schema.points_root import PointsMutation, PointsQuery
 from schema.scalars import SCALAR_MAP
@@ -70,6 +71,7 @@ class Query(
     TagsQuery,
     CommunicationsQuery,
     AuditQuery,
+    JobsQuery,
 ):
     pass
 
