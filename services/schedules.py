@@ -82,9 +82,9 @@ async def run_due_jobs(
         if run is None:
             continue
         async with _renewing(run, now):
-            outcome = await execute(run, schedule.run)
+            outcome = await _execute(run, schedule.run)
         if isinstance(outcome, Exception):
-            log.warning("job %s failed: %s", schedule.job, describe(outcome))
+            log.warning("job %s failed: %s", schedule.job, _describe(outcome))
         ran += 1
     return ran
 
@@ -93,13 +93,13 @@ async def run_recorded(job: str, as_of: datetime, run: JobFunction) -> JobResult
     """Run a job now, outside the schedules (`memberhub run-job`), recorded as a JobRun;
     the job's error, recorded FAILED, is raised again."""
     record = await retry_busy(lambda: _start(job, as_of))
-    outcome = await execute(record, run)
+    outcome = await _execute(record, run)
     if isinstance(outcome, Exception):
         raise outcome
     return outcome
 
 
-async def execute(record: JobRun, run: JobFunction) -> JobResult | Exception:
+async def _execute(record: JobRun, run: JobFunction) -> JobResult | Exception:
     """Run the job of `record` as of its as_of and record how it ended: OK with its counts,
     or FAILED with its error, which is returned rather than raised."""
     try:
@@ -107,19 +107,19 @@ async def execute(record: JobRun, run: JobFunction) -> JobResult | Exception:
     # The edge of every job: whatever it raised is recorded, so the failure is visible in
     # jobRuns and the worker goes on to its next job and slot.
     except Exception as error:
-        await retry_busy(partial(_end, record, JobRunStatus.FAILED, {}, describe(error)))
+        await retry_busy(partial(_end, record, JobRunStatus.FAILED, {}, _describe(error)))
         return error
-    await retry_busy(partial(_end, record, JobRunStatus.OK, counts_of(result), None))
+    await retry_busy(partial(_end, record, JobRunStatus.OK, _counts_of(result), None))
     return result
 
 
-def describe(error: Exception) -> str:
+def _describe(error: Exception) -> str:
     """What a FAILED run records of its error: its class and message, never a traceback
     (whose frames' values could hold personal data)."""
     return f"{type(error).__name__}: {error}"[:ERROR_CHARS]
 
 
-def counts_of(result: JobResult) -> dict[str, int]:
+def _counts_of(result: JobResult) -> dict[str, int]:
     counts = {"examined": result.examined, "changed": result.changed}
     if result.erasures_pending is not None:
         counts["erasuresPending"] = result.erasures_pending
