@@ -18,17 +18,20 @@ import sys
 import textwrap
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from core.settings import get_settings
+from core.settings import InvalidSetting, get_settings
 
 Command = Callable[[argparse.Namespace], Awaitable[int]]
 COMMANDS: dict[str, Command] = {}
 
 # Exit statuses: 0 done, 1 the command failed (a refused admin, ledger violations, a failed
-# backup), 2 usage (argparse), 3 the database is missing or not migrated.
+# backup), 2 usage (argparse, or a setting memberhub cannot run with), 3 the database is
+# missing or not migrated.
 FAILED = 1
+USAGE = 2
 NOT_READY = 3
 
 
@@ -141,14 +144,17 @@ async def run_job(args: argparse.Namespace) -> int:
     from app.jobs import report, summary
     from app.progress import terminal_bar
     from services.clock import utcnow
+    from services.schedules import run_recorded
 
     job = find_job(args.job)
     assert job is not None  # argparse keeps to the known jobs
     as_of = args.as_of or utcnow()
+    # A bar on terminals only: scheduled runs log to files.
+    progress = terminal_bar(args.job) if sys.stderr.isatty() else None
 
     async def work() -> int:
-        # A bar on terminals only: scheduled runs log to files.
-        result = await job(as_of, progress=terminal_bar(args.job) if sys.stderr.isatty() else None)
+        # Recorded as a JobRun like the worker's runs: jobRuns shows cron's runs too.
+        result = await run_recorded(args.job, as_of, partial(job, progress=progress))
         print(json.dumps(report(result)) if args.json else summary(result))
         return 0
 
@@ -517,10 +523,14 @@ def _stop_worker(worker: subprocess.Popen[bytes]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    if args.command == "serve":
-        return serve(args)
-    # Every command is an async def: its call is a coroutine.
-    return asyncio.run(COMMANDS[args.command](args))  # type: ignore[arg-type]
+    try:
+        if args.command == "serve":
+            return serve(args)
+        # Every command is an async def: its call is a coroutine.
+        return asyncio.run(COMMANDS[args.command](args))  # type: ignore[arg-type]
+    except InvalidSetting as error:
+        print(f"{args.command}: {error}", file=sys.stderr)
+        return USAGE
 
 
 if __name__ == "__main__":

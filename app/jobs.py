@@ -1,4 +1,5 @@
-"""Scheduled jobs runnable from `memberhub run-job NAME [--as-of ISO] [--json]`.
+"""Scheduled jobs, run by the worker on their schedules (app/schedules.py) and runnable
+from `memberhub run-job NAME [--as-of ISO] [--json]`.
 
 Each maps to the service function that the matching `run*` mutation also calls; it takes
 `as_of` and returns a JobResult, which the operator reads as one line of counts.
@@ -21,6 +22,7 @@ class Job:
     summary: str  # its line in `run-job --help`
     examined: str  # what the result's `examined` counts
     changed: str  # and its `changed`
+    schedule: str  # the Settings attribute of its cron expression, for the worker
 
 
 JOBS: dict[str, Job] = {
@@ -30,18 +32,21 @@ JOBS: dict[str, Job] = {
         "ending at --as-of (promotions happen at purchase); quarterly",
         "members above the entry tier evaluated",
         "demoted",
+        "schedule_tier_evaluation",
     ),
     "points-expiry": Job(
         "services.points:run_points_expiry",
         "expire the unspent points of lots past their expiry at --as-of; daily",
         "members with lapsed lots",
         "had points expired",
+        "schedule_points_expiry",
     ),
     "tag-refresh": Job(
         "services.tags:run_tag_refresh",
         "recompute every active rule tag for all members as of --as-of; nightly",
         "members examined",
         "tag assignments changed",
+        "schedule_tag_refresh",
     ),
     "terminations": Job(
         "services.members:run_terminations",
@@ -49,6 +54,7 @@ JOBS: dict[str, Job] = {
         "personal data, and retry pending erasures; hourly",
         "members due",
         "terminated",
+        "schedule_terminations",
     ),
 }
 

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from starlette.requests import Request
 from starlette.responses import Response
+
+from models.enums import JobRunStatus
+from services.schedules import run_counts
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -148,20 +152,35 @@ class Registry:
         self._operation_names.add(label)
         return label
 
-    def render(self) -> str:
-        metrics = (
+    def render(self, job_runs: Mapping[tuple[str, JobRunStatus], int] | None = None) -> str:
+        """The process's metrics, and the runs of scheduled jobs (`job_runs`, counted in
+        the database) when given."""
+        metrics: list[Counter | Gauge | Histogram] = [
             self.http_requests,
             self.operations,
             self.latency,
             self.errors,
             self.erasures_pending,
             self.erasure_scrubs,
-        )
+        ]
+        if job_runs is not None:
+            metrics.append(_job_runs(job_runs))
         return "\n".join(line for metric in metrics for line in metric.render()) + "\n"
+
+
+def _job_runs(counts: Mapping[tuple[str, JobRunStatus], int]) -> Counter:
+    runs = Counter(
+        "memberhub_job_runs_total",
+        "Runs of scheduled jobs by job and status (RUNNING, OK, FAILED), by every worker and "
+        "run-job: counted in the database, so every process reports all of them.",
+    )
+    for (job, status), count in counts.items():
+        runs.values[(("job", job), ("status", status.value))] = count
+    return runs
 
 
 METRICS = Registry()
 
 
 async def metrics_endpoint(request: Request) -> Response:
-    return Response(METRICS.render(), media_type=CONTENT_TYPE)
+    return Response(METRICS.render(await run_counts()), media_type=CONTENT_TYPE)

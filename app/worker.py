@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
+import socket
+import time
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from datetime import datetime
 
+from app.schedules import run_due_jobs
 from core.settings import get_settings
 from services.clock import utcnow
 from services.delivery.sending import delivering
@@ -21,12 +25,29 @@ from services.delivery.sending import delivering
 Task = Callable[[datetime], Awaitable[int]]
 # How long an idle worker waits before looking for due work again.
 IDLE_SECONDS = 0.5
+SCHEDULE_CHECK_SECONDS = 15.0
 log = logging.getLogger("memberhub.worker")
 
 
 def tasks(deliver: Task) -> list[Task]:
     """Everything the worker runs, in the order of each round."""
-    return [deliver]
+    return [deliver, scheduled_jobs(f"{socket.gethostname()}:{os.getpid()}")]
+
+
+def scheduled_jobs(worker_id: str) -> Task:
+    """The due scheduled jobs (app/schedules.py), looked for at most once per
+    SCHEDULE_CHECK_SECONDS: no job is due more often than once a minute, and an idle
+    worker's rounds would otherwise read the leases twice a second."""
+    checked_at: float | None = None
+
+    async def run_scheduled_jobs(now: datetime) -> int:
+        nonlocal checked_at
+        if checked_at is not None and time.monotonic() - checked_at < SCHEDULE_CHECK_SECONDS:
+            return 0
+        checked_at = time.monotonic()
+        return await run_due_jobs(now, worker_id)
+
+    return run_scheduled_jobs
 
 
 async def _round(work: list[Task]) -> int:

@@ -217,6 +217,7 @@ POLICY: dict[tuple[str, str], Row] = {
     ("Mutation", "runPointsExpiry"): staff(ADMIN, OPERATIONS),
     ("Mutation", "runTagRefresh"): staff(ADMIN, OPERATIONS),
     ("Mutation", "runTerminations"): staff(ADMIN, OPERATIONS),
+    ("Query", "jobRuns"): staff(ADMIN, OPERATIONS),
     # -- subscriptions
     ("Subscription", "pointsPosted"): _ledger,
 }
@@ -241,6 +242,7 @@ CONNECTED = (
     "BenefitUsage",
     "Communication",
     "Delivery",
+    "JobRun",
     "Member",
     "MembershipApplication",
     "PointsEntry",
@@ -287,6 +289,7 @@ OPEN_FIELDS: dict[str, frozenset[str]] = {
         "variables fields sensitiveFields targetIds outcome errorCodes durationMs ip "
         "userAgent prevHash hash",
         "AuditChainReport": "ok checked firstBrokenId",
+        "JobRun": "id job startedAt finishedAt status counts error",
         # Aggregates: DESIGN §3 grants insights whole to the roles Query.insights admits.
         "Insights": "from to activeMembers newMembers terminatedMembers churnRate "
         "tierDistribution pointsEarned pointsRedeemed pointsExpired pointsOutstanding "

@@ -12,6 +12,15 @@ from decimal import Decimal
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from croniter import croniter
+
+# A schedule setting's value that runs its job never.
+OFF = "off"
+
+
+class InvalidSetting(ValueError):
+    """A MEMBERHUB_* value memberhub cannot run with: the message names it and says why."""
+
 
 def _env(name: str, default: str) -> str:
     return os.environ.get(f"MEMBERHUB_{name}", default)
@@ -73,6 +82,11 @@ class Settings:
     delivery_sink: str = "deliveries.jsonl"
     delivery_max_attempts: int = 12
     quiet_hours: str = "21-09"
+    schedule_points_expiry: str = "0 2 * * *"
+    schedule_terminations: str = "0 * * * *"
+    schedule_tag_refresh: str = "0 3 * * *"
+    schedule_tier_evaluation: str = "0 4 1 1,4,7,10 *"
+    schedule_programmes: str = "0 10 * * *"
 
     @property
     def tz(self) -> ZoneInfo:
@@ -147,6 +161,13 @@ SETTINGS_DOC: dict[str, str] = {
     "exponentially with jitter: 12 take about a day)",
     "quiet_hours": "local hours (business time zone) in which MARKETING waits, as start-end; "
     "off: none",
+    "schedule_points_expiry": "when the worker runs points-expiry: cron (minute hour day month "
+    "weekday) in the business time zone, or off",
+    "schedule_terminations": "when the worker runs terminations (cron, or off)",
+    "schedule_tag_refresh": "when the worker runs tag-refresh (cron, or off)",
+    "schedule_tier_evaluation": "when the worker runs tier-evaluation (cron, or off)",
+    "schedule_programmes": "when the worker runs the programmes job (cron, or off); checked, "
+    "but nothing runs until memberhub has programmes",
 }
 
 
@@ -163,6 +184,20 @@ def default_of(attr: str) -> str:
     if attr == "delivery_sink":
         return "deliveries.jsonl (development), off (production)"
     return "" if value == () or value is None else str(value)
+
+
+def _schedule(name: str, default: str) -> str:
+    """A schedule setting: OFF, or a cron expression of five fields (croniter's syntax)."""
+    value = " ".join(_env(name, default).split())
+    if value == OFF:
+        return value
+    # Six fields would be croniter's seconds: a job due every second is never meant.
+    if len(value.split()) > 5 or not croniter.is_valid(value):
+        raise InvalidSetting(
+            f"MEMBERHUB_{name}={value!r} is not a cron expression: give five fields "
+            f'(minute hour day month weekday, e.g. "0 2 * * *") or {OFF!r}'
+        )
+    return value
 
 
 def load_settings() -> Settings:
@@ -223,6 +258,13 @@ def load_settings() -> Settings:
         delivery_sink=_env("DELIVERY_SINK", "off" if env == "production" else "deliveries.jsonl"),
         delivery_max_attempts=_int("DELIVERY_MAX_ATTEMPTS", Settings.delivery_max_attempts),
         quiet_hours=_env("QUIET_HOURS", Settings.quiet_hours),
+        schedule_points_expiry=_schedule("SCHEDULE_POINTS_EXPIRY", Settings.schedule_points_expiry),
+        schedule_terminations=_schedule("SCHEDULE_TERMINATIONS", Settings.schedule_terminations),
+        schedule_tag_refresh=_schedule("SCHEDULE_TAG_REFRESH", Settings.schedule_tag_refresh),
+        schedule_tier_evaluation=_schedule(
+            "SCHEDULE_TIER_EVALUATION", Settings.schedule_tier_evaluation
+        ),
+        schedule_programmes=_schedule("SCHEDULE_PROGRAMMES", Settings.schedule_programmes),
     )
 
 

@@ -13,4 +13,5 @@ MODEL_MODULES = [
     "models.communication",
     "models.delivery",
     "models.audit",
+    "models.job",
 ]

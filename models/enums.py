@@ -182,3 +182,9 @@ class MemberOrderField(str, Enum):
 class OrderDirection(str, Enum):
     ASC = "ASC"
     DESC = "DESC"
+
+
+class JobRunStatus(str, Enum):
+    RUNNING = "RUNNING"
+    OK = "OK"
+    FAILED = "FAILED"

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
         Direction,
         EnrollmentChannel,
         Gender,
+        JobRunStatus,
         MemberOrderField,
         MemberStatus,
         OrderDirection,
@@ -250,6 +251,14 @@ else:
         "nothing changed.",
         DENIED="Refused by the permission policy (FORBIDDEN or UNAUTHENTICATED).",
         ERROR="Failed with another error (invalid request, or an unexpected error of ours).",
+    )
+    JobRunStatus = described(
+        enums.JobRunStatus,
+        "State of a run of a scheduled job.",
+        RUNNING="Started and not yet ended; a run whose worker was killed stays RUNNING until "
+        "its lease expires and another worker takes the job over.",
+        OK="Completed; counts says what it did.",
+        FAILED="Ended with an error (error says which), or abandoned by its worker.",
     )
     MemberOrderField = described(
         enums.MemberOrderField,

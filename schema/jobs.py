@@ -1,4 +1,5 @@
-"""What a scheduled job run reports, shared by every `run*` mutation."""
+"""What a scheduled job run reports, shared by every `run*` mutation, and the record of
+each run (jobRuns)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,12 @@ from datetime import datetime
 from typing import Annotated
 
 import strawberry
+from strawberry.scalars import JSON
 
+from core.ids import to_global_id
+from models.job import JobRun as JobRunModel
+from schema.common import model_type
+from schema.enums import JobRunStatus
 from services.jobs import JobResult
 
 # The argument of every `run*` mutation.
@@ -52,3 +58,31 @@ class JobReport:
             duration_ms=result.duration_ms,
             erasures_pending=result.erasures_pending,
         )
+
+
+@model_type(
+    JobRunModel,
+    description="One run of a scheduled job, by a worker on the job's schedule or by "
+    "`memberhub run-job`.",
+)
+class JobRun:
+    job: str = strawberry.field(
+        description="Which job: tier-evaluation, points-expiry, tag-refresh or terminations."
+    )
+    started_at: datetime = strawberry.field(description="When the run started (UTC).")
+    finished_at: datetime | None = strawberry.field(
+        description="When it ended (UTC); null while RUNNING."
+    )
+    status: JobRunStatus = strawberry.field(description="How far it came, or how it ended.")
+    counts: JSON = strawberry.field(
+        description='What an OK run did, e.g. {"examined": 120, "changed": 3}, under the names '
+        "JobReport gives them (erasuresPending for terminations); {} otherwise."
+    )
+    error: str | None = strawberry.field(
+        description="A FAILED run's error: its class and message, or why it was abandoned."
+    )
+
+    # Not a Node: `node` fetches records members and their staff read, not the jobs' log.
+    @strawberry.field(description="ID of the run, unique across all types.")
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(to_global_id("JobRun", self.id))

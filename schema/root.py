@@ -32,6 +32,7 @@ from schema.context import Info
 from schema.delivery_root import DeliveryMutation, DeliveryQuery
 from schema.documents import Documents
 from schema.errors import ErrorShaping, is_meant
+from schema.jobs_root import JobsQuery
 from schema.members_root import MembersMutation, MembersQuery
 from schema.points_root import PointsMutation, PointsQuery
 from schema.scalars import SCALAR_MAP
@@ -72,6 +73,7 @@ class Query(
     CommunicationsQuery,
     DeliveryQuery,
     AuditQuery,
+    JobsQuery,
 ):
     pass
 

@@ -362,6 +362,30 @@ INVENTORY: dict[str, Table] = {
     "AuditHead": Table(
         Found.NOT_ABOUT_MEMBERS, {"last_hash": not_personal("the chain's last link")}
     ),
+    "JobRun": Table(
+        Found.NOT_ABOUT_MEMBERS,
+        {
+            "job": not_personal("a job's name"),
+            "as_of": not_personal("the moment the job ran as"),
+            "started_at": not_personal(_WHEN),
+            "finished_at": not_personal(_WHEN),
+            "status": not_personal("a status of a fixed list"),
+            "counts": not_personal("numbers of members examined and changed"),
+            "error": not_personal(
+                "an error's class and message, never its traceback; memberhub's errors name "
+                "records by id"
+            ),
+        },
+    ),
+    "JobLease": Table(
+        Found.NOT_ABOUT_MEMBERS,
+        {
+            "job": not_personal("a job's name"),
+            "slot": not_personal("the job's latest claimed slot"),
+            "holder": not_personal("the worker's id (host and process)"),
+            "expires_at": not_personal("the end of the worker's lease"),
+        },
+    ),
 }
 
 
