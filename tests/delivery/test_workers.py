@@ -22,7 +22,7 @@ from tests.factories import make_member
 from tests.processes import ROOT, database_url, record_migrations
 
 MEMBERS = 25
-ROUNDS = 8  # MEMBERS x ROUNDS deliveries
+ROUNDS = 40  # MEMBERS x ROUNDS deliveries: 1,000
 
 
 async def _worker(tmp_path: Path, **env: str) -> subprocess.Popen[str]:
