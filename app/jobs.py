@@ -41,6 +41,14 @@ JOBS: dict[str, Job] = {
         "had points expired",
         "schedule_points_expiry",
     ),
+    "points-expiry-notice": Job(
+        "services.points:run_points_expiry_notice",
+        "notify the members whose points expire within MEMBERHUB_POINTS_EXPIRY_NOTICE_DAYS "
+        "of --as-of, once a calendar month each; daily",
+        "members with points expiring soon",
+        "notified",
+        "schedule_points_expiry_notice",
+    ),
     "tag-refresh": Job(
         "services.tags:run_tag_refresh",
         "recompute every active rule tag for all members as of --as-of; nightly",

@@ -215,6 +215,7 @@ POLICY: dict[tuple[str, str], Row] = {
     # -- scheduled jobs
     ("Mutation", "runTierEvaluation"): staff(ADMIN, OPERATIONS),
     ("Mutation", "runPointsExpiry"): staff(ADMIN, OPERATIONS),
+    ("Mutation", "runPointsExpiryNotice"): staff(ADMIN, OPERATIONS),
     ("Mutation", "runTagRefresh"): staff(ADMIN, OPERATIONS),
     ("Mutation", "runTerminations"): staff(ADMIN, OPERATIONS),
     ("Query", "jobRuns"): staff(ADMIN, OPERATIONS),

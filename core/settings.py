@@ -87,6 +87,8 @@ class Settings:
     schedule_tag_refresh: str = "0 3 * * *"
     schedule_tier_evaluation: str = "0 4 1 1,4,7,10 *"
     schedule_programmes: str = "0 10 * * *"
+    points_expiry_notice_days: int = 30
+    schedule_points_expiry_notice: str = "0 9 * * *"
 
     @property
     def tz(self) -> ZoneInfo:
@@ -168,6 +170,9 @@ SETTINGS_DOC: dict[str, str] = {
     "schedule_tier_evaluation": "when the worker runs tier-evaluation (cron, or off)",
     "schedule_programmes": "when the worker runs the programmes job (cron, or off); checked, "
     "but nothing runs until memberhub has programmes",
+    "points_expiry_notice_days": "days before a points lot expires that its member is told "
+    "(one NOTIFICATION a month)",
+    "schedule_points_expiry_notice": "when the worker runs points-expiry-notice (cron, or off)",
 }
 
 
@@ -265,6 +270,12 @@ def load_settings() -> Settings:
             "SCHEDULE_TIER_EVALUATION", Settings.schedule_tier_evaluation
         ),
         schedule_programmes=_schedule("SCHEDULE_PROGRAMMES", Settings.schedule_programmes),
+        points_expiry_notice_days=_int(
+            "POINTS_EXPIRY_NOTICE_DAYS", Settings.points_expiry_notice_days
+        ),
+        schedule_points_expiry_notice=_schedule(
+            "SCHEDULE_POINTS_EXPIRY_NOTICE", Settings.schedule_points_expiry_notice
+        ),
     )
 
 

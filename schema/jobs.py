@@ -31,12 +31,14 @@ AsOf = Annotated[
 )
 class JobReport:
     job: str = strawberry.field(
-        description="Which job: tier-evaluation, points-expiry, tag-refresh or terminations."
+        description="Which job: tier-evaluation, points-expiry, points-expiry-notice, tag-refresh "
+        "or terminations."
     )
     as_of: datetime = strawberry.field(description="The moment the job ran as (UTC).")
     examined: int = strawberry.field(description="Members the job looked at.")
     changed: int = strawberry.field(
-        description="Members it changed (demoted, points expired, tags changed, terminated)."
+        description="Members it changed (demoted, points expired, notified, tags changed, "
+        "terminated)."
     )
     duration_ms: float = strawberry.field(description="How long the run took, in milliseconds.")
     erasures_pending: int | None = strawberry.field(
@@ -67,7 +69,8 @@ class JobReport:
 )
 class JobRun:
     job: str = strawberry.field(
-        description="Which job: tier-evaluation, points-expiry, tag-refresh or terminations."
+        description="Which job: tier-evaluation, points-expiry, points-expiry-notice, tag-refresh "
+        "or terminations."
     )
     started_at: datetime = strawberry.field(description="When the run started (UTC).")
     finished_at: datetime | None = strawberry.field(

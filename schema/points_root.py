@@ -112,6 +112,10 @@ async def run_points_expiry(info: Info, as_of: AsOf = None) -> JobReport:
     return JobReport.of(await service.run_points_expiry(as_of or utcnow()))
 
 
+async def run_points_expiry_notice(info: Info, as_of: AsOf = None) -> JobReport:
+    return JobReport.of(await service.run_points_expiry_notice(as_of or utcnow()))
+
+
 @strawberry.type
 class PointsQuery:
     """Root query fields of points (joined in schema/root.py); ledgers are read through Member."""
@@ -160,4 +164,12 @@ class PointsMutation:
         "(the end of the month MEMBERHUB_POINTS_EXPIRY_MONTHS, default 24, after the "
         "purchase, in the business time zone): one EXPIRE entry per member. Running it again "
         "for the same asOf posts nothing. Also `memberhub run-job points-expiry` (daily).",
+    )
+    run_points_expiry_notice: JobReport = strawberry.mutation(
+        resolver=run_points_expiry_notice,
+        description="Notify every member whose points expire within "
+        "MEMBERHUB_POINTS_EXPIRY_NOTICE_DAYS (default 30) after asOf: one NOTIFICATION per "
+        "member and calendar month (business time zone) naming the points and the date, by "
+        "EMAIL or else SMS. Running it again in the same month sends nothing new. Also "
+        "`memberhub run-job points-expiry-notice` (daily).",
     )

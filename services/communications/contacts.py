@@ -8,6 +8,7 @@ from typing import Any
 
 from models.communication import Communication, ServiceCase
 from models.enums import CaseKind, CommunicationCategory, ContactChannel, Direction
+from models.member import Member
 from services import cases, delivery
 from services.db import retry_busy, transaction
 from services.errors import Invalid, NotAllowed, NotFound
@@ -34,33 +35,34 @@ class CommunicationEntry:
 
 
 async def notify(
-    member_id: int,
-    subject: str,
-    content: str,
-    now: datetime,
-    *,
-    channel: ContactChannel = ContactChannel.APP_PUSH,
-    using_db: Any = None,
+    member_id: int, subject: str, content: str, now: datetime, *, using_db: Any = None
 ) -> Communication:
     """Queue an outbound NOTIFICATION to a member (welcome, termination notice, tier change)
-    and its delivery."""
-    message = notification(member_id, subject, content, now, channel)
+    and its delivery, on the channel `notice_channel` chooses from the member's email now."""
+    email = await Member.filter(id=member_id).using_db(using_db).values_list("email", flat=True)
+    # Tortoise types values_list as tuples, flat=True or not.
+    address: Any = email[0] if email else None
+    message = notification(member_id, address, subject, content, now)
     await message.save(using_db=using_db)
     await delivery.queue(using_db, [message], now)
     return message
 
 
+def notice_channel(email: str | None) -> ContactChannel:
+    """The channel of every notice memberhub sends itself (DESIGN §8 "Notices"): EMAIL to
+    members with an email address, SMS to the others (one with no phone either is SKIPPED
+    when its delivery is sent)."""
+    return ContactChannel.EMAIL if email else ContactChannel.SMS
+
+
 def notification(
-    member_id: int,
-    subject: str,
-    content: str,
-    now: datetime,
-    channel: ContactChannel = ContactChannel.APP_PUSH,
+    member_id: int, email: str | None, subject: str, content: str, now: datetime
 ) -> Communication:
-    """The NOTIFICATION `notify` queues, unsaved (for writers that insert many at once)."""
+    """The NOTIFICATION `notify` queues, unsaved (for writers that insert many at once), to
+    the member whose email address is `email`."""
     return Communication(
         member_id=member_id,
-        channel=channel,
+        channel=notice_channel(email),
         direction=Direction.OUTBOUND,
         category=CommunicationCategory.NOTIFICATION,
         subject=subject,

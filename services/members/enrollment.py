@@ -19,7 +19,7 @@ from models.enums import (
 )
 from models.member import Member, MembershipApplication
 from models.tier import Tier, TierChange
-from services import communications, crypto, throttle
+from services import benefits, communications, crypto, throttle
 from services.clock import local_date
 from services.db import retry_busy, transaction
 from services.errors import Invalid, InvalidState, NotFound
@@ -214,13 +214,24 @@ async def _approve(
     )
     await MembershipApplication.filter(id=application.id).update(member_id=member.id)
     await communications.notify(
-        member.id,
-        "Welcome to memberhub",
-        f"Welcome! Your member number is {member.member_no}. Activate your membership with "
-        "the activation code you received to set your password.",
-        now,
+        member.id, "Welcome to memberhub", await _welcome(member, tier, now), now
     )
     return member, code
+
+
+async def _welcome(member: Member, tier: Tier, now: datetime) -> str:
+    """The welcome message: the member number, the tier the member was placed in and what
+    that tier's benefits active now are (DESIGN §8 "Notices")."""
+    (held,) = await benefits.benefits_of_tiers([tier.id], now)
+    offered = (
+        f"As a {tier.name} member you enjoy: {'; '.join(benefit.name for benefit in held)}."
+        if held
+        else f"You are a {tier.name} member."
+    )
+    return (
+        f"Welcome! Your member number is {member.member_no}. {offered} Activate your "
+        "membership with the activation code you received to set your password."
+    )
 
 
 async def review_application(

@@ -9,6 +9,7 @@ Public functions other domains call:
 
 from services.points.earning import PurchaseResult, record_purchase, refund_purchase
 from services.points.expiry import run_points_expiry
+from services.points.expiry_notice import run_points_expiry_notice
 from services.points.history import Book, post_histories
 from services.points.ledger import (
     ensure_points_active,
@@ -36,5 +37,6 @@ __all__ = [
     "redeem_points",
     "refund_purchase",
     "run_points_expiry",
+    "run_points_expiry_notice",
     "verify_ledger",
 ]

@@ -128,7 +128,9 @@ class Book:
         self, target: Tier, reason: TierChangeReason, now: datetime, purchase: Purchase | None
     ) -> None:
         self.changes.append((tiers.change_row(self.member, target, reason, now), purchase))
-        self.notices.append(notification(self.member.id, *tiers.notice(reason, target), now))
+        self.notices.append(
+            notification(self.member.id, self.member.email, *tiers.notice(reason, target), now)
+        )
         self.member.tier_id = target.id
 
     def refund(

@@ -1,0 +1,105 @@
+"""The points-expiry notice (DESIGN §8 "Notices"): members whose points expire within
+MEMBERHUB_POINTS_EXPIRY_NOTICE_DAYS are told which points and when, once a month.
+
+The notice is the record that it was sent: a member with a notice of this subject dated
+in the business-calendar month of `as_of` gets no other, so a daily job sends one a month
+and a second run sends nothing. Each is a NOTIFICATION with its delivery (the outbox).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from core.settings import get_settings
+from models.communication import Communication
+from models.enums import CommunicationCategory, MemberStatus, PointsEntryKind
+from models.points import PointsEntry
+from services import communications
+from services.clock import local_date
+from services.db import retry_busy, transaction
+from services.jobs import JobResult, JobRun, ReportProgress, for_each
+from services.points.dates import add_months, local_midnight
+from services.points.expiry import lots_of
+from services.points.ledger import locked_balance
+from services.points.lots import Lot, expiring_by
+
+SUBJECT = "Your points expire soon"
+# Their points are forfeited with the termination, not left to expire.
+NOT_TOLD = (MemberStatus.TERMINATING, MemberStatus.TERMINATED)
+
+
+async def run_points_expiry_notice(
+    as_of: datetime, progress: ReportProgress | None = None
+) -> JobResult:
+    """Notify every member with points expiring from `as_of` to the notice days after it
+    (business calendar) who has had no such notice this month; returns how many were told."""
+    run = JobRun("points-expiry-notice", as_of)
+    as_of = run.as_of
+    last_day = local_date(as_of) + timedelta(days=get_settings().points_expiry_notice_days)
+    candidates = (
+        await PointsEntry.filter(
+            kind=PointsEntryKind.EARN,
+            expires_at__gte=as_of,
+            expires_at__lt=local_midnight(last_day + timedelta(days=1)),
+            member__points_balance__gt=0,
+        )
+        .exclude(member__status__in=NOT_TOLD)
+        .distinct()
+        .order_by("member_id")
+        .values_list("member_id", flat=True)
+    )
+    changed = await for_each(
+        run,
+        # Tortoise types values_list as tuples, flat=True or not.
+        candidates,  # type: ignore[arg-type]
+        lambda member_id: _notify_member(member_id, as_of, last_day),
+        progress,
+    )
+    return run.result(len(candidates), changed)
+
+
+def notice_text(lots: list[Lot]) -> str:
+    """What the notice says of `lots` (the expiring ones): the earliest expiry date and the
+    points expiring by then, and the total when later lots follow."""
+    days = sorted(local_date(lot.expires_at) for lot in lots if lot.expires_at is not None)
+    first, last = days[0], days[-1]
+    text = f"{expiring_by(lots, first):,} of your points expire on {first.isoformat()}."
+    if last != first:
+        text += f" In all {expiring_by(lots, last):,} expire by {last.isoformat()}."
+    return text + " Use them before then."
+
+
+async def _notify_member(member_id: int, as_of: datetime, last_day: date) -> bool:
+    month = local_date(as_of).replace(day=1)
+
+    async def run() -> bool:
+        async with transaction() as conn:
+            # Locked first: two runs at once cannot both find no notice and both send one.
+            await locked_balance(conn, member_id)
+            told = await (
+                Communication.filter(
+                    member_id=member_id,
+                    category=CommunicationCategory.NOTIFICATION,
+                    subject=SUBJECT,
+                    staff_id__isnull=True,
+                    occurred_at__gte=local_midnight(month),
+                    occurred_at__lt=local_midnight(add_months(month, 1)),
+                )
+                .using_db(conn)
+                .exists()
+            )
+            if told:
+                return False
+            lots = [
+                lot
+                for lot in (await lots_of([member_id], conn))[member_id]
+                if lot.expires_at is not None
+                and lot.expires_at >= as_of
+                and local_date(lot.expires_at) <= last_day
+            ]
+            if not lots:
+                return False
+            await communications.notify(member_id, SUBJECT, notice_text(lots), as_of, using_db=conn)
+            return True
+
+    return await retry_busy(run)
