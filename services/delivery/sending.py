@@ -29,7 +29,13 @@ from services.delivery.claims import claim, settle
 from services.delivery.gateway import Gateway
 from services.delivery.mail import Mailer, smtp_server
 from services.delivery.message import Message, Outcome, Send, fail
-from services.delivery.rules import address, next_attempt, quiet_hours, quiet_until, skip_reason
+from services.delivery.rules import (
+    address,
+    outcome_changes,
+    quiet_hours,
+    quiet_until,
+    skip_reason,
+)
 from services.delivery.sink import Sink
 
 
@@ -80,7 +86,7 @@ class Deliverer:
     async def __call__(self, now: datetime) -> int:
         self.claims += 1
         owner = f"{self.worker}:{self.claims}"
-        claimed = await claim(owner, now, 1)
+        claimed = await claim(Delivery, owner, now, 1)
         for delivery in claimed:
             changes = await self.attempt(delivery, now)
             await settle(delivery, owner, changes)
@@ -109,24 +115,7 @@ class Deliverer:
         return self.recorded(delivery, outcome, now)
 
     def recorded(self, delivery: Delivery, outcome: Outcome, now: datetime) -> dict[str, Any]:
-        if outcome.sent:
-            return {
-                "status": DeliveryStatus.SENT,
-                "sent_at": now,
-                "last_error": None,
-                "next_attempt_at": None,
-            }
-        if outcome.retry and delivery.attempts < self.max_attempts:
-            return {
-                "status": DeliveryStatus.QUEUED,
-                "last_error": outcome.error,
-                "next_attempt_at": next_attempt(now, delivery.attempts),
-            }
-        return {
-            "status": DeliveryStatus.FAILED,
-            "last_error": outcome.error,
-            "next_attempt_at": None,
-        }
+        return outcome_changes(outcome, delivery.attempts, self.max_attempts, now)
 
 
 def _message(delivery: Delivery, message: Communication, member: Member) -> Message:
