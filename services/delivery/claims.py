@@ -10,6 +10,7 @@ out another worker claims them again, so a message goes out at least once.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -69,17 +70,26 @@ async def claim(
     return await rows.filter(id__in=ids, lease_owner=owner, status=DeliveryStatus.SENDING)
 
 
-async def settle(delivery: Delivery | WebhookDelivery, owner: str, changes: dict[str, Any]) -> bool:
-    """Record a claimed delivery's end (or its return to the queue) and drop the lease;
-    False when the lease was lost meanwhile (another worker has the row now)."""
+async def settle(
+    delivery: Delivery | WebhookDelivery,
+    owner: str,
+    changes: dict[str, Any],
+    also: Callable[[Any], Awaitable[None]] | None = None,
+) -> bool:
+    """Record a claimed delivery's end (or its return to the queue) and drop the lease,
+    running `also(conn)` in the same transaction; False when the lease was lost
+    meanwhile (another worker has the row now)."""
 
     async def write() -> int:
         async with transaction() as conn:
-            return await (
+            settled = await (
                 type(delivery)
                 .filter(id=delivery.id, lease_owner=owner, status=DeliveryStatus.SENDING)
                 .using_db(conn)
                 .update(lease_owner=None, lease_until=None, **changes)
             )
+            if settled and also is not None:
+                await also(conn)
+            return settled
 
     return bool(await retry_busy(write))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import secrets
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
@@ -37,6 +37,7 @@ from services.delivery.rules import (
     skip_reason,
 )
 from services.delivery.sink import Sink
+from services.webhooks import emit
 
 
 class NotConfigured:
@@ -89,7 +90,8 @@ class Deliverer:
         claimed = await claim(Delivery, owner, now, 1)
         for delivery in claimed:
             changes = await self.attempt(delivery, now)
-            await settle(delivery, owner, changes)
+            failed = changes["status"] == DeliveryStatus.FAILED
+            await settle(delivery, owner, changes, _failed_event(delivery, now) if failed else None)
         return len(claimed)
 
     async def attempt(self, delivery: Delivery, now: datetime) -> dict[str, Any]:
@@ -116,6 +118,22 @@ class Deliverer:
 
     def recorded(self, delivery: Delivery, outcome: Outcome, now: datetime) -> dict[str, Any]:
         return outcome_changes(outcome, delivery.attempts, self.max_attempts, now)
+
+
+def _failed_event(delivery: Delivery, now: datetime) -> Callable[[Any], Awaitable[None]]:
+    """The delivery.failed event, written with the FAILED state (no error text: a mail
+    server may quote the address it refused)."""
+    data = {
+        "deliveryId": to_global_id("Delivery", delivery.id),
+        "communicationId": to_global_id("Communication", delivery.communication_id),
+        "channel": delivery.channel.value,
+        "attempts": delivery.attempts,
+    }
+
+    async def event(conn: Any) -> None:
+        await emit(conn, "delivery.failed", delivery.member_id, data, now)
+
+    return event
 
 
 def _message(delivery: Delivery, message: Communication, member: Member) -> Message:
