@@ -86,12 +86,26 @@ async def create_endpoint(
         "description": checked_description(description),
     }
     secret = new_secret()
-    endpoint = await WebhookEndpoint.create(**values, secret=encrypt(secret), created_at=now)
-    return Registered(endpoint, secret)
+
+    async def write() -> WebhookEndpoint:
+        async with transaction() as conn:
+            return await WebhookEndpoint.create(
+                **values, secret=encrypt(secret), created_at=now, using_db=conn
+            )
+
+    return Registered(await retry_busy(write), secret)
 
 
-async def _found(endpoint_id: int) -> WebhookEndpoint:
-    endpoint = await WebhookEndpoint.get_or_none(id=endpoint_id)
+async def _changed(endpoint_id: int, changes: dict[str, Any]) -> WebhookEndpoint:
+    """The endpoint after `changes`, written in a transaction. Raises NotFound."""
+
+    async def write() -> WebhookEndpoint | None:
+        async with transaction() as conn:
+            if changes:
+                await WebhookEndpoint.filter(id=endpoint_id).using_db(conn).update(**changes)
+            return await WebhookEndpoint.get_or_none(id=endpoint_id, using_db=conn)
+
+    endpoint = await retry_busy(write)
     if endpoint is None:
         raise NotFound("No such webhook endpoint.", ("input", "id"))
     return endpoint
@@ -121,19 +135,13 @@ async def update_endpoint(
             changes.update(disabled_reason=None, failing_since=None)
         else:
             changes["disabled_reason"] = "Disabled by an administrator."
-    endpoint = await _found(endpoint_id)
-    if changes:
-        await WebhookEndpoint.filter(id=endpoint_id).update(**changes)
-        await endpoint.refresh_from_db()
-    return endpoint
+    return await _changed(endpoint_id, changes)
 
 
 async def rotate_secret(endpoint_id: int) -> Registered:
     """A new signing secret, shown this once; the old one signs nothing more."""
     secret = new_secret()
-    if not await WebhookEndpoint.filter(id=endpoint_id).update(secret=encrypt(secret)):
-        raise NotFound("No such webhook endpoint.", ("input", "id"))
-    return Registered(await WebhookEndpoint.get(id=endpoint_id), secret)
+    return Registered(await _changed(endpoint_id, {"secret": encrypt(secret)}), secret)
 
 
 async def delete_endpoint(endpoint_id: int) -> WebhookEndpoint:

@@ -40,6 +40,7 @@ class Receiver:
     (then 200)."""
 
     url: str
+    secret: str = SECRET
     answers: list[int] = field(default_factory=list)
     received: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     rejected: int = 0
@@ -48,7 +49,7 @@ class Receiver:
     async def endpoint(self, request: Request) -> Response:
         body = await request.body()
         try:
-            Webhook(SECRET).verify(body, dict(request.headers))
+            Webhook(self.secret).verify(body, dict(request.headers))
         except WebhookVerificationError:
             self.rejected += 1
             return Response(status_code=401)
@@ -61,9 +62,10 @@ class Receiver:
 
 
 @contextmanager
-def receiver() -> Iterator[Receiver]:
+def receiver(secret: str = SECRET) -> Iterator[Receiver]:
+    """A receiver verifying signatures made with `secret` (the gateway's by default)."""
     port = free_port()
-    got = Receiver(f"http://127.0.0.1:{port}/messages")
+    got = Receiver(f"http://127.0.0.1:{port}/messages", secret)
     app = Starlette(routes=[Route("/messages", got.endpoint, methods=["POST"])])
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=1
