@@ -142,7 +142,7 @@ def _endpoint_id(value: strawberry.ID, info: Info) -> int:
 
 
 async def webhook_endpoints(info: Info) -> list[WebhookEndpoint]:
-    return await service.endpoints()  # type: ignore[return-value]
+    return await service.all_endpoints()  # type: ignore[return-value]
 
 
 @user_errors(WebhookSecretPayload)

@@ -6,10 +6,10 @@ of the change (the outbox). GraphQL calls the endpoint functions; the worker run
 """
 
 from services.webhooks.endpoints import (
+    all_endpoints,
     create_endpoint,
     delete_endpoint,
     endpoint_deliveries,
-    endpoints,
     rotate_secret,
     update_endpoint,
 )
@@ -17,11 +17,11 @@ from services.webhooks.events import EVENT_TYPES, emit
 
 __all__ = [
     "EVENT_TYPES",
+    "all_endpoints",
     "create_endpoint",
     "delete_endpoint",
     "emit",
     "endpoint_deliveries",
-    "endpoints",
     "rotate_secret",
     "update_endpoint",
 ]

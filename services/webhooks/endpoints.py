@@ -67,7 +67,7 @@ def checked_description(text: str | None) -> str | None:
     return description
 
 
-def endpoints() -> QuerySet[WebhookEndpoint]:
+def all_endpoints() -> QuerySet[WebhookEndpoint]:
     return WebhookEndpoint.all().order_by("id")
 
 
