@@ -4,6 +4,7 @@ codes, amounts and times only."""
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import httpx
 
@@ -26,7 +27,7 @@ PHONE = "13900001111"
 EMAIL = "wang.wu@example.com"
 
 
-async def _types() -> list[str]:
+async def _types() -> list[Any]:
     return list(await WebhookDelivery.all().order_by("id").values_list("event_type", flat=True))
 
 
