@@ -19,7 +19,7 @@ from schema.pagination import After, Connection, First, paginate
 from schema.user_errors import mutation, user_errors
 from services import webhooks as service
 from services.clock import utcnow
-from services.errors import Invalid, NotFound
+from services.errors import Invalid, InvalidState, NotFound
 
 EVENTS = ", ".join(service.EVENT_TYPES)
 
@@ -203,8 +203,9 @@ class WebhooksMutation:
 
     create_webhook_endpoint: WebhookSecretPayload = mutation(
         create_webhook_endpoint,
-        "Register a webhook endpoint; the answer carries its signing secret, shown only here.",
-        errors=(Invalid,),
+        "Register a webhook endpoint; the answer carries its signing secret, shown only here. "
+        "At most 20 endpoints (INVALID_STATE).",
+        errors=(Invalid, InvalidState),
     )
     update_webhook_endpoint: WebhookEndpointPayload = mutation(
         update_webhook_endpoint,

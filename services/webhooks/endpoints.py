@@ -17,6 +17,7 @@ from tortoise.queryset import QuerySet
 
 from core.settings import get_settings
 from models.webhook import WebhookDelivery, WebhookEndpoint
+from services import limits
 from services.crypto import encrypt
 from services.db import retry_busy, transaction
 from services.errors import Invalid, NotFound
@@ -79,7 +80,8 @@ def endpoint_deliveries(endpoint_id: int) -> QuerySet[WebhookDelivery]:
 async def create_endpoint(
     url: str, events: Sequence[str], description: str | None, now: datetime
 ) -> Registered:
-    """Register an endpoint, enabled. Raises Invalid (URL, events, description)."""
+    """Register an endpoint, enabled. Raises Invalid (URL, events, description),
+    InvalidState (already limits.WEBHOOK_ENDPOINTS)."""
     values: dict[str, Any] = {
         "url": await checked_url(url),
         "events": checked_events(events),
@@ -89,6 +91,12 @@ async def create_endpoint(
 
     async def write() -> WebhookEndpoint:
         async with transaction() as conn:
+            await limits.ensure_room(
+                WebhookEndpoint.all().using_db(conn),
+                limits.WEBHOOK_ENDPOINTS,
+                "webhook endpoints",
+                ("input", "url"),
+            )
             return await WebhookEndpoint.create(
                 **values, secret=encrypt(secret), created_at=now, using_db=conn
             )

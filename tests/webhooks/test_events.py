@@ -7,6 +7,7 @@ import httpx
 
 from models.enums import DeliveryStatus, Role
 from models.webhook import WebhookDelivery, WebhookEndpoint
+from services import limits
 from services.clock import utcnow
 from tests.delivery.helpers import receiver
 from tests.members.conftest import enroll
@@ -118,3 +119,11 @@ async def test_deleting_an_endpoint_removes_its_log(api, as_role, reviewer):
         {"id": created["endpoint"]["id"]},
     )
     assert again["data"]["deleteWebhookEndpoint"]["errors"][0]["code"] == "NOT_FOUND"
+
+
+async def test_endpoints_are_bounded(as_role):
+    admin = await as_role(Role.ADMIN)
+    for n in range(limits.WEBHOOK_ENDPOINTS):
+        assert (await register(admin, f"https://crm{n}.example.com/hooks"))["errors"] == []
+    refused = await register(admin, "https://one-more.example.com/hooks")
+    assert refused["errors"][0]["code"] == "INVALID_STATE"
