@@ -70,7 +70,7 @@ class Settings:
     trusted_documents_file: str = "trusted-documents.json"
     max_cost: int = 50000
     max_cost_member: int = 20000
-    max_cost_anonymous: int = 10000
+    max_cost_anonymous: int = 15000
     operation_timeout_seconds: float = 10.0
     max_body_bytes: int = 1024 * 1024
     max_response_bytes: int = 8 * 1024 * 1024
@@ -143,7 +143,8 @@ SETTINGS_DOC: dict[str, str] = {
     "max_cost": "largest query cost of staff (each field 1, every list multiplied by the "
     "most items it can hold: `first`, or its declared bound)",
     "max_cost_member": "largest query cost of signed-in members",
-    "max_cost_anonymous": "largest query cost of anonymous callers",
+    "max_cost_anonymous": "largest query cost of anonymous callers (room for the whole "
+    "schema's introspection, which GraphiQL and client generators send before sign-in)",
     "operation_timeout_seconds": "a query or mutation still running after this long is stopped "
     "(OPERATION_TIMEOUT; a mutation's changes roll back)",
     "max_body_bytes": "largest request body; a larger one is refused with 413 before it is read",
