@@ -7,6 +7,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,7 +30,7 @@ from core.settings import Settings, get_settings
 from models.enums import ContactChannel
 from services.delivery.message import Send
 from services.delivery.sending import Deliverer, routes
-from tests.processes import free_port
+from tests.processes import ROOT, database_url, free_port, record_migrations
 
 SECRET = "whsec_" + base64.b64encode(b"memberhub-test-gateway-secret-32").decode()
 # The receiver's answer that never comes: it waits until the server stops.
@@ -136,3 +139,21 @@ def sink_lines(tmp_path: Path) -> list[dict[str, Any]]:
     if not path.exists():
         return []
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+async def worker_process(tmp_path: Path, **env: str) -> subprocess.Popen[str]:
+    """A `memberhub worker` process on the test's database, the sink in `tmp_path`."""
+    await record_migrations()
+    settings = {
+        "MEMBERHUB_DATABASE_URL": database_url(),
+        "MEMBERHUB_DELIVERY_SINK": str(tmp_path / "sink.jsonl"),
+        **env,
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "worker"],
+        cwd=ROOT,
+        env={**os.environ, **settings},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
