@@ -21,6 +21,7 @@ from app.schedules import run_due_jobs
 from core.settings import get_settings
 from services.clock import utcnow
 from services.delivery.sending import delivering
+from services.webhooks.sending import webhooks_sending
 
 Task = Callable[[datetime], Awaitable[int]]
 # How long an idle worker waits before looking for due work again.
@@ -29,9 +30,9 @@ SCHEDULE_CHECK_SECONDS = 15.0
 log = logging.getLogger("memberhub.worker")
 
 
-def tasks(deliver: Task) -> list[Task]:
+def tasks(deliver: Task, send_webhooks: Task) -> list[Task]:
     """Everything the worker runs, in the order of each round."""
-    return [deliver, scheduled_jobs(f"{socket.gethostname()}:{os.getpid()}")]
+    return [deliver, send_webhooks, scheduled_jobs(f"{socket.gethostname()}:{os.getpid()}")]
 
 
 def scheduled_jobs(worker_id: str) -> Task:
@@ -64,8 +65,9 @@ async def _round(work: list[Task]) -> int:
 
 async def run_worker(stop: asyncio.Event) -> None:
     """Run rounds of the worker's tasks until `stop` is set."""
-    async with delivering(get_settings()) as deliver:
-        work = tasks(deliver)
+    settings = get_settings()
+    async with delivering(settings) as deliver, webhooks_sending(settings) as send_webhooks:
+        work = tasks(deliver, send_webhooks)
         while not stop.is_set():
             if await _round(work):
                 continue

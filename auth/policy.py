@@ -212,6 +212,12 @@ POLICY: dict[tuple[str, str], Row] = {
     ("Mutation", "resolveCase"): staff(ADMIN, SERVICE),
     ("Mutation", "rateCase"): row(ADMIN=FULL, SERVICE=FULL, MEMBER=SELF),
     ("Mutation", "retryDelivery"): row(ADMIN=FULL, SERVICE=FULL),
+    # -- event webhooks
+    ("Query", "webhookEndpoints"): staff(ADMIN),
+    ("Mutation", "createWebhookEndpoint"): staff(ADMIN),
+    ("Mutation", "updateWebhookEndpoint"): staff(ADMIN),
+    ("Mutation", "rotateWebhookSecret"): staff(ADMIN),
+    ("Mutation", "deleteWebhookEndpoint"): staff(ADMIN),
     # -- scheduled jobs
     ("Mutation", "runTierEvaluation"): staff(ADMIN, OPERATIONS),
     ("Mutation", "runPointsExpiry"): staff(ADMIN, OPERATIONS),
@@ -250,6 +256,7 @@ CONNECTED = (
     "ProfileChangeRequest",
     "Purchase",
     "ServiceCase",
+    "WebhookDelivery",
 )
 
 # Fields with no row of their own: whoever reaches the record reads them, and every way
@@ -328,6 +335,10 @@ OPEN_FIELDS: dict[str, frozenset[str]] = {
         "SendCommunicationPayload": "sent skippedNoConsent errors",
         "CasePayload": "case errors",
         "DeliveryPayload": "delivery errors",
+        "WebhookEndpoint": "id url events description enabled disabledReason createdAt deliveries",
+        "WebhookDelivery": "id eventType status attempts lastError responseStatus createdAt sentAt",
+        "WebhookSecretPayload": "endpoint secret errors",
+        "WebhookEndpointPayload": "endpoint errors",
         "JobReport": "job asOf examined changed erasuresPending durationMs",
     }.items()
 }

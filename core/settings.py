@@ -70,7 +70,7 @@ class Settings:
     trusted_documents_file: str = "trusted-documents.json"
     max_cost: int = 50000
     max_cost_member: int = 20000
-    max_cost_anonymous: int = 10000
+    max_cost_anonymous: int = 15000
     operation_timeout_seconds: float = 10.0
     max_body_bytes: int = 1024 * 1024
     max_response_bytes: int = 8 * 1024 * 1024
@@ -82,6 +82,7 @@ class Settings:
     delivery_sink: str = "deliveries.jsonl"
     delivery_max_attempts: int = 12
     quiet_hours: str = "21-09"
+    webhook_allow_private: str = "off"
     schedule_points_expiry: str = "0 2 * * *"
     schedule_terminations: str = "0 * * * *"
     schedule_tag_refresh: str = "0 3 * * *"
@@ -144,7 +145,8 @@ SETTINGS_DOC: dict[str, str] = {
     "max_cost": "largest query cost of staff (each field 1, every list multiplied by the "
     "most items it can hold: `first`, or its declared bound)",
     "max_cost_member": "largest query cost of signed-in members",
-    "max_cost_anonymous": "largest query cost of anonymous callers",
+    "max_cost_anonymous": "largest query cost of anonymous callers (room for the whole "
+    "schema's introspection, which GraphiQL and client generators send before sign-in)",
     "operation_timeout_seconds": "a query or mutation still running after this long is stopped "
     "(OPERATION_TIMEOUT; a mutation's changes roll back)",
     "max_body_bytes": "largest request body; a larger one is refused with 413 before it is read",
@@ -163,6 +165,8 @@ SETTINGS_DOC: dict[str, str] = {
     "exponentially with jitter: 12 take about a day)",
     "quiet_hours": "local hours (business time zone) in which MARKETING waits, as start-end; "
     "off: none",
+    "webhook_allow_private": "on: webhook endpoints may be loopback, link-local or private "
+    "addresses in production too (development always allows them); off: refused there",
     "schedule_points_expiry": "when the worker runs points-expiry: cron (minute hour day month "
     "weekday) in the business time zone, or off",
     "schedule_terminations": "when the worker runs terminations (cron, or off)",
@@ -263,6 +267,7 @@ def load_settings() -> Settings:
         delivery_sink=_env("DELIVERY_SINK", "off" if env == "production" else "deliveries.jsonl"),
         delivery_max_attempts=_int("DELIVERY_MAX_ATTEMPTS", Settings.delivery_max_attempts),
         quiet_hours=_env("QUIET_HOURS", Settings.quiet_hours),
+        webhook_allow_private=_env("WEBHOOK_ALLOW_PRIVATE", Settings.webhook_allow_private),
         schedule_points_expiry=_schedule("SCHEDULE_POINTS_EXPIRY", Settings.schedule_points_expiry),
         schedule_terminations=_schedule("SCHEDULE_TERMINATIONS", Settings.schedule_terminations),
         schedule_tag_refresh=_schedule("SCHEDULE_TAG_REFRESH", Settings.schedule_tag_refresh),

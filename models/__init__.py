@@ -12,6 +12,7 @@ MODEL_MODULES = [
     "models.tag",
     "models.communication",
     "models.delivery",
+    "models.webhook",
     "models.audit",
     "models.job",
 ]

@@ -271,7 +271,7 @@ async def reinstate_member(
 ) -> MemberPayload:
     member_id = decode_id(id, "Member", ("id",))
     info.context.audit.target(id)
-    return MemberPayload(member=await service.reinstate_member(member_id))  # type: ignore[arg-type]
+    return MemberPayload(member=await service.reinstate_member(member_id, utcnow()))  # type: ignore[arg-type]
 
 
 @user_errors(MemberPayload)

@@ -40,6 +40,7 @@ from schema.staff_root import StaffMutation, StaffQuery
 from schema.subscriptions_root import Subscription
 from schema.tags_root import TagsMutation, TagsQuery
 from schema.tiers_root import TiersMutation, TiersQuery
+from schema.webhooks import WebhooksMutation, WebhooksQuery
 
 
 async def node(
@@ -72,6 +73,7 @@ class Query(
     TagsQuery,
     CommunicationsQuery,
     DeliveryQuery,
+    WebhooksQuery,
     AuditQuery,
     JobsQuery,
 ):
@@ -93,6 +95,7 @@ class Mutation(
     TagsMutation,
     CommunicationsMutation,
     DeliveryMutation,
+    WebhooksMutation,
 ):
     pass
 

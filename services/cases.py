@@ -17,6 +17,7 @@ from typing import Any
 
 from tortoise.expressions import Q
 
+from core.ids import to_global_id
 from core.settings import get_settings
 from models.communication import Communication, ServiceCase
 from models.enums import (
@@ -33,6 +34,8 @@ from services import delivery, validation
 from services.clock import as_utc
 from services.db import retry_busy, transaction
 from services.errors import Invalid, InvalidState, NotAllowed, NotFound
+from services.webhooks import emit
+from services.webhooks.events import timestamp
 
 # Staff still work a case in these states; a resolved or closed case takes no action.
 UNRESOLVED = (CaseStatus.OPEN, CaseStatus.RESPONDED, CaseStatus.ESCALATED)
@@ -163,6 +166,15 @@ async def open_service_case(
                 staff_id=staff_id,
                 using_db=conn,
             )
+            data = {
+                "caseId": to_global_id("ServiceCase", case.id),
+                "kind": case.kind.value,
+                "channel": case.channel.value,
+                "openedAt": timestamp(opened_at),
+                "responseDueAt": timestamp(case.response_due_at),
+                "resolutionDueAt": timestamp(case.resolution_due_at),
+            }
+            await emit(conn, "case.opened", opening.member_id, data, now)
             return case
 
     return await retry_busy(write)

@@ -28,6 +28,8 @@ TIER_HISTORY = 100
 # Contacts a service case shows, newest last; all of them are paged in the member's
 # communications.
 CASE_COMMUNICATIONS = 50
+# Webhook endpoints: integrations beside memberhub, each sent every event it names.
+WEBHOOK_ENDPOINTS = 20
 # UserErrors a payload carries: one per refused rule, never more than a handful.
 USER_ERRORS = 10
 

@@ -337,6 +337,37 @@ INVENTORY: dict[str, Table] = {
             "lease_until": not_personal(_WHEN),
         },
     ),
+    "WebhookEndpoint": Table(
+        Found.NOT_ABOUT_MEMBERS,
+        {
+            "url": not_personal("an integration's address, registered by ADMIN"),
+            "events": not_personal("event types of a fixed list"),
+            "description": not_personal("ADMIN's note on the integration"),
+            "disabled_reason": not_personal("why it was disabled, in memberhub's words"),
+            "secret": not_personal("the signing secret, encrypted"),
+            "failing_since": not_personal(_WHEN),
+            "created_at": not_personal(_WHEN),
+        },
+    ),
+    "WebhookDelivery": Table(
+        Found.NEVER,
+        {
+            "event_id": not_personal("a random id"),
+            "event_type": not_personal("an event type of a fixed list"),
+            "payload": kept(
+                "what was told to the integration: ids, memberNo, codes, amounts and times, "
+                "never names, contact data or free text (services/webhooks/events.py); the "
+                "receiver has it already, and memberNo names no one once the member is erased"
+            ),
+            "status": not_personal("a status of a fixed list"),
+            "last_error": not_personal("memberhub's words: an HTTP status or a connection failure"),
+            "created_at": not_personal(_WHEN),
+            "sent_at": not_personal(_WHEN),
+            "next_attempt_at": not_personal(_WHEN),
+            "lease_owner": not_personal("the id of the worker sending it"),
+            "lease_until": not_personal(_WHEN),
+        },
+    ),
     "AuditEntry": Table(
         Found.NEVER,
         {

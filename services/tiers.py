@@ -13,6 +13,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from core.ids import to_global_id
 from core.settings import get_settings
 from models.enums import MemberStatus, TierChangeReason
 from models.member import Member
@@ -29,6 +30,7 @@ from services.orders import KEPT_ORDER
 from services.points.dates import months_before
 from services.points.ledger import locked_member
 from services.validation import clean_text
+from services.webhooks import emit
 from shortcuts.rows import select
 from shortcuts.sql import fetch_dicts, marks
 
@@ -163,6 +165,13 @@ async def record_change(
     change = change_row(member, to_tier, reason, now, note, created_by_id, purchase_id)
     await change.save(using_db=conn)
     await Member.filter(id=member.id).using_db(conn).update(tier_id=to_tier.id)
+    data = {
+        "fromTierId": to_global_id("Tier", member.tier_id),
+        "toTierId": to_global_id("Tier", to_tier.id),
+        "toTierCode": to_tier.code,
+        "reason": reason.value,
+    }
+    await emit(conn, "tier.changed", member.id, data, now)
     member.tier_id = to_tier.id
     await notify(member.id, *notice(reason, to_tier), now, using_db=conn)
     return change

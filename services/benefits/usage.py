@@ -12,6 +12,7 @@ from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
+from core.ids import to_global_id
 from models.benefit import Benefit, BenefitTier, BenefitUsage
 from models.enums import MemberStatus, PointsEntryKind
 from models.member import Member
@@ -22,6 +23,7 @@ from services.errors import Duplicate, Invalid, InvalidState, NotFound
 from services.points import post_entry
 from services.points.ledger import locked_member
 from services.validation import clean_key, clean_text
+from services.webhooks import emit
 
 KEY_FIELD = ("input", "idempotencyKey")
 MAX_NOTE = 500
@@ -94,6 +96,12 @@ async def _use(
         idempotency_key=key,
         using_db=conn,
     )
+    data = {
+        "usageId": to_global_id("BenefitUsage", usage.id),
+        "benefitCode": benefit.code,
+        "pointsSpent": benefit.points_cost,
+    }
+    await emit(conn, "benefit.used", member_id, data, now)
     if benefit.points_cost:
         await post_entry(
             conn,

@@ -10,17 +10,22 @@ out another worker claims them again, so a message goes out at least once.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from tortoise.expressions import F, Q
 
 from models.delivery import Delivery
 from models.enums import DeliveryStatus
+from models.webhook import WebhookDelivery
 from services.db import retry_busy, transaction
 
 # Longer than the slowest send (a gateway's 10 s, a mail server's steps of 30 s).
 LEASE = timedelta(minutes=2)
+
+# The outboxes claimed alike: communications' deliveries and event webhooks'.
+Row = TypeVar("Row", Delivery, WebhookDelivery)
 
 
 def _due(now: datetime) -> Q:
@@ -29,14 +34,16 @@ def _due(now: datetime) -> Q:
     )
 
 
-async def claim(owner: str, now: datetime, limit: int) -> list[Delivery]:
-    """Take up to `limit` due deliveries for `owner` (unique per claim): each becomes
-    SENDING under a lease, its attempt counted."""
+async def claim(
+    rows: type[Row], owner: str, now: datetime, limit: int, where: Q | None = None
+) -> list[Row]:
+    """Take up to `limit` due `rows` (matching `where`) for `owner` (unique per claim):
+    each becomes SENDING under a lease, its attempt counted."""
 
     async def write() -> list[int]:
         async with transaction() as conn:
             due = await (
-                Delivery.filter(_due(now))
+                rows.filter(_due(now), where or Q())
                 .order_by("next_attempt_at", "id")
                 .limit(limit)
                 .select_for_update(skip_locked=True)
@@ -46,7 +53,7 @@ async def claim(owner: str, now: datetime, limit: int) -> list[Delivery]:
             ids = [row.id for row in due]
             if ids:
                 await (
-                    Delivery.filter(_due(now), id__in=ids)
+                    rows.filter(_due(now), id__in=ids)
                     .using_db(conn)
                     .update(
                         status=DeliveryStatus.SENDING,
@@ -60,19 +67,29 @@ async def claim(owner: str, now: datetime, limit: int) -> list[Delivery]:
     ids = await retry_busy(write)
     if not ids:
         return []
-    return await Delivery.filter(id__in=ids, lease_owner=owner, status=DeliveryStatus.SENDING)
+    return await rows.filter(id__in=ids, lease_owner=owner, status=DeliveryStatus.SENDING)
 
 
-async def settle(delivery: Delivery, owner: str, changes: dict[str, Any]) -> bool:
-    """Record a claimed delivery's end (or its return to the queue) and drop the lease;
-    False when the lease was lost meanwhile (another worker has the row now)."""
+async def settle(
+    delivery: Delivery | WebhookDelivery,
+    owner: str,
+    changes: dict[str, Any],
+    also: Callable[[Any], Awaitable[None]] | None = None,
+) -> bool:
+    """Record a claimed delivery's end (or its return to the queue) and drop the lease,
+    running `also(conn)` in the same transaction; False when the lease was lost
+    meanwhile (another worker has the row now)."""
 
     async def write() -> int:
         async with transaction() as conn:
-            return await (
-                Delivery.filter(id=delivery.id, lease_owner=owner, status=DeliveryStatus.SENDING)
+            settled = await (
+                type(delivery)
+                .filter(id=delivery.id, lease_owner=owner, status=DeliveryStatus.SENDING)
                 .using_db(conn)
                 .update(lease_owner=None, lease_until=None, **changes)
             )
+            if settled and also is not None:
+                await also(conn)
+            return settled
 
     return bool(await retry_busy(write))

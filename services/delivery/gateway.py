@@ -1,17 +1,18 @@
-"""SMS and APP_PUSH: an HTTP POST to the messaging gateway, signed per Standard Webhooks
-(DESIGN §8)."""
+"""Signed HTTP POSTs per Standard Webhooks (DESIGN §8): SMS and APP_PUSH to the messaging
+gateway, and the event webhooks (services/webhooks) to their endpoints."""
 
 from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 from standardwebhooks.webhooks import Webhook
 
-from services.delivery.message import SENT, Message, Outcome, fail, retry
+from services.delivery.message import Message, Outcome, retry
 
-# Seconds: a gateway that answers slower is tried again later.
+# Seconds: a receiver that answers slower is tried again later.
 TIMEOUT = 10.0
 # 4xx answers a later try may change; every other 4xx is refused for good.
 RETRIED = frozenset({408, 429})
@@ -20,10 +21,50 @@ RETRIED = frozenset({408, 429})
 def outcome_of(status: int) -> Outcome:
     """2xx sent; 408, 429 and 5xx tried again; any other answer failed at once."""
     if 200 <= status < 300:
-        return SENT
+        return Outcome(sent=True, response_status=status)
     if status in RETRIED or status >= 500:
-        return retry(f"HTTP {status}")
-    return fail(f"HTTP {status}")
+        return Outcome(sent=False, error=f"HTTP {status}", retry=True, response_status=status)
+    return Outcome(sent=False, error=f"HTTP {status}", response_status=status)
+
+
+def signer(secret: str, setting: str) -> Webhook:
+    """The signer of a `whsec_` secret. Raises ValueError naming `setting` if malformed."""
+    try:
+        return Webhook(secret)
+    except ValueError:  # binascii.Error: not base64
+        raise ValueError(f"{setting} must be whsec_ and base64") from None
+
+
+def signed_headers(sign: Webhook, webhook_id: str, body: str, at: datetime) -> dict[str, str]:
+    return {
+        "content-type": "application/json",
+        "webhook-id": webhook_id,
+        "webhook-timestamp": str(int(at.timestamp())),
+        "webhook-signature": sign.sign(webhook_id, at, body),
+    }
+
+
+async def post_signed(
+    client: httpx.AsyncClient,
+    url: str,
+    sign: Webhook,
+    webhook_id: str,
+    payload: dict[str, Any],
+    *,
+    receiver: str,
+    timeout: float = TIMEOUT,
+) -> Outcome:
+    """POST `payload` as JSON to `url`, signed; `receiver` names it in errors."""
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    # The signature's timestamp is the moment of sending: receivers reject stale ones.
+    headers = signed_headers(sign, webhook_id, body, datetime.now(UTC))
+    try:
+        response = await client.post(url, content=body.encode(), headers=headers, timeout=timeout)
+    except httpx.TimeoutException:
+        return retry(f"{receiver} did not answer in time")
+    except httpx.TransportError as error:
+        return retry(f"{receiver} could not be reached ({type(error).__name__})")
+    return outcome_of(response.status_code)
 
 
 class Gateway:
@@ -34,32 +75,18 @@ class Gateway:
     ) -> None:
         if not secret:
             raise ValueError("MEMBERHUB_GATEWAY_SECRET is required with a gateway URL")
-        try:
-            self.signer = Webhook(secret)
-        except ValueError:  # binascii.Error: not base64
-            raise ValueError("MEMBERHUB_GATEWAY_SECRET must be whsec_ and base64") from None
+        self.signer = signer(secret, "MEMBERHUB_GATEWAY_SECRET")
         self.url = url
         self.client = client
         self.timeout = timeout
 
-    def headers(self, message: Message, body: str, at: datetime) -> dict[str, str]:
-        return {
-            "content-type": "application/json",
-            "webhook-id": message.id,
-            "webhook-timestamp": str(int(at.timestamp())),
-            "webhook-signature": self.signer.sign(message.id, at, body),
-        }
-
     async def __call__(self, message: Message) -> Outcome:
-        body = json.dumps(message.payload(), ensure_ascii=False, separators=(",", ":"))
-        # The signature's timestamp is the moment of sending: receivers reject stale ones.
-        headers = self.headers(message, body, datetime.now(UTC))
-        try:
-            response = await self.client.post(
-                self.url, content=body.encode(), headers=headers, timeout=self.timeout
-            )
-        except httpx.TimeoutException:
-            return retry("the gateway did not answer in time")
-        except httpx.TransportError as error:
-            return retry(f"the gateway could not be reached ({type(error).__name__})")
-        return outcome_of(response.status_code)
+        return await post_signed(
+            self.client,
+            self.url,
+            self.signer,
+            message.id,
+            message.payload(),
+            receiver="the gateway",
+            timeout=self.timeout,
+        )

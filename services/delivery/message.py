@@ -40,6 +40,8 @@ class Outcome:
     sent: bool
     error: str | None = None
     retry: bool = False
+    # The HTTP status a receiver answered; None for other channels and transport errors.
+    response_status: int | None = None
 
 
 SENT = Outcome(sent=True)

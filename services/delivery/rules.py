@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from models.communication import Communication
-from models.enums import CommunicationCategory, ContactChannel, MemberStatus
+from models.enums import CommunicationCategory, ContactChannel, DeliveryStatus, MemberStatus
 from models.member import Member
 from services.clock import as_utc
 from services.communications.sending import CONSENT_FIELDS
+from services.delivery.message import Outcome
 
 FIRST_RETRY = timedelta(minutes=1)
 
@@ -75,3 +77,25 @@ def next_attempt(now: datetime, attempts: int) -> datetime:
     """When a delivery that failed its `attempts`-th attempt is tried again."""
     wait = FIRST_RETRY * (1 << (attempts - 1))
     return now + wait * random.uniform(0.5, 1.0)
+
+
+def outcome_changes(
+    outcome: Outcome, attempts: int, max_attempts: int, now: datetime
+) -> dict[str, Any]:
+    """The columns recording a send's `outcome` after `attempts` attempts: SENT, QUEUED
+    again after a backoff, or FAILED once a retry would exceed `max_attempts` (or the
+    answer refused the message for good)."""
+    if outcome.sent:
+        return {
+            "status": DeliveryStatus.SENT,
+            "sent_at": now,
+            "last_error": None,
+            "next_attempt_at": None,
+        }
+    if outcome.retry and attempts < max_attempts:
+        return {
+            "status": DeliveryStatus.QUEUED,
+            "last_error": outcome.error,
+            "next_attempt_at": next_attempt(now, attempts),
+        }
+    return {"status": DeliveryStatus.FAILED, "last_error": outcome.error, "next_attempt_at": None}

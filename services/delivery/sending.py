@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import secrets
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
@@ -29,8 +29,15 @@ from services.delivery.claims import claim, settle
 from services.delivery.gateway import Gateway
 from services.delivery.mail import Mailer, smtp_server
 from services.delivery.message import Message, Outcome, Send, fail
-from services.delivery.rules import address, next_attempt, quiet_hours, quiet_until, skip_reason
+from services.delivery.rules import (
+    address,
+    outcome_changes,
+    quiet_hours,
+    quiet_until,
+    skip_reason,
+)
 from services.delivery.sink import Sink
+from services.webhooks import emit
 
 
 class NotConfigured:
@@ -80,10 +87,11 @@ class Deliverer:
     async def __call__(self, now: datetime) -> int:
         self.claims += 1
         owner = f"{self.worker}:{self.claims}"
-        claimed = await claim(owner, now, 1)
+        claimed = await claim(Delivery, owner, now, 1)
         for delivery in claimed:
             changes = await self.attempt(delivery, now)
-            await settle(delivery, owner, changes)
+            failed = changes["status"] == DeliveryStatus.FAILED
+            await settle(delivery, owner, changes, _failed_event(delivery, now) if failed else None)
         return len(claimed)
 
     async def attempt(self, delivery: Delivery, now: datetime) -> dict[str, Any]:
@@ -109,24 +117,23 @@ class Deliverer:
         return self.recorded(delivery, outcome, now)
 
     def recorded(self, delivery: Delivery, outcome: Outcome, now: datetime) -> dict[str, Any]:
-        if outcome.sent:
-            return {
-                "status": DeliveryStatus.SENT,
-                "sent_at": now,
-                "last_error": None,
-                "next_attempt_at": None,
-            }
-        if outcome.retry and delivery.attempts < self.max_attempts:
-            return {
-                "status": DeliveryStatus.QUEUED,
-                "last_error": outcome.error,
-                "next_attempt_at": next_attempt(now, delivery.attempts),
-            }
-        return {
-            "status": DeliveryStatus.FAILED,
-            "last_error": outcome.error,
-            "next_attempt_at": None,
-        }
+        return outcome_changes(outcome, delivery.attempts, self.max_attempts, now)
+
+
+def _failed_event(delivery: Delivery, now: datetime) -> Callable[[Any], Awaitable[None]]:
+    """The delivery.failed event, written with the FAILED state (no error text: a mail
+    server may quote the address it refused)."""
+    data = {
+        "deliveryId": to_global_id("Delivery", delivery.id),
+        "communicationId": to_global_id("Communication", delivery.communication_id),
+        "channel": delivery.channel.value,
+        "attempts": delivery.attempts,
+    }
+
+    async def event(conn: Any) -> None:
+        await emit(conn, "delivery.failed", delivery.member_id, data, now)
+
+    return event
 
 
 def _message(delivery: Delivery, message: Communication, member: Member) -> Message:

@@ -34,6 +34,7 @@ from services.passwords import check_new_password, hash_password
 from services.sessions import NewSession, open_session
 from services.throttle import Limit
 from services.validation import clean_text
+from services.webhooks import emit
 
 RATE_WINDOW = timedelta(hours=1)
 APPLY_SCOPE = "apply"
@@ -213,6 +214,7 @@ async def _approve(
         created_by_id=staff_id,
     )
     await MembershipApplication.filter(id=application.id).update(member_id=member.id)
+    await emit(None, "member.enrolled", member.id, {"tierCode": tier.code}, now)
     await communications.notify(
         member.id, "Welcome to memberhub", await _welcome(member, tier, now), now
     )

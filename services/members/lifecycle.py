@@ -18,6 +18,7 @@ from services.members.erasure import erase_person, is_pending, scrub_storage
 from services.points import forfeit_balance
 from services.units import in_unit_transaction
 from services.validation import clean_text
+from services.webhooks import emit
 
 LIVE = (MemberStatus.ACTIVE, MemberStatus.SUSPENDED)
 
@@ -36,10 +37,15 @@ async def _transition(
     changes: dict[str, Any],
     what: str,
     path: tuple[str, ...] = ("input", "id"),
+    *,
+    event: str | None = None,
+    now: datetime,
 ) -> None:
     # The guarded UPDATE is both the state check and the first write of its transaction.
     async with transaction():
         changed = await Member.filter(id=member_id, status__in=from_states).update(**changes)
+        if changed and event is not None:
+            await emit(None, event, member_id, {}, now)
     if changed:
         return
     if not await Member.exists(id=member_id):
@@ -58,6 +64,8 @@ async def suspend_member(
         (MemberStatus.ACTIVE,),
         {"status": MemberStatus.SUSPENDED, "suspended_reason": text},
         "ACTIVE",
+        event="member.suspended",
+        now=now,
     )
     if revoke_benefits:
         # The benefits domain revokes (and refunds) in its own transaction.
@@ -65,7 +73,7 @@ async def suspend_member(
     return await Member.get(id=member_id)
 
 
-async def reinstate_member(member_id: int) -> Member:
+async def reinstate_member(member_id: int, now: datetime) -> Member:
     """Restore a SUSPENDED member to ACTIVE. Raises NotFound, InvalidState."""
     await _transition(
         member_id,
@@ -73,6 +81,8 @@ async def reinstate_member(member_id: int) -> Member:
         {"status": MemberStatus.ACTIVE, "suspended_reason": None},
         "SUSPENDED",
         ("id",),
+        event="member.reinstated",
+        now=now,
     )
     return await Member.get(id=member_id)
 
@@ -115,6 +125,7 @@ async def terminate_membership(
                     "termination_effective_at": effective,
                 },
                 "ACTIVE or SUSPENDED",
+                now=now,
             )
             await communications.notify(
                 member_id,
@@ -152,6 +163,7 @@ async def _terminate(member_id: int, now: datetime) -> bool:
             # After the erasure, which clears the reasons of the member's entries: the
             # forfeit's own says only what happened.
             await forfeit_balance(member_id, now, conn)
+            await emit(conn, "member.terminated", member_id, {}, now)
             return True
 
     return await retry_busy(run)

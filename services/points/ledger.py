@@ -15,11 +15,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from core.ids import to_global_id
 from models.enums import MemberStatus, PointsEntryKind, RedemptionPurpose
 from models.member import Member
 from models.points import PointsEntry
 from services.errors import InsufficientPoints, InvalidState, NotFound
 from services.points import events
+from services.webhooks import emit
+from services.webhooks.events import timestamp
 from shortcuts.rows import select
 from shortcuts.sql import fetch_dicts, in_dialect, insert, marks
 
@@ -159,6 +162,15 @@ async def _append(
     entry = entry_row(member_id, kind, points, balance_after, now, **fields)
     await insert(conn, entry)
     await events.announce(conn, entry)
+    data = {
+        "entryId": to_global_id("PointsEntry", entry.id),
+        "kind": kind.value,
+        "points": points,
+        "balanceAfter": balance_after,
+        "purchaseId": entry.purchase_id and to_global_id("Purchase", entry.purchase_id),
+        "expiresAt": entry.expires_at and timestamp(entry.expires_at),
+    }
+    await emit(conn, "points.posted", member_id, data, now)
     return entry
 
 

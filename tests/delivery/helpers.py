@@ -7,6 +7,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,7 +30,7 @@ from core.settings import Settings, get_settings
 from models.enums import ContactChannel
 from services.delivery.message import Send
 from services.delivery.sending import Deliverer, routes
-from tests.processes import free_port
+from tests.processes import ROOT, database_url, free_port, record_migrations
 
 SECRET = "whsec_" + base64.b64encode(b"memberhub-test-gateway-secret-32").decode()
 # The receiver's answer that never comes: it waits until the server stops.
@@ -40,6 +43,7 @@ class Receiver:
     (then 200)."""
 
     url: str
+    secret: str = SECRET
     answers: list[int] = field(default_factory=list)
     received: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     rejected: int = 0
@@ -48,7 +52,7 @@ class Receiver:
     async def endpoint(self, request: Request) -> Response:
         body = await request.body()
         try:
-            Webhook(SECRET).verify(body, dict(request.headers))
+            Webhook(self.secret).verify(body, dict(request.headers))
         except WebhookVerificationError:
             self.rejected += 1
             return Response(status_code=401)
@@ -61,9 +65,10 @@ class Receiver:
 
 
 @contextmanager
-def receiver() -> Iterator[Receiver]:
+def receiver(secret: str = SECRET) -> Iterator[Receiver]:
+    """A receiver verifying signatures made with `secret` (the gateway's by default)."""
     port = free_port()
-    got = Receiver(f"http://127.0.0.1:{port}/messages")
+    got = Receiver(f"http://127.0.0.1:{port}/messages", secret)
     app = Starlette(routes=[Route("/messages", got.endpoint, methods=["POST"])])
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=1
@@ -134,3 +139,21 @@ def sink_lines(tmp_path: Path) -> list[dict[str, Any]]:
     if not path.exists():
         return []
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+async def worker_process(tmp_path: Path, **env: str) -> subprocess.Popen[str]:
+    """A `memberhub worker` process on the test's database, the sink in `tmp_path`."""
+    await record_migrations()
+    settings = {
+        "MEMBERHUB_DATABASE_URL": database_url(),
+        "MEMBERHUB_DELIVERY_SINK": str(tmp_path / "sink.jsonl"),
+        **env,
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "worker"],
+        cwd=ROOT,
+        env={**os.environ, **settings},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )

@@ -4,11 +4,8 @@ twice, one killed with kill -9 mid-send loses nothing (DESIGN §8 "Worker")."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
-import sys
-from pathlib import Path
 
 import httpx
 
@@ -17,29 +14,19 @@ from models.enums import CommunicationCategory, ContactChannel, DeliveryStatus
 from services.clock import utcnow
 from services.communications import Broadcast, send_communication
 from services.delivery.claims import LEASE
-from tests.delivery.helpers import HANG, SECRET, deliverer, receiver, settings_for, sink_lines
+from tests.delivery.helpers import (
+    HANG,
+    SECRET,
+    deliverer,
+    receiver,
+    settings_for,
+    sink_lines,
+    worker_process,
+)
 from tests.factories import make_member
-from tests.processes import ROOT, database_url, record_migrations
 
 MEMBERS = 25
 ROUNDS = 40  # MEMBERS x ROUNDS deliveries: 1,000
-
-
-async def _worker(tmp_path: Path, **env: str) -> subprocess.Popen[str]:
-    await record_migrations()
-    settings = {
-        "MEMBERHUB_DATABASE_URL": database_url(),
-        "MEMBERHUB_DELIVERY_SINK": str(tmp_path / "sink.jsonl"),
-        **env,
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "worker"],
-        cwd=ROOT,
-        env={**os.environ, **settings},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
 
 
 async def _until_none_left(workers: list[subprocess.Popen[str]]) -> None:
@@ -63,7 +50,7 @@ async def test_two_workers_never_send_one_message_twice(tmp_path):
     for n in range(ROUNDS):
         notice = Broadcast(ContactChannel.SMS, CommunicationCategory.NOTIFICATION, f"Notice {n}")
         await send_communication(notice, utcnow(), staff_id=None, member_ids=members)
-    workers = [await _worker(tmp_path), await _worker(tmp_path)]
+    workers = [await worker_process(tmp_path), await worker_process(tmp_path)]
     try:
         await _until_none_left(workers)
     finally:
@@ -81,7 +68,7 @@ async def test_a_worker_killed_mid_send_loses_nothing(tmp_path):
     with receiver() as got:
         got.answers = [HANG]
         env = {"MEMBERHUB_SMS_GATEWAY_URL": got.url, "MEMBERHUB_GATEWAY_SECRET": SECRET}
-        worker = await _worker(tmp_path, **env)
+        worker = await worker_process(tmp_path, **env)
         try:
             assert await asyncio.to_thread(got.arrived.wait, 60), "the worker never sent"
         finally:

@@ -26,6 +26,7 @@ from models.enums import (
 from models.member import Member, MembershipApplication
 from models.staff import Session
 from services import benefits, cases, tags
+from services.clock import utcnow
 from services.communications import CommunicationEntry, log_communication
 from services.members import (
     Profile,
@@ -180,7 +181,7 @@ async def _written_about(member_id: int, now: datetime, admin_id: int) -> None:
     usage = await benefits.use_benefit(member_id, "LOUNGE", "lounge-1", now, note=NOTES[10])
     await benefits.revoke_usage(usage.id, NOTES[11], now, revoked_by_id=admin_id)
     await suspend_member(member_id, NOTES[12], now)
-    await reinstate_member(member_id)
+    await reinstate_member(member_id, utcnow())
 
 
 def _typed(profile: Profile) -> list[str]:
