@@ -22,6 +22,7 @@ from services.points.dates import add_months, local_midnight
 from services.points.expiry import lots_of
 from services.points.ledger import locked_balance
 from services.points.lots import Lot, expiring_by
+from services.webhooks import emit
 
 SUBJECT = "Your points expire soon"
 # Their points are forfeited with the termination, not left to expire.
@@ -56,6 +57,18 @@ async def run_points_expiry_notice(
         progress,
     )
     return run.result(len(candidates), changed)
+
+
+def expiring_data(lots: list[Lot]) -> dict[str, object]:
+    """The points.expiring event's data: the same figures as the notice's text."""
+    days = sorted(local_date(lot.expires_at) for lot in lots if lot.expires_at is not None)
+    first, last = days[0], days[-1]
+    return {
+        "points": expiring_by(lots, first),
+        "expiresOn": first.isoformat(),
+        "totalPoints": expiring_by(lots, last),
+        "lastExpiresOn": last.isoformat(),
+    }
 
 
 def notice_text(lots: list[Lot]) -> str:
@@ -100,6 +113,7 @@ async def _notify_member(member_id: int, as_of: datetime, last_day: date) -> boo
             if not lots:
                 return False
             await communications.notify(member_id, SUBJECT, notice_text(lots), as_of, using_db=conn)
+            await emit(conn, "points.expiring", member_id, expiring_data(lots), as_of)
             return True
 
     return await retry_busy(run)

@@ -3,8 +3,12 @@ month, naming the points and the date, for members with points expiring soon onl
 
 from __future__ import annotations
 
+from core.ids import to_global_id
 from models.enums import ContactChannel, MemberStatus
 from models.member import Member
+from models.webhook import WebhookDelivery
+from services.clock import utcnow
+from services.webhooks import create_endpoint
 from tests.factories import make_member
 from tests.notices.helpers import delivery_of, notices
 from tests.points.helpers import record, redeem, staff_api
@@ -87,3 +91,25 @@ async def test_spent_points_are_not_announced(api):
     report = await _run(ops, "2025-01-05T09:00:00+08:00")
     assert (report["examined"], report["changed"]) == (1, 0)
     assert await notices(member.id, SUBJECT) == []
+
+
+async def test_the_notice_is_a_points_expiring_event_too(api):
+    # Given an endpoint subscribed to points.expiring and a member whose points expire soon,
+    await create_endpoint("http://127.0.0.1:9/hooks", ["points.expiring"], None, utcnow())
+    member = await make_member()
+    ops = await staff_api(api)
+    await record(ops, member.id, "E-1", "100.00", occurredAt="2023-01-15T12:00:00+08:00")
+    await record(ops, member.id, "E-2", "50.00", occurredAt="2023-02-10T12:00:00+08:00")
+    # when the notice runs, and again the same month,
+    await _run(ops, "2025-01-31T09:00:00+08:00")
+    await _run(ops, "2025-01-31T18:00:00+08:00")
+    # then the endpoint gets one event with the notice's figures and no personal data.
+    (event,) = await WebhookDelivery.filter(event_type="points.expiring")
+    assert event.payload["data"] == {
+        "memberId": to_global_id("Member", member.id),
+        "memberNo": member.member_no,
+        "points": 100,
+        "expiresOn": "2025-01-31",
+        "totalPoints": 150,
+        "lastExpiresOn": "2025-02-28",
+    }
