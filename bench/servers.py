@@ -63,9 +63,12 @@ def running(argv: list[str], env: dict[str, str], ready_path: str) -> Iterator[S
 
 
 def memberhub(env: dict[str, str]) -> AbstractContextManager[Served]:
+    # The API server alone, as the baseline is: a worker beside it would send W3's tier
+    # notices on the same two cores while the load runs.
     argv = [
         str(Path(sys.executable).with_name("memberhub")),
         "serve",
+        "--no-worker",
         "--host",
         "127.0.0.1",
         "--port",

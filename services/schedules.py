@@ -3,8 +3,10 @@ lease that lets one worker of several run it, and the record of every run (JobRu
 
 A job is due at the latest moment at or before `now` its cron expression names in the
 business time zone (its slot). A slot runs once: a worker down for a day runs the latest
-slot when it is back, not every slot it missed. A job never seen before runs its latest
-slot at once, as cron would have. The lease is one row per job (`job_lease`), claimed by
+slot when it is back, not every slot it missed. A job no worker has seen before starts
+its schedule then, as a new cron entry does: its first run is its next slot, not a slot
+of the past (a whole quarter's tier evaluation, every job at once on a database that
+served for years, while the server starts). The lease is one row per job (`job_lease`), claimed by
 a conditional UPDATE that only one worker's can match, on SQLite and PostgreSQL alike (no
 `SELECT ... FOR UPDATE`, which SQLite ignores). While its job runs the worker renews the
 lease; a lease its worker stopped renewing (killed) expires after LEASE, and the next
@@ -169,16 +171,19 @@ async def _claim_once(job: str, slot: datetime, now: datetime, worker_id: str) -
     lease = await JobLease.get_or_none(job=job)
     if lease is not None and not _due(lease, slot, now):
         return None  # the common case, every tick of every worker: no write
+    if lease is None:
+        # The schedule starts here: the slot just past counts as done.
+        async with transaction():
+            await JobLease.create(job=job, slot=slot)
+        return None
     async with transaction():
-        if lease is None:
-            await JobLease.create(job=job, slot=slot, holder=worker_id, expires_at=now + LEASE)
-        elif not await _take(lease, slot, now, worker_id):
+        if not await _take(lease, slot, now, worker_id):
             return None
         record = await JobRun.create(
             job=job, as_of=slot, started_at=utcnow(), status=JobRunStatus.RUNNING
         )
         await JobLease.filter(job=job).update(run_id=record.id)
-        if lease is not None and lease.holder is not None:
+        if lease.holder is not None:
             await JobRun.filter(id=lease.run_id, status=JobRunStatus.RUNNING).update(
                 status=JobRunStatus.FAILED, finished_at=utcnow(), error=ABANDONED
             )

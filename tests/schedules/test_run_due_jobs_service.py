@@ -7,6 +7,8 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from app import schedules as app_schedules
 from app.jobs import JOBS
 from models.enums import JobRunStatus
@@ -78,6 +80,7 @@ async def test_a_failing_job_is_recorded_failed_and_the_next_slot_and_job_still_
     assert fixed.runs == [SLOT + timedelta(hours=1)]
 
 
+@pytest.mark.first_sight
 async def test_off_runs_nothing():
     job = Recorder("terminations")
     assert await run(NOW, Schedule("terminations", "off", job)) == 0
@@ -86,6 +89,7 @@ async def test_off_runs_nothing():
     assert await JobLease.all().count() == 0
 
 
+@pytest.mark.first_sight
 async def test_a_job_still_running_is_not_started_again_when_its_next_slot_comes():
     # Given a lease held by a live worker for the 10:00 slot (renewed, not expired).
     await JobLease.create(
@@ -99,6 +103,7 @@ async def test_a_job_still_running_is_not_started_again_when_its_next_slot_comes
     assert job.runs == []
 
 
+@pytest.mark.first_sight
 async def test_an_expired_lease_is_taken_over_and_its_run_recorded_abandoned():
     # Given a worker that claimed the slot and stopped (its run RUNNING, its lease ending).
     abandoned = await JobRun.create(
@@ -155,3 +160,17 @@ async def test_a_running_job_renews_its_lease(monkeypatch):
 
     assert await run(NOW, Schedule("tag-refresh", HOURLY, long_job)) == 1
     assert seen
+
+
+@pytest.mark.first_sight
+async def test_a_job_first_seen_starts_its_schedule_at_its_next_slot():
+    # Given a job no worker has seen (a new database, or a new job after an upgrade),
+    job = Recorder("terminations")
+    schedule = Schedule("terminations", HOURLY, job)
+    # when a worker first sees it, nothing runs: the slot just past is not run late,
+    assert await run(NOW, schedule) == 0
+    assert await run(NOW + timedelta(minutes=20), schedule, worker="worker-2") == 0
+    assert job.runs == [] and not await JobRun.exists()
+    # and its next slot is its first run.
+    assert await run(NOW + timedelta(hours=1), schedule) == 1
+    assert job.runs == [SLOT + timedelta(hours=1)]

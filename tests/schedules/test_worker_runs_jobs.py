@@ -15,7 +15,7 @@ from tests.processes import ROOT, database_url, record_migrations
 
 
 async def test_a_worker_runs_each_job_whose_slot_has_not_run(tmp_path):
-    # No job has run on a new database: each one's latest slot is due at once.
+    # Every schedule started long ago (tests/schedules/conftest.py): each job's latest slot is due.
     await record_migrations()
     worker = subprocess.Popen(
         [sys.executable, "-m", "app.cli", "worker"],
