@@ -64,6 +64,14 @@ JOBS: dict[str, Job] = {
         "terminated",
         "schedule_terminations",
     ),
+    "case-deadlines": Job(
+        "services.case_deadlines:run_case_deadlines",
+        "announce (webhook event case.overdue) each service-case deadline missed by --as-of "
+        "and not announced yet; every quarter of an hour",
+        "members with overdue cases",
+        "had a case announced",
+        "schedule_case_deadlines",
+    ),
 }
 
 

@@ -90,6 +90,7 @@ class Settings:
     schedule_programmes: str = "0 10 * * *"
     points_expiry_notice_days: int = 30
     schedule_points_expiry_notice: str = "0 9 * * *"
+    schedule_case_deadlines: str = "*/15 * * * *"
 
     @property
     def tz(self) -> ZoneInfo:
@@ -177,6 +178,7 @@ SETTINGS_DOC: dict[str, str] = {
     "points_expiry_notice_days": "days before a points lot expires that its member is told "
     "(one NOTIFICATION a month)",
     "schedule_points_expiry_notice": "when the worker runs points-expiry-notice (cron, or off)",
+    "schedule_case_deadlines": "when the worker runs case-deadlines (cron, or off)",
 }
 
 
@@ -280,6 +282,9 @@ def load_settings() -> Settings:
         ),
         schedule_points_expiry_notice=_schedule(
             "SCHEDULE_POINTS_EXPIRY_NOTICE", Settings.schedule_points_expiry_notice
+        ),
+        schedule_case_deadlines=_schedule(
+            "SCHEDULE_CASE_DEADLINES", Settings.schedule_case_deadlines
         ),
     )
 

@@ -45,6 +45,9 @@ class ServiceCase(Model):
     assignee_id: int | None
     resolution = fields.TextField(null=True)
     satisfaction_score = fields.IntField(null=True)
+    # The latest deadline missed that case.overdue has announced: RESPONSE, RESOLUTION or
+    # none yet (services/cases.py, run_case_deadlines).
+    late_announced = fields.CharField(max_length=16, null=True)
 
     class Meta:
         table = "service_case"

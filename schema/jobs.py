@@ -69,8 +69,8 @@ class JobReport:
 )
 class JobRun:
     job: str = strawberry.field(
-        description="Which job: tier-evaluation, points-expiry, points-expiry-notice, tag-refresh "
-        "or terminations."
+        description="Which job: tier-evaluation, points-expiry, points-expiry-notice, tag-refresh, "
+        "terminations or case-deadlines."
     )
     started_at: datetime = strawberry.field(description="When the run started (UTC).")
     finished_at: datetime | None = strawberry.field(

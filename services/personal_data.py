@@ -310,6 +310,7 @@ INVENTORY: dict[str, Table] = {
             "first_responded_at": not_personal(_WHEN),
             "resolved_at": not_personal(_WHEN),
             "resolution": erased("free text staff wrote"),
+            "late_announced": not_personal("a deadline of a fixed list (RESPONSE, RESOLUTION)"),
         },
     ),
     "Communication": Table(
