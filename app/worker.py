@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import signal
-import socket
 import time
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
@@ -20,7 +18,7 @@ from datetime import datetime
 from app.schedules import run_due_jobs
 from core.settings import get_settings
 from services.clock import utcnow
-from services.delivery.sending import delivering
+from services.delivery.sending import delivering, worker_name
 from services.webhooks.sending import webhooks_sending
 
 Task = Callable[[datetime], Awaitable[int]]
@@ -32,7 +30,7 @@ log = logging.getLogger("memberhub.worker")
 
 def tasks(deliver: Task, send_webhooks: Task) -> list[Task]:
     """Everything the worker runs, in the order of each round."""
-    return [deliver, send_webhooks, scheduled_jobs(f"{socket.gethostname()}:{os.getpid()}")]
+    return [deliver, send_webhooks, scheduled_jobs(worker_name())]
 
 
 def scheduled_jobs(worker_id: str) -> Task:

@@ -18,7 +18,7 @@ from models.communication import ServiceCase
 from services.cases import overdue_q
 from services.clock import as_utc
 from services.db import retry_busy, transaction
-from services.jobs import JobResult, JobRun, ReportProgress, for_each
+from services.jobs import JobResult, JobRun, ReportProgress, for_each, members_of
 from services.webhooks import emit
 from services.webhooks.events import timestamp
 
@@ -49,18 +49,9 @@ async def run_case_deadlines(as_of: datetime, progress: ReportProgress | None = 
     whose cases were examined and those with a case announced."""
     run = JobRun("case-deadlines", as_of)
     as_of = run.as_of
-    member_ids = (
-        await ServiceCase.filter(overdue_q(as_of), _not_all_announced())
-        .distinct()
-        .order_by("member_id")
-        .values_list("member_id", flat=True)
-    )
+    member_ids = await members_of(ServiceCase.filter(overdue_q(as_of), _not_all_announced()))
     changed = await for_each(
-        run,
-        # Tortoise types values_list as tuples, flat=True or not.
-        member_ids,  # type: ignore[arg-type]
-        lambda member_id: _announce(member_id, as_of),
-        progress,
+        run, member_ids, lambda member_id: _announce(member_id, as_of), progress
     )
     return run.result(len(member_ids), changed)
 

@@ -8,6 +8,9 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
+
+from tortoise.queryset import QuerySet
 
 from core.ids import to_global_id
 from models.enums import AuditOutcome
@@ -93,6 +96,13 @@ class JobRun:
             if unit.begun:  # it wrote: even what it does not count (a report's suppression)
                 await unit.commit([self.entry(targets, changed)])
         return changed
+
+
+async def members_of(rows: QuerySet[Any]) -> list[int]:
+    """The members `rows` belong to, each once and in id order: whom a job visits."""
+    found = await rows.distinct().order_by("member_id").values_list("member_id", flat=True)
+    # Tortoise types values_list as tuples, flat=True or not.
+    return found  # type: ignore[return-value]
 
 
 async def for_each(

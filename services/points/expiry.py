@@ -9,7 +9,7 @@ from typing import Any
 from models.enums import PointsEntryKind
 from models.points import PointsEntry
 from services.db import retry_busy, transaction
-from services.jobs import JobResult, JobRun, ReportProgress, for_each
+from services.jobs import JobResult, JobRun, ReportProgress, for_each, members_of
 from services.points.ledger import locked_balance, post_entry
 from services.points.lots import Lot, lapsed_points, open_lots
 from shortcuts.shapes import rows_in
@@ -32,20 +32,13 @@ async def run_points_expiry(as_of: datetime, progress: ReportProgress | None = N
     run = JobRun("points-expiry", as_of)
     as_of = run.as_of
     # Open lots always sum to the balance, so a member at zero has nothing to expire.
-    candidates = (
-        await PointsEntry.filter(
+    candidates = await members_of(
+        PointsEntry.filter(
             kind=PointsEntryKind.EARN, expires_at__lt=as_of, member__points_balance__gt=0
         )
-        .distinct()
-        .order_by("member_id")
-        .values_list("member_id", flat=True)
     )
     changed = await for_each(
-        run,
-        # Tortoise types values_list as tuples, flat=True or not.
-        candidates,  # type: ignore[arg-type]
-        lambda member_id: _expire_member(member_id, as_of),
-        progress,
+        run, candidates, lambda member_id: _expire_member(member_id, as_of), progress
     )
     return run.result(len(candidates), changed)
 

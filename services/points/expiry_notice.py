@@ -17,7 +17,7 @@ from models.points import PointsEntry
 from services import communications
 from services.clock import local_date
 from services.db import retry_busy, transaction
-from services.jobs import JobResult, JobRun, ReportProgress, for_each
+from services.jobs import JobResult, JobRun, ReportProgress, for_each, members_of
 from services.points.dates import add_months, local_midnight
 from services.points.expiry import lots_of
 from services.points.ledger import locked_balance
@@ -37,24 +37,16 @@ async def run_points_expiry_notice(
     run = JobRun("points-expiry-notice", as_of)
     as_of = run.as_of
     last_day = local_date(as_of) + timedelta(days=get_settings().points_expiry_notice_days)
-    candidates = (
-        await PointsEntry.filter(
+    candidates = await members_of(
+        PointsEntry.filter(
             kind=PointsEntryKind.EARN,
             expires_at__gte=as_of,
             expires_at__lt=local_midnight(last_day + timedelta(days=1)),
             member__points_balance__gt=0,
-        )
-        .exclude(member__status__in=NOT_TOLD)
-        .distinct()
-        .order_by("member_id")
-        .values_list("member_id", flat=True)
+        ).exclude(member__status__in=NOT_TOLD)
     )
     changed = await for_each(
-        run,
-        # Tortoise types values_list as tuples, flat=True or not.
-        candidates,  # type: ignore[arg-type]
-        lambda member_id: _notify_member(member_id, as_of, last_day),
-        progress,
+        run, candidates, lambda member_id: _notify_member(member_id, as_of, last_day), progress
     )
     return run.result(len(candidates), changed)
 
