@@ -10,6 +10,7 @@ MODEL_MODULES = [
     "models.points",
     "models.benefit",
     "models.tag",
+    "models.campaign",
     "models.communication",
     "models.delivery",
     "models.webhook",

@@ -188,3 +188,10 @@ class JobRunStatus(str, Enum):
     RUNNING = "RUNNING"
     OK = "OK"
     FAILED = "FAILED"
+
+
+class CampaignStatus(str, Enum):
+    PENDING_REVIEW = "PENDING_REVIEW"
+    APPROVED = "APPROVED"
+    REJECTED = "REJECTED"
+    ENDED = "ENDED"

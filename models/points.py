@@ -10,6 +10,7 @@ from tortoise.models import Model
 from models.enums import PointsEntryKind, RedemptionPurpose
 
 if TYPE_CHECKING:
+    from models.campaign import Campaign
     from models.member import Member
     from models.staff import StaffUser
 
@@ -63,6 +64,11 @@ class PointsEntry(Model):
         "models.Purchase", related_name="entries", null=True, on_delete=fields.RESTRICT
     )
     purchase_id: int | None
+    # A campaign's own EARN (and its REVERSALs) beside the purchase's (DESIGN §9).
+    campaign: fields.ForeignKeyNullableRelation[Campaign] = fields.ForeignKeyField(
+        "models.Campaign", related_name=False, null=True, on_delete=fields.RESTRICT
+    )
+    campaign_id: int | None
     idempotency_key = fields.CharField(max_length=128, null=True)
     created_at = fields.DatetimeField()
     created_by: fields.ForeignKeyNullableRelation[StaffUser] = fields.ForeignKeyField(
@@ -101,6 +107,7 @@ LEDGER_FACTS = (
     "purpose",
     "expires_at",
     "purchase_id",
+    "campaign_id",
     "idempotency_key",
     "created_at",
     "created_by_id",

@@ -6,13 +6,12 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from tortoise.expressions import Q, Subquery
+from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
 from models.enums import ApplicationStatus, MemberOrderField, MemberStatus, OrderDirection
 from models.member import Member, MembershipApplication, ProfileChangeRequest
-from models.tag import MemberTag, TagDefinition
-from models.tier import Tier
+from services.segments import Segment, in_segment
 
 # Fields `search` may match; the caller passes those its role may read in clear.
 SEARCHABLE = ("memberNo", "name", "phone", "email")
@@ -44,12 +43,6 @@ class MemberFilter:
     search: str | None = None
 
 
-def _tagged(codes: Sequence[str]) -> Subquery:
-    # Tag ids first: a join on the code made SQLite scan every assignment.
-    tags = Subquery(TagDefinition.filter(code__in=list(codes)).values("id"))
-    return Subquery(MemberTag.filter(tag_id__in=tags).values("member_id"))
-
-
 def _search(term: str, fields: Collection[str]) -> Q:
     term = term.strip()
     options = {
@@ -65,23 +58,15 @@ def _search(term: str, fields: Collection[str]) -> Q:
 def filter_members(
     query: MemberFilter | None, searchable: Collection[str] = SEARCHABLE
 ) -> QuerySet[Member]:
-    """Members matching every given criterion; tag criteria run as subqueries."""
+    """Members matching every given criterion (the segment's as `in_segment` reads it)."""
     members = Member.all()
     if query is None:
         return members
     if query.status:
         members = members.filter(status__in=list(query.status))
-    if query.tier_codes:
-        tiers = Subquery(Tier.filter(code__in=list(query.tier_codes)).values("id"))
-        # One tier as an equality: the planner then reads its members in index order.
-        single = len(set(query.tier_codes)) == 1
-        members = members.filter(tier_id=tiers) if single else members.filter(tier_id__in=tiers)
-    for code in query.tags_all or ():
-        members = members.filter(id__in=_tagged([code]))
-    if query.tags_any:
-        members = members.filter(id__in=_tagged(query.tags_any))
-    if query.tags_none:
-        members = members.exclude(id__in=_tagged(query.tags_none))
+    members = in_segment(
+        members, Segment(query.tier_codes, query.tags_all, query.tags_any, query.tags_none)
+    )
     if query.joined_after is not None:
         members = members.filter(joined_at__gt=query.joined_after)
     if query.joined_before is not None:

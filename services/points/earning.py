@@ -23,10 +23,18 @@ from models.member import Member
 from models.points import PointsEntry, Purchase
 from models.tier import Tier, TierChange
 from services import tiers
+from services.campaigns.awards import (
+    award,
+    campaign_names,
+    extra_points,
+    qualifying,
+    take_back,
+)
 from services.db import retry_busy, transaction
 from services.errors import Duplicate, InvalidState, NotFound
 from services.points.ledger import ensure_points_active, locked_member, post_for_locked
 from services.points.rules import (
+    Earning,
     PurchaseInput,
     clean_amount,
     clean_purchase,
@@ -119,10 +127,40 @@ async def _earn(
         )
     else:
         await _write_member(conn, member, earned.member_values)
+    await _campaign_points(conn, member, bought, earned, purchase.id, now, created_by_id)
     change = None
     if tiers.may_rise(ladder, member):
         change = await tiers.promote_after_purchase(conn, member, now, purchase.id, ladder)
     return PurchaseResult(purchase, member, change, ladder)
+
+
+async def _campaign_points(
+    conn: Any,
+    member: Member,
+    bought: PurchaseInput,
+    earned: Earning,
+    purchase_id: int,
+    now: datetime,
+    created_by_id: int | None,
+) -> None:
+    """Each qualifying campaign's own EARN entry, named after it, expiring with the
+    purchase's points (DESIGN §9); read before promotion, at the tier held before."""
+    found = await qualifying(conn, member.id, bought.amount, bought.channel, bought.occurred_at)
+    for campaign in found:
+        points = await award(conn, member.id, campaign, extra_points(campaign, earned.points))
+        if points > 0:
+            await post_for_locked(
+                conn,
+                member,
+                PointsEntryKind.EARN,
+                points,
+                now,
+                reason=campaign.name,
+                purchase_id=purchase_id,
+                campaign_id=campaign.id,
+                created_by_id=created_by_id,
+                expires_at=earned.expires_at,
+            )
 
 
 async def _write_member(conn: Any, member: Member, values: dict[str, Any]) -> None:
@@ -171,7 +209,7 @@ async def _refund(
     member = await locked_member(conn, found.member_id)
     purchase = await Purchase.get(id=found.id, using_db=conn)
     taken = await _reversed_so_far(conn, purchase.id)
-    back = reversal(purchase, amount, taken, member.points_balance, note)
+    back = reversal(purchase, amount, taken.get(None, 0), member.points_balance, note)
     spend = {"lifetime_spend": member.lifetime_spend - amount}
     if back.due > 0:
         await post_for_locked(
@@ -187,17 +225,67 @@ async def _refund(
         )
     else:
         await _write_member(conn, member, spend)
+    await _reverse_campaigns(conn, member, purchase, amount, taken, note, now, created_by_id)
     await Purchase.filter(id=purchase.id).using_db(conn).update(refunded_amount=back.refunded)
     purchase.refunded_amount = back.refunded
     return PurchaseResult(purchase, member)
 
 
-async def _reversed_so_far(conn: Any, purchase_id: int) -> int:
+async def _reverse_campaigns(
+    conn: Any,
+    member: Member,
+    purchase: Purchase,
+    amount: Decimal,
+    taken: dict[int | None, int],
+    note: str | None,
+    now: datetime,
+    created_by_id: int | None,
+) -> None:
+    """Each campaign entry of the purchase reversed in proportion, as the purchase's own
+    points, its points returned to the campaign's budget and the member's cap."""
+    entries = await (
+        PointsEntry.filter(
+            purchase_id=purchase.id, kind=PointsEntryKind.EARN, campaign_id__isnull=False
+        )
+        .using_db(conn)
+        .order_by("id")
+    )
+    names = await campaign_names(conn, [entry.campaign_id for entry in entries])
+    for entry in entries:
+        campaign_id = entry.campaign_id
+        back = reversal(
+            purchase,
+            amount,
+            taken.get(campaign_id, 0),
+            member.points_balance,
+            note,
+            earned=entry.points,
+            of=names[campaign_id],
+        )
+        if back.due <= 0:
+            continue
+        await post_for_locked(
+            conn,
+            member,
+            PointsEntryKind.REVERSAL,
+            -back.take,
+            now,
+            reason=back.reason,
+            purchase_id=purchase.id,
+            campaign_id=campaign_id,
+            created_by_id=created_by_id,
+        )
+        await take_back(conn, member.id, campaign_id, back.take)  # type: ignore[arg-type]
+
+
+async def _reversed_so_far(conn: Any, purchase_id: int) -> dict[int | None, int]:
+    """What earlier refunds took of the purchase's own points (key None) and of each
+    campaign's entry on it (its campaign id)."""
     rows = (
         await PointsEntry.filter(purchase_id=purchase_id, kind=PointsEntryKind.REVERSAL)
         .using_db(conn)
         .annotate(total=Sum("points"))
-        .values_list("total", flat=True)
+        .group_by("campaign_id")
+        .values_list("campaign_id", "total")
     )
-    # Tortoise types values_list as tuples, flat=True or not.
-    return -int(rows[0] or 0) if rows else 0  # type: ignore[arg-type]
+    return {campaign_id: -int(total or 0) for campaign_id, total in rows}

@@ -159,20 +159,28 @@ def purchase_row(
 
 
 def reversal(
-    purchase: Purchase, amount: Decimal, taken: int, balance: int, note: str | None
+    purchase: Purchase,
+    amount: Decimal,
+    taken: int,
+    balance: int,
+    note: str | None,
+    *,
+    earned: int | None = None,
+    of: str | None = None,
 ) -> Reversal:
-    """What refunding `amount` more of `purchase` takes back, given the points earlier
-    refunds took and the member's balance. Raises Invalid beyond the purchase's amount."""
+    """What refunding `amount` more of `purchase` takes back of its points (or of
+    `earned`, a campaign's entry on it, named `of`), given the points earlier refunds
+    took of them and the member's balance. Raises Invalid beyond the purchase's amount."""
     refunded = purchase.refunded_amount + amount
     if refunded > purchase.amount:
         left = purchase.amount - purchase.refunded_amount
         raise Invalid(f"Only {left} of this purchase is left to refund.", ("input", "amount"))
-    target = int(
-        (purchase.points_earned * refunded / purchase.amount).to_integral_value(ROUND_FLOOR)
-    )
+    points = purchase.points_earned if earned is None else earned
+    target = int((points * refunded / purchase.amount).to_integral_value(ROUND_FLOOR))
     due = target - taken
     take = min(due, balance)
-    text = f"Refund {amount} of {purchase.order_ref}" + (f": {note}" if note else "")
+    text = f"Refund {amount} of {purchase.order_ref}" + (f" ({of})" if of else "")
+    text += f": {note}" if note else ""
     if take < due:
         text += f" (shortfall {due - take} points: balance too low)"
     return Reversal(refunded, due, take, text)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,16 +13,13 @@ from models.enums import ReviewDecision, TagCategory, TagStatus
 from models.tag import MemberTag, TagDefinition, TagErrorReport
 from services import limits
 from services.db import retry_busy, transaction
-from services.errors import Duplicate, Invalid, InvalidState, NotAllowed, NotFound
+from services.errors import Duplicate, InvalidState, NotFound
 from services.limits import ensure_room
+from services.reviews import MAX_NAME, MAX_NOTE, approves, clean_code, limited_text
 from services.tags.refresh import refresh_tag
 from services.tags.rules import check_rule
-from services.validation import clean_text
 
-# Codes appear in member filters and client code: short, no spaces.
-CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}$")
-MAX_NAME = 128
-MAX_DESCRIPTION = 2000
+MAX_DESCRIPTION = MAX_NOTE
 
 
 @dataclass(frozen=True)
@@ -35,15 +31,6 @@ class TagDraft:
     rule: Any = None
 
 
-def _limited(
-    value: str | None, limit: int, field: tuple[str, ...], required: bool = False
-) -> str | None:
-    text = clean_text(value, field, required=required)
-    if text is not None and len(text) > limit:
-        raise Invalid(f"At most {limit} characters.", field)
-    return text
-
-
 async def propose_tag_definition(
     draft: TagDraft, proposer_id: int | None, now: datetime
 ) -> TagDefinition:
@@ -52,14 +39,9 @@ async def propose_tag_definition(
     Raises Invalid (code, name, description, or the rule at the path inside it),
     Duplicate (code taken).
     """
-    code = draft.code.strip()
-    if not CODE.match(code):
-        raise Invalid(
-            "A code has 1 to 64 letters, digits or _ . : - and starts with a letter or digit.",
-            ("input", "code"),
-        )
-    name = _limited(draft.name, MAX_NAME, ("input", "name"), required=True)
-    description = _limited(draft.description, MAX_DESCRIPTION, ("input", "description"))
+    code = clean_code(draft.code)
+    name = limited_text(draft.name, MAX_NAME, ("input", "name"), required=True)
+    description = limited_text(draft.description, MAX_DESCRIPTION, ("input", "description"))
     if draft.rule is not None:
         check_rule(draft.rule)
     if await TagDefinition.exists(code=code):
@@ -101,12 +83,10 @@ async def review_tag_definition(
     Raises NotFound, InvalidState (not pending review), Invalid (note).
     """
     tag = await _definition(tag_id)
-    note = _limited(note, MAX_DESCRIPTION, ("input", "note"))
+    note = limited_text(note, MAX_DESCRIPTION, ("input", "note"))
     if tag.status is not TagStatus.PENDING_REVIEW:
         raise InvalidState(f"This tag is {tag.status.value}, not pending review.", ("input", "id"))
-    approve = decision is ReviewDecision.APPROVE
-    if approve and tag.created_by_id is not None and tag.created_by_id == reviewer_id:
-        raise NotAllowed("Another staff member must approve a tag you proposed.")
+    approve = approves(decision, tag.created_by_id, reviewer_id, "tag")
 
     async def write() -> None:
         async with transaction() as conn:
