@@ -108,6 +108,12 @@ _contacts = row(
 _staff_contacts = {role: cell for role, cell in _contacts.items() if role is not MEMBER}
 _staff_detail = staff(*EVERYONE_STAFF)
 REVIEWERS = (ADMIN, OPERATIONS, SERVICE)
+_campaigns = staff(ADMIN, OPERATIONS, MARKETING, ANALYST)
+# A campaign's fields beyond id, code and name: its terms and figures are staff's.
+CAMPAIGN_TERMS = (
+    "status startsAt endsAt audience minAmount channels multiplier bonusPoints "
+    "maxPointsPerMember budgetPoints pointsIssued membersReached proposedBy reviewedBy"
+)
 
 
 def _reviewers(cells: Row) -> Row:
@@ -155,6 +161,8 @@ POLICY: dict[tuple[str, str], Row] = {
     #    the definitions of their own tags through Member.tags)
     ("Tier", "memberCount"): staff(*MEMBER_READERS),
     ("TagDefinition", "memberCount"): staff(*MEMBER_READERS),
+    # -- campaigns: members and SERVICE read a ledger entry's campaign by code and name only
+    **{("Campaign", name): _campaigns for name in CAMPAIGN_TERMS.split()},
     # -- queries
     ("Query", "member"): {**staff(*MEMBER_READERS), MEMBER: SELF},
     ("Query", "members"): staff(*MEMBER_READERS),
@@ -225,6 +233,12 @@ POLICY: dict[tuple[str, str], Row] = {
     ("Mutation", "runTagRefresh"): staff(ADMIN, OPERATIONS),
     ("Mutation", "runTerminations"): staff(ADMIN, OPERATIONS),
     ("Query", "jobRuns"): staff(ADMIN, OPERATIONS),
+    # -- earning campaigns: as tag definitions (DESIGN §9)
+    ("Query", "campaigns"): _campaigns,
+    ("Mutation", "proposeCampaign"): staff(ADMIN, MARKETING),
+    ("Mutation", "updateCampaign"): staff(ADMIN, MARKETING),
+    ("Mutation", "reviewCampaign"): staff(ADMIN, OPERATIONS),
+    ("Mutation", "endCampaign"): staff(ADMIN, OPERATIONS, MARKETING),
     # -- subscriptions
     ("Subscription", "pointsPosted"): _ledger,
 }
@@ -247,6 +261,7 @@ PUBLIC_ROOT_FIELDS = {
 CONNECTED = (
     "AuditEntry",
     "BenefitUsage",
+    "Campaign",
     "Communication",
     "Delivery",
     "JobRun",
@@ -274,7 +289,9 @@ OPEN_FIELDS: dict[str, frozenset[str]] = {
         "MemberTag": "tag source assignedAt assignedBy",
         "TierChange": "at from to reason note",
         "PointsEntry": "id kind points balanceAfter reason createdAt expiresAt createdBy "
-        "purchase idempotencyKey",
+        "purchase idempotencyKey campaign",
+        "Campaign": "id code name",
+        "CampaignAudience": "tierCodes tagsAll tagsAny tagsNone",
         "Purchase": "id member orderRef amount refundedAmount pointsEarned channel occurredAt",
         "BenefitEligibility": "benefit eligible reason usesLeft",
         "BenefitUsage": "id member benefit pointsSpent usedAt note revoked revokedReason",
@@ -330,6 +347,7 @@ OPEN_FIELDS: dict[str, frozenset[str]] = {
         "PointsPayload": "entry member cashValue errors",
         "PurchasePayload": "purchase member tierChange errors",
         "TagDefinitionPayload": "tag errors",
+        "CampaignPayload": "campaign errors",
         "MemberTagsPayload": "member errors",
         "CommunicationPayload": "communication errors",
         "SendCommunicationPayload": "sent skippedNoConsent errors",

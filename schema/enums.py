@@ -31,6 +31,7 @@ if TYPE_CHECKING:
         AuditOutcome,
         BenefitCategory,
         BenefitPeriod,
+        CampaignStatus,
         CaseKind,
         CaseStatus,
         CommunicationCategory,
@@ -177,6 +178,15 @@ else:
         ACTIVE="Approved: may be assigned, and its rule (if any) is applied.",
         REJECTED="Refused at review; never assigned.",
         RETIRED="No longer used: removed from every member, kept in history.",
+    )
+    CampaignStatus = described(
+        enums.CampaignStatus,
+        "Review state of an earning campaign.",
+        PENDING_REVIEW="Proposed, awaiting approval by a staff member other than the proposer; "
+        "its terms may still change (updateCampaign).",
+        APPROVED="In force: purchases in its period earn it. Its terms never change.",
+        REJECTED="Refused at review; never applied.",
+        ENDED="Ended early: no purchase earns it any more.",
     )
     TagSource = described(
         enums.TagSource,

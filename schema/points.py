@@ -15,7 +15,9 @@ from tortoise.queryset import QuerySet
 from core.ids import to_global_id
 from models.points import PointsEntry as PointsEntryModel
 from models.points import Purchase as PurchaseModel
+from resolvers.campaigns import campaign_by_id
 from resolvers.loaders import by_id, group_by, started
+from schema.campaigns import Campaign
 from schema.common import Node, UserError, errors_field, model_type
 from schema.context import Info
 from schema.enums import PointsEntryKind, RedemptionPurpose
@@ -135,6 +137,13 @@ class PointsEntry(Node):
         attrgetter("staff_by_id"),
         "created_by_id",
         description="The staff user who posted it; null for the member or a job.",
+    )
+
+    campaign: Campaign | None = relation(
+        methodcaller("get", campaign_by_id),
+        "campaign_id",
+        description="The campaign whose points an EARN entry gives (or a REVERSAL takes "
+        "back); null for the purchase's own points and every other entry.",
     )
 
 

@@ -26,6 +26,7 @@ from schema import inputs
 from schema.audit_root import AuditQuery
 from schema.auditing import AuditExtension
 from schema.benefits_root import BenefitsMutation, BenefitsQuery
+from schema.campaigns_root import CampaignsMutation, CampaignsQuery
 from schema.common import Node
 from schema.communications_root import CommunicationsMutation, CommunicationsQuery
 from schema.context import Info
@@ -71,6 +72,7 @@ class Query(
     PointsQuery,
     BenefitsQuery,
     TagsQuery,
+    CampaignsQuery,
     CommunicationsQuery,
     DeliveryQuery,
     WebhooksQuery,
@@ -93,6 +95,7 @@ class Mutation(
     PointsMutation,
     BenefitsMutation,
     TagsMutation,
+    CampaignsMutation,
     CommunicationsMutation,
     DeliveryMutation,
     WebhooksMutation,

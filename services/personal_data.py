@@ -281,6 +281,26 @@ INVENTORY: dict[str, Table] = {
             "retired_at": not_personal(_WHEN),
         },
     ),
+    "Campaign": Table(
+        Found.NOT_ABOUT_MEMBERS,
+        {
+            "code": not_personal("catalogue"),
+            "name": not_personal("catalogue"),
+            "status": not_personal("a status of a fixed list"),
+            "starts_at": not_personal(_WHEN),
+            "ends_at": not_personal(_WHEN),
+            "tier_codes": not_personal("tier codes of the audience, not about one member"),
+            "tags_all": not_personal("tag codes of the audience, not about one member"),
+            "tags_any": not_personal("tag codes of the audience, not about one member"),
+            "tags_none": not_personal("tag codes of the audience, not about one member"),
+            "channels": not_personal("purchase channels"),
+            "proposed_at": not_personal(_WHEN),
+            "reviewed_at": not_personal(_WHEN),
+            "review_note": not_personal("staff's note on the campaign"),
+            "ended_at": not_personal(_WHEN),
+        },
+    ),
+    "CampaignMember": Table(Found.MEMBER_ID),
     "MemberTag": Table(
         Found.MEMBER_ID,
         {

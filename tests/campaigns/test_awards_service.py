@@ -152,6 +152,6 @@ async def test_campaign_points_expire_with_the_purchases():
     await record_purchase(member.id, "X-1", Decimal("10"), utcnow(), occurred_at=occurred)
     earned = await PointsEntry.filter(member_id=member.id, kind=PointsEntryKind.EARN)
     assert len({entry.expires_at for entry in earned}) == 1
-    await run_points_expiry(earned[0].expires_at + timedelta(seconds=1))  # type: ignore[operator]
+    await run_points_expiry(earned[0].expires_at + timedelta(seconds=1))
     expired = await PointsEntry.get(member_id=member.id, kind=PointsEntryKind.EXPIRE)
     assert expired.points == -35

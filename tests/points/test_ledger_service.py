@@ -17,6 +17,7 @@ from models.points import LEDGER_FACTS, PointsEntry
 from services.clock import utcnow
 from services.errors import InsufficientPoints
 from services.points import forfeit_balance, post_entry
+from tests.campaigns.helpers import approved
 from tests.conftest import make_staff
 from tests.factories import make_member, make_purchase
 
@@ -83,6 +84,7 @@ async def _other_values(entry: PointsEntry) -> dict[str, Any]:
     other = await make_member()
     staff = await make_staff(Role.ADMIN)
     purchase = await make_purchase(other, "10.00", utcnow())
+    campaign = await approved()
     return {
         "id": entry.id + 1000,
         "member_id": other.id,
@@ -92,6 +94,7 @@ async def _other_values(entry: PointsEntry) -> dict[str, Any]:
         "purpose": RedemptionPurpose.GIFT,
         "expires_at": utcnow() + timedelta(days=30),
         "purchase_id": purchase.id,
+        "campaign_id": campaign.id,
         "idempotency_key": "another-key",
         "created_at": utcnow() + timedelta(days=1),
         "created_by_id": staff.id,
