@@ -125,14 +125,25 @@ def _purchase_problems(
     member: Member, purchases: list[Purchase], entries: list[PointsEntry]
 ) -> list[str]:
     problems = []
-    by_purchase: defaultdict[int, dict[PointsEntryKind, int]] = defaultdict(
+    # By purchase and campaign: the purchase's own points under None, each campaign's
+    # entries on it (DESIGN §9) under the campaign's id.
+    by_purchase: defaultdict[tuple[int, int | None], dict[PointsEntryKind, int]] = defaultdict(
         lambda: defaultdict(int)
     )
     for entry in entries:
         if entry.purchase_id is not None:
-            by_purchase[entry.purchase_id][entry.kind] += entry.points
+            by_purchase[entry.purchase_id, entry.campaign_id][entry.kind] += entry.points
+    for (purchase_id, campaign_id), posted in by_purchase.items():
+        if (
+            campaign_id is not None
+            and -posted[PointsEntryKind.REVERSAL] > posted[PointsEntryKind.EARN]
+        ):
+            problems.append(
+                f"campaign {campaign_id} reversed more points than it gave on purchase "
+                f"{purchase_id}"
+            )
     for purchase in purchases:
-        posted = by_purchase[purchase.id]
+        posted = by_purchase[purchase.id, None]
         if posted[PointsEntryKind.EARN] != purchase.points_earned:
             problems.append(
                 f"purchase {purchase.order_ref} earned {purchase.points_earned} points "

@@ -3,6 +3,9 @@
 python -m tests.points.ledger_worker URL redeem MEMBER_ID COUNT POINTS PREFIX
     prints "ready", waits for a line on stdin, then sends COUNT concurrent
     redemptions and prints {outcome: count} as JSON.
+python -m tests.points.ledger_worker URL purchase MEMBER_ID[,MEMBER_ID...] COUNT PREFIX
+    prints "ready", waits for a line on stdin, then records COUNT concurrent purchases
+    of 10.00 over the members in turn and prints {outcome: count} as JSON.
 python -m tests.points.ledger_worker URL churn MEMBER_ID[,MEMBER_ID...]
     purchases, refunds, redemptions and adjustments until killed; prints a line per
     round, and on stderr anything a client should never see.
@@ -47,6 +50,16 @@ async def redeem_many(member_id: int, count: int, points: int, prefix: str) -> C
     return Counter(await asyncio.gather(*(_outcome(call) for call in calls)))
 
 
+async def purchase_many(member_ids: list[int], count: int, prefix: str) -> Counter[str]:
+    calls = [
+        partial(
+            record_purchase, member_ids[i % len(member_ids)], f"{prefix}-{i}", Decimal(10), utcnow()
+        )
+        for i in range(count)
+    ]
+    return Counter(await asyncio.gather(*(_outcome(call) for call in calls)))
+
+
 async def churn(member_ids: list[int]) -> None:
     for n in itertools.count():
         member_id = member_ids[n % len(member_ids)]
@@ -67,16 +80,22 @@ async def churn(member_ids: list[int]) -> None:
 async def main(url: str, mode: str, args: list[str]) -> None:
     await init_db(url)
     try:
-        if mode == "redeem":
-            member_id, count, points, prefix = int(args[0]), int(args[1]), int(args[2]), args[3]
-            # A start line on stdin lines the processes up, so their redemptions overlap.
+        if mode in ("redeem", "purchase"):
+            # A start line on stdin lines the processes up, so their writes overlap.
             print("ready", flush=True)
             await asyncio.to_thread(sys.stdin.readline)
-            print(json.dumps(await redeem_many(member_id, count, points, prefix)), flush=True)
+            print(json.dumps(await _many(mode, args)), flush=True)
         else:
             await churn([int(part) for part in args[0].split(",")])
     finally:
         await close_db()
+
+
+async def _many(mode: str, args: list[str]) -> Counter[str]:
+    if mode == "redeem":
+        return await redeem_many(int(args[0]), int(args[1]), int(args[2]), args[3])
+    member_ids = [int(part) for part in args[0].split(",")]
+    return await purchase_many(member_ids, int(args[1]), args[2])
 
 
 if __name__ == "__main__":

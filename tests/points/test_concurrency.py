@@ -46,6 +46,24 @@ async def _funded_members(api, points: int, count: int = 1) -> list[Member]:
     return members
 
 
+async def run_together(procs: list[subprocess.Popen[str]]) -> Counter[str]:
+    """Start the workers' writes at once, once every one is ready; their outcomes summed."""
+    for proc in procs:
+        assert proc.stdout is not None
+        ready = await asyncio.wait_for(asyncio.to_thread(proc.stdout.readline), timeout=60)
+        assert ready == "ready\n", proc.stderr.read() if proc.stderr else ready
+    outcomes: Counter[str] = Counter()
+    for proc in procs:  # the start line goes to all before any result is awaited
+        assert proc.stdin is not None
+        proc.stdin.write("go\n")
+        proc.stdin.flush()
+    for proc in procs:
+        out, err = await asyncio.to_thread(proc.communicate, timeout=120)
+        assert proc.returncode == 0, err
+        outcomes.update(json.loads(out.strip().splitlines()[-1]))
+    return outcomes
+
+
 async def test_200_concurrent_redemptions_in_one_process(api):
     # Given 1000 points, when 200 redemptions of 7 race over GraphQL,
     [member] = await _funded_members(api, 1000)
@@ -62,19 +80,7 @@ async def test_200_redemptions_from_4_processes(api):
     # Given 1000 points, when 4 processes each send 50 concurrent redemptions of 7,
     [member] = await _funded_members(api, 1000)
     procs = [worker("redeem", str(member.id), "50", "7", f"p{n}") for n in range(4)]
-    for proc in procs:
-        assert proc.stdout is not None
-        ready = await asyncio.wait_for(asyncio.to_thread(proc.stdout.readline), timeout=60)
-        assert ready == "ready\n", proc.stderr.read() if proc.stderr else ready
-    outcomes: Counter[str] = Counter()
-    for proc in procs:  # the start line goes to all four before any result is awaited
-        assert proc.stdin is not None
-        proc.stdin.write("go\n")
-        proc.stdin.flush()
-    for proc in procs:
-        out, err = await asyncio.to_thread(proc.communicate, timeout=120)
-        assert proc.returncode == 0, err
-        outcomes.update(json.loads(out.strip().splitlines()[-1]))
+    outcomes = await run_together(procs)
     # then exactly 142 succeed, 58 get INSUFFICIENT_POINTS, nobody sees "locked" or a crash,
     assert outcomes == {"OK": 142, "INSUFFICIENT_POINTS": 58}
     # and the ledger holds exactly those debits.
