@@ -318,8 +318,9 @@ OPEN_FIELDS: dict[str, frozenset[str]] = {
         # Aggregates: DESIGN §3 grants insights whole to the roles Query.insights admits.
         "Insights": "from to activeMembers newMembers terminatedMembers churnRate "
         "tierDistribution pointsEarned pointsRedeemed pointsExpired pointsOutstanding "
-        "responseSlaRate resolutionSlaRate satisfactionRate",
+        "responseSlaRate resolutionSlaRate satisfactionRate campaigns",
         "TierCount": "tier members",
+        "CampaignInsight": "campaign pointsIssued membersReached pointsOutstanding",
         # -- catalogues, open to every caller
         "Tier": "id code name rank minSpend minOrders pointsMultiplier description benefits",
         "Benefit": "id code name category description discountPercent pointsCost usageLimit "

@@ -6,6 +6,7 @@ from datetime import datetime
 
 import strawberry
 
+from schema.campaigns import Campaign
 from schema.tiers import Tier
 from services.insights import Insights as InsightsResult
 
@@ -14,6 +15,19 @@ from services.insights import Insights as InsightsResult
 class TierCount:
     tier: Tier = strawberry.field(description="The tier.")
     members: int = strawberry.field(description="ACTIVE members holding it now.")
+
+
+@strawberry.type(description="What one earning campaign has done.")
+class CampaignInsight:
+    campaign: Campaign = strawberry.field(description="The campaign.")
+    points_issued: int = strawberry.field(
+        description="Points it has given, net of refunds (all time, not only the window)."
+    )
+    members_reached: int = strawberry.field(description="Members it has given points to.")
+    points_outstanding: int = strawberry.field(
+        description="The liability it added: its points not yet redeemed, reversed or expired "
+        "(as pointsOutstanding)."
+    )
 
 
 @strawberry.type(
@@ -57,6 +71,11 @@ class Insights:
         description="Share of complaints in the window resolved within their resolution deadline."
     )
 
+    campaigns: list[CampaignInsight] = strawberry.field(
+        description="Approved and ended earning campaigns whose period overlaps the window, "
+        "latest first."
+    )
+
     @classmethod
     def of(cls, result: InsightsResult) -> Insights:
         return cls(
@@ -77,4 +96,13 @@ class Insights:
             satisfaction_rate=result.satisfaction_rate,
             response_sla_rate=result.response_sla_rate,
             resolution_sla_rate=result.resolution_sla_rate,
+            campaigns=[
+                CampaignInsight(
+                    campaign=figures.campaign,  # type: ignore[arg-type]
+                    points_issued=figures.points_issued,
+                    members_reached=figures.members_reached,
+                    points_outstanding=figures.points_outstanding,
+                )
+                for figures in result.campaigns
+            ],
         )

@@ -19,6 +19,7 @@ from models.enums import CaseKind, MemberStatus, PointsEntryKind
 from models.member import Member
 from models.points import PointsEntry, Purchase
 from models.tier import Tier
+from services.campaigns.figures import CampaignFigures, campaign_figures
 from services.clock import as_utc
 from services.errors import Invalid
 
@@ -43,6 +44,7 @@ class Insights:
     satisfaction_rate: float | None
     response_sla_rate: float | None
     resolution_sla_rate: float | None
+    campaigns: list[CampaignFigures]
 
 
 def window(
@@ -130,4 +132,5 @@ async def insights(start: datetime | None, end: datetime | None, now: datetime) 
         resolution_sla_rate=await _share(
             cases.filter(kind=CaseKind.COMPLAINT), Q(resolved_at__lte=F("resolution_due_at"))
         ),
+        campaigns=await campaign_figures(start, end),
     )

@@ -28,6 +28,7 @@ from core.ids import to_global_id
 from models.enums import Role
 from models.member import MembershipApplication
 from services.clock import utcnow
+from tests.campaigns.helpers import approved
 from tests.conftest import member_token, staff_token
 from tests.factories import make_member
 
@@ -148,6 +149,10 @@ REACH = {
     ),
     "StaffUser": ("{ viewer { staff { FIELD } } }", ["viewer", "staff"]),
     "Tier": ("{ tiers { FIELD } }", ["tiers", 0]),
+    "Campaign": (
+        "{ campaigns(first: 1) { edges { node { FIELD } } } }",
+        ["campaigns", "edges", 0, "node"],
+    ),
 }
 TYPE_KEYS = sorted(
     k for k in POLICY if k[0] in REACH and k[1] in getattr(GRAPHQL.type_map.get(k[0]), "fields", {})
@@ -173,6 +178,7 @@ async def _world() -> dict[str, Any]:
         submitted_at=utcnow(),
         member=member,
     )
+    await approved(bonus_points=1)
     return {"id": to_global_id("Member", member.id), "member": member, "other": other}
 
 
