@@ -50,6 +50,7 @@ LIST_BOUNDS: dict[tuple[str, str], int] = {
     ("Member", "tierHistory"): limits.TIER_HISTORY,
     ("ServiceCase", "communications"): limits.CASE_COMMUNICATIONS,
     ("Insights", "tierDistribution"): limits.TIERS,
+    ("Insights", "campaigns"): limits.INSIGHT_CAMPAIGNS,
     ("Query", "webhookEndpoints"): limits.WEBHOOK_ENDPOINTS,
 }
 # Lists bounded by what they hold, whatever field lists them.

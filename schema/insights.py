@@ -73,7 +73,7 @@ class Insights:
 
     campaigns: list[CampaignInsight] = strawberry.field(
         description="Approved and ended earning campaigns whose period overlaps the window, "
-        "latest first."
+        "latest first, at most 50 (all are listed by `campaigns`)."
     )
 
     @classmethod

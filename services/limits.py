@@ -30,6 +30,8 @@ TIER_HISTORY = 100
 CASE_COMMUNICATIONS = 50
 # Webhook endpoints: integrations beside memberhub, each sent every event it names.
 WEBHOOK_ENDPOINTS = 20
+# Campaigns insights show, latest period first; every campaign is paged in `campaigns`.
+INSIGHT_CAMPAIGNS = 50
 # UserErrors a payload carries: one per refused rule, never more than a handful.
 USER_ERRORS = 10
 

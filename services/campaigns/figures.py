@@ -17,6 +17,7 @@ from itertools import groupby
 from models.campaign import Campaign, CampaignMember
 from models.enums import CampaignStatus
 from models.points import PointsEntry
+from services import limits
 from services.points.lots import open_lots
 
 
@@ -45,12 +46,17 @@ async def _outstanding(campaign_ids: list[int]) -> dict[int, int]:
 
 
 async def campaign_figures(start: datetime, end: datetime) -> list[CampaignFigures]:
-    """Approved and ended campaigns whose period overlaps [start, end), latest first."""
-    shown = await Campaign.filter(
-        status__in=[CampaignStatus.APPROVED, CampaignStatus.ENDED],
-        starts_at__lt=end,
-        ends_at__gt=start,
-    ).order_by("-starts_at", "-id")
+    """Approved and ended campaigns whose period overlaps [start, end), latest first, up
+    to the bound of the list (limits.INSIGHT_CAMPAIGNS)."""
+    shown = (
+        await Campaign.filter(
+            status__in=[CampaignStatus.APPROVED, CampaignStatus.ENDED],
+            starts_at__lt=end,
+            ends_at__gt=start,
+        )
+        .order_by("-starts_at", "-id")
+        .limit(limits.INSIGHT_CAMPAIGNS)
+    )
     left = await _outstanding([campaign.id for campaign in shown]) if shown else {}
     return [
         CampaignFigures(

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from core.ids import to_global_id
+from models.audit import AuditEntry
 from models.campaign import Campaign
 from models.enums import Role
 from services.clock import utcnow
@@ -191,3 +192,24 @@ async def test_the_list_costs_the_same_statements_at_any_page_size(api):
         assert len(result["data"]["campaigns"]["edges"]) == first
         counts.append(counter.count)
     assert counts[0] == counts[1]
+
+
+async def test_update_checks_the_terms_as_a_proposal_does(api):
+    token = await staff_token(Role.MARKETING)
+    made = (await _propose(api, token))["campaign"]
+    bad = {**terms(multiplier="11"), "id": made["id"]}
+    result = (await api(UPDATE, {"i": bad}, token=token))["data"]["updateCampaign"]
+    assert [(e["code"], e["field"]) for e in result["errors"]] == [
+        ("INVALID", ["input", "multiplier"])
+    ]
+    assert (await Campaign.get(code="SPRING-2X")).multiplier == 2
+    gone = {**terms(), "id": to_global_id("Campaign", 999)}
+    missing = (await api(UPDATE, {"i": gone}, token=token))["data"]["updateCampaign"]
+    assert [e["code"] for e in missing["errors"]] == ["NOT_FOUND"]
+
+
+async def test_campaign_mutations_are_audited_with_their_target(api):
+    made = (await _propose(api, await staff_token(Role.MARKETING)))["campaign"]
+    entry = await AuditEntry.filter(operation_name=None).order_by("-id").first()
+    assert entry is not None
+    assert entry.fields_ == ["proposeCampaign"] and entry.target_ids == [made["id"]]
