@@ -8,6 +8,7 @@ import strawberry
 
 from schema.campaigns import Campaign
 from schema.tiers import Tier
+from services import limits
 from services.insights import Insights as InsightsResult
 
 
@@ -73,7 +74,7 @@ class Insights:
 
     campaigns: list[CampaignInsight] = strawberry.field(
         description="Approved and ended earning campaigns whose period overlaps the window, "
-        "latest first, at most 50 (all are listed by `campaigns`)."
+        f"latest first, at most {limits.INSIGHT_CAMPAIGNS} (all are listed by `campaigns`)."
     )
 
     @classmethod
