@@ -135,6 +135,7 @@ POLICY: dict[tuple[str, str], Row] = {
     ("Member", "lifetimeSpend"): _ledger,
     ("Member", "qualifyingSpend"): _ledger,
     ("Member", "qualifyingOrders"): _ledger,
+    ("Member", "tierProgress"): _ledger,
     ("Member", "benefits"): _benefits,
     ("Member", "benefitUsages"): _benefits,
     ("Member", "communications"): _contacts,
@@ -273,6 +274,7 @@ OPEN_FIELDS: dict[str, frozenset[str]] = {
         "Consents": "marketingEmail marketingPhone marketingPush marketingSms profiling updatedAt",
         "MemberTag": "tag source assignedAt assignedBy",
         "TierChange": "at from to reason note",
+        "TierProgress": "nextTier spendToNext ordersToNext keepBy spendToKeep ordersToKeep",
         "PointsEntry": "id kind points balanceAfter reason createdAt expiresAt createdBy "
         "purchase idempotencyKey",
         "Purchase": "id member orderRef amount refundedAmount pointsEarned channel occurredAt",
