@@ -272,7 +272,10 @@ OPEN_FIELDS: dict[str, frozenset[str]] = {
         "Member": "id memberNo status joinedAt enrollmentChannel suspendedReason "
         "terminationReason terminationEffectiveAt",
         "Consents": "marketingEmail marketingPhone marketingPush marketingSms profiling updatedAt",
-        "MemberTag": "tag source assignedAt assignedBy",
+        # explanation withholds each member value the reader may not read (schema/tags.py).
+        "MemberTag": "tag source assignedAt assignedBy explanation",
+        "TagExplanation": "computedAt assignedBy conditions",
+        "TagCondition": "field op value memberValue met negated path",
         "TierChange": "at from to reason note",
         "TierProgress": "nextTier spendToNext ordersToNext keepBy spendToKeep ordersToKeep",
         "PointsEntry": "id kind points balanceAfter reason createdAt expiresAt createdBy "
@@ -294,7 +297,7 @@ OPEN_FIELDS: dict[str, frozenset[str]] = {
         "ProfileChangeRequest": "id member changes reason status submittedAt reviewedAt "
         "reviewedBy reviewNote",
         "TagDefinition": "id code name category description status rule createdBy reviewedBy "
-        "errorRate",
+        "errorRate visibleToMember",
         "AuditEntry": "id at requestId actorType actorId roles operationType operationName "
         "variables fields sensitiveFields targetIds outcome errorCodes durationMs ip "
         "userAgent prevHash hash",

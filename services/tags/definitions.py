@@ -33,6 +33,7 @@ class TagDraft:
     category: TagCategory
     description: str | None = None
     rule: Any = None
+    visible_to_member: bool = False
 
 
 def _limited(
@@ -75,6 +76,7 @@ async def propose_tag_definition(
                 category=draft.category,
                 description=description,
                 rule=draft.rule,
+                visible_to_member=draft.visible_to_member,
                 created_by_id=proposer_id,
                 created_at=now,
             )
