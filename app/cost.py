@@ -34,7 +34,7 @@ from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
 from graphql.utilities import get_operation_ast
 
 from services import limits
-from services.tags.rules import MAX_CONDITIONS
+from services.tags import MAX_CONDITIONS
 from shortcuts.by_identity import ByIdentity
 
 META_FIELDS = {"__schema": SchemaMetaFieldDef, "__type": TypeMetaFieldDef}

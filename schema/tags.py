@@ -24,7 +24,7 @@ from schema.context import Info
 from schema.enums import TagCategory, TagSource, TagStatus
 from schema.staff import StaffUser
 from services.clock import utcnow
-from services.tags.explanations import Assignment, Condition, Explanation, explain
+from services.tags import Assignment, Condition, Explanation, explain
 from shortcuts import reads, relation, rows_in
 
 if TYPE_CHECKING:
