@@ -34,6 +34,7 @@ from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
 from graphql.utilities import get_operation_ast
 
 from services import limits
+from services.tags import MAX_CONDITIONS
 from shortcuts.by_identity import ByIdentity
 
 META_FIELDS = {"__schema": SchemaMetaFieldDef, "__type": TypeMetaFieldDef}
@@ -47,6 +48,7 @@ LIST_BOUNDS: dict[tuple[str, str], int] = {
     ("Benefit", "tiers"): limits.TIERS,
     ("Member", "benefits"): limits.BENEFITS,
     ("Member", "tags"): limits.ACTIVE_TAGS,
+    ("TagExplanation", "conditions"): MAX_CONDITIONS,
     ("Member", "tierHistory"): limits.TIER_HISTORY,
     ("ServiceCase", "communications"): limits.CASE_COMMUNICATIONS,
     ("Insights", "tierDistribution"): limits.TIERS,

@@ -303,7 +303,7 @@ class MemberhubGraphQL(OneOperationView[Context, None]):
                 raise InvalidToken(str(ended)) from None
         return Context(
             settings=self.settings,
-            loaders=Loaders(),
+            loaders=Loaders(visible_tags_only=actor.is_member),
             actor=actor,
             request=request,
             ip=client_ip(request),

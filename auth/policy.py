@@ -141,6 +141,7 @@ POLICY: dict[tuple[str, str], Row] = {
     ("Member", "lifetimeSpend"): _ledger,
     ("Member", "qualifyingSpend"): _ledger,
     ("Member", "qualifyingOrders"): _ledger,
+    ("Member", "tierProgress"): _ledger,
     ("Member", "benefits"): _benefits,
     ("Member", "benefitUsages"): _benefits,
     ("Member", "communications"): _contacts,
@@ -286,8 +287,12 @@ OPEN_FIELDS: dict[str, frozenset[str]] = {
         "Member": "id memberNo status joinedAt enrollmentChannel suspendedReason "
         "terminationReason terminationEffectiveAt",
         "Consents": "marketingEmail marketingPhone marketingPush marketingSms profiling updatedAt",
-        "MemberTag": "tag source assignedAt assignedBy",
+        # explanation withholds each member value the reader may not read (schema/tags.py).
+        "MemberTag": "tag source assignedAt assignedBy explanation",
+        "TagExplanation": "computedAt assignedBy conditions",
+        "TagCondition": "field op value memberValue met negated path",
         "TierChange": "at from to reason note",
+        "TierProgress": "nextTier spendToNext ordersToNext keepBy spendToKeep ordersToKeep",
         "PointsEntry": "id kind points balanceAfter reason createdAt expiresAt createdBy "
         "purchase idempotencyKey campaign",
         "Campaign": "id code name",
@@ -309,7 +314,7 @@ OPEN_FIELDS: dict[str, frozenset[str]] = {
         "ProfileChangeRequest": "id member changes reason status submittedAt reviewedAt "
         "reviewedBy reviewNote",
         "TagDefinition": "id code name category description status rule createdBy reviewedBy "
-        "errorRate",
+        "errorRate visibleToMember",
         "AuditEntry": "id at requestId actorType actorId roles operationType operationName "
         "variables fields sensitiveFields targetIds outcome errorCodes durationMs ip "
         "userAgent prevHash hash",

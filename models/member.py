@@ -48,6 +48,8 @@ class Member(Model):
     points_balance = fields.IntField(default=0)
     lifetime_spend = fields.DecimalField(max_digits=14, decimal_places=2, default=0)
     last_purchase_at = fields.DatetimeField(null=True)
+    # When every rule tag was last computed for this member alone (after a purchase).
+    tags_refreshed_at = fields.DatetimeField(null=True)
     password_hash = fields.CharField(max_length=256, null=True)
     failed_logins = fields.IntField(default=0)
     locked_until = fields.DatetimeField(null=True)

@@ -81,6 +81,8 @@ class Loaders:
     tier_by_id: DataLoader[int, Tier | None] = field(default_factory=_ladder)
     member_by_id: DataLoader[int, Member | None] = _loader(by_id(Member))
     _by_function: dict[Callable[..., Any], DataLoader[Any, Any]] = field(default_factory=dict)
+    # A member's request: their tags are those visible to members (schema/tags.py).
+    visible_tags_only: bool = False
 
     def get(self, batch: Callable[[Sequence[K]], Awaitable[Sequence[V]]]) -> DataLoader[K, V]:
         """This request's loader for a module-level batch function (created on first use)."""

@@ -22,7 +22,7 @@ async def postings(context: Context, member_id: int) -> AsyncGenerator[PointsEnt
         async for entry in events.postings(member_id):
             await _check_session(context)
             # The connection's context lives as long as the socket: batch each event afresh.
-            context.loaders = Loaders()
+            context.loaders = Loaders(visible_tags_only=context.actor.is_member)
             yield entry
     except events.StreamInterrupted as error:
         raise FeedInterrupted(str(error)) from None

@@ -8,19 +8,24 @@ from operator import attrgetter, methodcaller
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
+from strawberry.dataloader import DataLoader
 from strawberry.scalars import JSON
 from tortoise.functions import Count
 
+from auth.ownership import may_read
+from auth.policy import SENSITIVE_FIELDS
 from core.ids import to_global_id
 from models.tag import MemberTag as MemberTagModel
 from models.tag import TagDefinition as TagDefinitionModel
-from resolvers.loaders import group_by
+from resolvers.loaders import Loaders, group_by
 from resolvers.tags import tag_by_id
 from schema.common import Node, UserError, errors_field, model_type
 from schema.context import Info
 from schema.enums import TagCategory, TagSource, TagStatus
 from schema.staff import StaffUser
-from shortcuts import relation, rows_in
+from services.clock import utcnow
+from services.tags import Assignment, Condition, Explanation, explain
+from shortcuts import reads, relation, rows_in
 
 if TYPE_CHECKING:
     from schema.members import Member
@@ -42,6 +47,42 @@ async def member_counts_by_tag_id(keys: Sequence[int]) -> list[int]:
 async def tags_by_member_id(keys: Sequence[int]) -> list[list[MemberTagModel]]:
     rows = await rows_in(MemberTagModel, "member_id", keys, ("assigned_at", "id"))
     return group_by(rows, "member_id", keys)
+
+
+async def visible_tags_by_member_id(keys: Sequence[int]) -> list[list[MemberTagModel]]:
+    """Each member's assignments of tags members may see (`visibleToMember`)."""
+    rows = await MemberTagModel.filter(
+        member_id__in=set(keys), tag__visible_to_member=True
+    ).order_by("assigned_at", "id")
+    return group_by(rows, "member_id", keys)
+
+
+def _member_tags(loaders: Loaders) -> DataLoader[int, list[MemberTagModel]]:
+    """A member's request reads only assignments of tags visible to members (DESIGN §9)."""
+    return loaders.get(
+        visible_tags_by_member_id if loaders.visible_tags_only else tags_by_member_id
+    )
+
+
+async def explanations(keys: Sequence[Assignment]) -> list[Explanation]:
+    return await explain(keys, utcnow())
+
+
+# The Member field each rule field's value derives from: a reader sees the member's value
+# (and whether the condition holds, which tells it) only where they may read that field.
+RULE_FIELD_SOURCES = {
+    "age": "birthDate",
+    "gender": "gender",
+    "region": "address",
+    "tierRank": "tier",
+    "pointsBalance": "pointsBalance",
+    "lifetimeSpend": "lifetimeSpend",
+    "spendLast365d": "purchases",
+    "ordersLast30d": "purchases",
+    "ordersLast90d": "purchases",
+    "daysSinceLastPurchase": "purchases",
+    "daysSinceJoined": "joinedAt",
+}
 
 
 async def _staff(info: Info, staff_id: int | None) -> StaffUser | None:
@@ -67,6 +108,10 @@ class TagDefinition(Node):
     error_rate: float = strawberry.field(
         description="Share of assignments reported wrong: errors / assignments ever made."
     )
+    visible_to_member: bool = strawberry.field(
+        description="Whether members see their assignments of this tag (in Member.tags) and "
+        "why they have it."
+    )
 
     @strawberry.field(description="Global ID of the tag definition.")
     def id(self) -> strawberry.ID:
@@ -85,6 +130,68 @@ class TagDefinition(Node):
         return await info.context.loaders.get(member_counts_by_tag_id).load(self.id)
 
 
+@strawberry.type(description="One condition of a rule tag's rule, and how the member stands.")
+class TagCondition:
+    field: str = strawberry.field(description="The rule field, e.g. spendLast365d.")
+    op: str = strawberry.field(
+        description="The operator as written: eq, ne, gt, gte, lt, lte, between or in."
+    )
+    value: JSON = strawberry.field(description="The value as written in the rule.")
+    member_value: JSON | None = strawberry.field(
+        description="The member's current value of the field, as the rule compares it (age and "
+        "days as whole units elapsed); null when unknown, when the reader may not read the "
+        "member field it derives from, or when the member has withdrawn profiling consent from "
+        "a BEHAVIOR or PREFERENCE tag."
+    )
+    met: bool | None = strawberry.field(
+        description="Whether the condition holds for the member now, by the SQL the rule's "
+        "evaluation runs; null when memberValue is withheld."
+    )
+    negated: bool = strawberry.field(
+        description="Under an odd number of `not`: the rule needs this condition false."
+    )
+    path: str = strawberry.field(
+        description='Where the condition sits in the rule, e.g. "all.1.not"; empty for a rule '
+        "of one condition."
+    )
+
+
+@strawberry.type(description="Why a member has a tag.")
+class TagExplanation:
+    computed_at: datetime = strawberry.field(
+        description="When the tag was last computed for the member (RULE: the later of the "
+        "tag-refresh job and the member's refresh after a purchase or profile change); when "
+        "it was assigned (MANUAL)."
+    )
+    assigned_by: StaffUser | None = strawberry.field(
+        description="The staff user who assigned a MANUAL tag; null for RULE."
+    )
+    conditions: list[TagCondition] = strawberry.field(
+        description="Each condition of a RULE tag's rule, all, any and not flattened, in order; "
+        "empty for MANUAL."
+    )
+
+
+def _condition(info: Info, condition: Condition, member_id: int) -> TagCondition:
+    context = info.context
+    shown = condition.met is not None
+    source = RULE_FIELD_SOURCES[condition.field]
+    cell = context.cell(("Member", source))
+    if not may_read(context.actor, cell, member_id) or cell.masked:
+        shown = False
+    elif shown and ("Member", source) in SENSITIVE_FIELDS:
+        context.audit.read_clear(f"Member.{source}", to_global_id("Member", member_id))
+    return TagCondition(
+        field=condition.field,
+        op=condition.op,
+        value=condition.value,
+        member_value=condition.member_value if shown else None,
+        met=condition.met if shown else None,
+        negated=condition.negated,
+        path=condition.path,
+    )
+
+
 @model_type(MemberTagModel, description="A tag on a member.")
 class MemberTag:
     source: TagSource = strawberry.field(description="Assigned by staff or computed by rule.")
@@ -98,15 +205,32 @@ class MemberTag:
         description="The staff user who assigned a MANUAL tag; null for RULE.",
     )
 
+    @strawberry.field(
+        description="Why the member has the tag: the rule's conditions with the member's "
+        "values, or who assigned it.",
+        metadata=reads("member_id", "tag_id", "source", "assigned_at", "assigned_by_id"),
+    )
+    async def explanation(self, info: Info) -> TagExplanation:
+        key = Assignment(
+            self.member_id, self.tag_id, self.source, self.assigned_at, self.assigned_by_id
+        )
+        found = await info.context.loaders.get(explanations).load(key)
+        return TagExplanation(
+            computed_at=found.computed_at,
+            assigned_by=await _staff(info, found.assigned_by_id),
+            conditions=[_condition(info, c, self.member_id) for c in found.conditions],
+        )
+
 
 @strawberry.type
 class MemberTagsFields:
     """Member fields of customer tags, joined into Member (schema/members.py)."""
 
     tags: list[MemberTag] | None = relation(
-        methodcaller("get", tags_by_member_id),
+        _member_tags,
         "id",
-        description="The member's tags, oldest assignment first.",
+        description="The member's tags, oldest assignment first; a member sees only those of "
+        "tags visible to members (TagDefinition.visibleToMember).",
     )
 
 
@@ -120,6 +244,10 @@ class TagDefinitionInput:
     category: TagCategory = strawberry.field(description="The tag's family.")
     description: str | None = strawberry.field(
         default=None, description="What the tag means, up to 2,000 characters."
+    )
+    visible_to_member: bool = strawberry.field(
+        default=False,
+        description="Whether members see their assignments of the tag and why they have it.",
     )
     rule: JSON | None = strawberry.field(
         default=None,

@@ -45,7 +45,14 @@ async def propose_tag_definition(
     info: Info,
     input: Annotated[TagDefinitionInput, strawberry.argument(description="The proposed tag.")],
 ) -> TagDefinitionPayload:
-    draft = service.TagDraft(input.code, input.name, input.category, input.description, input.rule)
+    draft = service.TagDraft(
+        input.code,
+        input.name,
+        input.category,
+        input.description,
+        input.rule,
+        input.visible_to_member,
+    )
     tag = await service.propose_tag_definition(draft, info.context.actor.staff_id, utcnow())
     info.context.audit.target(to_global_id("TagDefinition", tag.id))
     return TagDefinitionPayload(tag=tag)  # type: ignore[arg-type]

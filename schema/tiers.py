@@ -24,7 +24,7 @@ from schema.pagination import Window
 from services import limits
 from services import tiers as service
 from services.clock import utcnow
-from shortcuts import pages_by_parent, relation
+from shortcuts import pages_by_parent, reads, relation
 
 # ---------------------------------------------------------------- batch functions and relations
 
@@ -62,6 +62,12 @@ async def qualifying_by_member_id(keys: Sequence[int]) -> list[service.Qualifyin
     """Qualifying spend and orders for the window ending now, per member: one grouped query."""
     found = await service.qualifying_for(list(set(keys)), utcnow())
     return [found.get(key, service.Qualifying()) for key in keys]
+
+
+async def progress_by_member_and_tier(keys: Sequence[tuple[int, int]]) -> list[service.Progress]:
+    """Tier progress per (member id, tier id) as of now: the ladder and the page's window
+    purchases read once."""
+    return await service.progress_of(keys, utcnow())
 
 
 # ---------------------------------------------------------------- types
@@ -120,6 +126,49 @@ class TierChange:
     to: Tier = relation(_tier_by_id, "to_tier_id", description="The tier after.")
 
 
+@strawberry.type(
+    description="How far the member is from the next tier, and from keeping theirs at the "
+    "next tier evaluation, by the rules promotion and evaluation use."
+)
+class TierProgress:
+    next_tier: Tier | None = strawberry.field(
+        description="The tier ranked just above the member's; null at the top of the ladder."
+    )
+    spend_to_next: Decimal | None = strawberry.field(
+        description="Qualifying spend the current window still lacks for nextTier's minSpend "
+        "(0 when met); null at the top."
+    )
+    orders_to_next: int | None = strawberry.field(
+        description="Qualifying orders the current window still lacks for nextTier's "
+        "minOrders (0 when met); null at the top."
+    )
+    keep_by: datetime | None = strawberry.field(
+        description="The next tier evaluation (UTC), which demotes a member below their tier's "
+        "criteria; null while MEMBERHUB_SCHEDULE_TIER_EVALUATION is off."
+    )
+    spend_to_keep: Decimal | None = strawberry.field(
+        description="Spend still needed so that the window ending at keepBy meets the current "
+        "tier's minSpend, counting the purchases made so far that will still lie in it (0 when "
+        "met, and at the entry tier); null when keepBy is."
+    )
+    orders_to_keep: int | None = strawberry.field(
+        description="Orders still needed so that the window ending at keepBy meets the current "
+        "tier's minOrders, likewise; null when keepBy is."
+    )
+
+    @classmethod
+    def of(cls, progress: service.Progress) -> TierProgress:
+        to_next, to_keep = progress.to_next, progress.to_keep
+        return cls(
+            next_tier=progress.next_tier,  # type: ignore[arg-type]  # the row is the type
+            spend_to_next=None if to_next is None else to_next.spend,
+            orders_to_next=None if to_next is None else to_next.orders,
+            keep_by=progress.keep_by,
+            spend_to_keep=None if to_keep is None else to_keep.spend,
+            orders_to_keep=None if to_keep is None else to_keep.orders,
+        )
+
+
 @strawberry.type
 class MemberTierFields:
     """Member fields of tiers, joined into Member (schema/members.py)."""
@@ -145,6 +194,15 @@ class MemberTierFields:
         description="Orders inside the current tier-qualification window; a fully refunded "
         "order does not count, a partly refunded one does.",
     )
+
+    @strawberry.field(
+        description="What the next tier still asks of the current window, and what keeping "
+        "the current tier at the next evaluation still asks.",
+        metadata=reads("id", "tier_id"),
+    )
+    async def tier_progress(self, info: Info) -> TierProgress | None:
+        loader = info.context.loaders.get(progress_by_member_and_tier)
+        return TierProgress.of(await loader.load((self.id, self.tier_id)))
 
 
 # ---------------------------------------------------------------- inputs and payloads

@@ -138,6 +138,7 @@ INVENTORY: dict[str, Table] = {
             "id_number_enc": erased("idNumber, AES-GCM encrypted"),
             "id_number_hash": erased("keyed lookup hash of the idNumber: identifies the person"),
             "consents_updated_at": not_personal(_WHEN),
+            "tags_refreshed_at": not_personal(_WHEN),
             "last_purchase_at": not_personal(_WHEN),
             "password_hash": erased("sign-in secret"),
             "locked_until": not_personal("end of a sign-in lock"),
@@ -279,6 +280,7 @@ INVENTORY: dict[str, Table] = {
             "reviewed_at": not_personal(_WHEN),
             "review_note": not_personal("staff's note on the definition"),
             "retired_at": not_personal(_WHEN),
+            "refreshed_at": not_personal(_WHEN),
         },
     ),
     "Campaign": Table(

@@ -69,6 +69,14 @@ def due_slot(cron: str, tz: ZoneInfo, now: datetime) -> datetime | None:
     return as_utc(croniter(cron, next_minute).get_prev(datetime))
 
 
+def next_slot(cron: str, tz: ZoneInfo, now: datetime) -> datetime | None:
+    """The first moment (UTC) after `now` that `cron` names in the zone `tz`: when the
+    job runs next; None for a schedule that is off."""
+    if cron == OFF:
+        return None
+    return as_utc(croniter(cron, as_utc(now).astimezone(tz)).get_next(datetime))
+
+
 async def run_due_jobs(
     now: datetime, worker_id: str, schedules: Sequence[Schedule], tz: ZoneInfo
 ) -> int:

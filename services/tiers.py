@@ -2,7 +2,8 @@
 
 Qualifying spend and orders are purchases net of refunds whose occurredAt lies in
 the rolling window (settings.tier_window_months) ending at the moment evaluated; a
-partly refunded order still counts, a fully refunded one does not.
+partly refunded order still counts, a fully refunded one does not. Promotion,
+evaluation and a member's progress (DESIGN §9) all judge a tier by `shortfall`.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from services.limits import ensure_room
 from services.orders import KEPT_ORDER
 from services.points.dates import months_before
 from services.points.ledger import locked_member
+from services.schedules import next_slot
 from services.validation import clean_text
 from services.webhooks import emit
 from shortcuts.rows import select
@@ -110,13 +112,21 @@ def money(value: Any) -> Decimal:
     return Decimal(str(value or 0)).quantize(CENT)
 
 
+def shortfall(tier: Tier, qualifying: Qualifying) -> Qualifying:
+    """The spend and orders `qualifying` still lacks for `tier`'s criteria (0 for each met)."""
+    return Qualifying(
+        max(tier.min_spend - qualifying.spend, Decimal(0)).quantize(CENT),
+        max(tier.min_orders - qualifying.orders, 0),
+    )
+
+
+def meets(tier: Tier, qualifying: Qualifying) -> bool:
+    return shortfall(tier, qualifying) == Qualifying()
+
+
 def highest_met(ladder: Sequence[Tier], qualifying: Qualifying) -> Tier:
     """The highest tier whose criteria `qualifying` meets; the entry tier when none is met."""
-    met = [
-        tier
-        for tier in ladder
-        if qualifying.spend >= tier.min_spend and qualifying.orders >= tier.min_orders
-    ]
+    met = [tier for tier in ladder if meets(tier, qualifying)]
     return max(met or [min(ladder, key=lambda t: t.rank)], key=lambda t: t.rank)
 
 
@@ -145,6 +155,64 @@ _LADDER = 'SELECT * FROM "tier" ORDER BY "rank"'
 async def ladder(conn: Any = None) -> list[Tier]:
     """Every tier, entry tier first."""
     return await select(Tier, conn or Tier._meta.db, _LADDER, [])
+
+
+# ---------------------------------------------------------------- progress
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far a member is from the next tier now, and from keeping theirs at the next
+    evaluation (DESIGN §9). `to_next` is None at the top of the ladder; `keep_by` and
+    `to_keep` are None while the tier evaluation is not scheduled."""
+
+    next_tier: Tier | None
+    to_next: Qualifying | None
+    keep_by: datetime | None
+    to_keep: Qualifying | None
+
+
+def next_evaluation(now: datetime) -> datetime | None:
+    """When the worker next evaluates tiers (MEMBERHUB_SCHEDULE_TIER_EVALUATION)."""
+    settings = get_settings()
+    return next_slot(settings.schedule_tier_evaluation, settings.tz, now)
+
+
+def progress(
+    ladder: Sequence[Tier],
+    tier_id: int,
+    purchases: Sequence[Purchase],
+    now: datetime,
+    keep_by: datetime | None,
+) -> Progress:
+    """A member's progress from `purchases` (theirs, at least those of the window ending
+    `now`). What keeping the tier needs counts only purchases already made that still lie
+    in the window ending at `keep_by`; the entry tier, never demoted, needs nothing."""
+    current = tier_of(ladder, tier_id)
+    above = [tier for tier in ladder if tier.rank > current.rank]
+    next_tier = min(above, key=lambda t: t.rank, default=None)
+    to_next = None if next_tier is None else shortfall(next_tier, qualifying_in(purchases, now))
+    to_keep = None
+    if keep_by is not None:
+        entry = current.rank == min(t.rank for t in ladder)
+        to_keep = Qualifying() if entry else shortfall(current, qualifying_in(purchases, keep_by))
+    return Progress(next_tier, to_next, keep_by, to_keep)
+
+
+async def progress_of(members: Sequence[tuple[int, int]], now: datetime) -> list[Progress]:
+    """`progress` of each (member id, tier id), in order: the ladder and the window's
+    purchases of all of them read once (two statements whatever their number)."""
+    tiers = await ladder()
+    ids = {member_id for member_id, _ in members}
+    purchases = await Purchase.filter(member_id__in=ids, occurred_at__gt=window_start(now))
+    by_member: dict[int, list[Purchase]] = {}
+    for purchase in purchases:
+        by_member.setdefault(purchase.member_id, []).append(purchase)
+    keep_by = next_evaluation(now)
+    return [
+        progress(tiers, tier_id, by_member.get(member_id, []), now, keep_by)
+        for member_id, tier_id in members
+    ]
 
 
 # ---------------------------------------------------------------- changes

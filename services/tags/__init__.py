@@ -4,6 +4,8 @@ Public functions other domains call:
 - `refresh_member_tags(member_id, now)`: re-evaluate the rule tags of one member
   (services/points calls it after each purchase); `refresh_members_tags` for several.
 - `run_tag_refresh(as_of, progress)`: the `tag-refresh` job.
+- `explain(assignments, now)`: why members have their tags (DESIGN §9).
+- `MAX_CONDITIONS`: the most conditions a rule has.
 """
 
 from services.tags.assignments import assign_tag, remove_tag, report_tag_error
@@ -14,11 +16,18 @@ from services.tags.definitions import (
     review_tag_definition,
     tag_definitions,
 )
+from services.tags.explanations import Assignment, Condition, Explanation, explain
 from services.tags.refresh import refresh_member_tags, refresh_members_tags, run_tag_refresh
+from services.tags.rules import MAX_CONDITIONS
 
 __all__ = [
+    "MAX_CONDITIONS",
+    "Assignment",
+    "Condition",
+    "Explanation",
     "TagDraft",
     "assign_tag",
+    "explain",
     "propose_tag_definition",
     "refresh_member_tags",
     "refresh_members_tags",

@@ -29,6 +29,7 @@ class TagDraft:
     category: TagCategory
     description: str | None = None
     rule: Any = None
+    visible_to_member: bool = False
 
 
 async def propose_tag_definition(
@@ -57,6 +58,7 @@ async def propose_tag_definition(
                 category=draft.category,
                 description=description,
                 rule=draft.rule,
+                visible_to_member=draft.visible_to_member,
                 created_by_id=proposer_id,
                 created_at=now,
             )

@@ -1,7 +1,10 @@
 """Rule tags kept in step with their rules: for everyone (the job) or one member (a purchase).
 
 Rules are evaluated by the database (services/tags/sql.py); these statements only
-add and remove the assignments whose outcome changed.
+add and remove the assignments whose outcome changed. Each refresh records when it
+computed: the refresh of every member on the tag (`TagDefinition.refreshed_at`), the
+refresh of one member on the member (`Member.tags_refreshed_at`); an assignment was
+last computed at the later of the two (services/tags/explanations.py).
 """
 
 from __future__ import annotations
@@ -39,7 +42,9 @@ async def sync_tag(conn: Any, tag: RuleTag, clock: Clock) -> int:
     """
     match = matching_members(tag_condition(tag, clock), clock)
     removed = await _drop_unmatched(conn, tag, match, None)
-    return removed + await _add_matched(conn, tag, clock, match)
+    changed = removed + await _add_matched(conn, tag, clock, match)
+    await TagDefinition.filter(id=tag.id).using_db(conn).update(refreshed_at=clock.as_of)
+    return changed
 
 
 async def _drop_unmatched(conn: Any, tag: RuleTag, match: Sql, member_id: int | None) -> int:
@@ -125,8 +130,6 @@ async def _refresh_member(tags: list[ActiveRule], member_id: int, now: datetime)
         for index, tag in enumerate(tags)
         if bool(state[f"t{index}"]) != bool(state[f"s{index}"])
     ]
-    if not stale:
-        return
 
     async def write() -> None:
         async with transaction() as conn:
@@ -136,6 +139,8 @@ async def _refresh_member(tags: list[ActiveRule], member_id: int, now: datetime)
                     await _add_matched(conn, tag, clock, match)
                 else:
                     await _drop_unmatched(conn, tag, match, member_id)
+            # Written when nothing changed too: a tag explanation's computedAt (DESIGN §9).
+            await Member.filter(id=member_id).using_db(conn).update(tags_refreshed_at=clock.as_of)
 
     await retry_busy(write)
 

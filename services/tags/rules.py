@@ -34,6 +34,7 @@ MAX_INTEGER = 2_000_000_000
 MAX_AMOUNT = Decimal("999999999999.99")
 MAX_TEXT = 64
 MAX_DAYS = 36_500
+CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,12 @@ class Number:
         if abs(value) > (MAX_INTEGER if self.integer else MAX_AMOUNT):
             raise _bad("The number is out of range.", path)
 
+    def shown(self, stored: Any, clock: Clock) -> int | float | None:
+        """The value as a rule writes it (a JSON number): exact cents for money."""
+        if stored is None:
+            return None
+        return int(stored) if self.integer else float(Decimal(str(stored)).quantize(CENT))
+
     def compile(self, op: str, value: Any) -> Sql:
         convert: Callable[[Any], Any] = int if self.integer else (lambda v: Decimal(str(v)))
         values = value if isinstance(value, list) else [value]
@@ -136,6 +143,21 @@ class Elapsed:
         if not 0 <= value <= self.limit:
             raise _bad(f"The number must lie between 0 and {self.limit}.", path)
 
+    def shown(self, stored: Any, clock: Clock) -> int | None:
+        """Whole units elapsed since `stored` at `clock`, by the bound the compiled
+        comparisons use (elapsed >= n  <=>  stored <= bound(n)): the largest such n."""
+        if stored is None:
+            return None
+        since = _stored_as(stored, self.bound(clock, 0))
+        low, high = 0, self.limit
+        while low < high:
+            middle = (low + high + 1) // 2
+            if since <= self.bound(clock, middle):
+                low = middle
+            else:
+                high = middle - 1
+        return low
+
     def compile(self, op: str, value: Any) -> Sql:
         sources = frozenset({self.source})
         if value is None:
@@ -159,12 +181,20 @@ class Elapsed:
         return Sql(f"({self.column} <= ? AND {self.column} > ?)", params, sources)
 
 
+class _ShownAsStored:
+    """A field whose member value is shown as stored (a choice, an address)."""
+
+    def shown(self, stored: Any, clock: Clock) -> Any:
+        return stored
+
+
 @dataclass(frozen=True)
-class Choice:
+class Choice(_ShownAsStored):
     """One of a fixed set of values (gender)."""
 
     column: str
     choices: frozenset[str]
+    source: str = "m"
 
     def check(self, op: str, value: Any, path: Path) -> None:
         if op not in ("eq", "ne", "in"):
@@ -184,12 +214,13 @@ class Choice:
 
 
 @dataclass(frozen=True)
-class Region:
+class Region(_ShownAsStored):
     """The member record has no region column: a region is the leading part of the
     address (province or city, as Chinese addresses are written), matched as a prefix,
     ignoring case."""
 
     column: str
+    source: str = "m"
 
     def check(self, op: str, value: Any, path: Path) -> None:
         if op not in ("eq", "ne", "in"):
@@ -210,6 +241,14 @@ class Region:
         negate = "NOT " if op == "ne" else ""
         # LOWER on both sides: SQLite's LIKE ignores ASCII case, PostgreSQL's does not.
         return Sql(f"LOWER({self.column}) {negate}LIKE LOWER(?) ESCAPE '\\'", (escaped,))
+
+
+def _stored_as(stored: Any, like: date | datetime) -> Any:
+    """A stored date or instant as the type of `like` (SQLite answers raw SQL with text)."""
+    if isinstance(like, datetime):
+        instant = datetime.fromisoformat(stored) if isinstance(stored, str) else stored
+        return as_utc(instant)
+    return date.fromisoformat(stored[:10]) if isinstance(stored, str) else stored
 
 
 @dataclass(frozen=True)
@@ -341,6 +380,12 @@ def compile_rule(rule: Any) -> Sql:
     if "not" in rule:
         inner = compile_rule(rule["not"])
         return Sql(f"(NOT {inner.text})", inner.params, inner.sources)
-    condition = FIELDS[rule["field"]].compile(rule["op"], rule["value"])
+    return compile_condition(rule)
+
+
+def compile_condition(condition: dict[str, Any]) -> Sql:
+    """One checked condition as a two-valued SQL condition: what a rule's evaluation and
+    a tag's explanation (services/tags/explanations.py) both test."""
+    compiled = FIELDS[condition["field"]].compile(condition["op"], condition["value"])
     # IS TRUE turns SQL's unknown (a NULL fact) into false, so `not` stays the plain opposite.
-    return Sql(f"(({condition.text}) IS TRUE)", condition.params, condition.sources)
+    return Sql(f"(({compiled.text}) IS TRUE)", compiled.params, compiled.sources)

@@ -7,6 +7,7 @@ instant. Only the sources a rule reads are joined.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
@@ -14,7 +15,7 @@ from typing import Any, Protocol
 from models.enums import MemberStatus, TagCategory, TagStatus
 from services.orders import KEPT_ORDER
 from services.tags.rules import Clock, Sql, at_clock, compile_rule
-from shortcuts.sql import fetch_dicts
+from shortcuts.sql import fetch_dicts, marks
 
 # Without profiling consent no behaviour or preference tag is computed (DESIGN §2).
 NEEDS_PROFILING = (TagCategory.BEHAVIOR, TagCategory.PREFERENCE)
@@ -92,29 +93,36 @@ def tag_condition(tag: RuleTag, clock: Clock) -> Sql:
     return at_clock(rule_condition(tag.category, tag.rule), clock)
 
 
-def _facts(clock: Clock, sources: frozenset[str], member_id: int | None) -> Sql:
+def facts_of(clock: Clock, sources: frozenset[str], member_ids: Sequence[int] | None) -> Sql:
+    """FROM and WHERE of the live members (those of `member_ids`, or all) with the facts
+    `sources` names, at `clock`."""
     text = "FROM member m"
     params: list[Any] = []
+    ids = list(member_ids or ())
     if "t" in sources:
         text += " JOIN tier t ON t.id = m.tier_id"
     if "p" in sources:
         days = (365, 30, 90)
         params += [clock.as_of - timedelta(days=n) for n in days] + [clock.as_of]
-        member = " AND member_id = ?" if member_id is not None else ""
-        params += [member_id] if member_id is not None else []
+        member = f" AND member_id IN ({marks(len(ids))})" if member_ids is not None else ""
+        params += ids
         text += f" LEFT JOIN ({_PURCHASE_FACTS.format(member=member)}) p ON p.member_id = m.id"
     # Terminated members carry no tags (their tags go at termination).
     text += " WHERE m.status <> ?"
     params.append(MemberStatus.TERMINATED.value)
-    if member_id is not None:
-        text += " AND m.id = ?"
-        params.append(member_id)
+    if member_ids is not None:
+        text += f" AND m.id IN ({marks(len(ids))})"
+        params += ids
     return Sql(text, tuple(params), sources)
+
+
+def _one(member_id: int | None) -> list[int] | None:
+    return None if member_id is None else [member_id]
 
 
 def matching_members(condition: Sql, clock: Clock, member_id: int | None = None) -> Sql:
     """SELECT of the ids of live members meeting `condition` (one member if given)."""
-    facts = _facts(clock, condition.sources, member_id)
+    facts = facts_of(clock, condition.sources, _one(member_id))
     return Sql(
         f"SELECT m.id {facts.text} AND {condition.text}",
         facts.params + condition.params,
@@ -129,7 +137,7 @@ def outcomes(conditions: list[Sql], tag_ids: list[int], clock: Clock, member_id:
     The s columns come even for a member the facts leave out (a terminated one).
     """
     sources = frozenset().union(*(c.sources for c in conditions))
-    facts = _facts(clock, sources, member_id)
+    facts = facts_of(clock, sources, [member_id])
     held = ", ".join(
         f"CASE WHEN {c.text} THEN 1 ELSE 0 END AS t{i}" for i, c in enumerate(conditions)
     )

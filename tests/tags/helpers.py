@@ -30,11 +30,12 @@ async def active_tag(
     rule: Any = None,
     category: TagCategory = TagCategory.VALUE,
     now: datetime | None = None,
+    visible_to_member: bool = False,
 ) -> TagDefinition:
     """A tag proposed by one staff member and approved by another (rule tags computed)."""
     proposer, reviewer = await two_staff()
     when = now or utcnow()
-    draft = tags.TagDraft(code, code.replace("-", " "), category, None, rule)
+    draft = tags.TagDraft(code, code.replace("-", " "), category, None, rule, visible_to_member)
     tag = await tags.propose_tag_definition(draft, proposer.id, when)
     return await tags.review_tag_definition(tag.id, ReviewDecision.APPROVE, None, reviewer.id, when)
 

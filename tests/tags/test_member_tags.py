@@ -137,7 +137,7 @@ async def test_a_report_needs_an_assignment_and_a_note(api, db) -> None:
 
 async def test_a_member_reads_their_own_tags_and_the_assigner_s_display_name(api, db) -> None:
     member = await make_member()
-    await active_tag("vip")
+    await active_tag("vip", visible_to_member=True)
     await api(ASSIGN, _vars(member, "vip"), token=await staff_token(Role.SERVICE, "sam"))
     result = await api(MEMBER, {"id": _gid(member)}, token=await member_token(member.id))
     (tag,) = result["data"]["member"]["tags"]
@@ -148,7 +148,7 @@ async def test_a_member_reads_their_tags_but_not_how_many_members_carry_them(api
     # Given a member carrying a tag: who holds a tag is member data, counted for staff only
     # (as Tier.memberCount), and a refused non-null count takes the member's tags list.
     member = await make_member()
-    await active_tag("vip")
+    await active_tag("vip", visible_to_member=True)
     await api(ASSIGN, _vars(member, "vip"), token=await staff_token(Role.SERVICE, "sam"))
     query = "query($id: ID!) { member(id: $id) { tags { tag { code memberCount } } } }"
     marketing = await api(query, {"id": _gid(member)}, token=await staff_token(Role.MARKETING))
