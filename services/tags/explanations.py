@@ -148,22 +148,34 @@ class _Facts:
         return Condition(at.path, at.negated, field, op, value, shown, met)
 
 
+# Conditions per statement: SQLite allows 2,000 result columns; a page whose members hold
+# many long rule tags is read in a few statements rather than refused.
+CONDITIONS_PER_STATEMENT = 500
+
+
 async def _facts(conditions: list[dict[str, Any]], member_ids: list[int], now: datetime) -> _Facts:
-    """One statement: per member, each distinct condition's truth and each field's fact."""
+    """Per member, each distinct condition's truth and each field's fact: one statement
+    for up to CONDITIONS_PER_STATEMENT distinct conditions."""
     clock = Clock.at(now)
     distinct = {_key(c): c for c in conditions}
     keys = list(distinct)
-    compiled = [at_clock(compile_condition(distinct[key]), clock) for key in keys]
     fields = sorted({c["field"] for c in conditions})
-    sources = frozenset({FIELDS[f].source for f in fields}).union(*(c.sources for c in compiled))
-    found = facts_of(clock, sources, member_ids)
-    columns = ["m.id AS member_id"]
-    columns += [f"CASE WHEN {c.text} THEN 1 ELSE 0 END AS c{i}" for i, c in enumerate(compiled)]
-    columns += [f"{FIELDS[f].column} AS v{i}" for i, f in enumerate(fields)]
-    params = tuple(v for c in compiled for v in c.params) + found.params
-    rows = await fetch(None, Sql(f"SELECT {', '.join(columns)} {found.text}", params))
-    holds = {
-        row["member_id"]: {key: bool(row[f"c{i}"]) for i, key in enumerate(keys)} for row in rows
-    }
-    values = {row["member_id"]: {f: row[f"v{i}"] for i, f in enumerate(fields)} for row in rows}
+    holds: dict[int, dict[str, bool]] = {member_id: {} for member_id in member_ids}
+    values: dict[int, dict[str, Any]] = {}
+    for start in range(0, len(keys), CONDITIONS_PER_STATEMENT):
+        chunk = keys[start : start + CONDITIONS_PER_STATEMENT]
+        compiled = [at_clock(compile_condition(distinct[key]), clock) for key in chunk]
+        read = fields if start == 0 else []
+        sources = frozenset({FIELDS[f].source for f in read}).union(*(c.sources for c in compiled))
+        found = facts_of(clock, sources, member_ids)
+        columns = ["m.id AS member_id"]
+        columns += [f"CASE WHEN {c.text} THEN 1 ELSE 0 END AS c{i}" for i, c in enumerate(compiled)]
+        columns += [f"{FIELDS[f].column} AS v{i}" for i, f in enumerate(read)]
+        params = tuple(v for c in compiled for v in c.params) + found.params
+        rows = await fetch(None, Sql(f"SELECT {', '.join(columns)} {found.text}", params))
+        for row in rows:
+            member_holds = holds.setdefault(row["member_id"], {})
+            member_holds.update({key: bool(row[f"c{i}"]) for i, key in enumerate(chunk)})
+            if read:
+                values[row["member_id"]] = {f: row[f"v{i}"] for i, f in enumerate(read)}
     return _Facts(clock, holds, values)

@@ -12,7 +12,7 @@ from core.ids import to_global_id
 from models.enums import Role, TagCategory
 from models.member import Member
 from services.clock import age_on, local_date, utcnow
-from services.tags import refresh_member_tags, run_tag_refresh
+from services.tags import explanations, refresh_member_tags, run_tag_refresh
 from tests.conftest import member_token, staff_token
 from tests.factories import make_member, make_purchase, make_tiers
 from tests.sql_counter import count_sql
@@ -92,7 +92,10 @@ def _condition(path: str, field: str, op: str, value: Any, shown: Any, met: bool
     }
 
 
-async def test_a_rule_tag_explains_every_kind_of_condition(api, db):
+# 3 a statement: a rule of many conditions is read in several statements, alike.
+@pytest.mark.parametrize("per_statement", [explanations.CONDITIONS_PER_STATEMENT, 3])
+async def test_a_rule_tag_explains_every_kind_of_condition(api, db, monkeypatch, per_statement):
+    monkeypatch.setattr(explanations, "CONDITIONS_PER_STATEMENT", per_statement)
     member = await _shopper()
     await active_tag("regular-shopper", EVERY_KIND)
     (tag,) = await _tags(api, member, await staff_token(Role.ADMIN))
