@@ -14,6 +14,7 @@ MODEL_MODULES = [
     "models.communication",
     "models.delivery",
     "models.webhook",
+    "models.outreach",
     "models.audit",
     "models.job",
 ]

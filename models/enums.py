@@ -195,3 +195,19 @@ class CampaignStatus(str, Enum):
     APPROVED = "APPROVED"
     REJECTED = "REJECTED"
     ENDED = "ENDED"
+
+
+class OutreachKind(str, Enum):
+    """What contacted an audience: a programme's run or a sendCommunication (DESIGN §10)."""
+
+    PROGRAMME_RUN = "PROGRAMME_RUN"
+    SEND = "SEND"
+
+
+class TagUseKind(str, Enum):
+    """Where a tag was used to choose members (the tag policy's utilisation)."""
+
+    SEND = "SEND"
+    CAMPAIGN = "CAMPAIGN"
+    PROGRAMME = "PROGRAMME"
+    SEARCH = "SEARCH"

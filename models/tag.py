@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING, Any
 from tortoise import fields
 from tortoise.models import Model
 
-from models.enums import TagCategory, TagSource, TagStatus
+from models.enums import TagCategory, TagSource, TagStatus, TagUseKind
 
 if TYPE_CHECKING:
     from models.member import Member
+    from models.outreach import Outreach
     from models.staff import StaffUser
 
 
@@ -103,3 +104,29 @@ class TagErrorReport(Model):
     class Meta:
         table = "tag_error_report"
         indexes = (("tag_id", "suppressing", "member_id"), ("member_id", "tag_id"))
+
+
+class TagUse(Model):
+    """A tag used to choose members: in a send's or a programme's audience, a campaign's,
+    a staff search. Counted per tag for its utilisation (the tag policy)."""
+
+    id = fields.IntField(primary_key=True)
+    tag: fields.ForeignKeyRelation[TagDefinition] = fields.ForeignKeyField(
+        "models.TagDefinition", related_name=False, on_delete=fields.RESTRICT
+    )
+    tag_id: int
+    kind = fields.CharEnumField(TagUseKind, max_length=16)
+    used_at = fields.DatetimeField()
+    # Members the use reached (a send's recipients, a search's matches); 0 when none yet,
+    # as for a campaign's audience when it is approved.
+    members_reached = fields.IntField(default=0)
+    # The contact it chose the audience of, whose members' purchases the use brought.
+    outreach: fields.ForeignKeyNullableRelation[Outreach] = fields.ForeignKeyField(
+        "models.Outreach", related_name=False, null=True, on_delete=fields.RESTRICT
+    )
+    outreach_id: int | None
+
+    class Meta:
+        table = "tag_use"
+        table_description = "A tag used to choose members, for the tag's utilisation."
+        indexes = (("tag_id", "used_at"),)

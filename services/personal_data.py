@@ -319,6 +319,13 @@ INVENTORY: dict[str, Table] = {
             "reported_at": not_personal(_WHEN),
         },
     ),
+    "TagUse": Table(
+        Found.NOT_ABOUT_MEMBERS,
+        {
+            "kind": not_personal("a kind of a fixed list"),
+            "used_at": not_personal(_WHEN),
+        },
+    ),
     "ServiceCase": Table(
         Found.MEMBER_ID,
         {
@@ -391,6 +398,16 @@ INVENTORY: dict[str, Table] = {
             "lease_until": not_personal(_WHEN),
         },
     ),
+    "Outreach": Table(
+        Found.NOT_ABOUT_MEMBERS,
+        {
+            "kind": not_personal("a kind of a fixed list"),
+            "programme": not_personal("a programme's code"),
+            "at": not_personal(_WHEN),
+        },
+    ),
+    # Who was contacted or held out: an id and a flag, kept so an effect stays measurable.
+    "OutreachMember": Table(Found.MEMBER_ID),
     "AuditEntry": Table(
         Found.NEVER,
         {
