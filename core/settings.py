@@ -57,6 +57,8 @@ class Settings:
     inquiry_resolution_hours: int = 72
     suggestion_resolution_hours: int = 168
     churn_days: int = 180
+    new_days: int = 90
+    at_risk_days: int = 90
     termination_notice_days: int = 30
     apply_rate_limit: int = 10
     login_address_limit: int = 30
@@ -127,6 +129,9 @@ SETTINGS_DOC: dict[str, str] = {
     "inquiry_resolution_hours": "resolution deadline of inquiries",
     "suggestion_resolution_hours": "resolution deadline of suggestions",
     "churn_days": "days without purchase after which an ACTIVE member counts as churned",
+    "new_days": "days after joining during which a member's lifecycle stage is NEW",
+    "at_risk_days": "days without purchase after which a member's lifecycle stage is AT_RISK "
+    "(CHURNED after `MEMBERHUB_CHURN_DAYS`)",
     "termination_notice_days": "default notice before a non-voluntary termination takes effect",
     "apply_rate_limit": "membership applications per client address per hour by callers not "
     "signed in as staff",
@@ -240,6 +245,8 @@ def load_settings() -> Settings:
             "SUGGESTION_RESOLUTION_HOURS", Settings.suggestion_resolution_hours
         ),
         churn_days=_int("CHURN_DAYS", Settings.churn_days),
+        new_days=_int("NEW_DAYS", Settings.new_days),
+        at_risk_days=_int("AT_RISK_DAYS", Settings.at_risk_days),
         termination_notice_days=_int("TERMINATION_NOTICE_DAYS", Settings.termination_notice_days),
         apply_rate_limit=_int("APPLY_RATE_LIMIT", Settings.apply_rate_limit),
         login_address_limit=_int("LOGIN_ADDRESS_LIMIT", Settings.login_address_limit),

@@ -211,3 +211,13 @@ class TagUseKind(str, Enum):
     CAMPAIGN = "CAMPAIGN"
     PROGRAMME = "PROGRAMME"
     SEARCH = "SEARCH"
+
+
+class LifecycleStage(str, Enum):
+    """Where a member stands in their membership (DESIGN §10)."""
+
+    NEW = "NEW"
+    ACTIVE = "ACTIVE"
+    HIGH_VALUE = "HIGH_VALUE"
+    AT_RISK = "AT_RISK"
+    CHURNED = "CHURNED"
