@@ -133,6 +133,7 @@ POLICY: dict[tuple[str, str], Row] = {
     ("Member", "tier"): _profile,
     ("Member", "tierHistory"): _profile,
     ("Member", "tags"): _profile,
+    ("Member", "lifecycleStage"): _profile,
     ("Member", "consents"): _benefits,
     ("Member", "pointsBalance"): _ledger,
     ("Member", "pointsExpiringBy"): _ledger,
@@ -322,9 +323,10 @@ OPEN_FIELDS: dict[str, frozenset[str]] = {
         "JobRun": "id job startedAt finishedAt status counts error",
         # Aggregates: DESIGN §3 grants insights whole to the roles Query.insights admits.
         "Insights": "from to activeMembers newMembers terminatedMembers churnRate "
-        "tierDistribution pointsEarned pointsRedeemed pointsExpired pointsOutstanding "
+        "tierDistribution stageDistribution pointsEarned pointsRedeemed pointsExpired pointsOutstanding "
         "responseSlaRate resolutionSlaRate satisfactionRate campaigns",
         "TierCount": "tier members",
+        "StageCount": "stage members",
         "CampaignInsight": "campaign pointsIssued membersReached pointsOutstanding",
         # -- catalogues, open to every caller
         "Tier": "id code name rank minSpend minOrders pointsMultiplier description benefits",

@@ -3,15 +3,19 @@ order members by."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from auth.errors import Forbidden, denial
 from auth.ownership import check_ownership
 from auth.policy import SELF
-from models.enums import MemberOrderField
+from models.enums import LifecycleStage, MemberOrderField
 from models.member import Member as MemberModel
 from models.member import MembershipApplication as MembershipApplicationModel
 from models.member import ProfileChangeRequest as ProfileChangeRequestModel
 from resolvers.context import Context
+from services.clock import utcnow
 from services.members.search import RANKED_BY, SEARCHABLE
+from services.members.stages import stages_of
 
 
 def check_member_access(context: Context, found: MemberModel | None) -> None:
@@ -67,3 +71,9 @@ async def change_request_node(context: Context, pk: int) -> ProfileChangeRequest
         refuse_missing=True,
     )
     return request
+
+
+async def stages_by_member_id(keys: Sequence[int]) -> list[LifecycleStage]:
+    """The lifecycle stage of each member now: a page reads them in two statements."""
+    stages = await stages_of(keys, utcnow())
+    return [stages[key] for key in keys]

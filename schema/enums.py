@@ -41,6 +41,7 @@ if TYPE_CHECKING:
         EnrollmentChannel,
         Gender,
         JobRunStatus,
+        LifecycleStage,
         MemberOrderField,
         MemberStatus,
         OrderDirection,
@@ -283,4 +284,15 @@ else:
         "Sort direction.",
         ASC="Smallest first.",
         DESC="Largest first.",
+    )
+    LifecycleStage = described(
+        enums.LifecycleStage,
+        "Where a member stands in their membership: the first of NEW, CHURNED, AT_RISK, "
+        "HIGH_VALUE that holds, else ACTIVE. Days without a purchase count from the latest "
+        "purchase, or from joining for a member who never bought.",
+        NEW="Joined within MEMBERHUB_NEW_DAYS (default 90).",
+        ACTIVE="None of the others.",
+        HIGH_VALUE="In one of the top two tier ranks, or holding the VALUE tag coded VIP.",
+        AT_RISK="No purchase for MEMBERHUB_AT_RISK_DAYS (default 90).",
+        CHURNED="No purchase for MEMBERHUB_CHURN_DAYS (default 180).",
     )

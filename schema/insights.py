@@ -7,6 +7,7 @@ from datetime import datetime
 import strawberry
 
 from schema.campaigns import Campaign
+from schema.enums import LifecycleStage
 from schema.tiers import Tier
 from services import limits
 from services.insights import Insights as InsightsResult
@@ -16,6 +17,12 @@ from services.insights import Insights as InsightsResult
 class TierCount:
     tier: Tier = strawberry.field(description="The tier.")
     members: int = strawberry.field(description="ACTIVE members holding it now.")
+
+
+@strawberry.type(description="How many members are at a lifecycle stage.")
+class StageCount:
+    stage: LifecycleStage = strawberry.field(description="The stage.")
+    members: int = strawberry.field(description="ACTIVE members at it now.")
 
 
 @strawberry.type(description="What one earning campaign has done.")
@@ -47,6 +54,9 @@ class Insights:
     )
     tier_distribution: list[TierCount] = strawberry.field(
         description="ACTIVE members per tier now, entry tier first."
+    )
+    stage_distribution: list[StageCount] = strawberry.field(
+        description="ACTIVE members per lifecycle stage now, every stage listed."
     )
     points_outstanding: int = strawberry.field(
         description="Points outstanding across all members (the liability)."
@@ -88,6 +98,9 @@ class Insights:
             tier_distribution=[
                 TierCount(tier=tier, members=count)  # type: ignore[arg-type]
                 for tier, count in result.tier_distribution
+            ],
+            stage_distribution=[
+                StageCount(stage=stage, members=count) for stage, count in result.stage_distribution
             ],
             points_outstanding=result.points_outstanding,
             points_earned=result.points_earned,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from operator import methodcaller
 from typing import Any
 
 import strawberry
@@ -15,6 +16,7 @@ from core.ids import to_global_id
 from models.member import Member as MemberModel
 from models.member import MembershipApplication as MembershipApplicationModel
 from models.member import ProfileChangeRequest as ProfileChangeRequestModel
+from resolvers.members import stages_by_member_id
 from schema.benefits import MemberBenefitsFields
 from schema.common import Node, UserError, errors_field, model_type
 from schema.communications import MemberCommunicationsFields
@@ -23,6 +25,7 @@ from schema.enums import (
     ApplicationStatus,
     EnrollmentChannel,
     Gender,
+    LifecycleStage,
     MemberStatus,
     ReviewDecision,
     TerminationReason,
@@ -34,7 +37,7 @@ from schema.tags import MemberTagsFields
 from schema.tiers import MemberTierFields
 from services import crypto
 from services.clock import age_band, local_date, utcnow
-from shortcuts import reads
+from shortcuts import reads, relation
 
 __all__ = ["MemberFilter", "MemberOrder"]
 
@@ -110,6 +113,11 @@ class Member(
     )
     termination_effective_at: datetime | None = strawberry.field(
         description="When a TERMINATING membership ends, or a TERMINATED one ended (UTC)."
+    )
+    lifecycle_stage: LifecycleStage | None = relation(
+        methodcaller("get", stages_by_member_id),
+        "id",
+        description="Where the member stands now (NEW, ACTIVE, HIGH_VALUE, AT_RISK, CHURNED).",
     )
 
     @strawberry.field(description="Global ID of the member.", metadata=reads("id"))

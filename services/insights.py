@@ -15,13 +15,15 @@ from tortoise.queryset import QuerySet
 
 from core.settings import get_settings
 from models.communication import Communication, ServiceCase
-from models.enums import CaseKind, MemberStatus, PointsEntryKind
+from models.enums import CaseKind, LifecycleStage, MemberStatus, PointsEntryKind
 from models.member import Member
 from models.points import PointsEntry, Purchase
 from models.tier import Tier
 from services.campaigns.figures import CampaignFigures, campaign_figures
 from services.clock import as_utc
 from services.errors import Invalid
+from services.members.stages import stage_sql
+from shortcuts.sql import fetch_dicts
 
 DEFAULT_WINDOW = timedelta(days=30)
 # Scores at or above this count as satisfied (DESIGN §2: the policy target is 90 %).
@@ -36,6 +38,7 @@ class Insights:
     new_members: int
     terminated_members: int
     tier_distribution: list[tuple[Tier, int]]
+    stage_distribution: list[tuple[LifecycleStage, int]]
     points_outstanding: int
     points_earned: int
     points_redeemed: int
@@ -80,6 +83,20 @@ async def _tier_distribution() -> list[tuple[Tier, int]]:
     return [(tier, counts.get(tier.id, 0)) for tier in await Tier.all().order_by("rank")]
 
 
+async def _stage_distribution(now: datetime) -> list[tuple[LifecycleStage, int]]:
+    """ACTIVE members per lifecycle stage now, every stage listed (after the ladder's
+    ranks, which the stage reads, one grouped statement)."""
+    stage = await stage_sql(now)
+    rows = await fetch_dicts(
+        None,
+        f"SELECT {stage.text} AS stage, COUNT(*) AS members"
+        " FROM member m JOIN tier t ON t.id = m.tier_id WHERE m.status = ? GROUP BY 1",
+        (*stage.params, MemberStatus.ACTIVE.value),
+    )
+    counts = {row["stage"]: int(row["members"]) for row in rows}
+    return [(s, counts.get(s.value, 0)) for s in LifecycleStage]
+
+
 async def _churn_rate(end: datetime, active: int) -> float:
     if not active:
         return 0.0
@@ -122,6 +139,7 @@ async def insights(start: datetime | None, end: datetime | None, now: datetime) 
         new_members=joined,
         terminated_members=terminated,
         tier_distribution=await _tier_distribution(),
+        stage_distribution=await _stage_distribution(now),
         points_outstanding=int(outstanding or 0),
         points_earned=await _points(PointsEntryKind.EARN, start, end),
         points_redeemed=-await _points(PointsEntryKind.REDEEM, start, end),

@@ -1,0 +1,91 @@
+"""Member.lifecycleStage and Insights.stageDistribution read the stage as stages_of does."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from core.ids import to_global_id
+from core.settings import get_settings
+from models.enums import LifecycleStage, MemberStatus, Role
+from services.clock import utcnow
+from services.members.stages import stages_of
+from tests.factories import make_member, make_tiers
+from tests.sql_counter import count_sql
+
+DAY = timedelta(days=1)
+ONE = "query($id: ID!) { member(id: $id) { lifecycleStage } }"
+LIST = "query($first: Int) { members(first: $first) { edges { node { id lifecycleStage } } } }"
+DISTRIBUTION = "{ insights { stageDistribution { stage members } } }"
+
+
+async def _one_of_each_stage() -> dict[LifecycleStage, Any]:
+    """A member at each stage, a day inside each boundary the settings draw."""
+    settings = get_settings()
+    ladder = await make_tiers()
+    now = utcnow()
+    long_ago = now - (settings.churn_days + settings.new_days + 10) * DAY
+    made = {
+        LifecycleStage.NEW: await make_member(joined_at=now - (settings.new_days - 1) * DAY),
+        LifecycleStage.CHURNED: await make_member(
+            joined_at=long_ago, last_purchase_at=now - (settings.churn_days + 1) * DAY
+        ),
+        LifecycleStage.AT_RISK: await make_member(
+            joined_at=long_ago, last_purchase_at=now - (settings.at_risk_days + 1) * DAY
+        ),
+        LifecycleStage.HIGH_VALUE: await make_member(
+            tier=ladder[-1], joined_at=long_ago, last_purchase_at=now - DAY
+        ),
+        LifecycleStage.ACTIVE: await make_member(
+            tier=ladder[0], joined_at=long_ago, last_purchase_at=now - DAY
+        ),
+    }
+    found = await stages_of([m.id for m in made.values()], now)
+    assert {stage: found[m.id] for stage, m in made.items()} == {s: s for s in made}
+    return made
+
+
+async def test_the_field_reads_each_members_stage(as_role):
+    made = await _one_of_each_stage()
+    analyst = await as_role(Role.ANALYST)
+    for stage, member in made.items():
+        result = await analyst(ONE, {"id": to_global_id("Member", member.id)})
+        assert result["data"]["member"] == {"lifecycleStage": stage.value}
+
+
+async def test_the_auditor_may_not_read_a_stage(as_role):
+    member = await make_member()
+    auditor = await as_role(Role.AUDITOR)
+    result = await auditor(ONE, {"id": to_global_id("Member", member.id)})
+    assert result["data"]["member"] is None or result["data"]["member"]["lifecycleStage"] is None
+    assert result["errors"]
+
+
+async def test_the_distribution_lists_every_stage_of_active_members(as_role):
+    made = await _one_of_each_stage()
+    terminated = made[LifecycleStage.ACTIVE]
+    await make_member(
+        status=MemberStatus.TERMINATED, joined_at=terminated.joined_at, last_purchase_at=utcnow()
+    )
+    analyst = await as_role(Role.ANALYST)
+    async with count_sql() as counter:
+        result = await analyst(DISTRIBUTION)
+    rows = result["data"]["insights"]["stageDistribution"]
+    assert rows == [{"stage": stage.value, "members": 1} for stage in LifecycleStage]
+    assert sum("CASE WHEN m.joined_at" in s for s in counter.statements) == 1
+
+
+async def _statements(api: Any, first: int) -> int:
+    async with count_sql() as counter:
+        result = await api(LIST, {"first": first})
+    assert "errors" not in result, result
+    assert len(result["data"]["members"]["edges"]) == first
+    return counter.count
+
+
+async def test_a_page_reads_the_stages_in_constant_statements(as_role):
+    await make_tiers()
+    for n in range(20):
+        await make_member(joined_at=utcnow() - (n * 20) * DAY)
+    admin = await as_role(Role.ADMIN)
+    assert await _statements(admin, 2) == await _statements(admin, 20)
