@@ -323,8 +323,8 @@ OPEN_FIELDS: dict[str, frozenset[str]] = {
         "JobRun": "id job startedAt finishedAt status counts error",
         # Aggregates: DESIGN §3 grants insights whole to the roles Query.insights admits.
         "Insights": "from to activeMembers newMembers terminatedMembers churnRate "
-        "tierDistribution stageDistribution pointsEarned pointsRedeemed pointsExpired pointsOutstanding "
-        "responseSlaRate resolutionSlaRate satisfactionRate campaigns",
+        "tierDistribution stageDistribution pointsEarned pointsRedeemed pointsExpired "
+        "pointsOutstanding responseSlaRate resolutionSlaRate satisfactionRate campaigns",
         "TierCount": "tier members",
         "StageCount": "stage members",
         "CampaignInsight": "campaign pointsIssued membersReached pointsOutstanding",
