@@ -177,6 +177,8 @@ POLICY: dict[tuple[str, str], Row] = {
     ("Query", "auditLog"): row(ADMIN=FULL, AUDITOR=FULL),
     ("Query", "verifyAuditChain"): row(ADMIN=FULL, AUDITOR=FULL),
     ("Query", "insights"): staff(ADMIN, OPERATIONS, MARKETING, ANALYST),
+    # Who may send, and the analysts: a send's figures, no member in them.
+    ("Query", "sends"): staff(ADMIN, SERVICE, MARKETING, ANALYST),
     # -- mutations: identity
     ("Mutation", "logout"): {**staff(*EVERYONE_STAFF), MEMBER: SELF},
     ("Mutation", "changePassword"): {**staff(*EVERYONE_STAFF), MEMBER: SELF},
@@ -272,6 +274,7 @@ CONNECTED = (
     "PointsEntry",
     "ProfileChangeRequest",
     "Purchase",
+    "Send",
     "ServiceCase",
     "WebhookDelivery",
 )
@@ -358,7 +361,10 @@ OPEN_FIELDS: dict[str, frozenset[str]] = {
         "CampaignPayload": "campaign errors",
         "MemberTagsPayload": "member errors",
         "CommunicationPayload": "communication errors",
-        "SendCommunicationPayload": "sent skippedNoConsent errors",
+        "SendCommunicationPayload": "sent skippedNoConsent heldOut send errors",
+        "Effect": "contacted heldOut convertedContacted convertedHeldOut conversionContacted "
+        "conversionHeldOut uplift upliftLow upliftHigh spendPerContacted spendPerHeldOut",
+        "Send": "id at channel category contacted heldOut holdoutShare seed effect",
         "CasePayload": "case errors",
         "DeliveryPayload": "delivery errors",
         "WebhookEndpoint": "id url events description enabled disabledReason createdAt deliveries",

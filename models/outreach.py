@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from tortoise import fields
 from tortoise.models import Model
 
-from models.enums import OutreachKind
+from models.enums import CommunicationCategory, ContactChannel, OutreachKind
 
 if TYPE_CHECKING:
     from models.member import Member
@@ -28,6 +28,9 @@ class Outreach(Model):
     holdout_share = fields.FloatField()
     contacted = fields.IntField(default=0)
     held_out = fields.IntField(default=0)
+    # What a send sent; null for a programme run.
+    channel = fields.CharEnumField(ContactChannel, max_length=16, null=True)
+    category = fields.CharEnumField(CommunicationCategory, max_length=16, null=True)
     created_by: fields.ForeignKeyNullableRelation[StaffUser] = fields.ForeignKeyField(
         "models.StaffUser", related_name=False, null=True, on_delete=fields.RESTRICT
     )

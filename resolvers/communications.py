@@ -7,9 +7,12 @@ from typing import TypeVar
 
 from tortoise.queryset import QuerySet
 
+from auth.errors import denial
 from auth.ownership import check_ownership
 from models.communication import Communication as CommunicationModel
 from models.communication import ServiceCase as ServiceCaseModel
+from models.enums import OutreachKind
+from models.outreach import Outreach
 from resolvers.context import Context
 from services.communications import listing
 from services.communications.listing import CaseFilter, Visibility
@@ -52,6 +55,12 @@ async def service_case_node(context: Context, pk: int) -> ServiceCaseModel | Non
     key = ("Member", "serviceCases")
     rows = listing.service_cases(CaseFilter(visibility(context, key)))
     return await _readable(context, key, rows, pk)
+
+
+async def send_node(context: Context, pk: int) -> Outreach | None:
+    if not context.cell(("Query", "sends")).allowed:
+        raise denial(context.actor.is_anonymous, "sends")
+    return await Outreach.get_or_none(id=pk, kind=OutreachKind.SEND)
 
 
 def marketing_only(context: Context, operation: str) -> bool:

@@ -24,6 +24,7 @@ NODE_FETCHERS: dict[str, Callable[[Context, int], Awaitable[Any]]] = {
     "TagDefinition": tags.tag_node,
     "Communication": communications.communication_node,
     "ServiceCase": communications.service_case_node,
+    "Send": communications.send_node,
 }
 
 

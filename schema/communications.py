@@ -19,6 +19,7 @@ from schema.delivery import Delivery, load_delivery_by_communication
 from schema.enums import CaseKind, CaseStatus, CommunicationCategory, ContactChannel, Direction
 from schema.member_filter import MemberFilter
 from schema.pagination import After, Connection, First, Window, keyed_connection
+from schema.sends import Send
 from schema.staff import StaffUser
 from services import limits
 from services.cases import is_overdue
@@ -295,6 +296,11 @@ class SendCommunicationInput:
         default=None, description="Subject line, up to 256 characters."
     )
     content: str = strawberry.field(description="The message (free text, not empty).")
+    holdout: float = strawberry.field(
+        default=0.0,
+        description="Share of the recipients (after consent and termination skips), from 0 "
+        "to 0.5, held out at random and sent nothing, to measure the send's effect against.",
+    )
 
 
 @strawberry.type(description="Result of sendCommunication.")
@@ -304,6 +310,14 @@ class SendCommunicationPayload:
         default=0,
         description="Members skipped for lack of consent to this channel (MARKETING) or for "
         "being TERMINATED.",
+    )
+    held_out: int = strawberry.field(
+        default=0, description="Recipients held out: drawn at random and sent nothing."
+    )
+    send: Send | None = strawberry.field(
+        default=None,
+        description="The send as recorded, to read its effect later (Query.sends); null when "
+        "nobody would receive it.",
     )
     errors: list[UserError] = errors_field()
 

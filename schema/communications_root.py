@@ -29,6 +29,7 @@ from schema.context import Info
 from schema.enums import CaseStatus
 from schema.insights import Insights
 from schema.pagination import After, Connection, First, paginate
+from schema.sends import Send
 from schema.user_errors import mutation, user_errors
 from services import cases
 from services import communications as service
@@ -67,6 +68,10 @@ async def service_cases(
     if info.context.cell(key).kind == "self":
         rows = rows.filter(member_id=info.context.scope_member(None, ()))
     return await paginate(rows.order_by("opened_at", "id"), first, after)
+
+
+async def sends(info: Info, first: First = None, after: After = None) -> Connection[Send]:
+    return await paginate(service.sends(), first, after, info)
 
 
 async def insights(
@@ -142,8 +147,16 @@ async def send_communication(
         member_ids=member_ids,
         audience=audience,
         marketing_only=marketing_only(info.context, "sendCommunication"),
+        holdout=input.holdout,
     )
-    return SendCommunicationPayload(sent=result.sent, skipped_no_consent=result.skipped_no_consent)
+    if result.outreach is not None:
+        info.context.audit.target(to_global_id("Send", result.outreach.id))
+    return SendCommunicationPayload(
+        sent=result.sent,
+        skipped_no_consent=result.skipped_no_consent,
+        held_out=result.held_out,
+        send=result.outreach,  # type: ignore[arg-type]
+    )
 
 
 # ---------------------------------------------------------------- service cases
@@ -250,6 +263,10 @@ class CommunicationsQuery:
         resolver=service_cases,
         description="Service cases, oldest first (members: their own). `overdue: true` lists "
         "the deadline breaches.",
+    )
+    sends: Connection[Send] = strawberry.field(
+        resolver=sends,
+        description="Every sendCommunication that reached someone, newest first, with its effect.",
     )
     insights: Insights = strawberry.field(
         resolver=insights,

@@ -404,6 +404,8 @@ INVENTORY: dict[str, Table] = {
             "kind": not_personal("a kind of a fixed list"),
             "programme": not_personal("a programme's code"),
             "at": not_personal(_WHEN),
+            "channel": not_personal("a channel of a fixed list"),
+            "category": not_personal("a category of a fixed list"),
         },
     ),
     # Who was contacted or held out: an id and a flag, kept so an effect stays measurable.

@@ -11,7 +11,7 @@ from services.communications.contacts import (
     notification,
     notify,
 )
-from services.communications.sending import Broadcast, SendResult, send_communication
+from services.communications.sending import Broadcast, SendResult, send_communication, sends
 
 __all__ = [
     "Broadcast",
@@ -21,4 +21,5 @@ __all__ = [
     "notification",
     "notify",
     "send_communication",
+    "sends",
 ]

@@ -10,12 +10,20 @@ from typing import Any
 from tortoise.queryset import QuerySet
 
 from models.communication import Communication
-from models.enums import CommunicationCategory, ContactChannel, Direction, MemberStatus
+from models.enums import (
+    CommunicationCategory,
+    ContactChannel,
+    Direction,
+    MemberStatus,
+    OutreachKind,
+)
 from models.member import Member
+from models.outreach import Outreach
 from services import cases, delivery
 from services.communications.contacts import check_marketing_only
 from services.db import retry_busy, transaction
 from services.errors import Invalid, NotFound
+from services.outreach import Draw, clean_share, draw, new_seed, record_outreach
 
 # The consent that admits MARKETING on each channel. Channels without a consent field
 # (ONLINE_CHAT, SOCIAL, STORE) never carry MARKETING: nobody has agreed to it there.
@@ -43,6 +51,9 @@ class Broadcast:
 class SendResult:
     sent: int
     skipped_no_consent: int
+    held_out: int = 0
+    # The record of who was contacted and who held out; None when nobody would receive it.
+    outreach: Outreach | None = None
 
 
 async def _rows_of_ids(
@@ -70,8 +81,14 @@ async def _audience_rows(
 
 
 async def _insert(
-    recipients: list[int], broadcast: Broadcast, now: datetime, staff_id: int | None
-) -> None:
+    drawn: Draw,
+    seed: int,
+    share: float,
+    broadcast: Broadcast,
+    now: datetime,
+    staff_id: int | None,
+) -> Outreach:
+    recipients = drawn.contacted
     rows = [
         Communication(
             member_id=member_id,
@@ -86,12 +103,29 @@ async def _insert(
         for member_id in recipients
     ]
 
-    async def write() -> None:
+    async def write() -> Outreach:
         async with transaction() as conn:
+            outreach = await record_outreach(
+                conn,
+                OutreachKind.SEND,
+                now,
+                seed,
+                share,
+                drawn,
+                staff_id=staff_id,
+                channel=broadcast.channel,
+                category=broadcast.category,
+            )
             await Communication.bulk_create(rows, batch_size=INSERT_BATCH, using_db=conn)
             await delivery.queue_inserted(conn, recipients, now)
+            return outreach
 
-    await retry_busy(write)
+    return await retry_busy(write)
+
+
+def sends() -> QuerySet[Outreach]:
+    """The outreach of every send, newest first."""
+    return Outreach.filter(kind=OutreachKind.SEND).order_by("-at", "-id")
 
 
 async def send_communication(
@@ -102,12 +136,17 @@ async def send_communication(
     member_ids: Sequence[int] | None = None,
     audience: QuerySet[Member] | None = None,
     marketing_only: bool = False,
+    holdout: float = 0.0,
 ) -> SendResult:
     """Send one message to explicit members or to everyone an audience query selects.
 
     Nobody TERMINATED receives anything; MARKETING goes only to members who consented
-    to the channel. Both kinds of skip are counted in `skipped_no_consent`.
-    Raises Invalid (both or neither audience, empty content), NotFound (unknown IDs),
+    to the channel. Both kinds of skip are counted in `skipped_no_consent`. Of those who
+    would receive it, a `holdout` share (0 to 0.5) drawn at random gets nothing; the draw
+    and who was contacted are recorded with the messages (an Outreach of kind SEND), so
+    the send's effect can be measured against those held out.
+    Raises Invalid (both or neither audience, empty content, holdout out of range),
+    NotFound (unknown IDs),
     NotAllowed (a marketing-only actor sending another category).
     """
     content = cases.clean_text(broadcast.content, ("input", "content"))
@@ -115,6 +154,7 @@ async def send_communication(
         raise Invalid(f"At most {cases.MAX_SUBJECT} characters.", ("input", "subject"))
     if (member_ids is None) == (audience is None):
         raise Invalid("Give either memberIds or a filter, not both.", ("input", "memberIds"))
+    share = clean_share(holdout, ("input", "holdout"))
     check_marketing_only(broadcast.category, marketing_only)
     marketing = broadcast.category == CommunicationCategory.MARKETING
     consent = CONSENT_FIELDS.get(broadcast.channel) if marketing else None
@@ -125,7 +165,11 @@ async def send_communication(
         for row in rows
         if row[1] != MemberStatus.TERMINATED and (not marketing or (consent and row[2]))
     ]
-    if recipients:
-        message = Broadcast(broadcast.channel, broadcast.category, content, broadcast.subject)
-        await _insert(recipients, message, now, staff_id)
-    return SendResult(sent=len(recipients), skipped_no_consent=len(rows) - len(recipients))
+    skipped = len(rows) - len(recipients)
+    if not recipients:
+        return SendResult(sent=0, skipped_no_consent=skipped)
+    message = Broadcast(broadcast.channel, broadcast.category, content, broadcast.subject)
+    seed = new_seed()
+    drawn = draw(recipients, share, seed)
+    outreach = await _insert(drawn, seed, share, message, now, staff_id)
+    return SendResult(len(drawn.contacted), skipped, len(drawn.held_out), outreach)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from models.enums import OutreachKind
+from models.enums import CommunicationCategory, ContactChannel, OutreachKind
 from models.outreach import Outreach, OutreachMember
 from services.errors import Invalid
 from shortcuts.sql import insert, insert_rows
@@ -75,6 +75,8 @@ async def record_outreach(
     *,
     programme: str | None = None,
     staff_id: int | None = None,
+    channel: ContactChannel | None = None,
+    category: CommunicationCategory | None = None,
 ) -> Outreach:
     """The outreach and each member of its audience, held out or not, in `conn`'s
     transaction: written with the messages it sends, or not at all."""
@@ -87,6 +89,8 @@ async def record_outreach(
         contacted=len(drawn.contacted),
         held_out=len(drawn.held_out),
         created_by_id=staff_id,
+        channel=channel,
+        category=category,
     )
     await insert(conn, outreach)
     rows = [_Row(outreach.id, m, False) for m in drawn.contacted]
