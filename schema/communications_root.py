@@ -135,7 +135,9 @@ async def send_communication(
         for member_id in member_ids:
             info.context.audit.target_member(member_id)
     audience = (
-        members_service.filter_members(input.filter.to_query(), searchable_fields(info.context))
+        await members_service.filter_members(
+            input.filter.to_query(), utcnow(), searchable_fields(info.context)
+        )
         if input.filter is not None
         else None
     )

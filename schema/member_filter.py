@@ -7,7 +7,7 @@ from datetime import datetime
 
 import strawberry
 
-from schema.enums import MemberOrderField, MemberStatus, OrderDirection
+from schema.enums import LifecycleStage, MemberOrderField, MemberStatus, OrderDirection
 from services.members.search import MemberFilter as MemberQuery
 
 
@@ -41,6 +41,9 @@ class MemberFilter:
         default=None,
         description="Matches memberNo, name, phone or email (roles that may read them).",
     )
+    stages: list[LifecycleStage] | None = strawberry.field(
+        default=None, description="Members now at any of these lifecycle stages."
+    )
 
     def to_query(self) -> MemberQuery:
         return MemberQuery(
@@ -52,6 +55,7 @@ class MemberFilter:
             joined_after=self.joined_after,
             joined_before=self.joined_before,
             search=self.search,
+            stages=self.stages,
         )
 
 

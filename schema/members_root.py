@@ -86,8 +86,8 @@ async def members(
 ) -> Connection[Member]:
     order = order_by or MemberOrder(field=MemberOrderField.JOINED_AT, direction=OrderDirection.ASC)
     check_order(info.context, order.field)
-    rows = service.filter_members(
-        filter.to_query() if filter else None, searchable_fields(info.context)
+    rows = await service.filter_members(
+        filter.to_query() if filter else None, utcnow(), searchable_fields(info.context)
     )
     page = service.order_members(rows, order.field, order.direction)
     return await paginate(page, first, after, info)

@@ -10,6 +10,9 @@ from collections.abc import Callable, Sequence
 from functools import cache, lru_cache, partial
 from typing import Any
 
+from pypika_tortoise.context import SqlContext
+from pypika_tortoise.terms import Term, ValueWrapper
+from pypika_tortoise.utils import format_alias_sql
 from tortoise import connections
 from tortoise.fields import JSONField
 from tortoise.models import Model
@@ -20,6 +23,24 @@ _PLACEHOLDER = re.compile(r"\?")
 def marks(count: int) -> str:
     """`?, ?, ?` for an IN list of `count` values."""
     return ", ".join("?" * count)
+
+
+class SqlTerm(Term):
+    """Hand-written SQL with `?` parameters as a term of a Tortoise query (an annotation):
+    Tortoise's RawSQL takes no parameters. Each value becomes a parameter of the query."""
+
+    def __init__(self, text: str, params: Sequence[Any]) -> None:
+        super().__init__()
+        self.parts = _PLACEHOLDER.split(text)
+        if len(self.parts) != len(params) + 1:
+            raise ValueError("One parameter for each ? of the text.")
+        self.params = tuple(params)
+
+    def get_sql(self, ctx: SqlContext) -> str:
+        text = self.parts[0]
+        for value, part in zip(self.params, self.parts[1:], strict=True):
+            text += ValueWrapper(value).get_sql(ctx) + part
+        return format_alias_sql(text, self.alias, ctx) if ctx.with_alias else text
 
 
 def in_dialect(conn: Any, text: str) -> str:

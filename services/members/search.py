@@ -9,8 +9,15 @@ from datetime import datetime
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
-from models.enums import ApplicationStatus, MemberOrderField, MemberStatus, OrderDirection
+from models.enums import (
+    ApplicationStatus,
+    LifecycleStage,
+    MemberOrderField,
+    MemberStatus,
+    OrderDirection,
+)
 from models.member import Member, MembershipApplication, ProfileChangeRequest
+from services.members.stages import in_stages
 from services.segments import Segment, in_segment
 
 # Fields `search` may match; the caller passes those its role may read in clear.
@@ -41,6 +48,7 @@ class MemberFilter:
     joined_after: datetime | None = None
     joined_before: datetime | None = None
     search: str | None = None
+    stages: Sequence[LifecycleStage] | None = None
 
 
 def _search(term: str, fields: Collection[str]) -> Q:
@@ -55,10 +63,11 @@ def _search(term: str, fields: Collection[str]) -> Q:
     return Q(*matches, join_type=Q.OR) if matches else Q(id__in=[])
 
 
-def filter_members(
-    query: MemberFilter | None, searchable: Collection[str] = SEARCHABLE
+async def filter_members(
+    query: MemberFilter | None, now: datetime, searchable: Collection[str] = SEARCHABLE
 ) -> QuerySet[Member]:
-    """Members matching every given criterion (the segment's as `in_segment` reads it)."""
+    """Members matching every given criterion (the segment's as `in_segment` reads it, the
+    lifecycle stages as of `now`)."""
     members = Member.all()
     if query is None:
         return members
@@ -73,6 +82,8 @@ def filter_members(
         members = members.filter(joined_at__lt=query.joined_before)
     if query.search and query.search.strip():
         members = members.filter(_search(query.search, searchable))
+    if query.stages:
+        members = await in_stages(members, query.stages, now)
     return members
 
 

@@ -20,11 +20,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from tortoise.expressions import Subquery
+from tortoise.queryset import QuerySet
+
 from core.settings import get_settings
 from models.enums import LifecycleStage, TagCategory
+from models.member import Member
 from models.tier import Tier
 from services.clock import as_utc
-from shortcuts.sql import fetch_dicts, marks
+from shortcuts.sql import SqlTerm, fetch_dicts, marks
 
 VIP_CODE = "VIP"
 # Days without a purchase count from here: the latest purchase, else joining.
@@ -82,3 +86,19 @@ async def stages_of(member_ids: Sequence[int], now: datetime) -> dict[int, Lifec
         (*stage.params, *ids),
     )
     return {row["id"]: LifecycleStage(row["stage"]) for row in rows}
+
+
+async def in_stages(
+    members: QuerySet[Member], stages: Sequence[LifecycleStage], now: datetime
+) -> QuerySet[Member]:
+    """`members` narrowed to those at one of `stages` as of `now`: an id subquery, the
+    stage of each candidate read by its key (one statement more, the ladder's ranks)."""
+    stage = await stage_sql(now)
+    of_row = SqlTerm(
+        f"(SELECT {stage.text} FROM member m JOIN tier t ON t.id = m.tier_id"
+        ' WHERE m.id = "member"."id")',
+        stage.params,
+    )
+    wanted = [LifecycleStage(s).value for s in dict.fromkeys(stages)]
+    at_stage = Member.annotate(lifecycle_stage=of_row).filter(lifecycle_stage__in=wanted)
+    return members.filter(id__in=Subquery(at_stage.values("id")))

@@ -7,6 +7,7 @@ from typing import Any
 
 from core.ids import to_global_id
 from core.settings import get_settings
+from models.communication import Communication
 from models.enums import LifecycleStage, MemberStatus, Role
 from services.clock import utcnow
 from services.members.stages import stages_of
@@ -89,3 +90,30 @@ async def test_a_page_reads_the_stages_in_constant_statements(as_role):
         await make_member(joined_at=utcnow() - (n * 20) * DAY)
     admin = await as_role(Role.ADMIN)
     assert await _statements(admin, 2) == await _statements(admin, 20)
+
+
+FILTERED = """query($stages: [LifecycleStage!]) {
+  members(first: 50, filter: {stages: $stages}) { totalCount edges { node { id } } }
+}"""
+
+
+async def test_the_filter_keeps_the_members_at_the_stages_given(as_role):
+    made = await _one_of_each_stage()
+    admin = await as_role(Role.ADMIN)
+    for wanted in ([LifecycleStage.AT_RISK], [LifecycleStage.NEW, LifecycleStage.CHURNED], []):
+        result = await admin(FILTERED, {"stages": [s.value for s in wanted]})
+        page = result["data"]["members"]
+        expected = {to_global_id("Member", made[s].id) for s in (wanted or made)}
+        assert {edge["node"]["id"] for edge in page["edges"]} == expected
+        assert page["totalCount"] == len(expected)
+
+
+async def test_a_send_reaches_the_stage_it_names(as_role):
+    made = await _one_of_each_stage()
+    send = """mutation($input: SendCommunicationInput!) {
+      sendCommunication(input: $input) { sent } }"""
+    values = {"channel": "SMS", "category": "NOTIFICATION", "content": "We miss you"}
+    admin = await as_role(Role.ADMIN)
+    result = await admin(send, {"input": {**values, "filter": {"stages": ["AT_RISK"]}}})
+    assert result["data"]["sendCommunication"]["sent"] == 1
+    assert await Communication.filter(member_id=made[LifecycleStage.AT_RISK].id).count() == 1

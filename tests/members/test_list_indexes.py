@@ -11,6 +11,7 @@ from tortoise import connections
 
 from models.enums import MemberOrderField, MemberStatus, OrderDirection
 from models.member import SPEND_INDEX, install_spend_index
+from services.clock import utcnow
 from services.members.search import MemberFilter, filter_members, order_members
 from tests.core.test_cli import _run as run_cli
 
@@ -48,7 +49,9 @@ async def test_a_page_of_members_is_read_in_index_order(db, query, field, direct
     if conn.capabilities.dialect != "sqlite":
         pytest.skip("EXPLAIN QUERY PLAN is SQLite's")
     await install_spend_index(conn)  # migration 0003 installs it; tests build from the models
-    page = order_members(filter_members(query), field, direction).offset(0).limit(101)
+    page = (
+        order_members(await filter_members(query, utcnow()), field, direction).offset(0).limit(101)
+    )
     page.sql()  # renders page.query; a subquery's parameters are not inlined, so bind them
     sql, params = page.query.get_parameterized_sql()
     # A connection of its own: EXPLAIN runs no statement, so a connection that read the
