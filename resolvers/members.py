@@ -74,6 +74,6 @@ async def change_request_node(context: Context, pk: int) -> ProfileChangeRequest
 
 
 async def stages_by_member_id(keys: Sequence[int]) -> list[LifecycleStage]:
-    """The lifecycle stage of each member now: a page reads them in two statements."""
+    """The lifecycle stage of each member now: a page reads them in one statement."""
     stages = await stages_of(keys, utcnow())
     return [stages[key] for key in keys]

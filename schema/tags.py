@@ -82,6 +82,7 @@ RULE_FIELD_SOURCES = {
     "ordersLast90d": "purchases",
     "daysSinceLastPurchase": "purchases",
     "daysSinceJoined": "joinedAt",
+    "lifecycleStage": "lifecycleStage",
 }
 
 
@@ -255,7 +256,9 @@ class TagDefinitionInput:
         '[...]}, {"not": ...} over conditions {"field": F, "op": OP, "value": V}; ops eq, ne, '
         "gt, gte, lt, lte, between ([low, high]), in ([...]); fields age, gender, region, "
         "tierRank, pointsBalance, lifetimeSpend, spendLast365d, ordersLast30d, ordersLast90d, "
-        "daysSinceLastPurchase, daysSinceJoined. Unknown fields or ops are INVALID.",
+        "daysSinceLastPurchase, daysSinceJoined, lifecycleStage (eq, ne, in; NEW, ACTIVE, "
+        "HIGH_VALUE, AT_RISK, CHURNED; not in the rule of the VALUE tag VIP, which makes "
+        "HIGH_VALUE). Unknown fields or ops are INVALID.",
     )
 
 

@@ -84,8 +84,7 @@ async def _tier_distribution() -> list[tuple[Tier, int]]:
 
 
 async def _stage_distribution(now: datetime) -> list[tuple[LifecycleStage, int]]:
-    """ACTIVE members per lifecycle stage now, every stage listed (after the ladder's
-    ranks, which the stage reads, one grouped statement)."""
+    """ACTIVE members per lifecycle stage now, every stage listed: one grouped statement."""
     stage = await stage_sql(now)
     rows = await fetch_dicts(
         None,

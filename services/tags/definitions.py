@@ -13,11 +13,13 @@ from models.enums import ReviewDecision, TagCategory, TagStatus
 from models.tag import MemberTag, TagDefinition, TagErrorReport
 from services import limits
 from services.db import retry_busy, transaction
-from services.errors import Duplicate, InvalidState, NotFound
+from services.errors import Duplicate, Invalid, InvalidState, NotFound
 from services.limits import ensure_room
 from services.reviews import MAX_NAME, MAX_NOTE, approves, clean_code, limited_text
+from services.stage_sql import VIP_CODE
+from services.tags.explanations import written
 from services.tags.refresh import refresh_tag
-from services.tags.rules import check_rule
+from services.tags.rules import STAGE_FIELD, check_rule
 
 MAX_DESCRIPTION = MAX_NOTE
 
@@ -30,6 +32,18 @@ class TagDraft:
     description: str | None = None
     rule: Any = None
     visible_to_member: bool = False
+
+
+def _check_not_circular(code: str, category: TagCategory, rule: Any) -> None:
+    """HIGH_VALUE is read from the VIP tag: a VIP tag holding by its lifecycle stage would
+    decide its own members, and each refresh could undo the last."""
+    if code != VIP_CODE or category != TagCategory.VALUE:
+        return
+    if any(found.condition["field"] == STAGE_FIELD for found in written(rule)):
+        raise Invalid(
+            f"The {VIP_CODE} tag makes a member HIGH_VALUE: its rule may not read {STAGE_FIELD}.",
+            ("input", "rule"),
+        )
 
 
 async def propose_tag_definition(
@@ -45,6 +59,7 @@ async def propose_tag_definition(
     description = limited_text(draft.description, MAX_DESCRIPTION, ("input", "description"))
     if draft.rule is not None:
         check_rule(draft.rule)
+        _check_not_circular(code, draft.category, draft.rule)
     if await TagDefinition.exists(code=code):
         raise Duplicate("A tag with this code exists.", ("input", "code"))
     try:

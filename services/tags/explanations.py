@@ -21,7 +21,7 @@ from models.enums import TagSource
 from models.member import Member
 from models.tag import TagDefinition
 from services.clock import as_utc
-from services.tags.rules import FIELDS, Clock, Sql, at_clock, compile_condition
+from services.tags.rules import FIELDS, Clock, Sql, at_clock, compile_condition, value_of
 from services.tags.sql import NEEDS_PROFILING, facts_of, fetch
 
 
@@ -166,12 +166,13 @@ async def _facts(conditions: list[dict[str, Any]], member_ids: list[int], now: d
         chunk = keys[start : start + CONDITIONS_PER_STATEMENT]
         compiled = [at_clock(compile_condition(distinct[key]), clock) for key in chunk]
         read = fields if start == 0 else []
-        sources = frozenset({FIELDS[f].source for f in read}).union(*(c.sources for c in compiled))
+        valued = [value_of(f, clock) for f in read]
+        sources = frozenset().union(*(v.sources for v in valued), *(c.sources for c in compiled))
         found = facts_of(clock, sources, member_ids)
         columns = ["m.id AS member_id"]
         columns += [f"CASE WHEN {c.text} THEN 1 ELSE 0 END AS c{i}" for i, c in enumerate(compiled)]
-        columns += [f"{FIELDS[f].column} AS v{i}" for i, f in enumerate(read)]
-        params = tuple(v for c in compiled for v in c.params) + found.params
+        columns += [f"{v.text} AS v{i}" for i, v in enumerate(valued)]
+        params = tuple(v for part in (*compiled, *valued) for v in part.params) + found.params
         rows = await fetch(None, Sql(f"SELECT {', '.join(columns)} {found.text}", params))
         for row in rows:
             member_holds = holds.setdefault(row["member_id"], {})

@@ -19,9 +19,10 @@ from decimal import Decimal
 from math import isfinite
 from typing import Any
 
-from models.enums import Gender
+from models.enums import Gender, LifecycleStage
 from services.clock import as_utc, local_date
 from services.errors import Invalid
+from services.stage_sql import STAGE_CASE, VIP_PARAMS, stage_bounds
 
 Path = tuple[str, ...]
 COMPARISONS = {"eq": "=", "ne": "<>", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
@@ -190,27 +191,33 @@ class _ShownAsStored:
 
 @dataclass(frozen=True)
 class Choice(_ShownAsStored):
-    """One of a fixed set of values (gender)."""
+    """One of a fixed set of values (gender), of a column or of an expression with
+    parameters of its own (`params`, FromClock ones among them: the lifecycle stage)."""
 
     column: str
     choices: frozenset[str]
     source: str = "m"
+    params: tuple[Any, ...] = ()
+    nullable: bool = True
 
     def check(self, op: str, value: Any, path: Path) -> None:
         if op not in ("eq", "ne", "in"):
             raise _bad("This field takes eq, ne or in.", (*path, "op"))
-        _check_operands(op, value, path, self._check_one, allow_null=True)
+        _check_operands(op, value, path, self._check_one, allow_null=self.nullable)
 
     def _check_one(self, value: Any, path: Path) -> None:
         if not isinstance(value, str) or value not in self.choices:
             raise _bad(f"Expected one of {', '.join(sorted(self.choices))}.", path)
 
     def compile(self, op: str, value: Any) -> Sql:
+        sources = frozenset({self.source})
         if value is None:
-            return Sql(f"{self.column} IS {'NOT ' if op == 'ne' else ''}NULL")
+            negate = "NOT " if op == "ne" else ""
+            return Sql(f"{self.column} IS {negate}NULL", self.params, sources)
         if op == "in":
-            return Sql(f"{self.column} IN ({', '.join('?' for _ in value)})", tuple(value))
-        return Sql(f"{self.column} {COMPARISONS[op]} ?", (value,))
+            marks = ", ".join("?" for _ in value)
+            return Sql(f"{self.column} IN ({marks})", self.params + tuple(value), sources)
+        return Sql(f"{self.column} {COMPARISONS[op]} ?", (*self.params, value), sources)
 
 
 @dataclass(frozen=True)
@@ -279,6 +286,22 @@ def _born_by(clock: Clock, years: int) -> date:
         return date(today.year - years, 2, 28)
 
 
+def _stage_bound(clock: Clock, which: int) -> datetime:
+    """The `which`th bound of the stage at `clock` (the settings read then, not at compiling)."""
+    return stage_bounds(clock.as_of)[which]
+
+
+# The lifecycle stage as services/members/stages.py defines it. HIGH_VALUE reads the VIP
+# tag: the VIP tag's own rule may not read the stage (services/tags/definitions.py).
+STAGE_FIELD = "lifecycleStage"
+_STAGE = Choice(
+    f"({STAGE_CASE})",
+    frozenset(s.value for s in LifecycleStage),
+    source="t",
+    params=(*(FromClock(_stage_bound, which) for which in range(3)), *VIP_PARAMS),
+    nullable=False,
+)
+
 FIELDS: dict[str, Number | Elapsed | Choice | Region] = {
     "age": Elapsed("m.birth_date", _born_by, limit=150),
     "gender": Choice("m.gender", frozenset(g.value for g in Gender)),
@@ -291,7 +314,15 @@ FIELDS: dict[str, Number | Elapsed | Choice | Region] = {
     "ordersLast90d": Number("COALESCE(p.orders_90d, 0)", integer=True, source="p"),
     "daysSinceLastPurchase": Elapsed("p.last_at", _days_ago, MAX_DAYS, source="p"),
     "daysSinceJoined": Elapsed("m.joined_at", _days_ago, MAX_DAYS),
+    STAGE_FIELD: _STAGE,
 }
+
+
+def value_of(field: str, clock: Clock) -> Sql:
+    """The member's value of a rule field as SQL at `clock` (an explanation shows it)."""
+    spec = FIELDS[field]
+    params = spec.params if isinstance(spec, Choice) else ()
+    return at_clock(Sql(spec.column, params, frozenset({spec.source})), clock)
 
 
 def _check_operands(
