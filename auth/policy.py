@@ -163,12 +163,15 @@ POLICY: dict[tuple[str, str], Row] = {
     #    the definitions of their own tags through Member.tags)
     ("Tier", "memberCount"): staff(*MEMBER_READERS),
     ("TagDefinition", "memberCount"): staff(*MEMBER_READERS),
+    # The tag policy's evaluation: the roles that read insights.
+    ("TagDefinition", "utilisation"): staff(ADMIN, OPERATIONS, MARKETING, ANALYST),
     # -- campaigns: members and SERVICE read a ledger entry's campaign by code and name only
     **{("Campaign", name): _campaigns for name in CAMPAIGN_TERMS.split()},
     # -- queries
     ("Query", "member"): {**staff(*MEMBER_READERS), MEMBER: SELF},
     ("Query", "members"): staff(*MEMBER_READERS),
     ("Query", "tagDefinitions"): staff(*MEMBER_READERS),
+    ("Query", "tagEvaluation"): staff(ADMIN, OPERATIONS, MARKETING, ANALYST),
     ("Query", "staffUsers"): row(ADMIN=FULL),
     ("Query", "membershipApplications"): staff(*REVIEWERS),
     ("Query", "profileChangeRequests"): staff(*REVIEWERS),
@@ -358,6 +361,8 @@ OPEN_FIELDS: dict[str, frozenset[str]] = {
         "PointsPayload": "entry member cashValue errors",
         "PurchasePayload": "purchase member tierChange errors",
         "TagDefinitionPayload": "tag errors",
+        "TagUtilisation": "uses membersReached purchasesAfter",
+        "TagEvaluation": "tag errorRate utilisation holders lastRefreshedAt",
         "CampaignPayload": "campaign errors",
         "MemberTagsPayload": "member errors",
         "CommunicationPayload": "communication errors",

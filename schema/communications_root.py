@@ -134,11 +134,10 @@ async def send_communication(
         member_ids = [decode_id(gid, "Member", ("input", "memberIds")) for gid in input.member_ids]
         for member_id in member_ids:
             info.context.audit.target_member(member_id)
+    query = input.filter.to_query() if input.filter is not None else None
     audience = (
-        await members_service.filter_members(
-            input.filter.to_query(), utcnow(), searchable_fields(info.context)
-        )
-        if input.filter is not None
+        await members_service.filter_members(query, utcnow(), searchable_fields(info.context))
+        if query is not None
         else None
     )
     broadcast = service.Broadcast(input.channel, input.category, input.content, input.subject)
@@ -150,6 +149,7 @@ async def send_communication(
         audience=audience,
         marketing_only=marketing_only(info.context, "sendCommunication"),
         holdout=input.holdout,
+        tags_used=query.segment.tag_codes if query is not None else (),
     )
     if result.outreach is not None:
         info.context.audit.target(to_global_id("Send", result.outreach.id))

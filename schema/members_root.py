@@ -86,11 +86,14 @@ async def members(
 ) -> Connection[Member]:
     order = order_by or MemberOrder(field=MemberOrderField.JOINED_AT, direction=OrderDirection.ASC)
     check_order(info.context, order.field)
-    rows = await service.filter_members(
-        filter.to_query() if filter else None, utcnow(), searchable_fields(info.context)
-    )
+    query = filter.to_query() if filter else None
+    now = utcnow()
+    rows = await service.filter_members(query, now, searchable_fields(info.context))
     page = service.order_members(rows, order.field, order.direction)
-    return await paginate(page, first, after, info)
+    found = await paginate(page, first, after, info)
+    if info.context.actor.is_staff:
+        await service.count_tag_search(query, now)
+    return found
 
 
 async def membership_applications(

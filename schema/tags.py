@@ -18,13 +18,16 @@ from core.ids import to_global_id
 from models.tag import MemberTag as MemberTagModel
 from models.tag import TagDefinition as TagDefinitionModel
 from resolvers.loaders import Loaders, group_by
-from resolvers.tags import tag_by_id
+from resolvers.tags import tag_by_id, utilisation_of
 from schema.common import Node, UserError, errors_field, model_type
 from schema.context import Info
+from schema.effect import Days
 from schema.enums import TagCategory, TagSource, TagStatus
 from schema.staff import StaffUser
 from services.clock import utcnow
+from services.outreach import DEFAULT_DAYS
 from services.tags import Assignment, Condition, Explanation, explain
+from services.tags import TagEvaluation as Evaluation
 from shortcuts import reads, relation, rows_in
 
 if TYPE_CHECKING:
@@ -92,6 +95,32 @@ async def _staff(info: Info, staff_id: int | None) -> StaffUser | None:
     return await info.context.loaders.staff_by_id.load(staff_id)
 
 
+# The window of a tag's utilisation.
+From = Annotated[
+    datetime, strawberry.argument(name="from", description="Start of the window (UTC).")
+]
+To = Annotated[
+    datetime,
+    strawberry.argument(description="End of the window, exclusive (UTC); not before from."),
+]
+
+
+@strawberry.type(
+    description="How much a tag was used to choose members in a window [from, to): by a "
+    "send's or a programme's audience, a campaign's audience on approval, a staff search."
+)
+class TagUtilisation:
+    uses: int = strawberry.field(description="Times it was used.")
+    members_reached: int = strawberry.field(
+        description="Members its uses reached, summed: a send's contacted members; 0 for a "
+        "search and for a campaign's approval (its membersReached tells whom it reached)."
+    )
+    purchases_after: int = strawberry.field(
+        description="Purchases, not refunded in full, that the members a send reached made "
+        "within `days` after it; uses with no send add none."
+    )
+
+
 @model_type(
     TagDefinitionModel,
     description="A customer tag: assigned by staff (manual) or computed from its rule. It "
@@ -129,6 +158,41 @@ class TagDefinition(Node):
     @strawberry.field(description="Members carrying the tag now.")
     async def member_count(self, info: Info) -> int:
         return await info.context.loaders.get(member_counts_by_tag_id).load(self.id)
+
+    @strawberry.field(
+        description="How much the tag was used to choose members in [from, to); from after "
+        "to is INVALID."
+    )
+    async def utilisation(
+        self, info: Info, from_: From, to: To, days: Days = DEFAULT_DAYS
+    ) -> TagUtilisation | None:
+        return await utilisation_of(info.context, self.id, from_, to, days)
+
+
+@strawberry.type(description="One tag in the quarterly tag evaluation the tag policy asks for.")
+class TagEvaluation:
+    tag: TagDefinition = strawberry.field(description="The tag.")
+    error_rate: float = strawberry.field(
+        description="Share of its assignments reported wrong (all time, as TagDefinition)."
+    )
+    utilisation: TagUtilisation = strawberry.field(description="Its utilisation in the window.")
+    last_refreshed_at: datetime | None = strawberry.field(
+        description="When the tag-refresh job last computed it; null for a manual tag and "
+        "before the first refresh."
+    )
+
+    @strawberry.field(description="Members holding it now.")
+    async def holders(self, info: Info) -> int:
+        return await info.context.loaders.get(member_counts_by_tag_id).load(self.tag.id)
+
+    @classmethod
+    def of(cls, found: Evaluation) -> TagEvaluation:
+        return cls(
+            tag=found.tag,  # type: ignore[arg-type]
+            error_rate=found.tag.error_rate,
+            utilisation=found.utilisation,  # type: ignore[arg-type]
+            last_refreshed_at=found.tag.refreshed_at,
+        )
 
 
 @strawberry.type(description="One condition of a rule tag's rule, and how the member stands.")

@@ -10,20 +10,26 @@ from core.ids import to_global_id
 from models.enums import TagCategory, TagStatus
 from resolvers.ids import decode_id
 from schema.context import Info
+from schema.effect import Days
 from schema.jobs import AsOf, JobReport
 from schema.members import ReviewInput
 from schema.tags import (
     AssignTagInput,
+    From,
     MemberTagsPayload,
     ReportTagErrorInput,
     TagDefinition,
     TagDefinitionInput,
     TagDefinitionPayload,
+    TagEvaluation,
+    To,
 )
 from schema.user_errors import mutation, user_errors
 from services import tags as service
 from services.clock import utcnow
 from services.errors import Duplicate, Invalid, InvalidState, NotFound
+from services.insights import window
+from services.outreach import DEFAULT_DAYS
 
 MEMBER_ID = ("input", "memberId")
 
@@ -38,6 +44,11 @@ async def tag_definitions(
     ] = None,
 ) -> list[TagDefinition]:
     return await service.tag_definitions(category, status)  # type: ignore[return-value]
+
+
+async def tag_evaluation(from_: From, to: To, days: Days = DEFAULT_DAYS) -> list[TagEvaluation]:
+    start, end = window(from_, to, utcnow())
+    return [TagEvaluation.of(found) for found in await service.tag_evaluation(start, end, days)]
 
 
 @user_errors(TagDefinitionPayload)
@@ -136,6 +147,12 @@ class TagsQuery:
 
     tag_definitions: list[TagDefinition] = strawberry.field(
         resolver=tag_definitions, description="Tag definitions by family, then code."
+    )
+    tag_evaluation: list[TagEvaluation] = strawberry.field(
+        resolver=tag_evaluation,
+        description="The quarterly tag evaluation over [from, to): every ACTIVE tag and every "
+        "RETIRED one used in the window, by code, with its error rate, utilisation, holders "
+        "and last refresh. from after to is INVALID.",
     )
 
 

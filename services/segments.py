@@ -23,6 +23,11 @@ class Segment:
     tags_any: Sequence[str] | None = None
     tags_none: Sequence[str] | None = None
 
+    @property
+    def tag_codes(self) -> list[str]:
+        """Every tag the segment names, to count as a use of it (services/tags/uses.py)."""
+        return [*(self.tags_all or ()), *(self.tags_any or ()), *(self.tags_none or ())]
+
 
 def _tagged(codes: Sequence[str]) -> Subquery:
     # Tag ids first: a join on the code made SQLite scan every assignment.

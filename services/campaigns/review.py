@@ -10,11 +10,13 @@ from tortoise.exceptions import IntegrityError
 from tortoise.queryset import QuerySet
 
 from models.campaign import Campaign
-from models.enums import CampaignStatus, ReviewDecision
+from models.enums import CampaignStatus, ReviewDecision, TagUseKind
 from services.campaigns.drafts import CampaignDraft, clean_draft
 from services.db import retry_busy, transaction
 from services.errors import Duplicate, InvalidState, NotFound
 from services.reviews import MAX_NOTE, approves, limited_text
+from services.segments import Segment
+from services.tags.uses import record_uses_by_code
 
 ID = ("input", "id")
 
@@ -96,6 +98,8 @@ async def review_campaign(
     now: datetime,
 ) -> Campaign:
     """Approve (APPROVED: purchases in its period earn it) or reject a proposed campaign.
+    An approval counts a use of each tag its audience names, reaching nobody yet: whom it
+    reached is its membersReached, known as purchases earn it.
 
     Four eyes: the proposer may not approve it (NotAllowed). Raises NotFound,
     InvalidState (not pending review), Invalid (note).
@@ -120,6 +124,9 @@ async def review_campaign(
             )
             if not reviewed:
                 raise InvalidState("This campaign was reviewed meanwhile.", ID)
+            if approve:
+                audience = Segment(None, campaign.tags_all, campaign.tags_any, campaign.tags_none)
+                await record_uses_by_code(conn, audience.tag_codes, TagUseKind.CAMPAIGN, now, 0)
 
     await retry_busy(write)
     return await _campaign(campaign_id)

@@ -16,6 +16,7 @@ from models.enums import (
     Direction,
     MemberStatus,
     OutreachKind,
+    TagUseKind,
 )
 from models.member import Member
 from models.outreach import Outreach
@@ -24,6 +25,7 @@ from services.communications.contacts import check_marketing_only
 from services.db import retry_busy, transaction
 from services.errors import Invalid, NotFound
 from services.outreach import Draw, clean_share, draw, new_seed, record_outreach
+from services.tags.uses import record_uses_by_code
 
 # The consent that admits MARKETING on each channel. Channels without a consent field
 # (ONLINE_CHAT, SOCIAL, STORE) never carry MARKETING: nobody has agreed to it there.
@@ -87,6 +89,7 @@ async def _insert(
     broadcast: Broadcast,
     now: datetime,
     staff_id: int | None,
+    tags_used: Sequence[str],
 ) -> Outreach:
     recipients = drawn.contacted
     rows = [
@@ -118,6 +121,8 @@ async def _insert(
             )
             await Communication.bulk_create(rows, batch_size=INSERT_BATCH, using_db=conn)
             await delivery.queue_inserted(conn, recipients, now)
+            reached = len(recipients)
+            await record_uses_by_code(conn, tags_used, TagUseKind.SEND, now, reached, outreach.id)
             return outreach
 
     return await retry_busy(write)
@@ -137,6 +142,7 @@ async def send_communication(
     audience: QuerySet[Member] | None = None,
     marketing_only: bool = False,
     holdout: float = 0.0,
+    tags_used: Sequence[str] = (),
 ) -> SendResult:
     """Send one message to explicit members or to everyone an audience query selects.
 
@@ -144,7 +150,8 @@ async def send_communication(
     to the channel. Both kinds of skip are counted in `skipped_no_consent`. Of those who
     would receive it, a `holdout` share (0 to 0.5) drawn at random gets nothing; the draw
     and who was contacted are recorded with the messages (an Outreach of kind SEND), so
-    the send's effect can be measured against those held out.
+    the send's effect can be measured against those held out. Each tag of `tags_used` (those
+    the audience's filter names) counts one use, reaching those contacted.
     Raises Invalid (both or neither audience, empty content, holdout out of range),
     NotFound (unknown IDs),
     NotAllowed (a marketing-only actor sending another category).
@@ -171,5 +178,5 @@ async def send_communication(
     message = Broadcast(broadcast.channel, broadcast.category, content, broadcast.subject)
     seed = new_seed()
     drawn = draw(recipients, share, seed)
-    outreach = await _insert(drawn, seed, share, message, now, staff_id)
+    outreach = await _insert(drawn, seed, share, message, now, staff_id, tags_used)
     return SendResult(len(drawn.contacted), skipped, len(drawn.held_out), outreach)

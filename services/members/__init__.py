@@ -20,6 +20,7 @@ from services.members.search import (
     MemberFilter,
     applications,
     change_requests,
+    count_tag_search,
     filter_members,
     order_members,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "apply_for_membership",
     "enroll",
     "change_requests",
+    "count_tag_search",
     "filter_members",
     "order_members",
     "reinstate_member",

@@ -15,10 +15,12 @@ from models.enums import (
     MemberOrderField,
     MemberStatus,
     OrderDirection,
+    TagUseKind,
 )
 from models.member import Member, MembershipApplication, ProfileChangeRequest
 from services.members.stages import in_stages
 from services.segments import Segment, in_segment
+from services.tags.uses import record_uses_by_code
 
 # Fields `search` may match; the caller passes those its role may read in clear.
 SEARCHABLE = ("memberNo", "name", "phone", "email")
@@ -50,6 +52,10 @@ class MemberFilter:
     search: str | None = None
     stages: Sequence[LifecycleStage] | None = None
 
+    @property
+    def segment(self) -> Segment:
+        return Segment(self.tier_codes, self.tags_all, self.tags_any, self.tags_none)
+
 
 def _search(term: str, fields: Collection[str]) -> Q:
     term = term.strip()
@@ -73,9 +79,7 @@ async def filter_members(
         return members
     if query.status:
         members = members.filter(status__in=list(query.status))
-    members = in_segment(
-        members, Segment(query.tier_codes, query.tags_all, query.tags_any, query.tags_none)
-    )
+    members = in_segment(members, query.segment)
     if query.joined_after is not None:
         members = members.filter(joined_at__gt=query.joined_after)
     if query.joined_before is not None:
@@ -85,6 +89,14 @@ async def filter_members(
     if query.stages:
         members = await in_stages(members, query.stages, now)
     return members
+
+
+async def count_tag_search(query: MemberFilter | None, now: datetime) -> None:
+    """A staff search by tag counts one use of each tag it names (one INSERT, none without
+    a tag). It reached 0 members as far as its use says: the list's count is not read
+    for it, and a search contacts nobody."""
+    if query is not None:
+        await record_uses_by_code(None, query.segment.tag_codes, TagUseKind.SEARCH, now, 0)
 
 
 def order_members(

@@ -6,6 +6,8 @@ Public functions other domains call:
 - `run_tag_refresh(as_of, progress)`: the `tag-refresh` job.
 - `explain(assignments, now)`: why members have their tags (DESIGN §9).
 - `MAX_CONDITIONS`: the most conditions a rule has.
+Each use of a tag to choose members is recorded by `services.tags.uses`; `utilisation`
+and `tag_evaluation` read them back.
 """
 
 from services.tags.assignments import assign_tag, remove_tag, report_tag_error
@@ -19,6 +21,7 @@ from services.tags.definitions import (
 from services.tags.explanations import Assignment, Condition, Explanation, explain
 from services.tags.refresh import refresh_member_tags, refresh_members_tags, run_tag_refresh
 from services.tags.rules import MAX_CONDITIONS
+from services.tags.utilisation import TagEvaluation, Utilisation, tag_evaluation, utilisation
 
 __all__ = [
     "MAX_CONDITIONS",
@@ -26,6 +29,8 @@ __all__ = [
     "Condition",
     "Explanation",
     "TagDraft",
+    "TagEvaluation",
+    "Utilisation",
     "assign_tag",
     "explain",
     "propose_tag_definition",
@@ -37,4 +42,6 @@ __all__ = [
     "review_tag_definition",
     "run_tag_refresh",
     "tag_definitions",
+    "tag_evaluation",
+    "utilisation",
 ]
