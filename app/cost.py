@@ -33,6 +33,7 @@ from graphql.execution.values import VariableValues, get_argument_values, get_va
 from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
 from graphql.utilities import get_operation_ast
 
+from models.enums import LifecycleStage
 from services import limits
 from services.tags import MAX_CONDITIONS
 from shortcuts.by_identity import ByIdentity
@@ -44,6 +45,7 @@ LIST_BOUNDS: dict[tuple[str, str], int] = {
     ("Query", "tiers"): limits.TIERS,
     ("Query", "benefits"): limits.BENEFITS,
     ("Query", "tagDefinitions"): limits.TAG_DEFINITIONS,
+    ("Query", "tagEvaluation"): limits.TAG_DEFINITIONS,
     ("Tier", "benefits"): limits.BENEFITS,
     ("Benefit", "tiers"): limits.TIERS,
     ("Member", "benefits"): limits.BENEFITS,
@@ -52,6 +54,7 @@ LIST_BOUNDS: dict[tuple[str, str], int] = {
     ("Member", "tierHistory"): limits.TIER_HISTORY,
     ("ServiceCase", "communications"): limits.CASE_COMMUNICATIONS,
     ("Insights", "tierDistribution"): limits.TIERS,
+    ("Insights", "stageDistribution"): len(LifecycleStage),
     ("Insights", "campaigns"): limits.INSIGHT_CAMPAIGNS,
     ("Query", "webhookEndpoints"): limits.WEBHOOK_ENDPOINTS,
 }

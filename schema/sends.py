@@ -14,6 +14,7 @@ from schema.context import Info
 from schema.effect import Days, Effect
 from schema.enums import CommunicationCategory, ContactChannel
 from services.outreach import DEFAULT_DAYS
+from shortcuts import reads
 
 
 @model_type(
@@ -32,18 +33,21 @@ class Send(Node):
     )
     holdout_share: float = strawberry.field(description="The share asked to be held out.")
 
-    @strawberry.field(description="Global ID of the send.")
+    @strawberry.field(description="Global ID of the send.", metadata=reads("id"))
     def id(self) -> strawberry.ID:
         return strawberry.ID(to_global_id("Send", self.id))
 
     @strawberry.field(
         description="The holdout draw's seed, in decimal (63 bits: too wide for an Int). A "
         "recipient is held out when the first 8 bytes of SHA-256 of '<seed>:<member id>' "
-        "fall below holdoutShare × 2^64."
+        "fall below holdoutShare × 2^64.",
+        metadata=reads("seed"),
     )
     def seed(self) -> str:
         return str(self.seed)
 
-    @strawberry.field(description="Purchases of those contacted against those held out.")
+    @strawberry.field(
+        description="Purchases of those contacted against those held out.", metadata=reads("id")
+    )
     async def effect(self, info: Info, days: Days = DEFAULT_DAYS) -> Effect:
         return await effect_of(info.context, self.id, days)  # type: ignore[return-value]

@@ -153,8 +153,7 @@ async def send_communication(
     the send's effect can be measured against those held out. Each tag of `tags_used` (those
     the audience's filter names) counts one use, reaching those contacted.
     Raises Invalid (both or neither audience, empty content, holdout out of range),
-    NotFound (unknown IDs),
-    NotAllowed (a marketing-only actor sending another category).
+    NotFound (unknown IDs), NotAllowed (a marketing-only actor sending another category).
     """
     content = cases.clean_text(broadcast.content, ("input", "content"))
     if broadcast.subject is not None and len(broadcast.subject) > cases.MAX_SUBJECT:
