@@ -11,6 +11,7 @@ from models.communication import Communication
 from models.enums import LifecycleStage, MemberStatus, Role
 from services.clock import utcnow
 from services.members.stages import stages_of
+from tests.conftest import member_token
 from tests.factories import make_member, make_tiers
 from tests.sql_counter import count_sql
 
@@ -54,12 +55,15 @@ async def test_the_field_reads_each_members_stage(as_role):
         assert result["data"]["member"] == {"lifecycleStage": stage.value}
 
 
-async def test_the_auditor_may_not_read_a_stage(as_role):
-    member = await make_member()
-    auditor = await as_role(Role.AUDITOR)
-    result = await auditor(ONE, {"id": to_global_id("Member", member.id)})
-    assert result["data"]["member"] is None or result["data"]["member"]["lifecycleStage"] is None
-    assert result["errors"]
+async def test_a_member_reads_their_own_stage_and_the_auditor_none(api, as_role):
+    made = await _one_of_each_stage()
+    member = made[LifecycleStage.AT_RISK]
+    variables = {"id": to_global_id("Member", member.id)}
+    own = await api.as_(await member_token(member.id))(ONE, variables)
+    assert own["data"]["member"] == {"lifecycleStage": "AT_RISK"}
+    refused = await (await as_role(Role.AUDITOR))(ONE, variables)
+    assert refused["data"]["member"] is None
+    assert {e["extensions"]["code"] for e in refused["errors"]} == {"FORBIDDEN"}
 
 
 async def test_the_distribution_lists_every_stage_of_active_members(as_role):
@@ -96,6 +100,10 @@ FILTERED = """query($stages: [LifecycleStage!]) {
   members(first: 50, filter: {stages: $stages}) { totalCount edges { node { id } } }
 }"""
 
+BY_TIER = """query($tiers: [String!]) {
+  members(first: 50, filter: {tierCodes: $tiers}) { totalCount edges { node { id } } }
+}"""
+
 
 async def test_the_filter_keeps_the_members_at_the_stages_given(as_role):
     made = await _one_of_each_stage()
@@ -117,3 +125,15 @@ async def test_a_send_reaches_the_stage_it_names(as_role):
     result = await admin(send, {"input": {**values, "filter": {"stages": ["AT_RISK"]}}})
     assert result["data"]["sendCommunication"]["sent"] == 1
     assert await Communication.filter(member_id=made[LifecycleStage.AT_RISK].id).count() == 1
+
+
+async def test_filtering_by_stage_adds_no_statement(as_role):
+    tiers = await make_tiers()
+    await _one_of_each_stage()
+    admin = await as_role(Role.ADMIN)
+    async with count_sql() as by_tier:
+        await admin(BY_TIER, {"tiers": [tiers[0].code]})
+    async with count_sql() as by_stage:
+        result = await admin(FILTERED, {"stages": ["NEW"]})
+    assert result["data"]["members"]["totalCount"] == 1
+    assert by_stage.count == by_tier.count
