@@ -88,10 +88,16 @@ async def _insert(
 
     async def write() -> None:
         async with transaction() as conn:
-            await Communication.bulk_create(rows, batch_size=INSERT_BATCH, using_db=conn)
-            await delivery.queue_inserted(conn, recipients, now)
+            await insert_messages(conn, rows, now)
 
     await retry_busy(write)
+
+
+async def insert_messages(conn: Any, messages: list[Communication], now: datetime) -> None:
+    """Write outbound `messages` occurring at `now` and queue their deliveries (the outbox,
+    DESIGN §8), in `conn`'s transaction: what sendCommunication and programmes send."""
+    await Communication.bulk_create(messages, batch_size=INSERT_BATCH, using_db=conn)
+    await delivery.queue_inserted(conn, [message.member_id for message in messages], now)
 
 
 async def send_communication(

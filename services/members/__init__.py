@@ -24,6 +24,7 @@ from services.members.search import (
     order_members,
 )
 from services.members.updates import (
+    confirm_profile,
     request_profile_change,
     review_profile_change,
     set_consents,
@@ -40,6 +41,7 @@ __all__ = [
     "apply_for_membership",
     "enroll",
     "change_requests",
+    "confirm_profile",
     "filter_members",
     "order_members",
     "reinstate_member",
