@@ -240,6 +240,12 @@ POLICY: dict[tuple[str, str], Row] = {
     ("Mutation", "updateCampaign"): staff(ADMIN, MARKETING),
     ("Mutation", "reviewCampaign"): staff(ADMIN, OPERATIONS),
     ("Mutation", "endCampaign"): staff(ADMIN, OPERATIONS, MARKETING),
+    # -- programmes (DESIGN §10): read as campaigns; settings by ADMIN and MARKETING
+    ("Query", "programmes"): _campaigns,
+    ("Query", "programmeRuns"): _campaigns,
+    ("Mutation", "updateProgramme"): staff(ADMIN, MARKETING),
+    ("Mutation", "runProgramme"): staff(ADMIN, OPERATIONS, MARKETING),
+    ("Mutation", "confirmProfile"): row(MEMBER=SELF),
     # -- subscriptions
     ("Subscription", "pointsPosted"): _ledger,
 }
@@ -256,6 +262,8 @@ PUBLIC_ROOT_FIELDS = {
     ("Mutation", "memberLogin"),
     ("Mutation", "applyForMembership"),
     ("Mutation", "activateMembership"),
+    # The one-time code of a survey message is the caller's credential (DESIGN §10).
+    ("Mutation", "respondToSurvey"),
 }
 
 # Records listed in pages: each has a Connection and an Edge type.
@@ -270,6 +278,7 @@ CONNECTED = (
     "MembershipApplication",
     "PointsEntry",
     "ProfileChangeRequest",
+    "ProgrammeRun",
     "Purchase",
     "ServiceCase",
     "WebhookDelivery",
@@ -323,9 +332,18 @@ OPEN_FIELDS: dict[str, frozenset[str]] = {
         # Aggregates: DESIGN §3 grants insights whole to the roles Query.insights admits.
         "Insights": "from to activeMembers newMembers terminatedMembers churnRate "
         "tierDistribution pointsEarned pointsRedeemed pointsExpired pointsOutstanding "
-        "responseSlaRate resolutionSlaRate satisfactionRate campaigns",
+        "responseSlaRate resolutionSlaRate satisfactionRate satisfactionRateSurveys "
+        "satisfactionRateCases satisfactionTarget campaigns",
         "TierCount": "tier members",
         "CampaignInsight": "campaign pointsIssued membersReached pointsOutstanding",
+        # -- programmes: their every way in is a guarded root field
+        "Programme": "code enabled coolDownDays holdoutShare sampleRate delayDays benefitCode "
+        "updatedAt",
+        "ProgrammeRun": "id programme asOf startedAt contacted heldOut skipped seed "
+        "holdoutShare effect winBack",
+        "WinBack": "contacted heldOut rateContacted rateHeldOut",
+        "Effect": "contacted heldOut convertedContacted convertedHeldOut conversionContacted "
+        "conversionHeldOut uplift upliftLow upliftHigh spendPerContacted spendPerHeldOut",
         # -- catalogues, open to every caller
         "Tier": "id code name rank minSpend minOrders pointsMultiplier description benefits",
         "Benefit": "id code name category description discountPercent pointsCost usageLimit "
@@ -354,6 +372,8 @@ OPEN_FIELDS: dict[str, frozenset[str]] = {
         "PurchasePayload": "purchase member tierChange errors",
         "TagDefinitionPayload": "tag errors",
         "CampaignPayload": "campaign errors",
+        "ProgrammePayload": "programme errors",
+        "ProgrammeRunPayload": "run errors",
         "MemberTagsPayload": "member errors",
         "CommunicationPayload": "communication errors",
         "SendCommunicationPayload": "sent skippedNoConsent errors",

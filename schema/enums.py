@@ -45,6 +45,7 @@ if TYPE_CHECKING:
         MemberStatus,
         OrderDirection,
         PointsEntryKind,
+        ProgrammeCode,
         RedemptionPurpose,
         ReviewDecision,
         Role,
@@ -283,4 +284,16 @@ else:
         "Sort direction.",
         ASC="Smallest first.",
         DESC="Largest first.",
+    )
+    ProgrammeCode = described(
+        enums.ProgrammeCode,
+        "A programme that keeps members (each run with a holdout to measure its effect).",
+        CHURN_WARNING="AT_RISK members get a care message, naming a benefit code or coupon "
+        "when the settings give one.",
+        SATISFACTION_REVISIT="A sample of the purchases made delayDays before the run gets "
+        "a survey with a one-time code (respondToSurvey).",
+        PROFILE_REMINDER="Members whose profile was not confirmed or changed for 12 months "
+        "are asked to check it (confirmProfile).",
+        BIRTHDAY_GREETING="Members whose birthday it is in the business time zone get a "
+        "greeting naming their tier's birthday benefits.",
     )

@@ -109,7 +109,7 @@ async def update_programme(
 
     async def write() -> ProgrammeSetting:
         async with transaction() as conn:
-            setting = await ProgrammeSetting.get_or_none(code=code).using_db(conn)
+            setting = await ProgrammeSetting.filter(code=code).using_db(conn).first()
             if setting is None:
                 setting = _defaults(code)
                 setting.update_from_dict({**given, "updated_at": now})

@@ -70,7 +70,7 @@ async def respond_to_survey(
                 .using_db(conn)
                 .update(used_at=now)
             )
-            found = await SurveyToken.get_or_none(token_hash=token_hash(token)).using_db(conn)
+            found = await SurveyToken.filter(token_hash=token_hash(token)).using_db(conn).first()
             if found is None:
                 raise Invalid("Unknown survey token.", ("input", "token"))
             if not claimed:
