@@ -180,8 +180,8 @@ SETTINGS_DOC: dict[str, str] = {
     "schedule_terminations": "when the worker runs terminations (cron, or off)",
     "schedule_tag_refresh": "when the worker runs tag-refresh (cron, or off)",
     "schedule_tier_evaluation": "when the worker runs tier-evaluation (cron, or off)",
-    "schedule_programmes": "when the worker runs the programmes job (cron, or off); checked, "
-    "but nothing runs until memberhub has programmes",
+    "schedule_programmes": "when the worker runs the programmes job (cron, or off): every "
+    "enabled programme once per slot",
     "points_expiry_notice_days": "days before a points lot expires that its member is told "
     "(one NOTIFICATION a month)",
     "schedule_points_expiry_notice": "when the worker runs points-expiry-notice (cron, or off)",

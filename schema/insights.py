@@ -67,10 +67,11 @@ class Insights:
         description="Share of satisfaction scores >= 4 in the window."
     )
     satisfaction_rate_surveys: float | None = strawberry.field(
-        description="The same share for survey answers (respondToSurvey) alone."
+        description="The same share for surveys alone (category SURVEY: answers given with "
+        "respondToSurvey and survey contacts staff log)."
     )
     satisfaction_rate_cases: float | None = strawberry.field(
-        description="The same share for the service's scores alone (contacts and cases)."
+        description="The same share for every other score: the service's contacts and cases."
     )
     satisfaction_target: float = strawberry.field(
         description="The policy's target for the satisfaction rate (0.9)."

@@ -44,8 +44,9 @@ class Insights:
     points_expired: int
     churn_rate: float
     satisfaction_rate: float | None
-    # The same share for survey answers (respondToSurvey) and for every other score (the
-    # service's contacts and cases): satisfaction_rate counts both.
+    # The same share for surveys (category SURVEY: respondToSurvey's answers and survey
+    # contacts staff log) and for every other score (the service's contacts and cases):
+    # satisfaction_rate counts both.
     satisfaction_rate_surveys: float | None
     satisfaction_rate_cases: float | None
     response_sla_rate: float | None
