@@ -33,6 +33,7 @@ from graphql.execution.values import VariableValues, get_argument_values, get_va
 from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
 from graphql.utilities import get_operation_ast
 
+from models.enums import ProgrammeCode
 from services import limits
 from services.tags import MAX_CONDITIONS
 from shortcuts.by_identity import ByIdentity
@@ -54,6 +55,7 @@ LIST_BOUNDS: dict[tuple[str, str], int] = {
     ("Insights", "tierDistribution"): limits.TIERS,
     ("Insights", "campaigns"): limits.INSIGHT_CAMPAIGNS,
     ("Query", "webhookEndpoints"): limits.WEBHOOK_ENDPOINTS,
+    ("Query", "programmes"): len(ProgrammeCode),
 }
 # Lists bounded by what they hold, whatever field lists them.
 ITEM_BOUNDS: dict[str, int] = {"UserError": limits.USER_ERRORS}

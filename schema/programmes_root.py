@@ -8,7 +8,6 @@ from typing import Annotated
 import strawberry
 
 from core.ids import to_global_id
-from models.programme import ProgrammeRun as ProgrammeRunModel
 from schema.common import OkPayload
 from schema.context import Info
 from schema.enums import ProgrammeCode
@@ -43,10 +42,7 @@ async def programme_runs(
     first: First = None,
     after: After = None,
 ) -> Connection[ProgrammeRun]:
-    runs = ProgrammeRunModel.all().order_by("-id")
-    if code is not None:
-        runs = runs.filter(programme=code)
-    return await paginate(runs, first, after, info)
+    return await paginate(service.programme_runs(code), first, after, info)
 
 
 @user_errors(ProgrammePayload)

@@ -8,12 +8,13 @@ Public functions: `programmes()`, `update_programme(code, change, now)`,
 """
 
 from services.programmes.jobs import run_programmes
-from services.programmes.runs import run_programme
+from services.programmes.runs import programme_runs, run_programme
 from services.programmes.settings import ProgrammeChange, programmes, update_programme
 from services.programmes.surveys import respond_to_survey
 
 __all__ = [
     "ProgrammeChange",
+    "programme_runs",
     "programmes",
     "respond_to_survey",
     "run_programme",

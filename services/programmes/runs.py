@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from tortoise.expressions import F
+from tortoise.queryset import QuerySet
 
 from models.communication import Communication
 from models.enums import Direction, OutreachKind, ProgrammeCode
@@ -26,7 +26,7 @@ from services.db import retry_busy, transaction
 from services.outreach import draw, held_out, new_seed, record_outreach
 from services.programmes import messages
 from services.programmes.audience import Candidate, candidates
-from services.programmes.settings import programme
+from services.programmes.settings import locked
 from services.programmes.surveys import TOKEN_LIFE, new_token
 from services.validation import check_moment
 from shortcuts.sql import insert_rows
@@ -54,29 +54,18 @@ async def run_programme(code: ProgrammeCode, as_of: datetime, now: datetime) -> 
 
     async def write() -> ProgrammeRun:
         async with transaction() as conn:
-            setting = await _locked(conn, code)
+            setting = await locked(conn, code)
             return await _run(conn, setting, as_of, now, seed)
 
     return await retry_busy(write)
 
 
-async def _locked(conn: Any, code: ProgrammeCode) -> ProgrammeSetting:
-    # A write first: the lock that serialises runs of the programme (module docstring).
-    await ProgrammeSetting.filter(code=code).using_db(conn).update(enabled=F("enabled"))
-    found = await ProgrammeSetting.filter(code=code).using_db(conn).first()
-    if found is not None:
-        return found
-    setting = await programme(code)
-    await setting.save(using_db=conn, force_create=True)
-    return setting
-
-
-def sampled(candidates_: list[Candidate], rate: float, seed: int) -> list[Candidate]:
+def sampled(found: list[Candidate], rate: float, seed: int) -> list[Candidate]:
     """The revisit's sample: each purchase at `rate`, reproducibly from the seed; a member
     surveyed about their first purchase sampled."""
     sample_seed = seed ^ _SAMPLE_SALT
     chosen: dict[int, Candidate] = {}
-    for candidate in candidates_:
+    for candidate in found:
         assert candidate.purchase_id is not None
         if rate and held_out(sample_seed, candidate.purchase_id, rate):
             chosen.setdefault(candidate.member_id, candidate)
@@ -171,3 +160,9 @@ def _message(
     if code is ProgrammeCode.PROFILE_REMINDER:
         return messages.reminder(candidate)
     return messages.greeting(candidate, gifts)
+
+
+def programme_runs(code: ProgrammeCode | None) -> QuerySet[ProgrammeRun]:
+    """Runs of one programme or of all, newest first (programmeRuns)."""
+    runs = ProgrammeRun.all().order_by("-id")
+    return runs.filter(programme=code) if code is not None else runs

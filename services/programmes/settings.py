@@ -17,6 +17,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
+from typing import Any
+
+from tortoise.expressions import F
 
 from models.enums import ProgrammeCode
 from models.programme import ProgrammeSetting
@@ -24,6 +27,7 @@ from services.db import retry_busy, transaction
 from services.errors import Invalid
 from services.outreach import clean_share
 from services.validation import clean_text
+from shortcuts.sql import fetch_dicts, marks
 
 MAX_COOL_DOWN_DAYS = 3650
 MAX_DELAY_DAYS = 365
@@ -37,6 +41,19 @@ COOL_DOWN_DAYS = {
 }
 SAMPLE_RATE = 0.2
 DELAY_DAYS = 7
+_COLUMNS = (
+    "code",
+    "enabled",
+    "cool_down_days",
+    "holdout_share",
+    "sample_rate",
+    "delay_days",
+    "benefit_code",
+)
+_CREATE = (
+    f"INSERT INTO programme_setting ({', '.join(_COLUMNS)}) VALUES ({marks(len(_COLUMNS))})"
+    " ON CONFLICT (code) DO NOTHING"
+)
 
 
 @dataclass(frozen=True)
@@ -52,7 +69,7 @@ class ProgrammeChange:
     benefit_code: str | None = None
 
 
-def _defaults(code: ProgrammeCode) -> ProgrammeSetting:
+def defaults(code: ProgrammeCode) -> ProgrammeSetting:
     return ProgrammeSetting(
         code=code,
         enabled=False,
@@ -68,11 +85,18 @@ async def programmes() -> list[ProgrammeSetting]:
     """Every programme's settings, in the order of ProgrammeCode (defaults for those never
     changed, not written: reading writes nothing)."""
     stored = {row.code: row for row in await ProgrammeSetting.all()}
-    return [stored.get(code) or _defaults(code) for code in ProgrammeCode]
+    return [stored.get(code) or defaults(code) for code in ProgrammeCode]
 
 
-async def programme(code: ProgrammeCode) -> ProgrammeSetting:
-    return await ProgrammeSetting.get_or_none(code=code) or _defaults(code)
+async def locked(conn: Any, code: ProgrammeCode) -> ProgrammeSetting:
+    """The programme's row in `conn`'s transaction, created with the defaults if missing,
+    and locked until it ends: two writers of one programme (runs, updates) take turns.
+    The first statement is a write (SQLite's write lock; an INSERT that a concurrent one
+    cannot fail), the UPDATE takes PostgreSQL's row lock."""
+    row = defaults(code)
+    await fetch_dicts(conn, _CREATE, [getattr(row, column) for column in _COLUMNS])
+    await ProgrammeSetting.filter(code=code).using_db(conn).update(enabled=F("enabled"))
+    return await ProgrammeSetting.filter(code=code).using_db(conn).get()
 
 
 def _clean(change: ProgrammeChange) -> ProgrammeChange:
@@ -109,12 +133,7 @@ async def update_programme(
 
     async def write() -> ProgrammeSetting:
         async with transaction() as conn:
-            setting = await ProgrammeSetting.filter(code=code).using_db(conn).first()
-            if setting is None:
-                setting = _defaults(code)
-                setting.update_from_dict({**given, "updated_at": now})
-                await setting.save(using_db=conn, force_create=True)
-                return setting
+            setting = await locked(conn, code)
             setting.update_from_dict({**given, "updated_at": now})
             await setting.save(using_db=conn)
             return setting

@@ -8,9 +8,9 @@ from datetime import timedelta
 from models.enums import CommunicationCategory, ProgrammeCode
 from models.programme import SurveyToken
 from services.clock import local_date
+from services.programmes import programmes
 from services.programmes.audience import candidates, local_day
 from services.programmes.runs import sampled
-from services.programmes.settings import programme
 from tests.factories import make_member, make_purchase
 from tests.programmes.helpers import AS_OF, DAY, messaged, queued, run, settle
 
@@ -57,7 +57,7 @@ async def test_the_sample_is_near_the_rate_and_reproducible_from_the_seed(db):
     start, _ = local_day(local_date(AS_OF) - timedelta(days=1))
     for _ in range(200):
         await make_purchase(await make_member(), "10", start + timedelta(hours=1))
-    setting = await programme(CODE)
+    setting = next(s for s in await programmes() if s.code is CODE)
     found = await candidates(setting, AS_OF, None)
     first = sampled(found, 0.3, 1234)
     assert [c.purchase_id for c in sampled(found, 0.3, 1234)] == [c.purchase_id for c in first]
