@@ -1,8 +1,12 @@
 """Satisfaction surveys by one-time link (DESIGN §10): the token a SURVEY message carries,
 and the answer given with it, without signing in.
 
-The token is random and stored only as its SHA-256; it is tied to the member and the
-purchase, expires after 30 days and answers once. An unknown token and a forged one get
+The token is random and the token table keeps only its SHA-256; it is tied to the member
+and the purchase, expires after 30 days and answers once. The survey message carries it,
+and the outbox sends a message's content as stored (DESIGN §8), so the code is also in that
+communication's content: whoever reads the member's communications (the member, SERVICE,
+ADMIN, who may log a scored contact anyway) could read it, and erasure erases it with the
+content. An unknown token and a forged one get
 the same INVALID (no oracle). The answer is an INBOUND SURVEY communication with its
 score, so it counts in the satisfaction rate.
 """

@@ -4,6 +4,9 @@ once per cool-down; consent decides a message naming a coupon."""
 from __future__ import annotations
 
 from models.enums import CommunicationCategory, ContactChannel, MemberStatus, ProgrammeCode
+from models.member import Member
+from services.delivery.rules import skip_reason
+from services.members import set_consents
 from tests.factories import make_member
 from tests.programmes.helpers import AS_OF, DAY, messaged, queued, run, settle
 
@@ -84,3 +87,17 @@ async def test_without_a_coupon_it_is_a_service_message_sent_whatever_the_consen
     member = await at_risk(marketing_email=False, marketing_sms=False)
     assert (await run(CODE)).contacted == 1
     assert len(await messaged(member.id)) == 1
+
+
+async def test_consent_withdrawn_after_the_run_stops_the_queued_message(db):
+    # Given a coupon message queued for a consenting member
+    await settle(CODE, benefit_code="COMEBACK10")
+    member = await at_risk(marketing_email=True)
+    await run(CODE)
+    (message,) = await messaged(member.id)
+    # When they withdraw consent before it is sent, the outbox skips it at send time
+    await set_consents(member.id, {"marketing_email": False}, AS_OF)
+    reason = skip_reason(await Member.get(id=member.id), message)
+    assert reason == "The member withdrew consent to MARKETING by EMAIL."
+    # And the next run does not select them
+    assert (await run(CODE, AS_OF + 60 * DAY)).skipped == 1
