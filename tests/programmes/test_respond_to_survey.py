@@ -10,9 +10,16 @@ import pytest
 
 from core.settings import get_settings
 from models.communication import Communication
-from models.enums import CommunicationCategory, Direction, ProgrammeCode, Role
+from models.enums import (
+    CommunicationCategory,
+    Direction,
+    ProgrammeCode,
+    Role,
+    TerminationReason,
+)
 from models.programme import SurveyToken
 from services.clock import local_date, utcnow
+from services.members import terminate_membership
 from services.programmes.audience import local_day
 from tests.factories import make_member, make_purchase
 from tests.programmes.helpers import run, settle
@@ -112,3 +119,11 @@ async def test_answers_are_limited_per_client_address(api):
         await api(RESPOND, answer("unknown"))
     body = (await api(RESPOND, answer("unknown")))["data"]["respondToSurvey"]
     assert body["errors"][0]["code"] == "RATE_LIMITED"
+
+
+async def test_erasure_deletes_the_token_so_it_answers_as_unknown(api):
+    member_id, token = await surveyed()
+    await terminate_membership(member_id, TerminationReason.VOLUNTARY, utcnow())
+    assert await SurveyToken.filter(member_id=member_id).count() == 0
+    body = (await api(RESPOND, answer(token)))["data"]["respondToSurvey"]
+    assert body["errors"] == [{"field": ["input", "token"], "code": "INVALID"}]
