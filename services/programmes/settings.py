@@ -94,7 +94,9 @@ async def locked(conn: Any, code: ProgrammeCode) -> ProgrammeSetting:
     The first statement is a write (SQLite's write lock; an INSERT that a concurrent one
     cannot fail), the UPDATE takes PostgreSQL's row lock."""
     row = defaults(code)
-    await fetch_dicts(conn, _CREATE, [getattr(row, column) for column in _COLUMNS])
+    # The code as plain text: asyncpg binds a parameter by its exact type.
+    values = [code.value, *(getattr(row, column) for column in _COLUMNS[1:])]
+    await fetch_dicts(conn, _CREATE, values)
     await ProgrammeSetting.filter(code=code).using_db(conn).update(enabled=F("enabled"))
     return await ProgrammeSetting.filter(code=code).using_db(conn).get()
 
