@@ -33,7 +33,7 @@ from graphql.execution.values import VariableValues, get_argument_values, get_va
 from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
 from graphql.utilities import get_operation_ast
 
-from models.enums import LifecycleStage
+from models.enums import LifecycleStage, ProgrammeCode
 from services import limits
 from services.tags import MAX_CONDITIONS
 from shortcuts.by_identity import ByIdentity
@@ -57,6 +57,7 @@ LIST_BOUNDS: dict[tuple[str, str], int] = {
     ("Insights", "stageDistribution"): len(LifecycleStage),
     ("Insights", "campaigns"): limits.INSIGHT_CAMPAIGNS,
     ("Query", "webhookEndpoints"): limits.WEBHOOK_ENDPOINTS,
+    ("Query", "programmes"): len(ProgrammeCode),
 }
 # Lists bounded by what they hold, whatever field lists them.
 ITEM_BOUNDS: dict[str, int] = {"UserError": limits.USER_ERRORS}

@@ -72,6 +72,14 @@ JOBS: dict[str, Job] = {
         "had a case announced",
         "schedule_case_deadlines",
     ),
+    "programmes": Job(
+        "services.programmes:run_programmes",
+        "run every enabled programme (churn warning, satisfaction revisit, profile reminder, "
+        "birthday greeting) as of --as-of; daily",
+        "members selected",
+        "contacted",
+        "schedule_programmes",
+    ),
 }
 
 

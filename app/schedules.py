@@ -1,6 +1,5 @@
 """The worker's scheduled jobs: every entry of JOBS on the schedule its setting gives
-(DESIGN §8). MEMBERHUB_SCHEDULE_PROGRAMMES is checked with the others, but no entry
-runs on it until memberhub has programmes."""
+(DESIGN §8), the enabled programmes on MEMBERHUB_SCHEDULE_PROGRAMMES among them."""
 
 from __future__ import annotations
 

@@ -14,6 +14,7 @@ from app import (
     seed_communications,
     seed_members,
     seed_points,
+    seed_programmes,
     seed_requests,
     seed_tags,
 )
@@ -43,6 +44,7 @@ async def seed_demo(members: int) -> str:
     await seed_tags.seed(member_ids, staff)
     await seed_communications.seed(member_ids, staff)
     applications, changes = await seed_requests.seed(member_ids, staff)
+    await seed_programmes.seed(member_ids)
     lines = [
         f"demo data ready: {len(member_ids)} members, {applications} pending applications, "
         f"{changes} pending profile changes",

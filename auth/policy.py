@@ -246,6 +246,12 @@ POLICY: dict[tuple[str, str], Row] = {
     ("Mutation", "updateCampaign"): staff(ADMIN, MARKETING),
     ("Mutation", "reviewCampaign"): staff(ADMIN, OPERATIONS),
     ("Mutation", "endCampaign"): staff(ADMIN, OPERATIONS, MARKETING),
+    # -- programmes (DESIGN §10): read as campaigns; settings by ADMIN and MARKETING
+    ("Query", "programmes"): _campaigns,
+    ("Query", "programmeRuns"): _campaigns,
+    ("Mutation", "updateProgramme"): staff(ADMIN, MARKETING),
+    ("Mutation", "runProgramme"): staff(ADMIN, OPERATIONS, MARKETING),
+    ("Mutation", "confirmProfile"): row(MEMBER=SELF),
     # -- subscriptions
     ("Subscription", "pointsPosted"): _ledger,
 }
@@ -262,6 +268,8 @@ PUBLIC_ROOT_FIELDS = {
     ("Mutation", "memberLogin"),
     ("Mutation", "applyForMembership"),
     ("Mutation", "activateMembership"),
+    # The one-time code of a survey message is the caller's credential (DESIGN §10).
+    ("Mutation", "respondToSurvey"),
 }
 
 # Records listed in pages: each has a Connection and an Edge type.
@@ -276,6 +284,7 @@ CONNECTED = (
     "MembershipApplication",
     "PointsEntry",
     "ProfileChangeRequest",
+    "ProgrammeRun",
     "Purchase",
     "Send",
     "ServiceCase",
@@ -330,10 +339,19 @@ OPEN_FIELDS: dict[str, frozenset[str]] = {
         # Aggregates: DESIGN §3 grants insights whole to the roles Query.insights admits.
         "Insights": "from to activeMembers newMembers terminatedMembers churnRate "
         "tierDistribution stageDistribution pointsEarned pointsRedeemed pointsExpired "
-        "pointsOutstanding responseSlaRate resolutionSlaRate satisfactionRate campaigns",
+        "pointsOutstanding responseSlaRate resolutionSlaRate satisfactionRate "
+        "satisfactionRateSurveys satisfactionRateCases satisfactionTarget campaigns",
         "TierCount": "tier members",
         "StageCount": "stage members",
         "CampaignInsight": "campaign pointsIssued membersReached pointsOutstanding",
+        # -- programmes: their every way in is a guarded root field
+        "Programme": "code enabled coolDownDays holdoutShare sampleRate delayDays benefitCode "
+        "updatedAt",
+        "ProgrammeRun": "id programme asOf startedAt contacted heldOut skipped seed "
+        "holdoutShare effect winBack",
+        "WinBack": "contacted heldOut rateContacted rateHeldOut",
+        "Effect": "contacted heldOut convertedContacted convertedHeldOut conversionContacted "
+        "conversionHeldOut uplift upliftLow upliftHigh spendPerContacted spendPerHeldOut",
         # -- catalogues, open to every caller
         "Tier": "id code name rank minSpend minOrders pointsMultiplier description benefits",
         "Benefit": "id code name category description discountPercent pointsCost usageLimit "
@@ -364,11 +382,11 @@ OPEN_FIELDS: dict[str, frozenset[str]] = {
         "TagUtilisation": "uses membersReached purchasesAfter",
         "TagEvaluation": "tag errorRate utilisation holders lastRefreshedAt",
         "CampaignPayload": "campaign errors",
+        "ProgrammePayload": "programme errors",
+        "ProgrammeRunPayload": "run errors",
         "MemberTagsPayload": "member errors",
         "CommunicationPayload": "communication errors",
         "SendCommunicationPayload": "sent skippedNoConsent heldOut send errors",
-        "Effect": "contacted heldOut convertedContacted convertedHeldOut conversionContacted "
-        "conversionHeldOut uplift upliftLow upliftHigh spendPerContacted spendPerHeldOut",
         "Send": "id at channel category contacted heldOut holdoutShare seed effect",
         "CasePayload": "case errors",
         "DeliveryPayload": "delivery errors",

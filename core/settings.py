@@ -61,6 +61,7 @@ class Settings:
     at_risk_days: int = 90
     termination_notice_days: int = 30
     apply_rate_limit: int = 10
+    survey_rate_limit: int = 30
     login_address_limit: int = 30
     login_address_window: int = 60
     login_account_limit: int = 10
@@ -135,6 +136,7 @@ SETTINGS_DOC: dict[str, str] = {
     "termination_notice_days": "default notice before a non-voluntary termination takes effect",
     "apply_rate_limit": "membership applications per client address per hour by callers not "
     "signed in as staff",
+    "survey_rate_limit": "survey answers (`respondToSurvey`) per client address per hour",
     "login_address_limit": "sign-in attempts per client address (an IPv6 address's /64) per "
     "`MEMBERHUB_LOGIN_ADDRESS_WINDOW`",
     "login_address_window": "seconds over which sign-in attempts per address are counted",
@@ -178,8 +180,8 @@ SETTINGS_DOC: dict[str, str] = {
     "schedule_terminations": "when the worker runs terminations (cron, or off)",
     "schedule_tag_refresh": "when the worker runs tag-refresh (cron, or off)",
     "schedule_tier_evaluation": "when the worker runs tier-evaluation (cron, or off)",
-    "schedule_programmes": "when the worker runs the programmes job (cron, or off); checked, "
-    "but nothing runs until memberhub has programmes",
+    "schedule_programmes": "when the worker runs the programmes job (cron, or off): every "
+    "enabled programme once per slot",
     "points_expiry_notice_days": "days before a points lot expires that its member is told "
     "(one NOTIFICATION a month)",
     "schedule_points_expiry_notice": "when the worker runs points-expiry-notice (cron, or off)",
@@ -249,6 +251,7 @@ def load_settings() -> Settings:
         at_risk_days=_int("AT_RISK_DAYS", Settings.at_risk_days),
         termination_notice_days=_int("TERMINATION_NOTICE_DAYS", Settings.termination_notice_days),
         apply_rate_limit=_int("APPLY_RATE_LIMIT", Settings.apply_rate_limit),
+        survey_rate_limit=_int("SURVEY_RATE_LIMIT", Settings.survey_rate_limit),
         login_address_limit=_int("LOGIN_ADDRESS_LIMIT", Settings.login_address_limit),
         login_address_window=_int("LOGIN_ADDRESS_WINDOW", Settings.login_address_window),
         login_account_limit=_int("LOGIN_ACCOUNT_LIMIT", Settings.login_account_limit),

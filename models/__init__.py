@@ -15,6 +15,7 @@ MODEL_MODULES = [
     "models.delivery",
     "models.webhook",
     "models.outreach",
+    "models.programme",
     "models.audit",
     "models.job",
 ]

@@ -204,6 +204,15 @@ class OutreachKind(str, Enum):
     SEND = "SEND"
 
 
+class ProgrammeCode(str, Enum):
+    """The programmes that keep members (DESIGN §10)."""
+
+    CHURN_WARNING = "CHURN_WARNING"
+    SATISFACTION_REVISIT = "SATISFACTION_REVISIT"
+    PROFILE_REMINDER = "PROFILE_REMINDER"
+    BIRTHDAY_GREETING = "BIRTHDAY_GREETING"
+
+
 class TagUseKind(str, Enum):
     """Where a tag was used to choose members (the tag policy's utilisation)."""
 

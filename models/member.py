@@ -50,6 +50,9 @@ class Member(Model):
     last_purchase_at = fields.DatetimeField(null=True)
     # When every rule tag was last computed for this member alone (after a purchase).
     tags_refreshed_at = fields.DatetimeField(null=True)
+    # When the member last confirmed their profile unchanged or it last changed; null for
+    # one who never did (the profile reminder counts from joined_at then).
+    profile_confirmed_at = fields.DatetimeField(null=True)
     password_hash = fields.CharField(max_length=256, null=True)
     failed_logins = fields.IntField(default=0)
     locked_until = fields.DatetimeField(null=True)

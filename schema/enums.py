@@ -46,6 +46,7 @@ if TYPE_CHECKING:
         MemberStatus,
         OrderDirection,
         PointsEntryKind,
+        ProgrammeCode,
         RedemptionPurpose,
         ReviewDecision,
         Role,
@@ -295,4 +296,16 @@ else:
         HIGH_VALUE="In one of the top two tier ranks, or holding the VALUE tag coded VIP.",
         AT_RISK="No purchase for MEMBERHUB_AT_RISK_DAYS (default 90).",
         CHURNED="No purchase for MEMBERHUB_CHURN_DAYS (default 180).",
+    )
+    ProgrammeCode = described(
+        enums.ProgrammeCode,
+        "A programme that keeps members (each run with a holdout to measure its effect).",
+        CHURN_WARNING="AT_RISK members get a care message, naming a benefit code or coupon "
+        "when the settings give one.",
+        SATISFACTION_REVISIT="A sample of the purchases made delayDays before the run gets "
+        "a survey with a one-time code (respondToSurvey).",
+        PROFILE_REMINDER="Members whose profile was not confirmed or changed for 12 months "
+        "are asked to check it (confirmProfile).",
+        BIRTHDAY_GREETING="Members whose birthday it is in the business time zone get a "
+        "greeting naming their tier's birthday benefits.",
     )

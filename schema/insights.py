@@ -10,6 +10,7 @@ from schema.campaigns import Campaign
 from schema.enums import LifecycleStage
 from schema.tiers import Tier
 from services import limits
+from services.insights import SATISFACTION_TARGET
 from services.insights import Insights as InsightsResult
 
 
@@ -75,6 +76,16 @@ class Insights:
     satisfaction_rate: float | None = strawberry.field(
         description="Share of satisfaction scores >= 4 in the window."
     )
+    satisfaction_rate_surveys: float | None = strawberry.field(
+        description="The same share for surveys alone (category SURVEY: answers given with "
+        "respondToSurvey and survey contacts staff log)."
+    )
+    satisfaction_rate_cases: float | None = strawberry.field(
+        description="The same share for every other score: the service's contacts and cases."
+    )
+    satisfaction_target: float = strawberry.field(
+        description="The policy's target for the satisfaction rate (0.9)."
+    )
     response_sla_rate: float | None = strawberry.field(
         description="Share of cases in the window first answered within their response deadline."
     )
@@ -108,6 +119,9 @@ class Insights:
             points_expired=result.points_expired,
             churn_rate=result.churn_rate,
             satisfaction_rate=result.satisfaction_rate,
+            satisfaction_rate_surveys=result.satisfaction_rate_surveys,
+            satisfaction_rate_cases=result.satisfaction_rate_cases,
+            satisfaction_target=SATISFACTION_TARGET,
             response_sla_rate=result.response_sla_rate,
             resolution_sla_rate=result.resolution_sla_rate,
             campaigns=[

@@ -70,7 +70,7 @@ class JobReport:
 class JobRun:
     job: str = strawberry.field(
         description="Which job: tier-evaluation, points-expiry, points-expiry-notice, tag-refresh, "
-        "terminations or case-deadlines."
+        "terminations, case-deadlines or programmes."
     )
     started_at: datetime = strawberry.field(description="When the run started (UTC).")
     finished_at: datetime | None = strawberry.field(

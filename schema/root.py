@@ -36,6 +36,7 @@ from schema.errors import ErrorShaping, is_meant
 from schema.jobs_root import JobsQuery
 from schema.members_root import MembersMutation, MembersQuery
 from schema.points_root import PointsMutation, PointsQuery
+from schema.programmes_root import ProgrammesMutation, ProgrammesQuery
 from schema.scalars import SCALAR_MAP
 from schema.staff_root import StaffMutation, StaffQuery
 from schema.subscriptions_root import Subscription
@@ -73,6 +74,7 @@ class Query(
     BenefitsQuery,
     TagsQuery,
     CampaignsQuery,
+    ProgrammesQuery,
     CommunicationsQuery,
     DeliveryQuery,
     WebhooksQuery,
@@ -96,6 +98,7 @@ class Mutation(
     BenefitsMutation,
     TagsMutation,
     CampaignsMutation,
+    ProgrammesMutation,
     CommunicationsMutation,
     DeliveryMutation,
     WebhooksMutation,

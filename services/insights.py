@@ -15,7 +15,13 @@ from tortoise.queryset import QuerySet
 
 from core.settings import get_settings
 from models.communication import Communication, ServiceCase
-from models.enums import CaseKind, LifecycleStage, MemberStatus, PointsEntryKind
+from models.enums import (
+    CaseKind,
+    CommunicationCategory,
+    LifecycleStage,
+    MemberStatus,
+    PointsEntryKind,
+)
 from models.member import Member
 from models.points import PointsEntry, Purchase
 from models.tier import Tier
@@ -28,6 +34,8 @@ from shortcuts.sql import fetch_dicts
 DEFAULT_WINDOW = timedelta(days=30)
 # Scores at or above this count as satisfied (DESIGN §2: the policy target is 90 %).
 SATISFIED_SCORE = 4
+SATISFACTION_TARGET = 0.9
+SURVEY = CommunicationCategory.SURVEY
 
 
 @dataclass(frozen=True)
@@ -45,6 +53,11 @@ class Insights:
     points_expired: int
     churn_rate: float
     satisfaction_rate: float | None
+    # The same share for surveys (category SURVEY: respondToSurvey's answers and survey
+    # contacts staff log) and for every other score (the service's contacts and cases):
+    # satisfaction_rate counts both.
+    satisfaction_rate_surveys: float | None
+    satisfaction_rate_cases: float | None
     response_sla_rate: float | None
     resolution_sla_rate: float | None
     campaigns: list[CampaignFigures]
@@ -128,6 +141,7 @@ async def insights(start: datetime | None, end: datetime | None, now: datetime) 
     active, joined, terminated = await _member_counts(start, end)
     outstanding = (await _aggregate(Member.all(), total=Sum("points_balance")))["total"]
     cases = ServiceCase.filter(opened_at__gte=start, opened_at__lt=end)
+    satisfied = Q(satisfaction_score__gte=SATISFIED_SCORE)
     scored = Communication.filter(
         satisfaction_score__isnull=False, occurred_at__gte=start, occurred_at__lt=end
     )
@@ -144,7 +158,9 @@ async def insights(start: datetime | None, end: datetime | None, now: datetime) 
         points_redeemed=-await _points(PointsEntryKind.REDEEM, start, end),
         points_expired=-await _points(PointsEntryKind.EXPIRE, start, end),
         churn_rate=await _churn_rate(end, active),
-        satisfaction_rate=await _share(scored, Q(satisfaction_score__gte=SATISFIED_SCORE)),
+        satisfaction_rate=await _share(scored, satisfied),
+        satisfaction_rate_surveys=await _share(scored.filter(category=SURVEY), satisfied),
+        satisfaction_rate_cases=await _share(scored.exclude(category=SURVEY), satisfied),
         response_sla_rate=await _share(cases, Q(first_responded_at__lte=F("response_due_at"))),
         resolution_sla_rate=await _share(
             cases.filter(kind=CaseKind.COMPLAINT), Q(resolved_at__lte=F("resolution_due_at"))

@@ -139,6 +139,7 @@ INVENTORY: dict[str, Table] = {
             "id_number_hash": erased("keyed lookup hash of the idNumber: identifies the person"),
             "consents_updated_at": not_personal(_WHEN),
             "tags_refreshed_at": not_personal(_WHEN),
+            "profile_confirmed_at": not_personal(_WHEN),
             "last_purchase_at": not_personal(_WHEN),
             "password_hash": erased("sign-in secret"),
             "locked_until": not_personal("end of a sign-in lock"),
@@ -410,6 +411,36 @@ INVENTORY: dict[str, Table] = {
     ),
     # Who was contacted or held out: an id and a flag, kept so an effect stays measurable.
     "OutreachMember": Table(Found.MEMBER_ID),
+    "ProgrammeSetting": Table(
+        Found.NOT_ABOUT_MEMBERS,
+        {
+            "code": not_personal("a programme's code"),
+            "benefit_code": not_personal("a benefit code or coupon the operator chose"),
+            "updated_at": not_personal(_WHEN),
+        },
+    ),
+    "ProgrammeRun": Table(
+        Found.NOT_ABOUT_MEMBERS,
+        {
+            "programme": not_personal("a programme's code"),
+            "as_of": not_personal(_WHEN),
+            "started_at": not_personal(_WHEN),
+        },
+    ),
+    # The survey's answer is a Communication: its comment is the content erased with the
+    # member's communications. The token's row ties a member to a purchase and is deleted.
+    "SurveyToken": Table(
+        Found.MEMBER_ID,
+        {
+            "token_hash": deleted(
+                "the SHA-256 of a survey's one-time code, the member's credential to answer it"
+            ),
+            "channel": deleted("the channel the survey went on"),
+            "created_at": deleted(_WHEN),
+            "expires_at": deleted(_WHEN),
+            "used_at": deleted("when the member answered"),
+        },
+    ),
     "AuditEntry": Table(
         Found.NEVER,
         {

@@ -8,7 +8,7 @@ from models.enums import CommunicationCategory, ContactChannel
 
 
 class Migration(migrations.Migration):
-    dependencies = [("models", "0013_outreach")]
+    dependencies = [("models", "0014_programmes")]
 
     initial = False
 

@@ -8,6 +8,7 @@ Public functions other domains call:
 from services.benefits.catalogue import (
     BenefitFields,
     benefits_of_tiers,
+    birthday_benefits,
     is_active,
     list_benefits,
     tiers_of_benefits,
@@ -20,6 +21,7 @@ __all__ = [
     "BenefitFields",
     "Eligibility",
     "benefits_of_tiers",
+    "birthday_benefits",
     "eligibility_for",
     "is_active",
     "list_benefits",

@@ -258,3 +258,24 @@ async def _write(conn: Any, benefit_id: int | None, fields: BenefitFields) -> Be
         [BenefitTier(benefit_id=benefit.id, tier_id=tier.id) for tier in tiers], using_db=conn
     )
     return benefit
+
+
+async def birthday_benefits(
+    conn: Any, tier_ids: Sequence[int], now: datetime
+) -> dict[int, list[str]]:
+    """The names of the BIRTHDAY benefits active at `now` each tier holds, by tier id, in
+    `conn`'s transaction (the birthday greeting names them)."""
+    rows = (
+        await BenefitTier.filter(
+            active_at(now, "benefit__"),
+            tier_id__in=list(set(tier_ids)),
+            benefit__category=BenefitCategory.BIRTHDAY,
+        )
+        .using_db(conn)
+        .order_by("benefit__code")
+        .values("tier_id", "benefit__name")
+    )
+    held: dict[int, list[str]] = {tier_id: [] for tier_id in tier_ids}
+    for row in rows:
+        held[row["tier_id"]].append(row["benefit__name"])
+    return held

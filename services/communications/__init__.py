@@ -8,16 +8,27 @@ Cases live in `services.cases`, dashboard figures in `services.insights`.
 from services.communications.contacts import (
     CommunicationEntry,
     log_communication,
+    notice_channel,
     notification,
     notify,
 )
-from services.communications.sending import Broadcast, SendResult, send_communication, sends
+from services.communications.sending import (
+    CONSENT_FIELDS,
+    Broadcast,
+    SendResult,
+    insert_messages,
+    send_communication,
+    sends,
+)
 
 __all__ = [
     "Broadcast",
+    "CONSENT_FIELDS",
     "CommunicationEntry",
     "SendResult",
+    "insert_messages",
     "log_communication",
+    "notice_channel",
     "notification",
     "notify",
     "send_communication",

@@ -119,8 +119,7 @@ async def _insert(
                 channel=broadcast.channel,
                 category=broadcast.category,
             )
-            await Communication.bulk_create(rows, batch_size=INSERT_BATCH, using_db=conn)
-            await delivery.queue_inserted(conn, recipients, now)
+            await insert_messages(conn, rows, now)
             reached = len(recipients)
             await record_uses_by_code(conn, tags_used, TagUseKind.SEND, now, reached, outreach.id)
             return outreach
@@ -131,6 +130,13 @@ async def _insert(
 def sends() -> QuerySet[Outreach]:
     """The outreach of every send, newest first."""
     return Outreach.filter(kind=OutreachKind.SEND).order_by("-at", "-id")
+
+
+async def insert_messages(conn: Any, messages: list[Communication], now: datetime) -> None:
+    """Write outbound `messages` occurring at `now` and queue their deliveries (the outbox,
+    DESIGN §8), in `conn`'s transaction: what sendCommunication and programmes send."""
+    await Communication.bulk_create(messages, batch_size=INSERT_BATCH, using_db=conn)
+    await delivery.queue_inserted(conn, [message.member_id for message in messages], now)
 
 
 async def send_communication(

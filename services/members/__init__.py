@@ -25,6 +25,7 @@ from services.members.search import (
     order_members,
 )
 from services.members.updates import (
+    confirm_profile,
     request_profile_change,
     review_profile_change,
     set_consents,
@@ -42,6 +43,7 @@ __all__ = [
     "enroll",
     "change_requests",
     "count_tag_search",
+    "confirm_profile",
     "filter_members",
     "order_members",
     "reinstate_member",

@@ -35,9 +35,15 @@ async def live_member(member_id: int, field: tuple[str, ...] = ("input", "id")) 
 
 
 async def _apply(
-    member_id: int, profile: Profile, *, path: tuple[str, ...], field_paths: bool = True
+    member_id: int,
+    profile: Profile,
+    now: datetime,
+    *,
+    path: tuple[str, ...],
+    field_paths: bool = True,
 ) -> None:
-    values = columns(profile)
+    # A change confirms the profile too: the profile reminder counts from here (DESIGN §10).
+    values = {**columns(profile), "profile_confirmed_at": now}
     # First statement a write (DESIGN §2 Concurrency); the duplicate check follows inside
     # the same transaction, so a conflicting change rolls it back.
     changed = (
@@ -63,7 +69,7 @@ async def update_member(member_id: int, profile: Profile, now: datetime) -> Memb
 
     async def run() -> None:
         async with transaction():
-            await _apply(member_id, clean, path=("input",))
+            await _apply(member_id, clean, now, path=("input",))
 
     await retry_busy(run)
     return await Member.get(id=member_id)
@@ -117,6 +123,7 @@ async def review_profile_change(
                 await _apply(
                     request.member_id,
                     profile,
+                    now,
                     path=("input", "id"),
                     field_paths=False,
                 )
@@ -136,4 +143,21 @@ async def set_consents(member_id: int, consents: dict[str, bool | None], now: da
         await Member.filter(id=member_id).update(**values, consents_updated_at=now)
     # Withdrawn profiling consent takes BEHAVIOR and PREFERENCE rule tags off at once.
     await refresh_member_tags(member_id, now)
+    return await Member.get(id=member_id)
+
+
+async def confirm_profile(member_id: int, now: datetime) -> Member:
+    """The member confirms their profile unchanged: the profile reminder leaves them be for
+    12 months (DESIGN §10). Raises NotFound, InvalidState (terminated)."""
+
+    async def run() -> int:
+        async with transaction():
+            return await (
+                Member.filter(id=member_id)
+                .exclude(status=MemberStatus.TERMINATED)
+                .update(profile_confirmed_at=now)
+            )
+
+    if not await retry_busy(run):
+        await live_member(member_id, ("input",))
     return await Member.get(id=member_id)

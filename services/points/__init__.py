@@ -19,6 +19,7 @@ from services.points.ledger import (
     post_entry,
 )
 from services.points.redemption import PointsResult, adjust_points, redeem_points
+from services.points.rules import is_birthday
 from services.points.verify import Violation, verify_ledger
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "ensure_points_active",
     "find_replay",
     "forfeit_balance",
+    "is_birthday",
     "locked_balance",
     "post_histories",
     "post_entry",

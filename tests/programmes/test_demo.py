@@ -1,0 +1,32 @@
+"""On the demo data every programme finds members and sends through the outbox (issue 26,
+"Done when"): seed-demo enables them and gives a few members today's birthday."""
+
+from __future__ import annotations
+
+from app.seed_demo import seed_demo
+from models.delivery import Delivery
+from models.enums import ProgrammeCode
+from models.points import Purchase
+from models.programme import ProgrammeRun
+from services.clock import local_date, utcnow
+from services.programmes import ProgrammeChange, programmes, run_programme, update_programme
+
+MEMBERS = 40
+
+
+async def test_each_programme_sends_on_the_demo_data(db):
+    await seed_demo(MEMBERS)
+    now = utcnow()
+    assert all(setting.enabled for setting in await programmes())
+    # The revisit surveys every purchase of the demo's latest day of purchases.
+    latest = await Purchase.all().order_by("-occurred_at").first()
+    assert latest is not None
+    delay = (local_date(now) - local_date(latest.occurred_at)).days
+    change = ProgrammeChange(sample_rate=1.0, delay_days=delay, holdout_share=0.0)
+    await update_programme(ProgrammeCode.SATISFACTION_REVISIT, change, now)
+    queued = await Delivery.all().count()
+
+    runs: list[ProgrammeRun] = [await run_programme(code, now, now) for code in ProgrammeCode]
+
+    assert all(run.contacted > 0 for run in runs), [(r.programme, r.contacted) for r in runs]
+    assert await Delivery.all().count() == queued + sum(run.contacted for run in runs)
