@@ -293,7 +293,8 @@ else:
         "purchase, or from joining for a member who never bought.",
         NEW="Joined within MEMBERHUB_NEW_DAYS (default 90).",
         ACTIVE="None of the others.",
-        HIGH_VALUE="In one of the top two tier ranks, or holding the VALUE tag coded VIP.",
+        HIGH_VALUE="In one of the top two tier ranks, or holding the VALUE tag coded VIP (in any "
+        "case).",
         AT_RISK="No purchase for MEMBERHUB_AT_RISK_DAYS (default 90).",
         CHURNED="No purchase for MEMBERHUB_CHURN_DAYS (default 180).",
     )

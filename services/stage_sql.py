@@ -10,6 +10,7 @@ from core.settings import get_settings
 from models.enums import TagCategory
 from services.clock import as_utc
 
+# Matched in any case: the demo and many shops spell it `vip`.
 VIP_CODE = "VIP"
 # Days without a purchase count from here: the latest purchase, else joining.
 _LAST_SEEN = "COALESCE(m.last_purchase_at, m.joined_at)"
@@ -18,7 +19,7 @@ _LAST_SEEN = "COALESCE(m.last_purchase_at, m.joined_at)"
 _TOP_RANKS = "(SELECT MIN(tr.rank) FROM (SELECT rank FROM tier ORDER BY rank DESC LIMIT 2) tr)"
 _IS_VIP = (
     "EXISTS (SELECT 1 FROM member_tag vt JOIN tag_definition vd ON vd.id = vt.tag_id"
-    " WHERE vt.member_id = m.id AND vd.code = ? AND vd.category = ?)"
+    " WHERE vt.member_id = m.id AND UPPER(vd.code) = ? AND vd.category = ?)"
 )
 # Its parameters: the three bounds of `stage_bounds`, then VIP_CODE and the VALUE category.
 STAGE_CASE = (

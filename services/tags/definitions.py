@@ -37,7 +37,7 @@ class TagDraft:
 def _check_not_circular(code: str, category: TagCategory, rule: Any) -> None:
     """HIGH_VALUE is read from the VIP tag: a VIP tag holding by its lifecycle stage would
     decide its own members, and each refresh could undo the last."""
-    if code != VIP_CODE or category != TagCategory.VALUE:
+    if code.upper() != VIP_CODE or category != TagCategory.VALUE:
         return
     if any(found.condition["field"] == STAGE_FIELD for found in written(rule)):
         raise Invalid(

@@ -35,7 +35,7 @@ async def test_each_stage_by_its_rule_and_the_first_rule_wins(db):
     churned_at_the_top = await member(long_ago, now - 181 * DAY, tier=top)
     at_the_top = await member(long_ago, now - DAY, tier=top)
     vip = await member(long_ago, now - DAY)
-    tag = await active_tag("VIP", category=TagCategory.VALUE)
+    tag = await active_tag("vip", category=TagCategory.VALUE)  # as the demo spells it
     await assign_tag(vip.id, tag.code, None, now)
 
     stages = await stages_of(
