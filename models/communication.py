@@ -86,6 +86,9 @@ class Communication(Model):
     satisfaction_score = fields.IntField(null=True)
     # Staff-only notes on a case: never shown to the member.
     internal = fields.BooleanField(default=False)
+    # The programme that sent it (DESIGN §10): it asks the channel's consent and waits out
+    # the quiet hours, as MARKETING does, whatever its category.
+    programme = fields.CharField(max_length=32, null=True)
 
     class Meta:
         table = "communication"

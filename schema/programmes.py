@@ -46,8 +46,7 @@ class Programme:
         "run are surveyed (0 to 365)."
     )
     benefit_code: str | None = strawberry.field(
-        description="CHURN_WARNING: a benefit code or coupon the care message names (which "
-        "makes it marketing: only to members who consented on the channel); null for none."
+        description="CHURN_WARNING: a benefit code or coupon the care message names; null for none."
     )
     updated_at: datetime | None = strawberry.field(
         description="When its settings last changed; null while it has its defaults."
@@ -83,8 +82,8 @@ class ProgrammeRun:
     contacted: int = strawberry.field(description="Members sent its message.")
     held_out: int = strawberry.field(description="Members held out: selected, sent nothing.")
     skipped: int = strawberry.field(
-        description="Members selected but not sent a marketing message: no consent to "
-        "MARKETING on their channel."
+        description="Members selected but sent nothing for want of consent on their channel "
+        "(every programme message asks it)."
     )
     holdout_share: float = strawberry.field(description="The share held out it drew with.")
 

@@ -352,6 +352,7 @@ INVENTORY: dict[str, Table] = {
             "subject": erased("free text of the contact"),
             "content": erased("free text of the contact, case notes included"),
             "occurred_at": not_personal(_WHEN),
+            "programme": not_personal("a programme's code"),
         },
     ),
     "Delivery": Table(

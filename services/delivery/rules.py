@@ -33,15 +33,20 @@ def address(member: Member, channel: ContactChannel) -> str | None:
     return member.member_no
 
 
+def unsolicited(message: Communication) -> bool:
+    """MARKETING, or anything a programme sends (DESIGN §10): memberhub reaches out
+    unasked, so the channel's consent is asked and the quiet hours are waited out."""
+    return message.category == CommunicationCategory.MARKETING or message.programme is not None
+
+
 def skip_reason(member: Member, message: Communication) -> str | None:
     """Why the message must not go out now that it is due, or None."""
     if member.status == MemberStatus.TERMINATED:
         return "The member is terminated."
     channel = message.channel
-    if message.category == CommunicationCategory.MARKETING and not getattr(
-        member, CONSENT_FIELDS[channel]
-    ):
-        return f"The member withdrew consent to MARKETING by {channel.value}."
+    if unsolicited(message) and not getattr(member, CONSENT_FIELDS[channel]):
+        what = "MARKETING" if message.programme is None else f"the {message.programme} programme"
+        return f"The member withdrew consent to {what} by {channel.value}."
     if not address(member, channel):
         return f"The member has no address for {channel.value}."
     return None

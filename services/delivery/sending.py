@@ -23,7 +23,7 @@ from core.ids import to_global_id
 from core.settings import Settings
 from models.communication import Communication
 from models.delivery import Delivery
-from models.enums import CommunicationCategory, ContactChannel, DeliveryStatus
+from models.enums import ContactChannel, DeliveryStatus
 from models.member import Member
 from services.delivery.claims import claim, settle
 from services.delivery.gateway import Gateway
@@ -35,6 +35,7 @@ from services.delivery.rules import (
     quiet_hours,
     quiet_until,
     skip_reason,
+    unsolicited,
 )
 from services.delivery.sink import Sink
 from services.webhooks import emit
@@ -104,7 +105,7 @@ class Deliverer:
         reason = skip_reason(member, message)
         if reason is not None:
             return {"status": DeliveryStatus.SKIPPED, "last_error": reason, "next_attempt_at": None}
-        if message.category == CommunicationCategory.MARKETING:
+        if unsolicited(message):
             until = quiet_until(now, self.quiet, self.tz)
             if until is not None:
                 # Waiting is not an attempt: the claim's count is given back.

@@ -1,23 +1,23 @@
-"""What each programme says, and whether it is marketing (DESIGN §2, §8).
+"""What each programme says (DESIGN §10).
 
-Consent, decided by DESIGN §2 and §8 (MARKETING needs the channel's consent):
-- the satisfaction survey asks about a purchase the member made, and the profile reminder
-  serves the membership policy's duty to keep member data current: service messages
-  (SURVEY, NOTIFICATION), sent whatever the marketing consents;
-- the churn warning without a coupon is a CARE message, a service one; naming a benefit
-  code or coupon it promotes, and so does a birthday greeting (it names the tier's
-  birthday benefits): both are marketing. They go only to members who consented to
-  MARKETING on the channel used, and are stored with the category MARKETING, so the
-  outbox checks that consent again when it sends them and waits out the quiet hours.
-Every message goes on the channel of the notices (EMAIL, else SMS). A greeting and a care
-message name the member: that name is erased with the content of their communications.
+Consent: every programme message is one memberhub sends unasked, so it goes only to
+members who consent to the channel used (the notices' channel: EMAIL, else SMS), and the
+outbox asks that consent again and waits out the quiet hours when it sends it, as for
+MARKETING: the message carries its programme (Communication.programme,
+services/delivery/rules.py `unsolicited`). A member who withdraws consent gets no further
+programme message, the ones already queued included.
+Categories: the churn warning is a CARE message, with or without a coupon; the survey a
+SURVEY; the profile reminder a NOTIFICATION; the birthday greeting, which promotes the
+tier's birthday benefits, MARKETING.
+A greeting and a care message name the member: that name is erased with the content of
+their communications.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from models.enums import CommunicationCategory, ProgrammeCode
+from models.enums import CommunicationCategory
 from models.programme import ProgrammeSetting
 from services.programmes.audience import Candidate
 
@@ -27,12 +27,6 @@ class Message:
     category: CommunicationCategory
     subject: str
     content: str
-
-
-def is_marketing(setting: ProgrammeSetting) -> bool:
-    return setting.code is ProgrammeCode.BIRTHDAY_GREETING or (
-        setting.code is ProgrammeCode.CHURN_WARNING and setting.benefit_code is not None
-    )
 
 
 def _dear(candidate: Candidate) -> str:
@@ -45,9 +39,8 @@ def care(setting: ProgrammeSetting, candidate: Candidate) -> Message:
         if setting.benefit_code
         else ""
     )
-    category = CommunicationCategory.MARKETING if offer else CommunicationCategory.CARE
     return Message(
-        category,
+        CommunicationCategory.CARE,
         "We miss you",
         f"{_dear(candidate)} we have not seen you for a while and hope all is well. We "
         f"would love to welcome you back.{offer}",

@@ -78,8 +78,7 @@ async def _run(
     found = await candidates(setting, as_of, conn)
     if setting.code is ProgrammeCode.SATISFACTION_REVISIT:
         found = sampled(found, setting.sample_rate, seed)
-    marketing = messages.is_marketing(setting)
-    audience = [c for c in found if c.consents or not marketing]
+    audience = [c for c in found if c.consents]
     drawn = draw([c.member_id for c in audience], setting.holdout_share, seed)
     contacted = set(drawn.contacted)
     to_send = [c for c in audience if c.member_id in contacted]
@@ -144,6 +143,7 @@ async def _messages(
                 subject=message.subject,
                 content=message.content,
                 occurred_at=now,
+                programme=code.value,
             )
         )
     return rows, tokens

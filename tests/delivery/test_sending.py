@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
+from models.communication import Communication
 from models.delivery import Delivery
 from models.enums import CommunicationCategory, ContactChannel, DeliveryStatus
 from models.member import Member
@@ -22,6 +23,7 @@ from tests.factories import make_member
 
 SMS = Broadcast(ContactChannel.SMS, CommunicationCategory.NOTIFICATION, "Your points", "Points")
 OFFER = Broadcast(ContactChannel.SMS, CommunicationCategory.MARKETING, "20% off", "Sale")
+CARE = Broadcast(ContactChannel.SMS, CommunicationCategory.CARE, "We miss you", "Hello")
 
 
 async def _queued(message: Broadcast = SMS, **member: Any) -> tuple[Member, Delivery]:
@@ -175,6 +177,27 @@ async def test_marketing_waits_out_the_quiet_hours(tmp_path):
         assert until == late.replace(hour=1, minute=0) + timedelta(days=1)
         assert await deliver(until) == 1
     assert (await _state(delivery)).status == DeliveryStatus.SENT
+
+
+async def test_a_programme_s_message_waits_out_the_quiet_hours_and_asks_consent(tmp_path):
+    # A care message is no MARKETING, but sent by a programme it reaches out unasked.
+    member, delivery = await _queued(CARE, marketing_sms=True)
+    await Communication.filter(id=delivery.communication_id).update(programme="CHURN_WARNING")
+    settings = settings_for(tmp_path, quiet_hours="21-09", timezone="Asia/Shanghai")
+    late = utcnow().replace(hour=15, minute=30, second=0, microsecond=0) + timedelta(days=1)
+    async with httpx.AsyncClient() as client:
+        deliver = deliverer(settings, client)
+        assert await deliver(late) == 1
+        waiting = await _state(delivery)
+        assert (waiting.status, waiting.attempts) == (DeliveryStatus.QUEUED, 0)
+        await Member.filter(id=member.id).update(marketing_sms=False)
+        assert await deliver(as_utc(waiting.next_attempt_at)) == 1
+    skipped = await _state(delivery)
+    assert (skipped.status, skipped.last_error) == (
+        DeliveryStatus.SKIPPED,
+        "The member withdrew consent to the CHURN_WARNING programme by SMS.",
+    )
+    assert sink_lines(tmp_path) == []
 
 
 def test_quiet_hours_read_and_decided():

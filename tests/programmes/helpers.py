@@ -7,12 +7,20 @@ from datetime import UTC, datetime, timedelta
 from models.communication import Communication
 from models.delivery import Delivery
 from models.enums import ProgrammeCode
+from models.member import Member
 from models.programme import ProgrammeRun
 from services.programmes import ProgrammeChange, run_programme, update_programme
+from tests import factories
 
 # 10:00 in Asia/Shanghai, the business time zone of the tests.
 AS_OF = datetime(2026, 6, 15, 2, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
+
+
+async def make_member(**extra: object) -> Member:
+    """A member who consents to EMAIL, the channel programmes use for members with an
+    address: programmes reach only members who consent (services/programmes/messages.py)."""
+    return await factories.make_member(**{"marketing_email": True, **extra})  # type: ignore[arg-type]
 
 
 async def settle(code: ProgrammeCode, **change: object) -> None:

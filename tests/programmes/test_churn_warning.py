@@ -1,5 +1,5 @@
 """The churn warning (DESIGN §10): AT_RISK members get a CARE message, through the outbox,
-once per cool-down; consent decides a message naming a coupon."""
+once per cool-down, only to members who consent to the channel, a coupon or not."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ from models.enums import CommunicationCategory, ContactChannel, MemberStatus, Pr
 from models.member import Member
 from services.delivery.rules import skip_reason
 from services.members import set_consents
-from tests.factories import make_member
-from tests.programmes.helpers import AS_OF, DAY, messaged, queued, run, settle
+from tests.programmes.helpers import AS_OF, DAY, make_member, messaged, queued, run, settle
 
 CODE = ProgrammeCode.CHURN_WARNING
 
@@ -63,7 +62,7 @@ async def test_a_second_run_for_the_same_as_of_sends_nothing_new(db):
     assert sum([await queued(m.id) for m in members]) == first.contacted
 
 
-async def test_a_coupon_makes_it_marketing_which_needs_consent(db):
+async def test_only_members_consenting_to_the_channel_get_it_with_its_coupon(db):
     await settle(CODE, benefit_code="COMEBACK10")
     consenting = await at_risk(marketing_email=True)
     withdrawn = await at_risk(marketing_email=False)
@@ -75,29 +74,29 @@ async def test_a_coupon_makes_it_marketing_which_needs_consent(db):
 
     assert (result.contacted, result.skipped) == (2, 1)
     (message,) = await messaged(consenting.id)
-    assert message.category == CommunicationCategory.MARKETING
+    assert (message.category, message.programme) == (CommunicationCategory.CARE, CODE.value)
     assert "COMEBACK10" in (message.content or "")
     assert await messaged(withdrawn.id) == []
     (texted,) = await messaged(sms_only.id)
     assert texted.channel == ContactChannel.SMS
 
 
-async def test_without_a_coupon_it_is_a_service_message_sent_whatever_the_consents(db):
+async def test_without_a_coupon_it_still_needs_consent(db):
     await settle(CODE)
     member = await at_risk(marketing_email=False, marketing_sms=False)
-    assert (await run(CODE)).contacted == 1
-    assert len(await messaged(member.id)) == 1
+    assert ((await run(CODE)).contacted, (await run(CODE)).skipped) == (0, 1)
+    assert await messaged(member.id) == []
 
 
 async def test_consent_withdrawn_after_the_run_stops_the_queued_message(db):
-    # Given a coupon message queued for a consenting member
-    await settle(CODE, benefit_code="COMEBACK10")
+    # Given a care message queued for a consenting member
+    await settle(CODE)
     member = await at_risk(marketing_email=True)
     await run(CODE)
     (message,) = await messaged(member.id)
     # When they withdraw consent before it is sent, the outbox skips it at send time
     await set_consents(member.id, {"marketing_email": False}, AS_OF)
     reason = skip_reason(await Member.get(id=member.id), message)
-    assert reason == "The member withdrew consent to MARKETING by EMAIL."
+    assert reason == "The member withdrew consent to the CHURN_WARNING programme by EMAIL."
     # And the next run does not select them
     assert (await run(CODE, AS_OF + 60 * DAY)).skipped == 1

@@ -10,10 +10,9 @@ from models.communication import Communication
 from models.delivery import Delivery
 from models.enums import ProgrammeCode
 from models.programme import ProgrammeRun
-from tests.factories import make_member
 from tests.points.test_concurrency import run_together
 from tests.processes import ROOT, database_url
-from tests.programmes.helpers import AS_OF, DAY
+from tests.programmes.helpers import AS_OF, DAY, make_member
 
 MEMBERS = 30
 

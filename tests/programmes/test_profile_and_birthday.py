@@ -17,8 +17,8 @@ from models.member import Member
 from services.clock import local_date
 from services.members import confirm_profile
 from services.programmes.audience import local_day
-from tests.factories import make_member, make_tiers
-from tests.programmes.helpers import AS_OF, DAY, messaged, run, settle
+from tests.factories import make_tiers
+from tests.programmes.helpers import AS_OF, DAY, make_member, messaged, run, settle
 
 UPDATE_MEMBER = """
 mutation($input: UpdateMemberInput!) { updateMember(input: $input) { errors { code } } }

@@ -13,8 +13,8 @@ from models.outreach import OutreachMember
 from models.programme import ProgrammeRun
 from services.clock import utcnow
 from tests.conftest import member_token
-from tests.factories import make_member, make_purchase
-from tests.programmes.helpers import DAY, settle
+from tests.factories import make_purchase
+from tests.programmes.helpers import DAY, make_member, settle
 from tests.sql_counter import count_sql
 
 PROGRAMMES = (

@@ -21,8 +21,8 @@ from models.programme import SurveyToken
 from services.clock import local_date, utcnow
 from services.members import terminate_membership
 from services.programmes.audience import local_day
-from tests.factories import make_member, make_purchase
-from tests.programmes.helpers import run, settle
+from tests.factories import make_purchase
+from tests.programmes.helpers import make_member, run, settle
 
 RESPOND = """
 mutation($input: RespondToSurveyInput!) {

@@ -11,8 +11,8 @@ from services.clock import local_date
 from services.programmes import programmes
 from services.programmes.audience import candidates, local_day
 from services.programmes.runs import sampled
-from tests.factories import make_member, make_purchase
-from tests.programmes.helpers import AS_OF, DAY, messaged, queued, run, settle
+from tests.factories import make_purchase
+from tests.programmes.helpers import AS_OF, DAY, make_member, messaged, queued, run, settle
 
 CODE = ProgrammeCode.SATISFACTION_REVISIT
 

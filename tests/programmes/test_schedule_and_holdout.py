@@ -15,8 +15,7 @@ from models.programme import ProgrammeRun
 from services.db import transaction
 from services.outreach import draw
 from services.schedules import run_due_jobs
-from tests.factories import make_member
-from tests.programmes.helpers import AS_OF, DAY, run, settle
+from tests.programmes.helpers import AS_OF, DAY, make_member, run, settle
 
 # 10:30 in Shanghai: the programmes' daily 10:00 slot is due.
 NOW = datetime(2026, 6, 15, 2, 30, tzinfo=UTC)
