@@ -36,7 +36,7 @@ class TagDefinition(Model):
     review_note = fields.TextField(null=True)
     retired_at = fields.DatetimeField(null=True)
     # Members see their assignments of this tag, and why they have it (DESIGN §9).
-    visible_to_member = fields.BooleanField(default=False)
+    visible_to_member = fields.BooleanField(default=False, db_default=False)
     # When the refresh of every member last computed this rule tag.
     refreshed_at = fields.DatetimeField(null=True)
     # Every assignment ever made and every one reported wrong: errorRate survives removals.

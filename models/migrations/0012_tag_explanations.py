@@ -17,7 +17,9 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name="TagDefinition",
             name="visible_to_member",
-            field=fields.BooleanField(default=False),
+            # db_default: SQLite adds a NOT NULL column to a table with rows only with a
+            # default in the column itself.
+            field=fields.BooleanField(default=False, db_default=False),
         ),
         ops.AddField(
             model_name="TagDefinition",
