@@ -71,8 +71,8 @@ def test_migrate_upgrades_the_last_release_s_database_with_rows_in_it(tmp_path: 
     assert older.returncode == 0, older.stderr
     with sqlite3.connect(tmp_path / "shop.db") as db:
         db.execute(
-            "INSERT INTO tag_definition (code, name, category, status, created_at, assignments_total,"
-            " errors_total)"
+            "INSERT INTO tag_definition"
+            " (code, name, category, status, created_at, assignments_total, errors_total)"
             " VALUES ('vip', 'VIP', 'VALUE', 'ACTIVE', '2026-01-01T00:00:00+00:00', 0, 0)"
         )
     upgraded = subprocess.run(
