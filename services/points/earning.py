@@ -87,7 +87,7 @@ async def record_purchase(
         if replay is None:
             raise
         return replay
-    await refresh_member_tags(member_id, now)
+    await refresh_member_tags(member_id, now, stamped=True)
     return result
 
 
@@ -112,6 +112,9 @@ async def _earn(
     earned = earning(member, tiers.tier_of(ladder, member.tier_id), bought)
     purchase = purchase_row(member_id, bought, earned, now, created_by_id)
     await insert(conn, purchase)
+    # The tag refresh that follows the commit computes as of `now`: recorded here, with the
+    # facts it reads, rather than by a write transaction of its own.
+    values = {**earned.member_values, "tags_refreshed_at": now}
     if earned.points > 0:
         await post_for_locked(
             conn,
@@ -119,14 +122,14 @@ async def _earn(
             PointsEntryKind.EARN,
             earned.points,
             now,
-            also=earned.member_values,
+            also=values,
             reason=earned.reason,
             purchase_id=purchase.id,
             created_by_id=created_by_id,
             expires_at=earned.expires_at,
         )
     else:
-        await _write_member(conn, member, earned.member_values)
+        await _write_member(conn, member, values)
     await _campaign_points(conn, member, bought, earned, purchase.id, now, created_by_id)
     change = None
     if tiers.may_rise(ladder, member):

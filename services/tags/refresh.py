@@ -103,19 +103,24 @@ async def refresh_tag(tag: RuleTag, as_of: datetime) -> int:
     return await retry_busy(write)
 
 
-async def refresh_member_tags(member_id: int, now: datetime) -> None:
-    """Re-evaluate every active rule tag for one member (called after each purchase)."""
-    await _refresh_member(await _rule_tags(), member_id, now)
+async def refresh_member_tags(member_id: int, now: datetime, *, stamped: bool = False) -> None:
+    """Re-evaluate every active rule tag for one member as of `now` (called after each
+    purchase and profile change), and record `now` as their refresh time (the explanation's
+    computedAt). `stamped`: the caller's own write recorded it already (a purchase's, so
+    that a purchase whose tags stay as they are costs no second write transaction)."""
+    await _refresh_member(await _rule_tags(), member_id, now, stamped)
 
 
 async def refresh_members_tags(as_of: Mapping[int, datetime]) -> None:
     """`refresh_member_tags` for several members, each as of its own instant."""
     tags = await _rule_tags()
     for member_id, now in as_of.items():
-        await _refresh_member(tags, member_id, now)
+        await _refresh_member(tags, member_id, now, False)
 
 
-async def _refresh_member(tags: list[ActiveRule], member_id: int, now: datetime) -> None:
+async def _refresh_member(
+    tags: list[ActiveRule], member_id: int, now: datetime, stamped: bool
+) -> None:
     if not tags:
         return
     clock = Clock.at(now)
@@ -130,6 +135,8 @@ async def _refresh_member(tags: list[ActiveRule], member_id: int, now: datetime)
         for index, tag in enumerate(tags)
         if bool(state[f"t{index}"]) != bool(state[f"s{index}"])
     ]
+    if not stale and stamped:
+        return
 
     async def write() -> None:
         async with transaction() as conn:
@@ -140,7 +147,10 @@ async def _refresh_member(tags: list[ActiveRule], member_id: int, now: datetime)
                 else:
                     await _drop_unmatched(conn, tag, match, member_id)
             # Written when nothing changed too: a tag explanation's computedAt (DESIGN §9).
-            await Member.filter(id=member_id).using_db(conn).update(tags_refreshed_at=clock.as_of)
+            if not stamped:
+                await (
+                    Member.filter(id=member_id).using_db(conn).update(tags_refreshed_at=clock.as_of)
+                )
 
     await retry_busy(write)
 
