@@ -28,8 +28,10 @@ from tortoise.expressions import F
 from models.campaign import Campaign, CampaignMember
 from models.enums import CampaignStatus
 from models.member import Member
+from services.clock import as_utc
 from services.segments import Segment, in_segment
-from shortcuts.sql import fetch_dicts
+from shortcuts.rows import select
+from shortcuts.sql import fetch_dicts, in_dialect
 
 # The budget's guard: at most budget_points issued, only while the campaign is APPROVED.
 _ISSUE = (
@@ -38,6 +40,12 @@ _ISSUE = (
     " RETURNING points_issued"
 )
 _LEFT = "SELECT status, budget_points - points_issued AS left_over FROM campaign WHERE id = ?"
+# Read inside every purchase's write transaction, so written by hand: rendering it through
+# Tortoise would hold the database's write lock for longer than running it does.
+_RUNNING = (
+    'SELECT * FROM "campaign" WHERE "status" = ? AND "starts_at" <= ? AND "ends_at" > ?'
+    ' ORDER BY "id"'
+)
 _RETURN = "UPDATE campaign SET points_issued = points_issued - ? WHERE id = ?"
 
 
@@ -72,13 +80,9 @@ async def qualifying(
 ) -> list[Campaign]:
     """The APPROVED campaigns whose period holds `occurred_at` and whose audience and
     conditions the member and purchase meet, oldest first."""
-    candidates = (
-        await Campaign.filter(
-            status=CampaignStatus.APPROVED, starts_at__lte=occurred_at, ends_at__gt=occurred_at
-        )
-        .using_db(conn)
-        .order_by("id")
-    )
+    at = as_utc(occurred_at)
+    params = [CampaignStatus.APPROVED.value, at, at]
+    candidates = await select(Campaign, conn, in_dialect(conn, _RUNNING), params)
     found = []
     for campaign in candidates:
         if campaign.min_amount is not None and amount < campaign.min_amount:
