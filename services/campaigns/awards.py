@@ -40,8 +40,7 @@ _ISSUE = (
     " RETURNING points_issued"
 )
 _LEFT = "SELECT status, budget_points - points_issued AS left_over FROM campaign WHERE id = ?"
-# Read inside every purchase's write transaction, so written by hand: rendering it through
-# Tortoise would hold the database's write lock for longer than running it does.
+# Read before every purchase's write transaction, written by hand (it is on the hot path).
 _RUNNING = (
     'SELECT * FROM "campaign" WHERE "status" = ? AND "starts_at" <= ? AND "ends_at" > ?'
     ' ORDER BY "id"'
@@ -75,14 +74,24 @@ async def _in_audience(conn: Any, campaign: Campaign, member_id: int) -> bool:
     return await in_segment(Member.filter(id=member_id), segment).using_db(conn).exists()
 
 
-async def qualifying(
-    conn: Any, member_id: int, amount: Decimal, channel: str | None, occurred_at: datetime
-) -> list[Campaign]:
-    """The APPROVED campaigns whose period holds `occurred_at` and whose audience and
-    conditions the member and purchase meet, oldest first."""
+async def running(occurred_at: datetime) -> list[Campaign]:
+    """The APPROVED campaigns whose period holds `occurred_at`, oldest first.
+
+    Read before the purchase's write transaction, so that the database's write lock is not
+    held for it (most purchases meet no campaign): a campaign approved meanwhile applies
+    from the next purchase on, and one ended meanwhile gives nothing, as the guard of its
+    award (`_ISSUE`) checks its status under the lock."""
     at = as_utc(occurred_at)
     params = [CampaignStatus.APPROVED.value, at, at]
-    candidates = await select(Campaign, conn, in_dialect(conn, _RUNNING), params)
+    db = Campaign._meta.db
+    return await select(Campaign, db, in_dialect(db, _RUNNING), params)
+
+
+async def qualifying(
+    conn: Any, candidates: list[Campaign], member_id: int, amount: Decimal, channel: str | None
+) -> list[Campaign]:
+    """Of the `running` campaigns, those whose audience and conditions the member (as they
+    stand under the purchase's lock) and the purchase meet, oldest first."""
     found = []
     for campaign in candidates:
         if campaign.min_amount is not None and amount < campaign.min_amount:

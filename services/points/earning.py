@@ -18,6 +18,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.functions import Sum
 
+from models.campaign import Campaign
 from models.enums import PointsEntryKind
 from models.member import Member
 from models.points import PointsEntry, Purchase
@@ -28,6 +29,7 @@ from services.campaigns.awards import (
     campaign_names,
     extra_points,
     qualifying,
+    running,
     take_back,
 )
 from services.db import retry_busy, transaction
@@ -73,10 +75,11 @@ async def record_purchase(
     or terminated member), NotFound, Duplicate (orderRef of another member).
     """
     purchase = clean_purchase(order_ref, amount, now, occurred_at, channel)
+    campaigns = await running(purchase.occurred_at)
 
     async def write() -> PurchaseResult:
         async with transaction() as conn:
-            return await _earn(conn, member_id, purchase, now, created_by_id)
+            return await _earn(conn, member_id, purchase, campaigns, now, created_by_id)
 
     try:
         result = await retry_busy(write)
@@ -104,7 +107,12 @@ async def _replay(order_ref: str, member_id: int) -> PurchaseResult | None:
 
 
 async def _earn(
-    conn: Any, member_id: int, bought: PurchaseInput, now: datetime, created_by_id: int | None
+    conn: Any,
+    member_id: int,
+    bought: PurchaseInput,
+    campaigns: list[Campaign],
+    now: datetime,
+    created_by_id: int | None,
 ) -> PurchaseResult:
     member = await locked_member(conn, member_id)
     ensure_points_active(member)
@@ -130,7 +138,9 @@ async def _earn(
         )
     else:
         await _write_member(conn, member, values)
-    await _campaign_points(conn, member, bought, earned, purchase.id, now, created_by_id)
+    if campaigns:
+        extra = await qualifying(conn, campaigns, member.id, bought.amount, bought.channel)
+        await _campaign_points(conn, member, extra, earned, purchase.id, now, created_by_id)
     change = None
     if tiers.may_rise(ladder, member):
         change = await tiers.promote_after_purchase(conn, member, now, purchase.id, ladder)
@@ -140,15 +150,14 @@ async def _earn(
 async def _campaign_points(
     conn: Any,
     member: Member,
-    bought: PurchaseInput,
+    found: list[Campaign],
     earned: Earning,
     purchase_id: int,
     now: datetime,
     created_by_id: int | None,
 ) -> None:
     """Each qualifying campaign's own EARN entry, named after it, expiring with the
-    purchase's points (DESIGN §9); read before promotion, at the tier held before."""
-    found = await qualifying(conn, member.id, bought.amount, bought.channel, bought.occurred_at)
+    purchase's points (DESIGN §9); judged before promotion, at the tier held before."""
     for campaign in found:
         points = await award(conn, member.id, campaign, extra_points(campaign, earned.points))
         if points > 0:
