@@ -137,7 +137,7 @@ async def test_an_answer_over_the_size_limit_is_refused(db):
 
 async def test_an_operation_past_its_deadline_is_stopped_and_its_changes_undone(api, monkeypatch):
     # Given a purchase whose work after its first write never ends,
-    async def forever(*_: Any) -> None:
+    async def forever(*_: Any, **__: Any) -> None:
         await asyncio.Event().wait()
 
     monkeypatch.setattr("services.points.earning.refresh_member_tags", forever)
