@@ -63,18 +63,19 @@ async def respond_to_survey(
     )
     await throttle.count_attempt([limit], now, "Too many survey answers from this address")
     text = _clean(score, comment)
+    digest = token_hash(token)
 
     async def write() -> Communication:
         async with transaction() as conn:
             # First a write: of two answers with one token, one claims it.
             claimed = (
                 await SurveyToken.filter(
-                    token_hash=token_hash(token), used_at__isnull=True, expires_at__gt=now
+                    token_hash=digest, used_at__isnull=True, expires_at__gt=now
                 )
                 .using_db(conn)
                 .update(used_at=now)
             )
-            found = await SurveyToken.filter(token_hash=token_hash(token)).using_db(conn).first()
+            found = await SurveyToken.filter(token_hash=digest).using_db(conn).first()
             if found is None:
                 raise Invalid("Unknown survey token.", ("input", "token"))
             if not claimed:
