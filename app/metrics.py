@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 
 from starlette.requests import Request
 from starlette.responses import Response
+from tortoise import connections
 
 from models.enums import JobRunStatus
 from services.schedules import run_counts
+from shortcuts.sqlite import Checkpointer
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -66,6 +68,7 @@ class Gauge:
     name: str
     help: str
     current: float = 0.0
+    labels: Labels = ()
 
     def set(self, value: float) -> None:
         self.current = value
@@ -74,7 +77,7 @@ class Gauge:
         return [
             f"# HELP {self.name} {self.help}",
             f"# TYPE {self.name} gauge",
-            f"{self.name} {_number(self.current)}",
+            f"{self.name}{_labels(self.labels)} {_number(self.current)}",
         ]
 
 
@@ -152,9 +155,13 @@ class Registry:
         self._operation_names.add(label)
         return label
 
-    def render(self, job_runs: Mapping[tuple[str, JobRunStatus], int] | None = None) -> str:
-        """The process's metrics, and the runs of scheduled jobs (`job_runs`, counted in
-        the database) when given."""
+    def render(
+        self,
+        job_runs: Mapping[tuple[str, JobRunStatus], int] | None = None,
+        checkpointer: Checkpointer | None = None,
+    ) -> str:
+        """The process's metrics, the runs of scheduled jobs (`job_runs`, counted in the
+        database) and the SQLite write-ahead log (`checkpointer`'s) when given."""
         metrics: list[Counter | Gauge | Histogram] = [
             self.http_requests,
             self.operations,
@@ -165,6 +172,8 @@ class Registry:
         ]
         if job_runs is not None:
             metrics.append(_job_runs(job_runs))
+        if checkpointer is not None:
+            metrics += _write_ahead_log(checkpointer)
         return "\n".join(line for metric in metrics for line in metric.render()) + "\n"
 
 
@@ -179,8 +188,32 @@ def _job_runs(counts: Mapping[tuple[str, JobRunStatus], int]) -> Counter:
     return runs
 
 
+def _write_ahead_log(checkpointer: Checkpointer) -> list[Counter | Gauge | Histogram]:
+    gauges: list[Counter | Gauge | Histogram] = [
+        Gauge(
+            "memberhub_sqlite_wal_bytes",
+            "Size of the SQLite write-ahead log file, kept under MEMBERHUB_SQLITE_WAL_LIMIT_MB.",
+            checkpointer.wal_size(),
+        )
+    ]
+    if checkpointer.last is not None:
+        mode, outcome, at = checkpointer.last
+        gauges.append(
+            Gauge(
+                "memberhub_sqlite_last_checkpoint_timestamp_seconds",
+                "When this process last checkpointed the write-ahead log, by mode (PASSIVE, "
+                "TRUNCATE) and outcome (done; busy: a reader or writer kept it from "
+                "finishing, retried at the next; failed: see the log).",
+                at,
+                (("mode", mode), ("outcome", outcome)),
+            )
+        )
+    return gauges
+
+
 METRICS = Registry()
 
 
 async def metrics_endpoint(request: Request) -> Response:
-    return Response(METRICS.render(await run_counts()), media_type=CONTENT_TYPE)
+    checkpointer = getattr(connections.get("default"), "checkpointer", None)
+    return Response(METRICS.render(await run_counts(), checkpointer), media_type=CONTENT_TYPE)

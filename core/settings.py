@@ -38,6 +38,7 @@ def _list(name: str) -> tuple[str, ...]:
 @dataclass(frozen=True)
 class Settings:
     database_url: str = "sqlite://memberhub.db"
+    sqlite_wal_limit_mb: int = 64
     env: str = "development"
     timezone: str = "Asia/Shanghai"
     currency: str = "CNY"
@@ -111,6 +112,8 @@ class Settings:
 SETTINGS_DOC: dict[str, str] = {
     "database_url": "Tortoise URL: sqlite:///abs/path.db, sqlite://relative.db or "
     "postgres://user:password@host:port/db",
+    "sqlite_wal_limit_mb": "SQLite only: MiB the write-ahead log is kept under (a checkpoint "
+    "empties it once it passes a quarter of this; SQLite truncates it to this after each restart)",
     "env": "development or production",
     "timezone": "business time zone for birthdays, months and expiry",
     "currency": "currency of all money amounts",
@@ -218,10 +221,18 @@ def _schedule(name: str, default: str) -> str:
     return value
 
 
+def _at_least_one(name: str, default: int) -> int:
+    value = _int(name, default)
+    if value < 1:
+        raise InvalidSetting(f"MEMBERHUB_{name}={value} must be at least 1")
+    return value
+
+
 def load_settings() -> Settings:
     env = _env("ENV", "development")
     return Settings(
         database_url=_env("DATABASE_URL", Settings.database_url),
+        sqlite_wal_limit_mb=_at_least_one("SQLITE_WAL_LIMIT_MB", Settings.sqlite_wal_limit_mb),
         env=env,
         timezone=_env("TIMEZONE", Settings.timezone),
         currency=_env("CURRENCY", Settings.currency),

@@ -7,6 +7,7 @@ from typing import Any
 from tortoise import Tortoise, connections
 from tortoise.backends.base.config_generator import expand_db_url
 
+from core.settings import get_settings
 from models import MODEL_MODULES
 
 APP_LABEL = "models"
@@ -33,6 +34,9 @@ def connection_config(url: str, *, testing: bool = False) -> dict[str, Any]:
                 # Erased personal data must not survive in free pages (DESIGN §2).
                 "secure_delete": "ON",
                 "foreign_keys": "ON",
+                # What the log is cut back to when it starts over; the checkpoints keep it
+                # under this (shortcuts/sqlite.py Checkpointer).
+                "journal_size_limit": get_settings().sqlite_wal_limit_mb * 2**20,
             }
         )
     return conn

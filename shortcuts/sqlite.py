@@ -16,16 +16,28 @@ Every transaction begins IMMEDIATE, on the worker as in place: it holds the writ
 before it reads anything, so what it reads stays true until it commits, and a lock taken
 by another process is waited for at BEGIN rather than failing a later write (a deferred
 transaction cannot upgrade while another writes).
+
+A statement in the loop's thread holds up every request of the process (issue 28: one
+staff search over 20,000 members put 94 ms on every other request). A SELECT outside a
+transaction gets READ_BUDGET_S there; past it SQLite interrupts it (it changed nothing)
+and one of a few reader threads runs it again (`OffLoopReaders`), so point reads keep
+their fast path and scans, counts and aggregates do not stall the loop. Work known to be
+long (a job's batches) runs wholly off the loop under `off_the_loop()`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
+import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
-from contextlib import suppress
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, suppress
+from contextvars import ContextVar
 from typing import Any, NamedTuple
 
 from tortoise.backends.sqlite.client import SqliteClient as TortoiseSqliteClient
@@ -37,17 +49,34 @@ from tortoise.backends.sqlite.client import (
 from tortoise.connection import get_connections
 from tortoise.exceptions import TransactionManagementError
 
-# How long a read in the loop's thread may wait for a lock before the worker thread
-# takes it over (WAL readers wait only while a checkpoint or recovery holds the index).
+# How long a read in the loop's thread may wait for a lock before a reader thread takes
+# it over (WAL readers wait only while a checkpoint or recovery holds the index), and how
+# long a reader thread waits.
 READER_BUSY_TIMEOUT_MS = 50
+READER_THREAD_BUSY_TIMEOUT_MS = 10_000
 # Commits in place between checkpoints: about the 1000 pages at which SQLite's own
 # (wal_autocheckpoint) would checkpoint, at a handful of pages a commit.
 CHECKPOINT_EVERY = 100
-# How long a TRUNCATE checkpoint (erasure's) waits for other connections' transactions.
-# memberhub's own take milliseconds; a read snapshot held longer is another process's (a
-# backup, a sqlite3 shell), and the erasure stays pending and is retried. While it waits,
-# new writers wait too.
+# How long a TRUNCATE checkpoint waits for other connections' transactions. memberhub's
+# own take milliseconds; a read snapshot held longer is another process's (a backup, a
+# sqlite3 shell): an erasure then stays pending and is retried, a bound on the log is
+# tried again at the next checkpoint. While it waits, new writers wait too.
 TRUNCATE_WAIT_S = 0.2
+# A PASSIVE checkpoint cannot copy frames a reader's snapshot still needs, and the log
+# starts over only when a writer finds no reader in it: under steady reads and writes it
+# never does, and the log grew to 254 MB in a minute of the bench's writes (3.3 GB while
+# seeding 20,000 members). Past this share of the limit the checkpoint TRUNCATEs, which
+# waits for readers (milliseconds here) and empties the file.
+TRUNCATE_AT_SHARE_OF_LIMIT = 4
+# The time a SELECT outside a transaction may run in the loop's thread before it is
+# interrupted and run again off the loop: above a point read, below what the loop may
+# lose to one request's statement.
+READ_BUDGET_S = 0.002
+# SQLite's VM instructions between two looks at the clock (a few microseconds of work).
+PROGRESS_STEP = 1000
+# Reader threads for the statements too long for the loop: concurrent long reads beyond
+# this wait their turn, without holding up anything else.
+OFF_LOOP_READERS = 4
 # Compiled statements a connection keeps by their text. Batched reads have one text per
 # number of keys (shortcuts/shapes.py), so a server sees a few hundred; compiling one
 # again costs more than most of them take to run (sqlite3 keeps 128).
@@ -65,6 +94,39 @@ def is_busy(error: BaseException) -> bool:
         or isinstance(error, sqlite3.OperationalError)
         and "locked" in text
     )
+
+
+def is_interrupted(error: BaseException) -> bool:
+    return isinstance(error, sqlite3.OperationalError) and str(error) == "interrupted"
+
+
+# Set by `off_the_loop()`: this task's statements go to threads, not the loop's connections.
+_off_loop: ContextVar[bool] = ContextVar("sqlite_off_loop", default=False)
+
+
+@contextmanager
+def off_the_loop() -> Iterator[None]:
+    """Run the statements sent within on threads (its transactions on aiosqlite's worker,
+    its reads on reader threads): for work known to be long, such as a job's batches,
+    which would hold up every request if run in the loop's thread."""
+    token = _off_loop.set(True)
+    try:
+        yield
+    finally:
+        _off_loop.reset(token)
+
+
+def _open(filename: str, **pragmas: Any) -> sqlite3.Connection:
+    connection = sqlite3.connect(
+        filename,
+        isolation_level=None,
+        cached_statements=COMPILED_STATEMENTS,
+        check_same_thread=False,  # a reader thread's connection is closed by the loop's
+    )
+    connection.row_factory = sqlite3.Row
+    for pragma, value in pragmas.items():
+        connection.execute(f"PRAGMA {pragma}={value}")
+    return connection
 
 
 def _is_select(query: str) -> bool:
@@ -89,16 +151,28 @@ class WalCheckpoint(NamedTuple):
         return not self.busy
 
 
+class CheckpointOutcome(NamedTuple):
+    """The last checkpoint a process ran, for /metrics: its mode, whether it completed
+    (`done`), found the log busy (`busy`) or failed, and when (Unix time)."""
+
+    mode: str
+    outcome: str
+    at: float
+
+
 class Checkpointer:
     """Checkpoints the WAL on a thread of the loop's executor, every CHECKPOINT_EVERY
     commits in place. SQLite's own checkpoint runs in the connection that commits, here
-    the loop's thread, and its fsync held up the loop for 4 to 7 ms each time."""
+    the loop's thread, and its fsync held up the loop for 4 to 7 ms each time. A log
+    grown past its share of `wal_limit` is emptied (TRUNCATE_AT_SHARE_OF_LIMIT)."""
 
-    def __init__(self, filename: str) -> None:
+    def __init__(self, filename: str, wal_limit: int) -> None:
         self.filename = filename
+        self.truncate_above = wal_limit // TRUNCATE_AT_SHARE_OF_LIMIT
         self.commits = 0
         self.running: asyncio.Future[None] | None = None
         self.connection: sqlite3.Connection | None = None
+        self.last: CheckpointOutcome | None = None
         # One call at a time on the connection, not always on one thread.
         self.lock = threading.Lock()
 
@@ -108,11 +182,19 @@ class Checkpointer:
             self.commits = 0
             self.running = asyncio.get_running_loop().run_in_executor(None, self.checkpoint)
 
+    def wal_size(self) -> int:
+        try:
+            return os.stat(f"{self.filename}-wal").st_size
+        except FileNotFoundError:
+            return 0
+
     def checkpoint(self) -> None:
         try:
             self._run("PASSIVE")
         except sqlite3.Error as error:  # the WAL only grows until the next one succeeds
             log.warning("WAL checkpoint failed: %s", error)
+        if self.wal_size() > self.truncate_above:
+            self.truncate()
 
     def truncate(self) -> WalCheckpoint:
         """Copy every frame into the database file and empty the log file, waiting at most
@@ -121,6 +203,7 @@ class Checkpointer:
             return self._run("TRUNCATE")
         except sqlite3.Error as error:
             log.warning("WAL checkpoint (TRUNCATE) failed: %s", error)
+            self.last = CheckpointOutcome("TRUNCATE", "failed", time.time())
             return WalCheckpoint(busy=1, log=-1, checkpointed=-1)
 
     def _run(self, mode: str) -> WalCheckpoint:
@@ -131,8 +214,13 @@ class Checkpointer:
                 self.connection = sqlite3.connect(
                     self.filename, timeout=TRUNCATE_WAIT_S, check_same_thread=False
                 )
-            row = self.connection.execute(f"PRAGMA wal_checkpoint({mode})").fetchone()
-        return WalCheckpoint(*row)
+            row = WalCheckpoint(
+                *self.connection.execute(f"PRAGMA wal_checkpoint({mode})").fetchone()
+            )
+        # PASSIVE leaves frames behind whenever a reader holds them: that is not busy.
+        done = not row.busy and (mode == "PASSIVE" or row.log == row.checkpointed)
+        self.last = CheckpointOutcome(mode, "done" if done else "busy", time.time())
+        return row
 
     async def close(self) -> None:
         if self.running is not None:
@@ -144,6 +232,51 @@ class Checkpointer:
             if self.connection is not None:
                 self.connection.close()
                 self.connection = None
+
+
+class OffLoopReaders:
+    """SELECTs run on threads of their own, each on a read-only connection of its thread:
+    what is too long for the loop's thread. SQLite releases the GIL while it steps, so
+    the loop answers other requests meanwhile; a read whose request is cancelled (its
+    deadline) is interrupted."""
+
+    def __init__(self, filename: str) -> None:
+        self.filename = filename
+        self.executor = ThreadPoolExecutor(OFF_LOOP_READERS, thread_name_prefix="sqlite-read")
+        self.local = threading.local()
+        self.opened: list[sqlite3.Connection] = []
+
+    async def read(self, query: str, values: list[Any] | None) -> list[sqlite3.Row]:
+        running: list[sqlite3.Connection] = []
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self.executor, self._read, running, query, values)
+        except asyncio.CancelledError:
+            if running:
+                running[0].interrupt()
+            raise
+
+    def _read(
+        self, running: list[sqlite3.Connection], query: str, values: list[Any] | None
+    ) -> list[sqlite3.Row]:
+        connection: sqlite3.Connection | None = getattr(self.local, "connection", None)
+        if connection is None:
+            connection = _open(
+                self.filename, busy_timeout=READER_THREAD_BUSY_TIMEOUT_MS, query_only="ON"
+            )
+            self.local.connection = connection
+            self.opened.append(connection)
+        running.append(connection)
+        try:
+            return connection.execute(_escaped(query), values or ()).fetchall()
+        finally:
+            running.clear()
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True)
+        for connection in self.opened:
+            connection.close()
+        self.opened.clear()
 
 
 class InPlace:
@@ -192,33 +325,42 @@ class SqliteClient(TortoiseSqliteClient):
     _reader: sqlite3.Connection | None = None
     _writer: InPlace | None = None
     _thread: int | None = None
+    _off_loop_readers: OffLoopReaders | None = None
+    # When the SELECT running in the loop's thread is interrupted (READ_BUDGET_S).
+    _deadline = math.inf
 
     async def create_connection(self, with_db: bool) -> None:
         await super().create_connection(with_db)
         if self._reader is None and self.filename != ":memory:":
             # A separate in-memory database would answer nothing this one holds.
-            reader = self._open(busy_timeout=READER_BUSY_TIMEOUT_MS, query_only="ON")
-            writer = self._open(**{**self.pragmas, "busy_timeout": 0, "wal_autocheckpoint": 0})
+            reader = _open(self.filename, busy_timeout=READER_BUSY_TIMEOUT_MS, query_only="ON")
+            writer = _open(
+                self.filename, **{**self.pragmas, "busy_timeout": 0, "wal_autocheckpoint": 0}
+            )
+            for connection in (reader, writer):
+                connection.set_progress_handler(self._overran, PROGRESS_STEP)
+            wal_limit = int(self.pragmas.get("journal_size_limit", -1))
             self._reader = reader
-            self._writer = InPlace(writer, Checkpointer(self.filename))
+            self._writer = InPlace(writer, Checkpointer(self.filename, wal_limit))
+            self._off_loop_readers = OffLoopReaders(self.filename)
             self._thread = threading.get_ident()
 
-    def _open(self, **pragmas: Any) -> sqlite3.Connection:
-        connection = sqlite3.connect(
-            self.filename, isolation_level=None, cached_statements=COMPILED_STATEMENTS
-        )
-        connection.row_factory = sqlite3.Row
-        for pragma, value in pragmas.items():
-            connection.execute(f"PRAGMA {pragma}={value}")
-        return connection
+    def _overran(self) -> bool:
+        return time.perf_counter() > self._deadline
 
     async def close(self) -> None:
         if self._reader is not None:
             await self._writer.checkpointer.close()  # type: ignore[union-attr]
+            self._off_loop_readers.close()  # type: ignore[union-attr]
             self._reader.close()
             self._writer.connection.close()  # type: ignore[union-attr]
-            self._reader = self._writer = self._thread = None
+            self._reader = self._writer = self._thread = self._off_loop_readers = None
         await super().close()
+
+    @property
+    def checkpointer(self) -> Checkpointer | None:
+        """This process's checkpointer (None for an in-memory database), for /metrics."""
+        return self._writer.checkpointer if self._writer is not None else None
 
     async def truncate_wal(self) -> WalCheckpoint:
         """Empty the write-ahead log (a TRUNCATE checkpoint) on a thread of the loop's
@@ -231,9 +373,10 @@ class SqliteClient(TortoiseSqliteClient):
         return await asyncio.get_running_loop().run_in_executor(None, checkpointer.truncate)
 
     def in_place(self) -> bool:
-        """Whether this thread may use the loop's connections (sqlite3 refuses them to
-        any other: the tests' live servers run in threads of their own)."""
-        return self._thread == threading.get_ident()
+        """Whether this task may use the loop's connections: not under `off_the_loop()`,
+        and not from another thread (sqlite3 refuses them to any other: the tests' live
+        servers run in threads of their own)."""
+        return self._thread == threading.get_ident() and not _off_loop.get()
 
     def _in_transaction(self) -> SqliteTransactionContext:
         return Transaction(SqliteTransactionWrapper(self), self._lock)
@@ -250,7 +393,7 @@ class SqliteClient(TortoiseSqliteClient):
     ) -> tuple[int, Sequence[dict[str, Any]]]:
         if _is_select(query):
             # sqlite3.Row answers by column name as the dicts Tortoise reads (return-value below).
-            rows = self._read(query, values)
+            rows = await self._select(query, values)
             if rows is not None:
                 return len(rows), rows  # type: ignore[return-value]
         elif written := self._write(query, values):
@@ -263,7 +406,7 @@ class SqliteClient(TortoiseSqliteClient):
         self, query: str, values: list[Any] | None = None
     ) -> list[dict[str, Any]]:
         if _is_select(query):
-            rows = self._read(query, values)
+            rows = await self._select(query, values)
         else:
             rows = written.rows if (written := self._write(query, values)) else None
         if rows is None:
@@ -271,8 +414,18 @@ class SqliteClient(TortoiseSqliteClient):
             return dicts
         return list(map(dict, rows))
 
+    async def _select(self, query: str, values: list[Any] | None) -> list[sqlite3.Row] | None:
+        """The rows of a SELECT: in place within READ_BUDGET_S, else on a reader thread;
+        None for an in-memory database, which only aiosqlite's connection holds."""
+        rows = self._read(query, values)
+        if rows is None and self._off_loop_readers is not None:
+            rows = await self._off_loop_readers.read(query, values)
+            self.log.debug("%s: %s", query, values)
+        return rows
+
     def _read(self, query: str, values: list[Any] | None) -> list[sqlite3.Row] | None:
-        """The rows of a SELECT, read in place; None when the worker thread must run it.
+        """The rows of a SELECT, read in place; None when a reader thread must run it (it
+        ran past READ_BUDGET_S, waited for a lock, or this task may not read in place).
 
         The writer reads too while no transaction holds it: a commit by another
         connection empties a connection's whole page cache, but not one of its own, so
@@ -282,7 +435,11 @@ class SqliteClient(TortoiseSqliteClient):
         if not self.in_place():
             return None
         writer = self._writer.connection  # type: ignore[union-attr]
-        return self._run(self._reader if writer.in_transaction else writer, query, values)  # type: ignore[arg-type]
+        self._deadline = time.perf_counter() + READ_BUDGET_S
+        try:
+            return self._run(self._reader if writer.in_transaction else writer, query, values)  # type: ignore[arg-type]
+        finally:
+            self._deadline = math.inf
 
     def _write(self, query: str, values: list[Any] | None) -> Written | None:
         """A statement outside a transaction, written in place; None when the worker
@@ -306,7 +463,8 @@ class SqliteClient(TortoiseSqliteClient):
         try:
             rows = runner.execute(query, values or ()).fetchall()
         except sqlite3.OperationalError as error:
-            if is_busy(error):  # the statement changed nothing
+            # Another connection's lock, or a SELECT past its budget: it changed nothing.
+            if is_busy(error) or is_interrupted(error):
                 return None
             self.log.debug("%s: %s", query, values)
             raise
@@ -380,6 +538,8 @@ class Transaction(SqliteTransactionContext):
             await super().__aexit__(exc_type, exc_val, exc_tb)
         finally:
             writer = self.connection._parent._writer
+            if writer is not None and self.connection._connection is not writer:
+                writer.checkpointer.committed()  # a commit on the worker grows the log too
             # Tortoise leaves a transaction that failed to finalise open; the next
             # BEGIN on this connection would fail for good.
             if writer is not None and writer.connection.in_transaction:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from app import server as server_module
@@ -95,7 +96,7 @@ async def test_a_websocket_logs_each_operation_on_a_line_of_its_own(db, caplog):
 
 def metric(text, name, **labels):
     wanted = ",".join(f'{k}="{v}"' for k, v in labels.items())
-    pattern = re.escape(f"{name}{{{wanted}}}" if labels else name) + r" (\S+)$"
+    pattern = "^" + re.escape(f"{name}{{{wanted}}}" if labels else name) + r" (\S+)$"
     match = re.search(pattern, text, re.MULTILINE)
     return float(match.group(1)) if match else 0.0
 
@@ -251,3 +252,18 @@ async def test_shutdown_finishes_requests_in_flight(db, monkeypatch):
         response = await in_flight
     assert response.status_code == 200
     assert response.json() == {"data": {"viewer": {"roles": []}}}
+
+
+async def test_metrics_show_the_write_ahead_log_and_the_last_checkpoint(db, client):
+    checkpointer = getattr(connections.get("default"), "checkpointer", None)
+    if checkpointer is None:
+        pytest.skip("the write-ahead log is SQLite's")
+    await asyncio.get_running_loop().run_in_executor(None, checkpointer.checkpoint)
+
+    text = (await client.get("/metrics")).text
+
+    assert "# TYPE memberhub_sqlite_wal_bytes gauge" in text
+    assert metric(text, "memberhub_sqlite_wal_bytes") == checkpointer.wal_size()
+    last = "memberhub_sqlite_last_checkpoint_timestamp_seconds"
+    mode, outcome, at = checkpointer.last
+    assert metric(text, last, mode=mode, outcome=outcome) == pytest.approx(at)

@@ -8,7 +8,7 @@ import sqlite3
 import threading
 from collections.abc import AsyncIterator, Awaitable, Iterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 from tortoise import connections
@@ -247,3 +247,153 @@ async def test_reads_use_the_writer_unless_a_transaction_holds_it(sqlite, monkey
         await Member.get(id=member.id)
 
     assert used == [sqlite._writer.connection, sqlite._reader]
+
+
+# A statement SQLite needs tens of milliseconds for: far past READ_BUDGET_S.
+LONG_SELECT = "SELECT count(*) AS counted FROM numbers a, numbers b WHERE a.i + b.i > 0"
+COUNTED = 1000 * 1000
+
+
+@pytest.fixture
+async def numbers(sqlite: Any) -> None:
+    await sqlite.execute_script(
+        "CREATE TABLE numbers (i INTEGER);"
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000) "
+        "INSERT INTO numbers SELECT i FROM n;"
+    )
+
+
+async def _loop_turns_during(work: Awaitable[Any]) -> tuple[Any, int]:
+    """What `work` answers, and how often the loop ran another task meanwhile: never
+    while a statement runs in the loop's thread."""
+    turns = 0
+    done = False
+
+    async def ticker() -> None:
+        nonlocal turns
+        while True:
+            await asyncio.sleep(0)
+            if done:
+                return
+            turns += 1
+
+    task = asyncio.create_task(ticker())
+    await asyncio.sleep(0)
+    before = turns
+    try:
+        answer = await work
+    finally:
+        done = True
+        await task
+    return answer, turns - before
+
+
+async def test_a_long_select_is_interrupted_and_answered_by_a_reader_thread(
+    sqlite, numbers
+) -> None:
+    readers = sqlite._off_loop_readers
+    (count, [row]), turns = await _loop_turns_during(sqlite.execute_query(LONG_SELECT))
+
+    assert row["counted"] == COUNTED
+    assert turns > 0  # the loop answered others while the statement ran
+    assert len(readers.opened) == 1
+
+
+async def test_a_point_read_stays_in_the_loops_thread(sqlite) -> None:
+    member = await make_member()
+    point_read = sqlite.execute_query('SELECT "id" FROM "member" WHERE "id" = ?', [member.id])
+    (_, [row]), turns = await _loop_turns_during(point_read)
+
+    assert row["id"] == member.id
+    assert turns == 0
+    assert sqlite._off_loop_readers.opened == []
+
+
+async def test_work_off_the_loop_sends_its_transactions_and_reads_to_threads(
+    sqlite, worker_calls
+) -> None:
+    member = await make_member()
+    worker_calls.clear()
+    with shortcuts.sqlite.off_the_loop():
+        async with in_transaction():
+            await Member.filter(id=member.id).update(points_balance=5)
+        found = await Member.get(id=member.id)
+
+    assert found.points_balance == 5
+    assert any("BEGIN IMMEDIATE" in call for call in worker_calls)
+    assert len(sqlite._off_loop_readers.opened) == 1
+    assert sqlite.in_place()
+
+
+async def test_a_cancelled_long_select_is_interrupted(sqlite, numbers) -> None:
+    readers = sqlite._off_loop_readers
+    slow = "SELECT count(*) FROM numbers a, numbers b, numbers c, numbers d"
+    task = asyncio.create_task(sqlite.execute_query(slow))
+    while not readers.opened:
+        await asyncio.sleep(0.01)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    # The reader thread is free again: the endless statement was interrupted.
+    (_, [row]) = await asyncio.wait_for(sqlite.execute_query(LONG_SELECT), 30)
+    assert row["counted"] == COUNTED
+
+
+class WalFile(NamedTuple):
+    name: str
+    writer: sqlite3.Connection
+
+    def grow(self, kilobytes: int) -> None:
+        for _ in range(kilobytes // 4):
+            self.writer.execute("INSERT INTO filler VALUES (randomblob(4000))")
+
+
+@pytest.fixture
+def wal_file(tmp_path: Any) -> Iterator[WalFile]:
+    """A database in WAL mode with a writer kept open (the last connection's close would
+    checkpoint and delete the log)."""
+    name = str(tmp_path / "wal.db")
+    writer = sqlite3.connect(name, isolation_level=None)
+    writer.execute("PRAGMA journal_mode=WAL")
+    writer.execute("CREATE TABLE filler (blob BLOB)")
+    yield WalFile(name, writer)
+    writer.close()
+
+
+async def test_a_log_past_a_quarter_of_its_limit_is_emptied(wal_file) -> None:
+    checkpointer = shortcuts.sqlite.Checkpointer(wal_file.name, wal_limit=2**20)
+    wal_file.grow(40)
+    checkpointer.checkpoint()  # under 256 KB: PASSIVE only, the file stays
+    assert checkpointer.last.mode == "PASSIVE"
+    assert checkpointer.wal_size() > 0
+
+    wal_file.grow(400)
+    checkpointer.checkpoint()
+
+    assert checkpointer.last[:2] == ("TRUNCATE", "done")
+    assert checkpointer.wal_size() == 0
+    await checkpointer.close()
+
+
+async def test_a_reader_holding_an_old_snapshot_leaves_the_truncate_busy(wal_file) -> None:
+    checkpointer = shortcuts.sqlite.Checkpointer(wal_file.name, wal_limit=64 * 1024)
+    wal_file.grow(40)
+    reader = sqlite3.connect(wal_file.name, isolation_level=None)
+    reader.execute("BEGIN")
+    reader.execute("SELECT count(*) FROM filler").fetchone()
+    wal_file.grow(40)
+    try:
+        checkpointer.checkpoint()
+        assert checkpointer.last[:2] == ("TRUNCATE", "busy")
+        assert checkpointer.wal_size() > 0
+    finally:
+        reader.close()
+    checkpointer.checkpoint()  # retried once the snapshot is gone
+    assert checkpointer.last[:2] == ("TRUNCATE", "done")
+    await checkpointer.close()
+
+
+async def test_the_log_is_limited_by_the_setting(sqlite) -> None:
+    limit = sqlite._writer.connection.execute("PRAGMA journal_size_limit").fetchone()[0]
+    assert limit == 64 * 2**20
+    assert sqlite.checkpointer.truncate_above == 16 * 2**20
