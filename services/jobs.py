@@ -160,7 +160,7 @@ async def for_each(
 ) -> tuple[int, int]:
     """Visit `members` a page at a time: `pick` narrows each page to the members due (read
     outside any write transaction), then `step` runs BATCH members a transaction audited
-    with what it changed. Reports progress after each batch; returns how many members
+    with what it changed. Reports progress after each page; returns how many members
     were visited and how many changes were made."""
     total = await members.count()
     if progress is not None:
