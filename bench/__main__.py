@@ -5,6 +5,11 @@ memberhub and the baseline (bench/baseline.py: plain Starlette + raw aiosqlite
 answering the same JSON bytes) with uvicorn, and drives each workload from a
 separate load process (bench/load.py). Prints a table and writes JSON.
 
+With them, the scenarios at shop scale (bench/scale.py): a trivial query's latency while
+two clients search, the search's own latency, the write-ahead log's largest size while
+seeding and during W3, and each job's time and memory on a copy of the data set with W1's
+p99 while one runs.
+
 `--scenario login-flood` measures instead a plain query's latency, idle and while
 six clients flood logins (bench/login_flood.py).
 """
@@ -22,7 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import login_flood, servers, workloads, worst
+from bench import login_flood, scale, servers, workloads, worst
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -50,9 +55,19 @@ def build_dataset(folder: Path, members: int) -> dict[str, str]:
         return env
     started = time.monotonic()
     _cli(env, "migrate")
-    _cli(env, "seed-demo", "--members", str(members))
-    print(f"data set: {members} members in {time.monotonic() - started:.0f} s", file=sys.stderr)
+    seeding: dict[str, Any] = {}
+    with scale.sampling_wal(env, seeding, "wal_max_bytes"):
+        _cli(env, "seed-demo", "--members", str(members))
+    seeding["seconds"] = round(time.monotonic() - started)
+    # Kept with the data set: a run reusing it (--data) reports how it was built.
+    (folder / "seeding.json").write_text(json.dumps(seeding), encoding="utf-8")
+    print(f"data set: {members} members in {seeding['seconds']} s", file=sys.stderr)
     return env
+
+
+def _seeding(folder: Path) -> dict[str, Any]:
+    path = folder / "seeding.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
 def _python(module: str, *args: str, env: dict[str, str] | None = None) -> Any:
@@ -79,15 +94,17 @@ def _statements(env: dict[str, str]) -> dict[str, int]:
     return _python("bench.statements", env=env)
 
 
-def measure(env: dict[str, str], folder: Path) -> dict[str, dict[str, Any]]:
+def measure(env: dict[str, str], folder: Path, seconds: float) -> dict[str, Any]:
     statements = _statements(env)
-    results: dict[str, dict[str, Any]] = {}
+    results: dict[str, Any] = {}
+    w3_wal: dict[str, Any] = {}
     with servers.memberhub(env) as hub_url, servers.baseline(env) as base_url:
         token = workloads.staff_token(hub_url)
         for name in workloads.NAMES:
-            hub_spec, base_spec = workloads.specs(name, hub_url, base_url, token, env)
+            hub_spec, base_spec = workloads.specs(name, hub_url, base_url, token, env, seconds)
             workloads.check_same_bytes(name, hub_spec, base_spec)
-            hub = _load(hub_spec, folder)
+            with scale.sampling_wal(env, w3_wal, name):
+                hub = _load(hub_spec, folder)
             base = _load(base_spec, folder)
             alone = _load(workloads.one_client(name, hub_spec, env), folder)
             results[name] = {
@@ -104,6 +121,9 @@ def measure(env: dict[str, str], folder: Path) -> dict[str, dict[str, Any]]:
                 "one_client_p50_ms": alone["p50_ms"],
                 "one_client_p99_ms": alone["p99_ms"],
             }
+        results["search-under-load"] = scale.search_under_load(hub_url, token, env, seconds, folder)
+    results["wal"] = scale.wal(_seeding(folder), w3_wal["W3"])
+    results["jobs"] = scale.jobs(env, folder, seconds)
     return results
 
 
@@ -113,13 +133,14 @@ def table(results: dict[str, dict[str, Any]]) -> str:
         f"{'1-client p50/p99 ms':>22}"
     )
     rows = [head]
-    for name, r in results.items():
+    for name in workloads.NAMES:
+        r = results[name]
         rows.append(
             f"{name:4}{r['rps']:>9.1f}{r['p50_ms']:>9.2f}{r['p99_ms']:>9.2f}"
             f"{r['statements']:>7}{r['baseline_rps']:>10.1f}{r['ratio']:>7.2f}"
             f"{r['one_client_p50_ms']:>13.2f} / {r['one_client_p99_ms']:.2f}"
         )
-    return "\n".join(rows)
+    return "\n".join(rows) + "\n" + scale.table(results)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -137,7 +158,9 @@ def main(argv: list[str] | None = None) -> int:
         help="members in the data set (default 10000; 200 for the other scenarios)",
     )
     parser.add_argument(
-        "--seconds", type=float, default=15, help="length of each login-flood phase"
+        "--seconds",
+        type=float,
+        help="length of each load phase (default 20 for the workloads, 15 for login-flood)",
     )
     parser.add_argument("--json", type=Path, help="write the results here as JSON")
     parser.add_argument(
@@ -153,13 +176,13 @@ def main(argv: list[str] | None = None) -> int:
         folder = args.data or Path(tmp)
         env = build_dataset(folder, members)
         if args.scenario == "login-flood":
-            results = login_flood.measure(env, folder, args.seconds)
+            results = login_flood.measure(env, folder, args.seconds or 15)
             report = login_flood.table(results)
         elif args.scenario == "worst-documents":
             results = worst.measure(env)
             report = worst.table(results)
         else:
-            results = measure(env, folder)
+            results = measure(env, folder, args.seconds or workloads.SECONDS)
             report = table(results)
     print(report)
     if args.json:

@@ -10,15 +10,12 @@ loopback aliases (127.0.0.11 ...), which Linux answers without any set-up.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 from bench import servers
-from bench.servers import ROOT
+from bench.probe import HEADERS, probe_while
 
-PROBE = json.dumps({"query": "query Tiers { tiers { code name rank } }"})
 LOGIN = (
     "mutation StaffLogin($username: String!, $password: String!) { staffLogin(input: "
     "{username: $username, password: $password}) { session { token } errors { code } } }"
@@ -32,7 +29,6 @@ PHASES = {
     "one address": ["127.0.0.20"],
 }
 BODIES = 2000
-HEADERS = {"Content-Type": "application/json"}
 
 
 def _flood_bodies(phase: str) -> list[str]:
@@ -51,28 +47,10 @@ def _flood_bodies(phase: str) -> list[str]:
     ]
 
 
-def _start_load(spec: dict[str, Any], path: Path) -> subprocess.Popen[str]:
-    path.write_text(json.dumps(spec), encoding="utf-8")
-    return subprocess.Popen(
-        [sys.executable, "-m", "bench.load", str(path)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def _result(process: subprocess.Popen[str]) -> dict[str, Any]:
-    out, err = process.communicate()
-    if process.returncode != 0:
-        raise SystemExit(f"bench.load failed:\n{err}")
-    return json.loads(out)
-
-
 def _phase(url: str, sources: list[str], phase: str, seconds: float, folder: Path) -> dict:
     flood = None
     if sources:
-        flood_spec = {
+        flood = {
             "url": url,
             "headers": HEADERS,
             "bodies": _flood_bodies(phase),
@@ -82,20 +60,9 @@ def _phase(url: str, sources: list[str], phase: str, seconds: float, folder: Pat
             "sources": sources,
             "count_marker": '"RATE_LIMITED"',
         }
-        flood = _start_load(flood_spec, folder / "flood.json")
-    probe_spec = {
-        "url": url,
-        "headers": HEADERS,
-        "bodies": [PROBE],
-        "concurrency": 1,
-        "requests": 10**9,
-        "seconds": seconds,
-        "error_marker": '"errors":[{',
-    }
-    probe = _result(_start_load(probe_spec, folder / "probe.json"))
+    probe, logins = probe_while(url, flood, seconds, folder)
     row = {"p50_ms": probe["p50_ms"], "p95_ms": probe["p95_ms"], "requests": probe["requests"]}
-    if flood is not None:
-        logins = _result(flood)
+    if logins is not None:
         row.update(
             logins=logins["requests"],
             logins_per_s=logins["rps"],

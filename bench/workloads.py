@@ -44,7 +44,7 @@ def staff_token(hub_url: str) -> str:
     return str(response.json()["data"]["staffLogin"]["session"]["token"])
 
 
-def _member_ids(env: dict[str, str], *, newest: bool = False) -> list[int]:
+def member_ids(env: dict[str, str], *, newest: bool = False) -> list[int]:
     """A sample of active members: the oldest for the reads, the newest for W3's purchases,
     so a data set reused by a later run (--data) reads the same members it read before."""
     order = "DESC" if newest else "ASC"
@@ -61,7 +61,7 @@ def _graphql(query: str, variables: dict[str, Any]) -> str:
 
 def _bodies(name: str, env: dict[str, str]) -> tuple[list[str], list[str]]:
     """(memberhub bodies, baseline bodies), pairwise the same request."""
-    ids = _member_ids(env, newest=name == "W3")
+    ids = member_ids(env, newest=name == "W3")
     if name == "W1":
         text = operation("MemberDetail")
         return (
@@ -93,10 +93,15 @@ def _bodies(name: str, env: dict[str, str]) -> tuple[list[str], list[str]]:
 
 
 def specs(
-    name: str, hub_url: str, base_url: str, token: str, env: dict[str, str]
+    name: str,
+    hub_url: str,
+    base_url: str,
+    token: str,
+    env: dict[str, str],
+    seconds: float = SECONDS,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     hub_bodies, base_bodies = _bodies(name, env)
-    common = {"concurrency": CONCURRENCY[name], "requests": REQUESTS[name], "seconds": SECONDS}
+    common = {"concurrency": CONCURRENCY[name], "requests": REQUESTS[name], "seconds": seconds}
     hub = {
         **common,
         "url": hub_url + "/graphql",

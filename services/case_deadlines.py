@@ -18,7 +18,7 @@ from models.communication import ServiceCase
 from services.cases import overdue_q
 from services.clock import as_utc
 from services.db import retry_busy, transaction
-from services.jobs import JobResult, JobRun, ReportProgress, for_each, members_of
+from services.jobs import JobResult, JobRun, Members, ReportProgress, each_member, for_each
 from services.webhooks import emit
 from services.webhooks.events import timestamp
 
@@ -49,11 +49,9 @@ async def run_case_deadlines(as_of: datetime, progress: ReportProgress | None = 
     whose cases were examined and those with a case announced."""
     run = JobRun("case-deadlines", as_of)
     as_of = run.as_of
-    member_ids = await members_of(ServiceCase.filter(overdue_q(as_of), _not_all_announced()))
-    changed = await for_each(
-        run, member_ids, lambda member_id: _announce(member_id, as_of), progress
-    )
-    return run.result(len(member_ids), changed)
+    members = Members(ServiceCase.filter(overdue_q(as_of), _not_all_announced()))
+    step = each_member(lambda member_id: _announce(member_id, as_of))
+    return run.result(*await for_each(run, members, step, progress))
 
 
 async def _announce(member_id: int, as_of: datetime) -> bool:

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
+from tortoise.expressions import Subquery
 from tortoise.queryset import QuerySet
 
 from core.ids import to_global_id
 from models.enums import AuditOutcome
+from models.member import Member
 from services import audit
 from services.clock import as_utc, utcnow
 from services.units import unit_of_work
@@ -22,6 +25,8 @@ from services.validation import check_moment
 # Members a job changes in one transaction: a crash keeps every batch committed before
 # it, and a batch holds the write lock briefly enough for requests to pass in between.
 BATCH = 50
+# Member ids a job reads at a time: its memory stays the same at any number of members.
+PAGE = 1000
 
 # How far a job has come: called with (done, total) when it starts and as it goes. The CLI
 # passes one that draws a terminal bar; the API passes none.
@@ -98,32 +103,77 @@ class JobRun:
         return changed
 
 
-async def members_of(rows: QuerySet[Any]) -> list[int]:
-    """The members `rows` belong to, each once and in id order: whom a job visits."""
-    found = await rows.distinct().order_by("member_id").values_list("member_id", flat=True)
-    # Tortoise types values_list as tuples, flat=True or not.
-    return found  # type: ignore[return-value]
+class Members:
+    """Whom a job visits: the members `rows` belong to (their `key` column), each once and
+    in id order, read PAGE at a time after the last one read (`key > last ORDER BY key
+    LIMIT PAGE`), so a job at any scale holds one page of ids, never all of them."""
+
+    def __init__(self, rows: QuerySet[Any], key: str = "member_id") -> None:
+        self.rows = rows
+        self.key = key
+
+    async def count(self) -> int:
+        """How many there are now: the total a job's progress reports against."""
+        if self.key == "id":
+            return await self.rows.count()
+        # Distinct members, not rows: counted as the members the rows' ids name.
+        return await Member.filter(id__in=Subquery(self.rows.values(self.key))).count()
+
+    async def pages(self) -> AsyncIterator[list[int]]:
+        last = 0
+        while True:
+            page = await (
+                self.rows.filter(**{f"{self.key}__gt": last})
+                .distinct()
+                .order_by(self.key)
+                .limit(PAGE)
+                .values_list(self.key, flat=True)
+            )
+            if not page:
+                return
+            # Tortoise types values_list as tuples, flat=True or not.
+            yield page  # type: ignore[misc]
+            last = page[-1]  # type: ignore[assignment]
+
+
+# What a job does with one batch of members inside its transaction: the global ids of
+# the records it changed, and how many changes it made.
+BatchStep = Callable[[Sequence[int]], Awaitable[tuple[list[str], int]]]
+
+
+def each_member(step: Callable[[int], Awaitable[bool | int]]) -> BatchStep:
+    """A batch step running `step` for each member of the batch; the members it changed."""
+
+    async def batch_step(batch: Sequence[int]) -> tuple[list[str], int]:
+        changed = [member_id for member_id in batch if await step(member_id)]
+        return [to_global_id("Member", member_id) for member_id in changed], len(changed)
+
+    return batch_step
 
 
 async def for_each(
     run: JobRun,
-    member_ids: Sequence[int],
-    step: Callable[[int], Awaitable[bool | int]],
+    members: Members,
+    step: BatchStep,
     progress: ReportProgress | None,
-) -> int:
-    """Run `step` for each member in order, BATCH members a transaction audited with the
-    members it changed; reports progress after each batch; returns how many changed."""
+    pick: Callable[[list[int]], Awaitable[list[int]]] | None = None,
+) -> tuple[int, int]:
+    """Visit `members` a page at a time: `pick` narrows each page to the members due (read
+    outside any write transaction), then `step` runs BATCH members a transaction audited
+    with what it changed. Reports progress after each page; returns how many members
+    were visited and how many changes were made."""
+    total = await members.count()
     if progress is not None:
-        progress(0, len(member_ids))
-    changed = 0
-    for start in range(0, len(member_ids), BATCH):
-        batch = member_ids[start : start + BATCH]
-
-        async def work(batch: Sequence[int] = batch) -> tuple[list[str], int]:
-            changed = [member_id for member_id in batch if await step(member_id)]
-            return [to_global_id("Member", member_id) for member_id in changed], len(changed)
-
-        changed += await run.audited(work)
+        progress(0, total)
+    visited = changed = 0
+    async for page in members.pages():
+        due = page if pick is None else await pick(page)
+        for start in range(0, len(due), BATCH):
+            batch = due[start : start + BATCH]
+            changed += await run.audited(partial(step, batch))
+        visited += len(page)
+        # Members added since the count: the total grows rather than the bar overflowing.
+        total = max(total, visited)
         if progress is not None:
-            progress(start + len(batch), len(member_ids))
-    return changed
+            progress(visited, total)
+    return visited, changed

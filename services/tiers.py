@@ -25,7 +25,7 @@ from services.clock import as_utc
 from services.communications import notify
 from services.db import retry_busy, transaction
 from services.errors import Duplicate, Invalid, InvalidState, NotFound
-from services.jobs import JobResult, JobRun, ReportProgress, for_each
+from services.jobs import JobResult, JobRun, Members, ReportProgress, each_member, for_each
 from services.limits import ensure_room
 from services.orders import KEPT_ORDER
 from services.points.dates import months_before
@@ -350,18 +350,22 @@ async def run_tier_evaluation(as_of: datetime, progress: ReportProgress | None =
     as_of = run.as_of
     tiers = await ladder()
     entry = min((t.rank for t in tiers), default=0)
-    members = await Member.filter(status__in=list(EVALUATED), tier__rank__gt=entry).values_list(
-        "id", "tier_id"
-    )
-    qualifying = await qualifying_for(None, as_of)
+    evaluated = Member.filter(status__in=list(EVALUATED), tier__rank__gt=entry)
     by_id = {t.id: t for t in tiers}
-    due = [
-        member_id
-        for member_id, tier_id in members
-        if highest_met(tiers, qualifying.get(member_id, Qualifying())).rank < by_id[tier_id].rank
-    ]
-    changed = await for_each(run, due, lambda member_id: _demote(member_id, as_of), progress)
-    return run.result(len(members), changed)
+
+    async def below_their_tier(page: list[int]) -> list[int]:
+        members = await Member.filter(id__in=page).order_by("id").values_list("id", "tier_id")
+        qualifying = await qualifying_for(page, as_of)
+        return [
+            member_id
+            for member_id, tier_id in members
+            if highest_met(tiers, qualifying.get(member_id, Qualifying())).rank
+            < by_id[tier_id].rank
+        ]
+
+    step = each_member(lambda member_id: _demote(member_id, as_of))
+    visited = await for_each(run, Members(evaluated, key="id"), step, progress, below_their_tier)
+    return run.result(*visited)
 
 
 async def _demote(member_id: int, as_of: datetime) -> int:

@@ -13,7 +13,7 @@ from services import communications
 from services.benefits import revoke_member_usages
 from services.db import after_commit, retry_busy, transaction
 from services.errors import Invalid, InvalidState, NotFound
-from services.jobs import JobResult, JobRun, ReportProgress, for_each
+from services.jobs import JobResult, JobRun, Members, ReportProgress, each_member, for_each
 from services.members.erasure import erase_person, is_pending, scrub_storage
 from services.points import forfeit_balance
 from services.units import in_unit_transaction
@@ -173,13 +173,12 @@ async def run_terminations(as_of: datetime, progress: ReportProgress | None = No
     """Terminate every TERMINATING member whose effective time has come (DESIGN §2)."""
     run = JobRun("terminations", as_of)
     as_of = run.as_of
-    due = (
-        await Member.filter(status=MemberStatus.TERMINATING, termination_effective_at__lte=as_of)
-        .order_by("id")
-        .values_list("id", flat=True)
+    due = Members(
+        Member.filter(status=MemberStatus.TERMINATING, termination_effective_at__lte=as_of),
+        key="id",
     )
-    # Tortoise types values_list as tuples, flat=True or not.
-    changed = await for_each(run, due, lambda member_id: _terminate(member_id, as_of), progress)  # type: ignore[arg-type]
+    step = each_member(lambda member_id: _terminate(member_id, as_of))
+    examined, changed = await for_each(run, due, step, progress)
     # Also when nothing was due: erasures an earlier run left pending are retried.
     pending = await scrub_storage()
-    return run.result(len(due), changed, erasures_pending=pending)
+    return run.result(examined, changed, erasures_pending=pending)

@@ -5,6 +5,7 @@ record and measure through here."""
 from services.outreach.effect import DEFAULT_DAYS, Effect, clean_days, effects
 from services.outreach.holdout import (
     Draw,
+    add_to_outreach,
     clean_share,
     draw,
     held_out,
@@ -15,6 +16,7 @@ from services.outreach.holdout import (
 __all__ = [
     "DEFAULT_DAYS",
     "Draw",
+    "add_to_outreach",
     "Effect",
     "clean_days",
     "clean_share",

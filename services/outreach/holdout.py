@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from tortoise.expressions import F
+
 from models.enums import CommunicationCategory, ContactChannel, OutreachKind
 from models.outreach import Outreach, OutreachMember
 from services.errors import Invalid
@@ -93,8 +95,26 @@ async def record_outreach(
         category=category,
     )
     await insert(conn, outreach)
-    rows = [_Row(outreach.id, m, False) for m in drawn.contacted]
-    rows += [_Row(outreach.id, m, True) for m in drawn.held_out]
+    await _record_members(conn, outreach.id, drawn)
+    return outreach
+
+
+async def add_to_outreach(conn: Any, outreach_id: int, drawn: Draw) -> None:
+    """Add a further part of an outreach's audience (a programme run's batch), counted
+    with it, in `conn`'s transaction: written with the messages it sends, or not at all."""
+    await _record_members(conn, outreach_id, drawn)
+    await (
+        Outreach.filter(id=outreach_id)
+        .using_db(conn)
+        .update(
+            contacted=F("contacted") + len(drawn.contacted),
+            held_out=F("held_out") + len(drawn.held_out),
+        )
+    )
+
+
+async def _record_members(conn: Any, outreach_id: int, drawn: Draw) -> None:
+    rows = [_Row(outreach_id, m, False) for m in drawn.contacted]
+    rows += [_Row(outreach_id, m, True) for m in drawn.held_out]
     for start in range(0, len(rows), INSERT_BATCH):
         await insert_rows(conn, OutreachMember, rows[start : start + INSERT_BATCH])
-    return outreach

@@ -9,7 +9,7 @@ from typing import Any
 from models.enums import PointsEntryKind
 from models.points import PointsEntry
 from services.db import retry_busy, transaction
-from services.jobs import JobResult, JobRun, ReportProgress, for_each, members_of
+from services.jobs import JobResult, JobRun, Members, ReportProgress, each_member, for_each
 from services.points.ledger import locked_balance, post_entry
 from services.points.lots import Lot, lapsed_points, open_lots
 from shortcuts.shapes import rows_in
@@ -32,15 +32,13 @@ async def run_points_expiry(as_of: datetime, progress: ReportProgress | None = N
     run = JobRun("points-expiry", as_of)
     as_of = run.as_of
     # Open lots always sum to the balance, so a member at zero has nothing to expire.
-    candidates = await members_of(
+    candidates = Members(
         PointsEntry.filter(
             kind=PointsEntryKind.EARN, expires_at__lt=as_of, member__points_balance__gt=0
         )
     )
-    changed = await for_each(
-        run, candidates, lambda member_id: _expire_member(member_id, as_of), progress
-    )
-    return run.result(len(candidates), changed)
+    step = each_member(lambda member_id: _expire_member(member_id, as_of))
+    return run.result(*await for_each(run, candidates, step, progress))
 
 
 async def _expire_member(member_id: int, as_of: datetime) -> bool:

@@ -17,7 +17,7 @@ from models.points import PointsEntry
 from services import communications
 from services.clock import local_date
 from services.db import retry_busy, transaction
-from services.jobs import JobResult, JobRun, ReportProgress, for_each, members_of
+from services.jobs import JobResult, JobRun, Members, ReportProgress, each_member, for_each
 from services.points.dates import add_months, local_midnight
 from services.points.expiry import lots_of
 from services.points.ledger import locked_balance
@@ -37,7 +37,7 @@ async def run_points_expiry_notice(
     run = JobRun("points-expiry-notice", as_of)
     as_of = run.as_of
     last_day = local_date(as_of) + timedelta(days=get_settings().points_expiry_notice_days)
-    candidates = await members_of(
+    candidates = Members(
         PointsEntry.filter(
             kind=PointsEntryKind.EARN,
             expires_at__gte=as_of,
@@ -45,10 +45,8 @@ async def run_points_expiry_notice(
             member__points_balance__gt=0,
         ).exclude(member__status__in=NOT_TOLD)
     )
-    changed = await for_each(
-        run, candidates, lambda member_id: _notify_member(member_id, as_of, last_day), progress
-    )
-    return run.result(len(candidates), changed)
+    step = each_member(lambda member_id: _notify_member(member_id, as_of, last_day))
+    return run.result(*await for_each(run, candidates, step, progress))
 
 
 def expiring_data(lots: list[Lot]) -> dict[str, object]:

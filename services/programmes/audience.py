@@ -18,6 +18,7 @@ Decisions the design leaves open:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -28,7 +29,7 @@ from models.programme import ProgrammeSetting
 from services.clock import as_utc, local_date
 from services.members.stages import stage_sql
 from services.points import is_birthday
-from shortcuts.sql import fetch_dicts
+from shortcuts.sql import fetch_dicts, marks
 
 _COLUMNS = (
     "m.id AS member_id, m.name AS name, m.email AS email, m.birth_date AS birth_date,"
@@ -78,18 +79,22 @@ class _Rule:
     join_params: tuple[object, ...] = ()
 
 
-async def candidates(setting: ProgrammeSetting, as_of: datetime, conn: Any) -> list[Candidate]:
-    """The members `setting`'s programme selects as of `as_of`, in id order."""
+async def candidates(
+    setting: ProgrammeSetting, as_of: datetime, conn: Any, member_ids: Sequence[int]
+) -> list[Candidate]:
+    """The members of `member_ids` `setting`'s programme selects as of `as_of`, in id order."""
     cool = timedelta(days=setting.cool_down_days)
     rule = await _rule(setting, as_of)
     purchase = ", p.id AS purchase_id, p.order_ref AS order_ref" if rule.join else ""
     text = (
         f"SELECT {_COLUMNS}{purchase} FROM member m JOIN tier t ON t.id = m.tier_id{rule.join}"
-        f" WHERE m.status = ? AND NOT {_COOLING} AND {rule.condition}"
+        f" WHERE m.id IN ({marks(len(member_ids))}) AND m.status = ? AND NOT {_COOLING}"
+        f" AND {rule.condition}"
         f" ORDER BY m.id{', p.id' if rule.join else ''}"
     )
     params = (
         *rule.join_params,
+        *member_ids,
         MemberStatus.ACTIVE.value,
         setting.code.value,
         as_of - cool,

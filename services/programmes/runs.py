@@ -1,29 +1,41 @@
 """A programme's run (DESIGN §10): select the audience as of a moment, hold out a random
-share, send the others their message through the outbox, and record the draw, the
-messages and the run in one transaction. runProgramme, the worker's schedule and
-`memberhub run-job programmes` all run this.
+share, send the others their message through the outbox, and record the draw and the
+messages. runProgramme, the worker's schedule and `memberhub run-job programmes` all
+run this.
 
-Runs of one programme are serialised: the transaction's first statement locks the
+The run and its (empty) outreach are recorded first; then the active members are taken a
+batch at a time, and each batch's selection, draw and messages are written in one
+transaction with the batch's part of the outreach and the run's counts. Stopped between
+batches (kill -9), the run keeps the batches committed, and a rerun leaves their members
+out by the cool-down, which counts this run's outreach: nobody is contacted twice. Inside
+a mutation the batches share the mutation's one transaction; the job commits each alone.
+
+Batches of one programme are serialised: the transaction's first statement locks the
 programme's settings row (SQLite's write lock from BEGIN IMMEDIATE, PostgreSQL's row lock),
-so two runs at once do not both select a member the other is contacting. A second run for
-the same asOf sends nothing new by the cool-down (services/programmes/audience.py).
+and the batch selects under it, so two runs at once do not both select a member the other
+is contacting. A second run for the same asOf sends nothing new by the cool-down
+(services/programmes/audience.py).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from tortoise.expressions import F
 from tortoise.queryset import QuerySet
 
 from models.communication import Communication
-from models.enums import Direction, OutreachKind, ProgrammeCode
+from models.enums import Direction, MemberStatus, OutreachKind, ProgrammeCode
+from models.member import Member
 from models.programme import ProgrammeRun, ProgrammeSetting, SurveyToken
 from services import benefits, communications
 from services.clock import as_utc
 from services.db import retry_busy, transaction
-from services.outreach import draw, held_out, new_seed, record_outreach
+from services.jobs import Members
+from services.outreach import Draw, add_to_outreach, draw, held_out, new_seed, record_outreach
 from services.programmes import messages
 from services.programmes.audience import Candidate, candidates
 from services.programmes.settings import locked
@@ -49,13 +61,60 @@ class _Token:
 
 async def run_programme(code: ProgrammeCode, as_of: datetime, now: datetime) -> ProgrammeRun:
     """Run one programme as of `as_of`. Raises Invalid (asOf outside 1900-2200)."""
+    run = await start_run(code, as_of, now)
+    async for page in audience_pages().pages():
+        await run_batch(run, page)
+    return await ProgrammeRun.get(id=run.id)
+
+
+def audience_pages() -> Members:
+    """Whom a run visits, a page at a time: the members a programme may select."""
+    return Members(Member.filter(status=MemberStatus.ACTIVE), key="id")
+
+
+async def start_run(code: ProgrammeCode, as_of: datetime, now: datetime) -> ProgrammeRun:
+    """The run recorded before its batches, with its seed and share and nobody drawn yet.
+    Raises Invalid (asOf outside 1900-2200)."""
     as_of = as_utc(check_moment(as_of, ("input", "asOf")))
     seed = new_seed()
 
     async def write() -> ProgrammeRun:
         async with transaction() as conn:
             setting = await locked(conn, code)
-            return await _run(conn, setting, as_of, now, seed)
+            share = setting.holdout_share
+            outreach = await record_outreach(
+                conn,
+                OutreachKind.PROGRAMME_RUN,
+                as_of,
+                seed,
+                share,
+                Draw([], []),
+                programme=code.value,
+            )
+            return await ProgrammeRun.create(
+                using_db=conn,
+                programme=code,
+                as_of=as_of,
+                started_at=now,
+                outreach_id=outreach.id,
+                seed=seed,
+                holdout_share=share,
+                contacted=0,
+                held_out=0,
+                skipped=0,
+            )
+
+    return await retry_busy(write)
+
+
+async def run_batch(run: ProgrammeRun, member_ids: Sequence[int]) -> Draw:
+    """Select, draw and message the run's audience among `member_ids`, in one transaction
+    with their part of the outreach and the run's counts; returns their draw."""
+
+    async def write() -> Draw:
+        async with transaction() as conn:
+            setting = await locked(conn, run.programme)
+            return await _run(conn, setting, run, member_ids)
 
     return await retry_busy(write)
 
@@ -73,41 +132,36 @@ def sampled(found: list[Candidate], rate: float, seed: int) -> list[Candidate]:
 
 
 async def _run(
-    conn: Any, setting: ProgrammeSetting, as_of: datetime, now: datetime, seed: int
-) -> ProgrammeRun:
-    found = await candidates(setting, as_of, conn)
+    conn: Any, setting: ProgrammeSetting, run: ProgrammeRun, member_ids: Sequence[int]
+) -> Draw:
+    as_of = as_utc(run.as_of)
+    found = await candidates(setting, as_of, conn, member_ids)
     if setting.code is ProgrammeCode.SATISFACTION_REVISIT:
-        found = sampled(found, setting.sample_rate, seed)
+        found = sampled(found, setting.sample_rate, run.seed)
     audience = [c for c in found if c.consents]
-    drawn = draw([c.member_id for c in audience], setting.holdout_share, seed)
+    # The run's own share: a change of the settings meanwhile applies to the next run.
+    drawn = draw([c.member_id for c in audience], run.holdout_share, run.seed)
+    if not found:
+        return drawn
     contacted = set(drawn.contacted)
     to_send = [c for c in audience if c.member_id in contacted]
+    now = run.started_at
     rows, tokens = await _messages(conn, setting, to_send, as_of, now)
     if rows:
         await communications.insert_messages(conn, rows, now)
     if tokens:
         await insert_rows(conn, SurveyToken, tokens)
-    outreach = await record_outreach(
-        conn,
-        OutreachKind.PROGRAMME_RUN,
-        as_of,
-        seed,
-        setting.holdout_share,
-        drawn,
-        programme=setting.code.value,
+    await add_to_outreach(conn, run.outreach_id, drawn)
+    await (
+        ProgrammeRun.filter(id=run.id)
+        .using_db(conn)
+        .update(
+            contacted=F("contacted") + len(drawn.contacted),
+            held_out=F("held_out") + len(drawn.held_out),
+            skipped=F("skipped") + (len(found) - len(audience)),
+        )
     )
-    return await ProgrammeRun.create(
-        using_db=conn,
-        programme=setting.code,
-        as_of=as_of,
-        started_at=now,
-        outreach_id=outreach.id,
-        seed=seed,
-        holdout_share=setting.holdout_share,
-        contacted=len(drawn.contacted),
-        held_out=len(drawn.held_out),
-        skipped=len(found) - len(audience),
-    )
+    return drawn
 
 
 async def _messages(

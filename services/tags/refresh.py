@@ -9,7 +9,7 @@ last computed at the later of the two (services/tags/explanations.py).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -21,7 +21,7 @@ from models.enums import MemberStatus, TagSource
 from models.member import Member
 from models.tag import TagDefinition
 from services.db import retry_busy, transaction
-from services.jobs import JobResult, JobRun, ReportProgress
+from services.jobs import JobResult, JobRun, Members, ReportProgress, for_each
 from services.tags.rules import Clock, Sql
 from services.tags.sql import (
     ActiveRule,
@@ -32,6 +32,7 @@ from services.tags.sql import (
     outcomes,
     tag_condition,
 )
+from shortcuts.sql import marks
 
 
 async def sync_tag(conn: Any, tag: RuleTag, clock: Clock) -> int:
@@ -40,17 +41,27 @@ async def sync_tag(conn: Any, tag: RuleTag, clock: Clock) -> int:
     A member whose assignment was reported wrong stays untagged while the rule still
     holds for them; once it no longer holds, the report stops suppressing (DESIGN §2).
     """
-    match = matching_members(tag_condition(tag, clock), clock)
-    removed = await _drop_unmatched(conn, tag, match, None)
-    changed = removed + await _add_matched(conn, tag, clock, match)
+    changed = await _sync_members(conn, tag, clock, None)
     await TagDefinition.filter(id=tag.id).using_db(conn).update(refreshed_at=clock.as_of)
     return changed
 
 
-async def _drop_unmatched(conn: Any, tag: RuleTag, match: Sql, member_id: int | None) -> int:
+async def _sync_members(
+    conn: Any, tag: RuleTag, clock: Clock, member_ids: Sequence[int] | None
+) -> int:
+    """`sync_tag` for `member_ids` only (every member when None), without recording it."""
+    match = matching_members(tag_condition(tag, clock), clock, member_ids)
+    removed = await _drop_unmatched(conn, tag, match, member_ids)
+    return removed + await _add_matched(conn, tag, clock, match)
+
+
+async def _drop_unmatched(
+    conn: Any, tag: RuleTag, match: Sql, member_ids: Sequence[int] | None
+) -> int:
     """Take the tag off members `match` leaves out, and end their reports' suppression."""
-    scope = " AND member_id = ?" if member_id is not None else ""
-    scoped = (tag.id, member_id) if member_id is not None else (tag.id,)
+    ids = list(member_ids or ())
+    scope = f" AND member_id IN ({marks(len(ids))})" if member_ids is not None else ""
+    scoped = (tag.id, *ids)
     removed = await fetch(
         conn,
         Sql(
@@ -141,11 +152,11 @@ async def _refresh_member(
     async def write() -> None:
         async with transaction() as conn:
             for tag, holds in stale:
-                match = matching_members(tag_condition(tag, clock), clock, member_id)
+                match = matching_members(tag_condition(tag, clock), clock, [member_id])
                 if holds:
                     await _add_matched(conn, tag, clock, match)
                 else:
-                    await _drop_unmatched(conn, tag, match, member_id)
+                    await _drop_unmatched(conn, tag, match, [member_id])
             # Written when nothing changed too: a tag explanation's computedAt (DESIGN §9).
             if not stamped:
                 await (
@@ -162,19 +173,31 @@ async def run_tag_refresh(as_of: datetime, progress: ReportProgress | None = Non
     """
     run = JobRun("tag-refresh", as_of)
     tags = await _rule_tags()
-    examined = await Member.exclude(status=MemberStatus.TERMINATED).count()
-    if progress is not None:
-        progress(0, len(tags))
-    changed = 0
-    for done, tag in enumerate(tags, 1):
+    clock = Clock.at(as_of)
+    targets = [to_global_id("TagDefinition", tag.id) for tag in tags]
 
-        async def work(tag: RuleTag = tag) -> tuple[list[str], int]:
-            count = await refresh_tag(tag, as_of)
-            return [to_global_id("TagDefinition", tag.id)], count
+    # Terminated members are not visited: their tags went at termination.
+    members = Members(Member.exclude(status=MemberStatus.TERMINATED), key="id")
+    if not tags:
+        return run.result(await members.count(), 0)
 
-        changed += await run.audited(work)
-        if progress is not None:
-            progress(done, len(tags))
+    async def sync_batch(batch: Sequence[int]) -> tuple[list[str], int]:
+        async def write() -> int:
+            async with transaction() as conn:
+                return sum([await _sync_members(conn, tag, clock, batch) for tag in tags])
+
+        return targets, await retry_busy(write)
+
+    examined, changed = await for_each(run, members, sync_batch, progress)
+
+    # Once every member is: a run cut short leaves the tags' refresh time as it was.
+    async def stamp() -> tuple[list[str], int]:
+        async with transaction() as conn:
+            ids = [tag.id for tag in tags]
+            await TagDefinition.filter(id__in=ids).using_db(conn).update(refreshed_at=as_of)
+        return targets, 0
+
+    await run.audited(stamp)
     return run.result(examined, changed)
 
 

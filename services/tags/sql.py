@@ -116,13 +116,9 @@ def facts_of(clock: Clock, sources: frozenset[str], member_ids: Sequence[int] | 
     return Sql(text, tuple(params), sources)
 
 
-def _one(member_id: int | None) -> list[int] | None:
-    return None if member_id is None else [member_id]
-
-
-def matching_members(condition: Sql, clock: Clock, member_id: int | None = None) -> Sql:
-    """SELECT of the ids of live members meeting `condition` (one member if given)."""
-    facts = facts_of(clock, condition.sources, _one(member_id))
+def matching_members(condition: Sql, clock: Clock, member_ids: Sequence[int] | None = None) -> Sql:
+    """SELECT of the ids of live members meeting `condition` (of `member_ids` if given)."""
+    facts = facts_of(clock, condition.sources, member_ids)
     return Sql(
         f"SELECT m.id {facts.text} AND {condition.text}",
         facts.params + condition.params,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from models.enums import CommunicationCategory, ProgrammeCode
+from models.member import Member
 from models.programme import SurveyToken
 from services.clock import local_date
 from services.programmes import programmes
@@ -58,7 +59,8 @@ async def test_the_sample_is_near_the_rate_and_reproducible_from_the_seed(db):
     for _ in range(200):
         await make_purchase(await make_member(), "10", start + timedelta(hours=1))
     setting = next(s for s in await programmes() if s.code is CODE)
-    found = await candidates(setting, AS_OF, None)
+    everyone = await Member.all().values_list("id", flat=True)
+    found = await candidates(setting, AS_OF, None, everyone)
     first = sampled(found, 0.3, 1234)
     assert [c.purchase_id for c in sampled(found, 0.3, 1234)] == [c.purchase_id for c in first]
     assert 30 <= len(first) <= 90  # 200 at 30 %: sd 6.5, this is over four of them
