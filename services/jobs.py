@@ -21,6 +21,7 @@ from services import audit
 from services.clock import as_utc, utcnow
 from services.units import unit_of_work
 from services.validation import check_moment
+from shortcuts.sqlite import off_the_loop
 
 # Members a job changes in one transaction: a crash keeps every batch committed before
 # it, and a batch holds the write lock briefly enough for requests to pass in between.
@@ -161,7 +162,21 @@ async def for_each(
     """Visit `members` a page at a time: `pick` narrows each page to the members due (read
     outside any write transaction), then `step` runs BATCH members a transaction audited
     with what it changed. Reports progress after each page; returns how many members
-    were visited and how many changes were made."""
+    were visited and how many changes were made.
+
+    Its statements run on threads (`off_the_loop`): a job run by a request or beside the
+    worker's deliveries would otherwise hold up their loop for each batch's statements."""
+    with off_the_loop():
+        return await _visit(run, members, step, progress, pick)
+
+
+async def _visit(
+    run: JobRun,
+    members: Members,
+    step: BatchStep,
+    progress: ReportProgress | None,
+    pick: Callable[[list[int]], Awaitable[list[int]]] | None,
+) -> tuple[int, int]:
     total = await members.count()
     if progress is not None:
         progress(0, total)
