@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from string import ascii_lowercase, ascii_uppercase
 
+from tortoise import connections
 from tortoise.expressions import Q
+from tortoise.filters import escape_like
 from tortoise.queryset import QuerySet
 
 from models.enums import (
@@ -18,9 +21,11 @@ from models.enums import (
     TagUseKind,
 )
 from models.member import Member, MembershipApplication, ProfileChangeRequest
+from models.member_search import GRAM_END, PG_INDEXED, SEARCH_TABLE, SEARCHED, grams_column
 from services.members.stages import in_stages
 from services.segments import Segment, in_segment
 from services.tags.uses import record_uses_by_code
+from shortcuts.sql import SqlTerm
 
 # Fields `search` may match; the caller passes those its role may read in clear.
 SEARCHABLE = ("memberNo", "name", "phone", "email")
@@ -38,6 +43,9 @@ RANKED_BY = {
     MemberOrderField.POINTS_BALANCE: "pointsBalance",
     MemberOrderField.LIFETIME_SPEND: "lifetimeSpend",
 }
+
+_ASCII_UPPER = str.maketrans(ascii_lowercase, ascii_uppercase)
+_LAST_CHARACTER = "\U0010ffff"
 
 
 @dataclass(frozen=True)
@@ -57,7 +65,10 @@ class MemberFilter:
         return Segment(self.tier_codes, self.tags_all, self.tags_any, self.tags_none)
 
 
-def _search(term: str, fields: Collection[str]) -> Q:
+def _search(term: str, fields: Collection[str], dialect: str) -> Q:
+    """Today's substring filter (LIKE), narrowed first to the candidates the index finds:
+    the index finds every member the filter matches, and the filter keeps the results
+    exactly what they were for every term and case rule."""
     term = term.strip()
     options = {
         "memberNo": Q(member_no__istartswith=term),
@@ -65,8 +76,48 @@ def _search(term: str, fields: Collection[str]) -> Q:
         "phone": Q(phone__contains=term),
         "email": Q(email__icontains=term),
     }
-    matches = [options[name] for name in SEARCHABLE if name in fields]
-    return Q(*matches, join_type=Q.OR) if matches else Q(id__in=[])
+    searched = [name for name in SEARCHABLE if name in fields]
+    if not searched:
+        return Q(id__in=[])
+    matches = Q(*(options[name] for name in searched), join_type=Q.OR)
+    return Q(_indexed(term, searched, dialect), matches)
+
+
+def _indexed(term: str, fields: Sequence[str], dialect: str) -> Q:
+    """The members the search index finds for `term` in `fields` (a superset of the
+    LIKE's): each side of the OR is an index lookup, none scans member."""
+    columns = [name for name in fields if name in SEARCHED]
+    candidates = []
+    if columns:
+        found = _fts_match(term, columns) if dialect == "sqlite" else _trigram_like(term, columns)
+        candidates.append(Q(id__in=found))
+    if "memberNo" in fields:
+        # A range on the unique index: member numbers hold no lowercase letters
+        # (enrollment's `M%08d`), so the ASCII upper case of the prefix bounds them.
+        prefix = term.translate(_ASCII_UPPER)
+        candidates.append(Q(member_no__gte=prefix, member_no__lt=prefix + _LAST_CHARACTER))
+    return Q(*candidates, join_type=Q.OR)
+
+
+def _fts_match(term: str, columns: Sequence[str]) -> SqlTerm:
+    # A trigram phrase matches the substring; a term too short for trigrams is a whole
+    # token of the grams columns (models/member_search.py). The tokenizer folds the case
+    # of term and columns alike.
+    if len(term) >= 3:
+        searched, phrase = columns, term
+    else:
+        searched, phrase = [grams_column(c) for c in columns], term.ljust(3, GRAM_END)
+    query = "{%s} : \"%s\"" % (" ".join(searched), phrase.replace('"', '""'))
+    return SqlTerm(f"(SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH ?)", [query])
+
+
+def _trigram_like(term: str, columns: Sequence[str]) -> SqlTerm:
+    # The pg_trgm GIN indexes serve LIKE on exactly their expressions.
+    pattern = f"%{escape_like(term)}%"
+    likes = " OR ".join(
+        f"{PG_INDEXED[c]} LIKE {'upper(?)' if c != 'phone' else '?'}" for c in columns
+    )
+    return SqlTerm(f"(SELECT id FROM member WHERE {likes})", [pattern] * len(columns))
 
 
 async def filter_members(
@@ -85,7 +136,8 @@ async def filter_members(
     if query.joined_before is not None:
         members = members.filter(joined_at__lt=query.joined_before)
     if query.search and query.search.strip():
-        members = members.filter(_search(query.search, searchable))
+        dialect = connections.get("default").capabilities.dialect
+        members = members.filter(_search(query.search, searchable, dialect))
     if query.stages:
         members = await in_stages(members, query.stages, now)
     return members
