@@ -40,8 +40,7 @@ def _row_values(row: str) -> str:
 _COLUMNS = ", ".join([*SEARCHED, *map(grams_column, SEARCHED)])
 _CHANGED = " OR ".join(f"OLD.{column} IS NOT NEW.{column}" for column in SEARCHED)
 _SQLITE = [
-    f"CREATE VIRTUAL TABLE IF NOT EXISTS {SEARCH_TABLE} USING fts5({_COLUMNS},"
-    " tokenize='trigram')",
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS {SEARCH_TABLE} USING fts5({_COLUMNS}, tokenize='trigram')",
     # In the writing statement's transaction: no code path can leave the index behind.
     f"""CREATE TRIGGER IF NOT EXISTS {SEARCH_TABLE}_insert AFTER INSERT ON member BEGIN
     INSERT INTO {SEARCH_TABLE}(rowid, {_COLUMNS}) VALUES (NEW.id, {_row_values("NEW.")});

@@ -107,7 +107,7 @@ def _fts_match(term: str, columns: Sequence[str]) -> SqlTerm:
         searched, phrase = columns, term
     else:
         searched, phrase = [grams_column(c) for c in columns], term.ljust(3, GRAM_END)
-    query = "{%s} : \"%s\"" % (" ".join(searched), phrase.replace('"', '""'))
+    query = '{%s} : "%s"' % (" ".join(searched), phrase.replace('"', '""'))
     return SqlTerm(f"(SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH ?)", [query])
 
 
