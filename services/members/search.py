@@ -84,40 +84,46 @@ def _search(term: str, fields: Collection[str], dialect: str) -> Q:
 
 
 def _indexed(term: str, fields: Sequence[str], dialect: str) -> Q:
-    """The members the search index finds for `term` in `fields` (a superset of the
-    LIKE's): each side of the OR is an index lookup, none scans member."""
+    """The members the search index finds for `term` in `fields`, a superset of the
+    LIKE's; memberNo's prefix is a range on its unique index: member numbers hold no
+    lowercase letters (enrollment's `M%08d`), so the prefix's ASCII upper case bounds them."""
     columns = [name for name in fields if name in SEARCHED]
+    prefix = term.translate(_ASCII_UPPER) if "memberNo" in fields else None
+    if dialect == "sqlite":
+        return _fts_match(term, columns, prefix)
+    return Q(id__in=_trigram_like(term, columns, prefix))
+
+
+def _fts_match(term: str, columns: Sequence[str], prefix: str | None) -> Q:
+    # Each side of the OR is an index lookup (SQLite's MULTI-INDEX OR): none scans member.
     candidates = []
     if columns:
-        found = _fts_match(term, columns) if dialect == "sqlite" else _trigram_like(term, columns)
-        candidates.append(Q(id__in=found))
-    if "memberNo" in fields:
-        # A range on the unique index: member numbers hold no lowercase letters
-        # (enrollment's `M%08d`), so the ASCII upper case of the prefix bounds them.
-        prefix = term.translate(_ASCII_UPPER)
+        # A trigram phrase matches the substring; a term too short for trigrams is a
+        # whole token of the grams columns (models/member_search.py). The tokenizer folds
+        # the case of term and columns alike.
+        if len(term) >= 3:
+            searched, phrase = columns, term
+        else:
+            searched, phrase = [grams_column(c) for c in columns], term.ljust(3, GRAM_END)
+        query = '{%s} : "%s"' % (" ".join(searched), phrase.replace('"', '""'))
+        found = f"(SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH ?)"
+        candidates.append(Q(id__in=SqlTerm(found, [query])))
+    if prefix is not None:
         candidates.append(Q(member_no__gte=prefix, member_no__lt=prefix + _LAST_CHARACTER))
     return Q(*candidates, join_type=Q.OR)
 
 
-def _fts_match(term: str, columns: Sequence[str]) -> SqlTerm:
-    # A trigram phrase matches the substring; a term too short for trigrams is a whole
-    # token of the grams columns (models/member_search.py). The tokenizer folds the case
-    # of term and columns alike.
-    if len(term) >= 3:
-        searched, phrase = columns, term
-    else:
-        searched, phrase = [grams_column(c) for c in columns], term.ljust(3, GRAM_END)
-    query = '{%s} : "%s"' % (" ".join(searched), phrase.replace('"', '""'))
-    return SqlTerm(f"(SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH ?)", [query])
-
-
-def _trigram_like(term: str, columns: Sequence[str]) -> SqlTerm:
-    # The pg_trgm GIN indexes serve LIKE on exactly their expressions.
+def _trigram_like(term: str, columns: Sequence[str], prefix: str | None) -> SqlTerm:
+    # One subquery, so PostgreSQL ORs its index scans (BitmapOr); an OR beside it in the
+    # outer query would have it scan member. The pg_trgm GIN indexes serve LIKE on
+    # exactly their expressions.
     pattern = f"%{escape_like(term)}%"
-    likes = " OR ".join(
-        f"{PG_INDEXED[c]} LIKE {'upper(?)' if c != 'phone' else '?'}" for c in columns
-    )
-    return SqlTerm(f"(SELECT id FROM member WHERE {likes})", [pattern] * len(columns))
+    found = [f"{PG_INDEXED[c]} LIKE {'?' if c == 'phone' else 'upper(?)'}" for c in columns]
+    params: list[str] = [pattern] * len(columns)
+    if prefix is not None:
+        found.append("(member_no >= ? AND member_no < ?)")
+        params += [prefix, prefix + _LAST_CHARACTER]
+    return SqlTerm(f"(SELECT id FROM member WHERE {' OR '.join(found)})", params)
 
 
 async def filter_members(

@@ -196,6 +196,8 @@ async def test_postgresql_finds_a_term_through_the_trigram_index(db) -> None:
     text = "\n".join(plan)
     for index in ("member_name_trgm", "member_phone_trgm", "member_email_trgm"):
         assert f"Bitmap Index Scan on {index}" in text, text
+    assert "Bitmap Index Scan on member_member_no_key" in text, text  # the prefix's range
+    assert "Seq Scan" not in text, text
 
 
 async def test_migrate_installs_the_index_and_fills_it_from_the_members_there_are(
