@@ -5,7 +5,8 @@ termination).
 One table, read by erasure (services/members/erasure.py), by the tests (a column no row
 classifies fails them) and by the docs (`python -m services.personal_data >
 docs/personal-data.md`). A new column is classified here before anything else: erasure
-then finds it without further code.
+then finds it without further code. COPIES lists what the database keeps beside the
+tables (a search index): erasure reaches it through the columns it copies.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from tortoise.exceptions import ConfigurationError
 from tortoise.models import Model
 
 from models.db import APP_LABEL
+from models.member_search import SEARCH_TABLE, SEARCHED
 
 
 class Treatment(Enum):
@@ -87,6 +89,18 @@ class Table:
             for name, column in self.columns.items()
             if column.treatment is Treatment.ERASED
         }
+
+
+@dataclass(frozen=True)
+class Copy:
+    """Personal data the database keeps beside a model's rows: a copy of some of its
+    columns that the database derives and keeps in step with them (an index). Erasure
+    reaches it by overwriting the columns, which must therefore be erased; the scrub then
+    makes the old values gone from the copy's storage too."""
+
+    of: str  # the model whose columns it copies
+    columns: tuple[str, ...]
+    says: str
 
 
 _WHEN = "when it happened; no personal data once the rest is erased"
@@ -493,6 +507,18 @@ INVENTORY: dict[str, Table] = {
     ),
 }
 
+# Copies of personal data outside the models' tables, by the name the database knows them.
+COPIES: dict[str, Copy] = {
+    SEARCH_TABLE: Copy(
+        "Member",
+        tuple(SEARCHED),
+        "member search's index (issue 28). SQLite: an FTS5 table of the values and their "
+        "trigrams, written by triggers on member, so erasure's overwrite rewrites its row; "
+        "the scrub then merges the index (FTS5 'optimize'), so no older segment keeps the "
+        "erased values' tokens. PostgreSQL: pg_trgm GIN indexes on member, cleaned by "
+        "the VACUUM that follows erasure",
+    ),
+}
 
 # Column types that can hold personal data, and so are classified: text of any kind,
 # JSON, dates and times, bytes, UUIDs. Numbers, booleans and keys to other rows are not.
@@ -571,6 +597,12 @@ def render() -> str:
         lines.append("|---|---|---|")
         for column_name, column in table.columns.items():
             lines.append(f"| {column_name} | {_value(column)} | {column.says} |")
+    lines.append("\n## Copies\n")
+    lines.append("Personal data the database keeps beside the tables above, erased with them.\n")
+    lines.append("| copy | of | columns | holds / how erasure reaches it |")
+    lines.append("|---|---|---|---|")
+    for name, copy in COPIES.items():
+        lines.append(f"| {name} | {copy.of} | {', '.join(copy.columns)} | {copy.says} |")
     return "\n".join(lines) + "\n"
 
 

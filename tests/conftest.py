@@ -29,6 +29,7 @@ from auth.authentication import issue_session
 from core.settings import get_settings
 from models.db import tortoise_config
 from models.enums import Role
+from models.member_search import install_search_index
 from models.points import install_guards
 from models.staff import StaffUser
 from services.audit import ensure_head
@@ -57,6 +58,7 @@ async def db(tmp_path: Any) -> AsyncIterator[TortoiseContext]:
         )
         await ctx.generate_schemas(safe=False)
         await install_guards(connections.get("default"))  # what migration 0002 installs
+        await install_search_index(connections.get("default"))  # migration 0017's
         await ensure_head()
         yield ctx
         client = connections.get("default")

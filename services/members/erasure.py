@@ -4,7 +4,8 @@ inventory points to, then the database files themselves.
 The rows: `erase_person` runs inside the termination's transaction and overwrites or
 deletes what services/personal_data.py says, in every table, for the rows it says are
 about the person. The files: `scrub_storage` makes the erased values gone from disk
-(SQLite: a TRUNCATE checkpoint empties the write-ahead log; `secure_delete` has zeroed
+(SQLite: the search index is merged, so no older segment keeps an erased value's
+tokens; a TRUNCATE checkpoint empties the write-ahead log; `secure_delete` has zeroed
 freed space already; PostgreSQL: VACUUM of the tables erasure wrote). A read snapshot
 that another connection holds (a second server process, `memberhub backup`, a sqlite3
 shell) keeps the checkpoint from finishing: the erasure is then *pending*, recorded in
@@ -21,6 +22,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from tortoise import connections
@@ -32,6 +34,7 @@ from tortoise.queryset import QuerySet
 from models.communication import ServiceCase
 from models.enums import ApplicationStatus
 from models.member import Member, MembershipApplication, PendingScrub, ProfileChangeRequest
+from models.member_search import optimize_search_index
 from services import delivery
 from services.db import retry_busy, transaction
 from services.members.enrollment import APPLY_SCOPE
@@ -208,6 +211,8 @@ async def _scrub_files() -> tuple[bool, dict[str, int]]:
         tables = erased_tables(registered_models())
         await connection.execute_script(f"VACUUM {', '.join(tables)}")
         return True, {}
+    # Once per scrub, not per member: the merge rewrites the whole search index.
+    await retry_busy(partial(optimize_search_index, connection))
     outcome = await connection.truncate_wal()
     frames = {"wal_frames": outcome.log, "wal_frames_checkpointed": outcome.checkpointed}
     return outcome.emptied, frames

@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from string import ascii_lowercase, ascii_uppercase
 
+from tortoise import connections
 from tortoise.expressions import Q
+from tortoise.filters import escape_like
 from tortoise.queryset import QuerySet
 
 from models.enums import (
@@ -18,9 +21,11 @@ from models.enums import (
     TagUseKind,
 )
 from models.member import Member, MembershipApplication, ProfileChangeRequest
+from models.member_search import GRAM_END, PG_INDEXED, SEARCH_TABLE, SEARCHED, grams_column
 from services.members.stages import in_stages
 from services.segments import Segment, in_segment
 from services.tags.uses import record_uses_by_code
+from shortcuts.sql import SqlTerm, fetch_dicts
 
 # Fields `search` may match; the caller passes those its role may read in clear.
 SEARCHABLE = ("memberNo", "name", "phone", "email")
@@ -38,6 +43,11 @@ RANKED_BY = {
     MemberOrderField.POINTS_BALANCE: "pointsBalance",
     MemberOrderField.LIFETIME_SPEND: "lifetimeSpend",
 }
+
+_ASCII_UPPER = str.maketrans(ascii_lowercase, ascii_uppercase)
+_LAST_CHARACTER = "\U0010ffff"
+# A search term more than one member in WIDE holds is found by a scan (_held_by_many).
+WIDE = 10
 
 
 @dataclass(frozen=True)
@@ -57,7 +67,10 @@ class MemberFilter:
         return Segment(self.tier_codes, self.tags_all, self.tags_any, self.tags_none)
 
 
-def _search(term: str, fields: Collection[str]) -> Q:
+async def _search(term: str, fields: Collection[str], dialect: str) -> Q:
+    """Today's substring filter (LIKE), narrowed first to the candidates the index finds:
+    the index finds every member the filter matches, and the filter keeps the results
+    exactly what they were for every term and case rule."""
     term = term.strip()
     options = {
         "memberNo": Q(member_no__istartswith=term),
@@ -65,8 +78,72 @@ def _search(term: str, fields: Collection[str]) -> Q:
         "phone": Q(phone__contains=term),
         "email": Q(email__icontains=term),
     }
-    matches = [options[name] for name in SEARCHABLE if name in fields]
-    return Q(*matches, join_type=Q.OR) if matches else Q(id__in=[])
+    searched = [name for name in SEARCHABLE if name in fields]
+    if not searched:
+        return Q(id__in=[])
+    matches = Q(*(options[name] for name in searched), join_type=Q.OR)
+    indexed = await _indexed(term, searched, dialect)
+    return matches if indexed is None else Q(indexed, matches)
+
+
+async def _indexed(term: str, fields: Sequence[str], dialect: str) -> Q | None:
+    """The members the search index finds for `term` in `fields`, a superset of the
+    LIKE's, or None when a scan finds them sooner; memberNo's prefix is a range on its
+    unique index: member numbers hold no lowercase letters (enrollment's `M%08d`), so
+    the prefix's ASCII upper case bounds them."""
+    columns = [name for name in fields if name in SEARCHED]
+    prefix = term.translate(_ASCII_UPPER) if "memberNo" in fields else None
+    if dialect != "sqlite":
+        return Q(id__in=_trigram_like(term, columns, prefix))
+    candidates = []
+    if columns:
+        match = _fts_query(term, columns)
+        if await _held_by_many(match):
+            return None
+        found = f"(SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH ?)"
+        candidates.append(Q(id__in=SqlTerm(found, [match])))
+    if prefix is not None:
+        candidates.append(Q(member_no__gte=prefix, member_no__lt=prefix + _LAST_CHARACTER))
+    # Each side of the OR is an index lookup (SQLite's MULTI-INDEX OR): none scans member.
+    return Q(*candidates, join_type=Q.OR)
+
+
+def _fts_query(term: str, columns: Sequence[str]) -> str:
+    # A trigram phrase matches the substring; a term too short for trigrams is a whole
+    # token of the grams columns (models/member_search.py). The tokenizer folds the case
+    # of term and columns alike.
+    if len(term) >= 3:
+        searched, phrase = columns, term
+    else:
+        searched, phrase = [grams_column(c) for c in columns], term.ljust(3, GRAM_END)
+    return '{%s} : "%s"' % (" ".join(searched), phrase.replace('"', '""'))
+
+
+async def _held_by_many(match: str) -> bool:
+    """Whether more than 1/WIDE of the members are candidates (counted up to there): the
+    page then comes sooner from today's scan in its order, which stops at the page's
+    end, than from every candidate sorted (at 100,000 members, 'e': 140 against 600 ms)."""
+    members = "coalesce((SELECT max(id) FROM member), 0)"
+    rows = await fetch_dicts(
+        None,
+        f"SELECT count(*) AS found, {members} / {WIDE} AS wide FROM (SELECT 1 FROM"
+        f" {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH ? LIMIT {members} / {WIDE} + 1)",
+        [match],
+    )
+    return bool(rows[0]["found"] > rows[0]["wide"])
+
+
+def _trigram_like(term: str, columns: Sequence[str], prefix: str | None) -> SqlTerm:
+    # One subquery, so PostgreSQL ORs its index scans (BitmapOr); an OR beside it in the
+    # outer query would have it scan member. The pg_trgm GIN indexes serve LIKE on
+    # exactly their expressions.
+    pattern = f"%{escape_like(term)}%"
+    found = [f"{PG_INDEXED[c]} LIKE {'?' if c == 'phone' else 'upper(?)'}" for c in columns]
+    params: list[str] = [pattern] * len(columns)
+    if prefix is not None:
+        found.append("(member_no >= ? AND member_no < ?)")
+        params += [prefix, prefix + _LAST_CHARACTER]
+    return SqlTerm(f"(SELECT id FROM member WHERE {' OR '.join(found)})", params)
 
 
 async def filter_members(
@@ -85,7 +162,8 @@ async def filter_members(
     if query.joined_before is not None:
         members = members.filter(joined_at__lt=query.joined_before)
     if query.search and query.search.strip():
-        members = members.filter(_search(query.search, searchable))
+        dialect = connections.get("default").capabilities.dialect
+        members = members.filter(await _search(query.search, searchable, dialect))
     if query.stages:
         members = await in_stages(members, query.stages, now)
     return members

@@ -52,6 +52,18 @@ async def test_member_search_costs_the_same_for_2_and_40_rows(api, db):
     )
 
 
+async def test_member_search_by_a_term_costs_the_same_for_2_and_40_rows(api, db):
+    token = await staff_token(Role.ADMIN)
+    for _ in range(40):
+        await make_member()  # each with an example.com email
+    text = operation("MemberSearch")
+    for term in ("e", "ex", "example"):  # grams and trigrams of the search index
+        by_term = {"filter": {"search": term}}
+        assert await _statements(api, token, text, {**by_term, "first": 2}) == await _statements(
+            api, token, text, {**by_term, "first": 40}
+        )
+
+
 async def test_record_purchase_costs_the_same_for_a_new_and_a_regular_buyer(api, db):
     token = await staff_token(Role.OPERATIONS)
     text = operation("RecordPurchase")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from services.personal_data import (
+    COPIES,
     INVENTORY,
     Found,
     Treatment,
@@ -86,3 +87,14 @@ def test_personal_data_docs_match_the_inventory():
         "docs/personal-data.md is stale: run `python -m services.personal_data > "
         "docs/personal-data.md`"
     )
+
+
+def test_a_copy_holds_only_columns_erasure_overwrites():
+    # The database rewrites a copy from its columns: overwriting them is what erases it.
+    kept = [
+        f"{name}: {copy.of}.{column}"
+        for name, copy in COPIES.items()
+        for column in copy.columns
+        if column not in INVENTORY[copy.of].erased_values()
+    ]
+    assert kept == []
