@@ -9,9 +9,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
-from tortoise.expressions import Subquery
 from tortoise.queryset import QuerySet
 
 from core.ids import to_global_id
@@ -104,37 +103,53 @@ class JobRun:
         return changed
 
 
+class Page(NamedTuple):
+    members: list[int]  # those of the page the job visits
+    spanned: int  # the ids the page went through, for progress
+
+
 class Members:
     """Whom a job visits: the members `rows` belong to (their `key` column), each once and
-    in id order, read PAGE at a time after the last one read (`key > last ORDER BY key
-    LIMIT PAGE`), so a job at any scale holds one page of ids, never all of them."""
+    in id order, read PAGE members at a time after the last one read (`id > last ORDER BY
+    id LIMIT PAGE`), so a job at any scale holds one page of ids, never all of them."""
 
     def __init__(self, rows: QuerySet[Any], key: str = "member_id") -> None:
         self.rows = rows
         self.key = key
 
     async def count(self) -> int:
-        """How many there are now: the total a job's progress reports against."""
-        if self.key == "id":
-            return await self.rows.count()
-        # Distinct members, not rows: counted as the members the rows' ids name.
-        return await Member.filter(id__in=Subquery(self.rows.values(self.key))).count()
+        """How many ids the pages go through: the total a job's progress reports against."""
+        return await (self.rows if self.key == "id" else Member.all()).count()
 
-    async def pages(self) -> AsyncIterator[list[int]]:
-        last = 0
-        while True:
-            page = await (
-                self.rows.filter(**{f"{self.key}__gt": last})
+    async def pages(self) -> AsyncIterator[Page]:
+        if self.key == "id":
+            async for page in _id_pages(self.rows):
+                yield Page(page, len(page))
+            return
+        # Members a page at a time, then theirs among the rows through the rows' index by
+        # member: ordering the rows themselves by member, or counting their members, read
+        # every row (points expiry at 100,000 members: 7 s a page, 12 s the count).
+        async for span in _id_pages(Member.all()):
+            due = await (
+                self.rows.filter(**{f"{self.key}__in": span})
                 .distinct()
                 .order_by(self.key)
-                .limit(PAGE)
                 .values_list(self.key, flat=True)
             )
-            if not page:
-                return
-            # Tortoise types values_list as tuples, flat=True or not.
-            yield page  # type: ignore[misc]
-            last = page[-1]  # type: ignore[assignment]
+            yield Page(due, len(span))  # type: ignore[arg-type]
+
+
+async def _id_pages(rows: QuerySet[Any]) -> AsyncIterator[list[int]]:
+    """The ids of `rows` in order, PAGE at a time (`id > last ORDER BY id LIMIT PAGE`)."""
+    last = 0
+    while True:
+        after = rows.filter(id__gt=last).order_by("id").limit(PAGE)
+        page = await after.values_list("id", flat=True)
+        if not page:
+            return
+        # Tortoise types values_list as tuples, flat=True or not.
+        yield page  # type: ignore[misc]
+        last = page[-1]  # type: ignore[assignment]
 
 
 # What a job does with one batch of members inside its transaction: the global ids of
@@ -180,15 +195,16 @@ async def _visit(
     total = await members.count()
     if progress is not None:
         progress(0, total)
-    visited = changed = 0
-    async for page in members.pages():
+    spanned = visited = changed = 0
+    async for page, span in members.pages():
         due = page if pick is None else await pick(page)
         for start in range(0, len(due), BATCH):
             batch = due[start : start + BATCH]
             changed += await run.audited(partial(step, batch))
         visited += len(page)
+        spanned += span
         # Members added since the count: the total grows rather than the bar overflowing.
-        total = max(total, visited)
+        total = max(total, spanned)
         if progress is not None:
-            progress(visited, total)
+            progress(spanned, total)
     return visited, changed

@@ -62,7 +62,7 @@ class _Token:
 async def run_programme(code: ProgrammeCode, as_of: datetime, now: datetime) -> ProgrammeRun:
     """Run one programme as of `as_of`. Raises Invalid (asOf outside 1900-2200)."""
     run = await start_run(code, as_of, now)
-    async for page in audience_pages().pages():
+    async for page, _ in audience_pages().pages():
         await run_batch(run, page)
     return await ProgrammeRun.get(id=run.id)
 
