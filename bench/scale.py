@@ -50,6 +50,9 @@ JOB_AS_OF = {
     "case-deadlines": timedelta(0),
     "programmes": timedelta(0),
 }
+# Members of the copy whose termination has taken effect, one in TERMINATING_EVERY: the
+# seed terminates nobody, and terminations erase and scrub what they find.
+TERMINATING_EVERY = 100
 # The job run beside W1: it reads every member and writes in batches.
 BESIDE_W1 = "tag-refresh"
 MIB = 1024 * 1024
@@ -152,7 +155,8 @@ def search_under_load(
 
 def copy_dataset(env: dict[str, str], folder: Path) -> dict[str, str]:
     """A copy of the data set (same data key) for the jobs to change, taken with SQLite's
-    backup API: what is committed in the write-ahead log is in the copy."""
+    backup API (what is committed in the write-ahead log is in the copy), with one member
+    in TERMINATING_EVERY due for termination."""
     target = folder / "jobs" / "bench.db"
     shutil.rmtree(target.parent, ignore_errors=True)
     target.parent.mkdir(parents=True)
@@ -161,6 +165,14 @@ def copy_dataset(env: dict[str, str], folder: Path) -> dict[str, str]:
         closing(sqlite3.connect(target)) as copy,
     ):
         source.backup(copy)
+        # Written as Tortoise stores date-times on SQLite.
+        due = (datetime.now(UTC) - timedelta(days=1)).isoformat(sep=" ")
+        copy.execute(
+            "UPDATE member SET status = 'TERMINATING', termination_effective_at = ?"
+            " WHERE status = 'ACTIVE' AND id % ? = 0",
+            (due, TERMINATING_EVERY),
+        )
+        copy.commit()
     return {**env, "MEMBERHUB_DATABASE_URL": f"sqlite://{target}", "BENCH_DATABASE": str(target)}
 
 

@@ -3,6 +3,7 @@ each run (jobRuns)."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import datetime
 from typing import Annotated
 
@@ -14,6 +15,7 @@ from models.job import JobRun as JobRunModel
 from schema.common import model_type
 from schema.enums import JobRunStatus
 from services.jobs import JobResult
+from shortcuts.sqlite import off_the_loop
 
 # The argument of every `run*` mutation.
 AsOf = Annotated[
@@ -49,6 +51,13 @@ class JobReport:
             "connection holds a read snapshot. memberhub retries until they are gone."
         ),
     )
+
+    @classmethod
+    async def of_run(cls, job: Awaitable[JobResult]) -> JobReport:
+        """The report of a job a mutation runs, its statements on threads: in the server's
+        loop its batches would hold up every other request."""
+        with off_the_loop():
+            return cls.of(await job)
 
     @classmethod
     def of(cls, result: JobResult) -> JobReport:

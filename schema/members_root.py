@@ -300,7 +300,7 @@ async def terminate_membership(
 
 
 async def run_terminations(info: Info, as_of: AsOf = None) -> JobReport:
-    return JobReport.of(await service.run_terminations(as_of or utcnow()))
+    return await JobReport.of_run(service.run_terminations(as_of or utcnow()))
 
 
 @strawberry.type

@@ -109,11 +109,11 @@ async def adjust_points(
 
 
 async def run_points_expiry(info: Info, as_of: AsOf = None) -> JobReport:
-    return JobReport.of(await service.run_points_expiry(as_of or utcnow()))
+    return await JobReport.of_run(service.run_points_expiry(as_of or utcnow()))
 
 
 async def run_points_expiry_notice(info: Info, as_of: AsOf = None) -> JobReport:
-    return JobReport.of(await service.run_points_expiry_notice(as_of or utcnow()))
+    return await JobReport.of_run(service.run_points_expiry_notice(as_of or utcnow()))
 
 
 @strawberry.type

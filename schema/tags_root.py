@@ -138,7 +138,7 @@ async def report_tag_error(
 
 
 async def run_tag_refresh(info: Info, as_of: AsOf = None) -> JobReport:
-    return JobReport.of(await service.run_tag_refresh(as_of or utcnow()))
+    return await JobReport.of_run(service.run_tag_refresh(as_of or utcnow()))
 
 
 @strawberry.type

@@ -60,7 +60,7 @@ async def set_member_tier(
 
 
 async def run_tier_evaluation(info: Info, as_of: AsOf = None) -> JobReport:
-    return JobReport.of(await service.run_tier_evaluation(as_of or utcnow()))
+    return await JobReport.of_run(service.run_tier_evaluation(as_of or utcnow()))
 
 
 @strawberry.type

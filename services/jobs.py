@@ -3,6 +3,7 @@ are committed: in batches, each audited in its own transaction (DESIGN §4)."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -20,13 +21,15 @@ from services import audit
 from services.clock import as_utc, utcnow
 from services.units import unit_of_work
 from services.validation import check_moment
-from shortcuts.sqlite import off_the_loop
 
 # Members a job changes in one transaction: a crash keeps every batch committed before
 # it, and a batch holds the write lock briefly enough for requests to pass in between.
 BATCH = 50
 # Member ids a job reads at a time: its memory stays the same at any number of members.
 PAGE = 1000
+
+# Longer than a waiting writer's poll of the lock (shortcuts/sqlite.py LOCK_POLL_S).
+BATCH_PAUSE_S = 0.003
 
 # How far a job has come: called with (done, total) when it starts and as it goes. The CLI
 # passes one that draws a terminal bar; the API passes none.
@@ -179,19 +182,8 @@ async def for_each(
     with what it changed. Reports progress after each page; returns how many members
     were visited and how many changes were made.
 
-    Its statements run on threads (`off_the_loop`): a job run by a request or beside the
-    worker's deliveries would otherwise hold up their loop for each batch's statements."""
-    with off_the_loop():
-        return await _visit(run, members, step, progress, pick)
-
-
-async def _visit(
-    run: JobRun,
-    members: Members,
-    step: BatchStep,
-    progress: ReportProgress | None,
-    pick: Callable[[list[int]], Awaitable[list[int]]] | None,
-) -> tuple[int, int]:
+    After each batch it pauses BATCH_PAUSE_S: another process waiting for the write lock
+    (a server's request) takes it then, rather than finding it taken by the next batch."""
     total = await members.count()
     if progress is not None:
         progress(0, total)
@@ -201,6 +193,7 @@ async def _visit(
         for start in range(0, len(due), BATCH):
             batch = due[start : start + BATCH]
             changed += await run.audited(partial(step, batch))
+            await asyncio.sleep(BATCH_PAUSE_S)
         visited += len(page)
         spanned += span
         # Members added since the count: the total grows rather than the bar overflowing.

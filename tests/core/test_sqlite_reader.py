@@ -99,26 +99,43 @@ async def _wait_for_lock(write: Awaitable[None], other: sqlite3.Connection) -> N
     await asyncio.wait_for(task, 5)
 
 
-async def test_a_transaction_that_finds_the_lock_taken_waits_on_the_worker(
+async def _update_in_transaction(member: Member, balance: int) -> None:
+    async with in_transaction() as conn:
+        await Member.filter(id=member.id).using_db(conn).update(points_balance=balance)
+
+
+async def test_a_transaction_that_finds_the_lock_taken_begins_in_place_once_it_is_free(
     worker_calls, other_process
 ) -> None:
+    # Polled every LOCK_POLL_S, without yielding the lock's next free moment to a job's
+    # next batch in another process as SQLite's busy handler does.
     member = await make_member()
     worker_calls.clear()
 
-    async def write() -> None:
-        async with in_transaction() as conn:
-            await Member.filter(id=member.id).using_db(conn).update(points_balance=3)
+    await _wait_for_lock(_update_in_transaction(member, 3), other_process)
 
-    await _wait_for_lock(write(), other_process)
+    assert (await Member.get(id=member.id)).points_balance == 3
+    assert worker_calls == []
+
+
+async def test_a_transaction_that_finds_the_lock_taken_for_long_waits_on_the_worker(
+    worker_calls, other_process, monkeypatch
+) -> None:
+    monkeypatch.setattr(shortcuts.sqlite, "LOCK_WAIT_IN_PLACE_S", 0.01)
+    member = await make_member()
+    worker_calls.clear()
+
+    await _wait_for_lock(_update_in_transaction(member, 3), other_process)
 
     assert (await Member.get(id=member.id)).points_balance == 3
     assert any(call.startswith("UPDATE") for call in worker_calls)
 
 
 async def test_a_transaction_on_the_worker_holds_the_write_lock_from_its_begin(
-    worker_calls, other_process
+    worker_calls, other_process, monkeypatch
 ) -> None:
     """As one in place does: what it reads stays true until it commits."""
+    monkeypatch.setattr(shortcuts.sqlite, "LOCK_WAIT_IN_PLACE_S", 0.01)
     member = await make_member()
     inside, leave = asyncio.Event(), asyncio.Event()
 
