@@ -29,7 +29,7 @@ BATCH = 50
 PAGE = 1000
 
 # Longer than a waiting writer's poll of the lock (shortcuts/sqlite.py LOCK_POLL_S).
-BATCH_PAUSE_S = 0.003
+BATCH_PAUSE_S = 0.001
 
 # How far a job has come: called with (done, total) when it starts and as it goes. The CLI
 # passes one that draws a terminal bar; the API passes none.
@@ -176,9 +176,10 @@ async def for_each(
     step: BatchStep,
     progress: ReportProgress | None,
     pick: Callable[[list[int]], Awaitable[list[int]]] | None = None,
+    batch_size: int = BATCH,
 ) -> tuple[int, int]:
     """Visit `members` a page at a time: `pick` narrows each page to the members due (read
-    outside any write transaction), then `step` runs BATCH members a transaction audited
+    outside any write transaction), then `step` runs `batch_size` members a transaction audited
     with what it changed. Reports progress after each page; returns how many members
     were visited and how many changes were made.
 
@@ -190,8 +191,8 @@ async def for_each(
     spanned = visited = changed = 0
     async for page, span in members.pages():
         due = page if pick is None else await pick(page)
-        for start in range(0, len(due), BATCH):
-            batch = due[start : start + BATCH]
+        for start in range(0, len(due), batch_size):
+            batch = due[start : start + batch_size]
             changed += await run.audited(partial(step, batch))
             await asyncio.sleep(BATCH_PAUSE_S)
         visited += len(page)

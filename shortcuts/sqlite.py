@@ -79,7 +79,7 @@ PROGRESS_STEP = 1000
 # SQLite's own busy handler sleeps up to 100 ms between tries, and against a job writing
 # batch after batch in another process it lost nearly every time (W1's p99 beside a tag
 # refresh: 10 s); a job pauses longer than this between batches (services/jobs.py).
-LOCK_POLL_S = 0.001
+LOCK_POLL_S = 0.0005
 LOCK_WAIT_IN_PLACE_S = 2.0
 # Reader threads for the statements too long for the loop: concurrent long reads beyond
 # this wait their turn, without holding up anything else.

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import partial
 from typing import Any
 
+from core.ids import to_global_id
 from models.enums import PointsEntryKind
 from models.points import PointsEntry
 from services.db import retry_busy, transaction
-from services.jobs import JobResult, JobRun, Members, ReportProgress, each_member, for_each
-from services.points.ledger import locked_balance, post_entry
+from services.jobs import JobResult, JobRun, Members, ReportProgress, for_each
+from services.points.ledger import locked_members, post_entry
 from services.points.lots import Lot, lapsed_points, open_lots
 from shortcuts.shapes import rows_in
 
@@ -37,26 +39,30 @@ async def run_points_expiry(as_of: datetime, progress: ReportProgress | None = N
             kind=PointsEntryKind.EARN, expires_at__lt=as_of, member__points_balance__gt=0
         )
     )
-    step = each_member(lambda member_id: _expire_member(member_id, as_of))
-    return run.result(*await for_each(run, candidates, step, progress))
+    return run.result(*await for_each(run, candidates, partial(_expire, as_of=as_of), progress))
 
 
-async def _expire_member(member_id: int, as_of: datetime) -> bool:
-    async def run() -> bool:
+async def _expire(member_ids: Sequence[int], as_of: datetime) -> tuple[list[str], int]:
+    """One EXPIRE entry for each of `member_ids` with lapsed points, in one transaction:
+    the batch's locks and lots read once (a member at a time, the job at 100,000 members
+    took 94 s)."""
+
+    async def run() -> list[int]:
         async with transaction() as conn:
-            # Locked first: the lots read next cannot change before the EXPIRE is posted.
-            await locked_balance(conn, member_id)
-            lapsed = lapsed_points((await lots_of([member_id], conn))[member_id], as_of)
-            if lapsed == 0:
-                return False
-            await post_entry(
-                conn,
-                member_id,
-                PointsEntryKind.EXPIRE,
-                -lapsed,
-                as_of,
-                reason=f"{lapsed} points past their expiry",
-            )
-            return True
+            # Locked first: the lots read next cannot change before the EXPIREs are posted.
+            await locked_members(conn, member_ids)
+            lots = await lots_of(member_ids, conn)
+            expired = []
+            for member_id in member_ids:
+                lapsed = lapsed_points(lots[member_id], as_of)
+                if lapsed == 0:
+                    continue
+                reason = f"{lapsed} points past their expiry"
+                await post_entry(
+                    conn, member_id, PointsEntryKind.EXPIRE, -lapsed, as_of, reason=reason
+                )
+                expired.append(member_id)
+            return expired
 
-    return await retry_busy(run)
+    expired = await retry_busy(run)
+    return [to_global_id("Member", member_id) for member_id in expired], len(expired)

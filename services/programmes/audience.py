@@ -88,7 +88,9 @@ async def candidates(
     purchase = ", p.id AS purchase_id, p.order_ref AS order_ref" if rule.join else ""
     text = (
         f"SELECT {_COLUMNS}{purchase} FROM member m JOIN tier t ON t.id = m.tier_id{rule.join}"
-        f" WHERE m.id IN ({marks(len(member_ids))}) AND m.status = ? AND NOT {_COOLING}"
+        # `|| ''` keeps the planner off the status index, which walked every ACTIVE member
+        # for each page's ids (the programmes job at 100,000 members: 262 s, now ~10 s).
+        f" WHERE m.id IN ({marks(len(member_ids))}) AND m.status || '' = ? AND NOT {_COOLING}"
         f" AND {rule.condition}"
         f" ORDER BY m.id{', p.id' if rule.join else ''}"
     )

@@ -17,6 +17,10 @@ from services.programmes.settings import programmes
 Step = tuple[list[str], int]
 
 
+# Members a programme's batch selects among, in one transaction.
+BATCH_SIZE = 250
+
+
 async def run_programmes(as_of: datetime, progress: ReportProgress | None = None) -> JobResult:
     """Run each enabled programme as of `as_of`, a batch of members per audited unit of
     work (services/programmes/runs.py); examined counts the members selected (contacted
@@ -50,5 +54,7 @@ async def _run_one(
         selected += len(drawn.contacted) + len(drawn.held_out)
         return [to_global_id("ProgrammeRun", started[0].id)], len(drawn.contacted)
 
-    _, sent = await for_each(run, audience_pages(), batch, progress)
+    # Most members of a batch are not selected, and each batch pays for its lock, audit
+    # entry and counts: 50 a batch made the job at 100,000 members take 73 s.
+    _, sent = await for_each(run, audience_pages(), batch, progress, batch_size=BATCH_SIZE)
     return selected, sent

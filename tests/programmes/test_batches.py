@@ -21,7 +21,7 @@ REMINDER = ProgrammeCode.PROFILE_REMINDER
 async def test_a_rerun_after_a_crash_between_batches_contacts_nobody_twice(db, monkeypatch):
     # given 7 members due a profile reminder, and batches of 2 members
     monkeypatch.setattr(jobs, "PAGE", 4)
-    monkeypatch.setattr(jobs, "BATCH", 2)
+    monkeypatch.setattr(programme_jobs, "BATCH_SIZE", 2)
     await settle(REMINDER, enabled=True)
     members = [await make_member(joined_at=AS_OF - 900 * DAY) for _ in range(7)]
     # when the job dies after its second batch committed
