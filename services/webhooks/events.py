@@ -7,14 +7,16 @@ contact data or free text: whatever is sent is beyond erasure's reach.
 
 from __future__ import annotations
 
+import json
 import secrets
 from datetime import datetime
 from typing import Any
 
 from core.ids import to_global_id
 from models.member import Member
-from models.webhook import WebhookDelivery, WebhookEndpoint
+from models.webhook import WebhookDelivery
 from services.clock import as_utc
+from shortcuts.sql import fetch_dicts
 
 EVENT_TYPES = (
     "member.enrolled",
@@ -31,6 +33,14 @@ EVENT_TYPES = (
 )
 
 
+_SUBSCRIBED = 'SELECT "id", "events" FROM "webhook_endpoint" WHERE "enabled" = ?'
+
+
+def _decoded(events: Any) -> list[str]:
+    # SQLite's JSON column reads as text; asyncpg's jsonb as text too, unless decoded.
+    return json.loads(events) if isinstance(events, str | bytes) else list(events)
+
+
 def timestamp(at: datetime) -> str:
     return as_utc(at).isoformat().replace("+00:00", "Z")
 
@@ -41,12 +51,11 @@ async def emit(
     """Queue the event for every enabled endpoint subscribed to `event_type`, inside
     `conn`'s transaction (None: the transaction of the context). The data gains the
     member's memberId and memberNo."""
+    # Written once, not rendered by Tortoise per event: every ledger entry emits one (a
+    # fifth of the points expiry job's time at 100,000 members).
+    endpoints = await fetch_dicts(conn, _SUBSCRIBED, [True])
     subscribed = [
-        endpoint.id
-        for endpoint in await WebhookEndpoint.filter(enabled=True)
-        .using_db(conn)
-        .only("id", "events")
-        if event_type in endpoint.events
+        endpoint["id"] for endpoint in endpoints if event_type in _decoded(endpoint["events"])
     ]
     if not subscribed:
         return
