@@ -113,7 +113,9 @@ class MembershipApplication(Model):
 
     class Meta:
         table = "membership_application"
-        indexes = (("status", "submitted_at"),)
+        # Erasure finds a member's applications by member and by the same person's phone
+        # or id number: each a scan of every application without these (issue 28).
+        indexes = (("status", "submitted_at"), ("member_id",), ("phone",), ("id_number_hash",))
 
     @property
     def owner_member_id(self) -> int | None:

@@ -119,7 +119,10 @@ def _rows(model: type[Model], found: Found, person: Person) -> QuerySet[Any] | N
     if found is Found.SAME_PERSON:
         return model.filter(id__in=person.application_ids)
     if found is Found.MEMBER_OR_CASE:
-        return model.filter(Q(member_id=person.member_id) | Q(case_id__in=person.case_ids))
+        mine = Q(member_id=person.member_id)
+        # No empty IN beside it: Tortoise writes it `OR 1=0`, and SQLite then scanned the
+        # whole table instead of its two indexes (60 ms a termination at 100,000 members).
+        return model.filter(mine | Q(case_id__in=person.case_ids) if person.case_ids else mine)
     if found is Found.THROTTLE_KEYS:
         return model.filter(key__in=person.rate_limit_keys)
     return None  # NEVER, NOT_ABOUT_MEMBERS: a test keeps their columns unerased

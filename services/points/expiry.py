@@ -16,6 +16,10 @@ from services.points.ledger import locked_members, post_entry
 from services.points.lots import Lot, lapsed_points, open_lots
 from shortcuts.shapes import rows_in
 
+# Members a batch expires in one transaction: its posting is short, its lock, lots and
+# audit entry are paid once a batch.
+BATCH_SIZE = 200
+
 # What replaying a ledger reads of each entry (its reason and audit columns it does not).
 _LOT_FIELDS = ("id", "member_id", "kind", "points", "expires_at", "purchase_id")
 
@@ -39,7 +43,8 @@ async def run_points_expiry(as_of: datetime, progress: ReportProgress | None = N
             kind=PointsEntryKind.EARN, expires_at__lt=as_of, member__points_balance__gt=0
         )
     )
-    return run.result(*await for_each(run, candidates, partial(_expire, as_of=as_of), progress))
+    expire = partial(_expire, as_of=as_of)
+    return run.result(*await for_each(run, candidates, expire, progress, batch_size=BATCH_SIZE))
 
 
 async def _expire(member_ids: Sequence[int], as_of: datetime) -> tuple[list[str], int]:
