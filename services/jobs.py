@@ -29,7 +29,7 @@ BATCH = 50
 PAGE = 1000
 
 # Longer than a waiting writer's poll of the lock (shortcuts/sqlite.py LOCK_POLL_S).
-BATCH_PAUSE_S = 0.001
+BATCH_PAUSE_S = 0.002
 
 # How far a job has come: called with (done, total) when it starts and as it goes. The CLI
 # passes one that draws a terminal bar; the API passes none.

@@ -167,6 +167,22 @@ class CheckpointOutcome(NamedTuple):
     at: float
 
 
+def _checkpoint(connection: sqlite3.Connection, mode: str) -> WalCheckpoint:
+    """One checkpoint in `mode`; a TRUNCATE is tried every LOCK_POLL_S for up to
+    TRUNCATE_WAIT_S while other connections' transactions keep it busy."""
+    deadline = time.monotonic() + TRUNCATE_WAIT_S
+    while True:
+        try:
+            row = WalCheckpoint(*connection.execute(f"PRAGMA wal_checkpoint({mode})").fetchone())
+        except sqlite3.OperationalError as error:
+            if not is_busy(error):
+                raise
+            row = WalCheckpoint(busy=1, log=-1, checkpointed=-1)
+        if mode == "PASSIVE" or not row.busy or time.monotonic() > deadline:
+            return row
+        time.sleep(LOCK_POLL_S)
+
+
 class Checkpointer:
     """Checkpoints the WAL on a thread of the loop's executor, every CHECKPOINT_EVERY
     commits in place. SQLite's own checkpoint runs in the connection that commits, here
@@ -216,14 +232,10 @@ class Checkpointer:
     def _run(self, mode: str) -> WalCheckpoint:
         with self.lock:
             if self.connection is None:
-                # The busy handler waits only in the modes that wait for readers and
-                # writers (TRUNCATE), never in PASSIVE.
-                self.connection = sqlite3.connect(
-                    self.filename, timeout=TRUNCATE_WAIT_S, check_same_thread=False
-                )
-            row = WalCheckpoint(
-                *self.connection.execute(f"PRAGMA wal_checkpoint({mode})").fetchone()
-            )
+                # Never SQLite's busy handler: it sleeps up to 100 ms between tries, and
+                # under steady writes a TRUNCATE hardly found the writer's lock free.
+                self.connection = sqlite3.connect(self.filename, timeout=0, check_same_thread=False)
+            row = _checkpoint(self.connection, mode)
         # PASSIVE leaves frames behind whenever a reader holds them: that is not busy.
         done = not row.busy and (mode == "PASSIVE" or row.log == row.checkpointed)
         self.last = CheckpointOutcome(mode, "done" if done else "busy", time.time())
