@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from contextlib import closing
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import scale
@@ -30,14 +31,22 @@ def test_the_copy_holds_what_is_committed_in_the_wal(tmp_path: Path) -> None:
     with closing(sqlite3.connect(source)) as db:
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA wal_autocheckpoint=0")
-        db.execute("CREATE TABLE member (id INTEGER PRIMARY KEY)")
-        db.executemany("INSERT INTO member VALUES (?)", [(n,) for n in range(1, 101)])
+        db.execute(
+            "CREATE TABLE member (id INTEGER PRIMARY KEY, status TEXT,"
+            " termination_effective_at TEXT)"
+        )
+        rows = [(n, "ACTIVE") for n in range(1, 301)]
+        db.executemany("INSERT INTO member (id, status) VALUES (?, ?)", rows)
         db.commit()
         env = {"BENCH_DATABASE": str(source), "MEMBERHUB_DATABASE_URL": f"sqlite://{source}"}
         copy = scale.copy_dataset(env, tmp_path)
     assert copy["MEMBERHUB_DATABASE_URL"] == f"sqlite://{tmp_path / 'jobs' / 'bench.db'}"
     with closing(sqlite3.connect(copy["BENCH_DATABASE"])) as db:
-        assert db.execute("SELECT count(*) FROM member").fetchone() == (100,)
+        assert db.execute("SELECT count(*) FROM member").fetchone() == (300,)
+        # One member in TERMINATING_EVERY is due for the terminations job.
+        due = "SELECT id FROM member WHERE status = 'TERMINATING' AND termination_effective_at < ?"
+        now = datetime.now(UTC).isoformat(sep=" ")
+        assert db.execute(due, (now,)).fetchall() == [(100,), (200,), (300,)]
 
 
 def test_a_jobs_report_time_and_peak_memory_come_from_its_process(tmp_path: Path) -> None:
