@@ -19,7 +19,7 @@ from services import audit
 from services.audit import verify_chain
 from services.clock import utcnow
 from services.db import transaction
-from services.points import record_purchase
+from services.points import expiry, record_purchase
 from services.units import unit_of_work
 from tests.factories import make_member
 from tests.points.helpers import RECORD, gid, record, staff_api
@@ -88,8 +88,10 @@ async def test_a_refused_mutation_changes_nothing_and_keeps_its_entry(api):
     assert (entry.outcome, entry.error_codes) == (AuditOutcome.USER_ERROR, ["INVALID"])
 
 
-async def test_a_job_commits_its_changes_in_audited_batches(api):
-    # Given 60 members whose points of January 2023 lapsed at the end of January 2025,
+async def test_a_job_commits_its_changes_in_audited_batches(api, monkeypatch):
+    # Given batches of 50, and 60 members whose points of January 2023 lapsed at the end
+    # of January 2025,
+    monkeypatch.setattr(expiry, "BATCH_SIZE", 50)
     members = [await make_member() for _ in range(60)]
     for member in members:
         await record_purchase(
