@@ -21,8 +21,9 @@ A statement in the loop's thread holds up every request of the process (issue 28
 staff search over 20,000 members put 94 ms on every other request). A SELECT outside a
 transaction gets READ_BUDGET_S there; past it SQLite interrupts it (it changed nothing)
 and one of a few reader threads runs it again (`OffLoopReaders`), so point reads keep
-their fast path and scans, counts and aggregates do not stall the loop. Work known to be
-long (a job's batches) runs wholly off the loop under `off_the_loop()`.
+their fast path and scans, counts and aggregates do not stall the loop. A job a mutation
+runs goes wholly off the loop under `off_the_loop()` (schema/jobs.py); in a process of
+its own a job runs in place.
 """
 
 from __future__ import annotations
@@ -114,8 +115,8 @@ _off_loop: ContextVar[bool] = ContextVar("sqlite_off_loop", default=False)
 @contextmanager
 def off_the_loop() -> Iterator[None]:
     """Run the statements sent within on threads (its transactions on aiosqlite's worker,
-    its reads on reader threads): for work known to be long, such as a job's batches,
-    which would hold up every request if run in the loop's thread."""
+    its reads on reader threads): for work known to be long, such as a job a request
+    runs, which would hold up every other request if run in the loop's thread."""
     token = _off_loop.set(True)
     try:
         yield
