@@ -120,8 +120,12 @@ class Window:
 def connection(
     rows: Sequence[Any], window: Window, total: Callable[[], Awaitable[int]]
 ) -> Connection[Any]:
-    """A connection from up to limit+1 rows fetched at window.offset."""
+    """A connection from up to limit+1 rows fetched at window.offset; `total` counts the
+    list only when the rows do not tell its length."""
     page = list(rows[: window.limit])
+    if len(rows) <= window.limit and (rows or window.offset == 0):
+        # The list ends within this page: its length is known without a COUNT.
+        total = constant(window.offset + len(rows))
     edges = [Edge(node=row, offset=window.offset + i) for i, row in enumerate(page)]
     return Connection(
         _edges=edges,
@@ -163,12 +167,16 @@ def constant(value: int) -> Callable[[], Awaitable[int]]:
 
 
 async def paginate(
-    queryset: QuerySet[Any], first: int | None, after: str | None, info: Info | None = None
+    queryset: QuerySet[Any],
+    first: int | None,
+    after: str | None,
+    info: Info | None = None,
+    count: Callable[[], Awaitable[int]] | None = None,
 ) -> Connection[Any]:
-    """One page query; the COUNT runs only if totalCount is asked for. Given the field's
-    `info`, the page reads only the columns its nodes' selection needs, for rows whose
-    guards need no column but the key (a member's owner is the member), and the
-    relations they select are loaded ahead (`connection_for`)."""
+    """One page query; the COUNT (`count`, else the queryset's) runs only if totalCount is
+    asked for. Given the field's `info`, the page reads only the columns its nodes'
+    selection needs, for rows whose guards need no column but the key (a member's owner
+    is the member), and the relations they select are loaded ahead (`connection_for`)."""
     window = Window.of(first, after)
     page = queryset.offset(window.offset).limit(window.limit + 1)
     if info is not None:
@@ -176,7 +184,7 @@ async def paginate(
     rows = await fetch_all(page)
 
     async def total() -> int:
-        return await queryset.count()
+        return await (count or queryset.count)()
 
     if info is None:
         return connection(rows, window, total)

@@ -10,6 +10,7 @@ import pytest
 from core.ids import to_global_id
 from models.enums import MemberStatus, Role, TagCategory, TagSource, TagStatus
 from models.tag import MemberTag, TagDefinition
+from schema.pagination import encode_cursor
 from services.clock import utcnow
 from tests.conftest import member_token, staff_token
 from tests.factories import make_member, make_tiers
@@ -189,9 +190,22 @@ async def test_members_pages_with_cursors_and_total_count(api, crowd):
     assert too_big["data"] is None and too_big["errors"]
 
 
+async def test_a_page_that_ends_the_list_tells_its_length_without_a_count(api, crowd):
+    admin = api.as_(await staff_token(Role.ADMIN))
+    async with count_sql() as counter:
+        whole = (await admin(MEMBERS, {"first": 10}))["data"]["members"]
+    assert whole["totalCount"] == 5
+    assert not any("COUNT(" in statement.upper() for statement in counter.statements)
+    # Past the end no row tells the length: it is counted.
+    async with count_sql() as counter:
+        past = (await admin(MEMBERS, {"first": 2, "after": encode_cursor(7)}))["data"]["members"]
+    assert (past["totalCount"], past["edges"]) == (5, [])
+    assert any("COUNT(" in statement.upper() for statement in counter.statements)
+
+
 async def test_statement_count_does_not_grow_with_page_size(api, db):
     tiers = await make_tiers()
-    for n in range(30):
+    for n in range(31):  # a row beyond either page: both are counted
         member = await make_member(tier=tiers[n % 3], id_number=None)
         if n % 2:
             await MemberTag.filter(member=member).delete()
@@ -208,7 +222,7 @@ async def test_statement_count_does_not_grow_with_page_size(api, db):
                 query, {"first": size, "filter": {"tagsNone": ["X"], "search": "member"}}
             )
         assert len(result["data"]["members"]["edges"]) == size
-        assert result["data"]["members"]["totalCount"] == 30
+        assert result["data"]["members"]["totalCount"] == 31
         counts.append(counter.count)
     assert counts[0] == counts[1], counts
 
