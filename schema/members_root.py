@@ -88,9 +88,12 @@ async def members(
     check_order(info.context, order.field)
     query = filter.to_query() if filter else None
     now = utcnow()
-    rows = await service.filter_members(query, now, searchable_fields(info.context))
+    searchable = searchable_fields(info.context)
+    rows = await service.filter_members(query, now, searchable)
     page = service.order_members(rows, order.field, order.direction)
-    found = await paginate(page, first, after, info)
+    found = await paginate(
+        page, first, after, info, lambda: service.count_members(query, rows, searchable)
+    )
     if info.context.actor.is_staff:
         await service.count_tag_search(query, now)
     return found

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from string import ascii_lowercase, ascii_uppercase
 
@@ -131,6 +131,49 @@ async def _held_by_many(match: str) -> bool:
         [match],
     )
     return bool(rows[0]["found"] > rows[0]["wide"])
+
+
+async def count_members(
+    query: MemberFilter | None, members: QuerySet[Member], searchable: Collection[str]
+) -> int:
+    """How many members the list `filter_members` made of `query` holds. A search alone
+    is counted in the index where the index finds exactly the LIKE's members: the LIKE's
+    recheck, a row lookup per candidate, costs a term most members hold far more (at
+    100,000 members, '13': 114 ms against 4)."""
+    found = await _counted_in_index(query, searchable)
+    return await members.count() if found is None else found
+
+
+async def _counted_in_index(query: MemberFilter | None, searchable: Collection[str]) -> int | None:
+    """The count of a search-only filter on SQLite, or None. The index and the LIKE differ
+    only in case folding (FTS5 folds every letter, SQLite's LIKE and UPPER the ASCII
+    ones), so a term with no cased character finds the same members in both."""
+    if query is None or query.search is None or replace(query, search=None) != MemberFilter():
+        return None
+    term = query.search.strip()
+    uncased = term.lower() == term == term.upper()
+    if not (term and uncased and term.isprintable()):
+        return None
+    if connections.get("default").capabilities.dialect != "sqlite":
+        return None
+    columns = [name for name in SEARCHABLE if name in searchable and name in SEARCHED]
+    found = f"SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH ?"
+    counts: list[str] = []
+    params: list[str] = []
+    if columns:
+        counts.append(f"(SELECT count(*) FROM ({found}))")
+        params.append(_fts_query(term, columns))
+    if "memberNo" in searchable:
+        # Numbers the term prefixes that the index did not find already (an uncased term
+        # is its own upper case).
+        beside = f" AND id NOT IN ({found})" if columns else ""
+        numbers = f"member_no >= ? AND member_no < ?{beside}"
+        counts.append(f"(SELECT count(*) FROM member WHERE {numbers})")
+        params += [term, term + _LAST_CHARACTER, *params[:1]]
+    if not counts:
+        return None
+    rows = await fetch_dicts(None, f"SELECT {' + '.join(counts)} AS found", params)
+    return int(rows[0]["found"])
 
 
 def _trigram_like(term: str, columns: Sequence[str], prefix: str | None) -> SqlTerm:
