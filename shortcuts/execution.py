@@ -27,10 +27,14 @@
    traceback once execution is done: its frames held the executor, which holds the
    error. A console whose role is refused a dozen fields per screen made a cycle each.
    Unexpected errors keep theirs, for the log.
+7. All of this runs in the event loop's thread, where a page of 100 members took 5 ms
+   in one piece: a long list is completed a few items at a time, the loop serving other
+   requests in between (issue 28).
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from operator import attrgetter
@@ -74,6 +78,9 @@ from tortoise.models import Model
 from shortcuts.by_identity import ByIdentity
 from shortcuts.fields import object_fields
 from shortcuts.relations import AT_HAND, RELATION
+
+# Items of a list completed in one turn of the event loop (`complete_in_turns`).
+ITEMS_PER_TURN = 25
 
 # Whether values of a class are awaitable, learnt once per class: graphql-core asks
 # several times per field. Generators decide per object (only generator-based
@@ -648,11 +655,53 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
         items: list[Any],
         position_context: Any,
     ) -> Any:
-        """A list of objects completed item by item, each item's errors in its place."""
-        item_type = get_nullable_type(nested.return_type).of_type  # type: ignore[union-attr]
+        """A list of objects completed item by item, each item's errors in its place; a
+        list longer than ITEMS_PER_TURN that many at a time, other requests served
+        between (`complete_in_turns`)."""
+        if len(items) > ITEMS_PER_TURN:
+            return self.complete_in_turns(nested, field_details_list, path, items, position_context)
         completed: list[Any] = []
         awaited: list[int] = []
-        for index, item in enumerate(items):
+        self.complete_range(
+            nested, field_details_list, path, items, position_context, completed, awaited
+        )
+        return _gathered(completed, awaited) if awaited else completed
+
+    async def complete_in_turns(
+        self,
+        nested: NestedField,
+        field_details_list: Any,
+        path: Path,
+        items: list[Any],
+        position_context: Any,
+    ) -> list[Any]:
+        # Completing a page of 100 members at once held every other request for 5 ms:
+        # with two staff searching, a plain query's 95th percentile went to 4x idle.
+        completed: list[Any] = []
+        awaited: list[int] = []
+        for start in range(0, len(items), ITEMS_PER_TURN):
+            if start:
+                await next_turn()
+            some = items[start : start + ITEMS_PER_TURN]
+            self.complete_range(
+                nested, field_details_list, path, some, position_context, completed, awaited
+            )
+        return await _gathered(completed, awaited) if awaited else completed
+
+    def complete_range(
+        self,
+        nested: NestedField,
+        field_details_list: Any,
+        path: Path,
+        items: list[Any],
+        position_context: Any,
+        completed: list[Any],
+        awaited: list[int],
+    ) -> None:
+        """`items` completed onto the end of `completed`; the indices of those still to be
+        awaited onto `awaited`."""
+        item_type = get_nullable_type(nested.return_type).of_type  # type: ignore[union-attr]
+        for index, item in enumerate(items, len(completed)):
             item_path = path.add_key(index, None)
             try:
                 result = self.complete_object(
@@ -665,9 +714,6 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
                 result = self.settled(result, item_type, field_details_list, item_path)
                 awaited.append(index)
             completed.append(result)
-        if not awaited:
-            return completed
-        return _gathered(completed, awaited)
 
     async def settled(
         self, completed: Any, return_type: GraphQLOutputType, field_details_list: Any, path: Path
@@ -677,6 +723,11 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
         except Exception as error:
             self.handle_field_error(error, return_type, field_details_list, path)
             return None
+
+
+async def next_turn() -> None:
+    """Let the event loop run what else is ready before going on."""
+    await asyncio.sleep(0)
 
 
 async def _gathered(results: Any, pending: list[Any]) -> Any:

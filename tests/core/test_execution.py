@@ -41,7 +41,7 @@ from schema.tiers import MemberTierFields
 from services.clock import utcnow
 from services.points import post_entry
 from services.tags import assign_tag
-from shortcuts import documents
+from shortcuts import documents, execution
 from shortcuts.execution import FastExecution, _completion, _serialiser, is_awaitable
 from shortcuts.relations import load_all, prefetch, selected_under
 from shortcuts.rows import fetch_all, models_from
@@ -185,6 +185,27 @@ async def test_nested_shortcuts_answer_and_refuse_as_graphql_core_does(
     }.get(role, ())
     assert sorted(refused) == sorted([(name, "FORBIDDEN") for name in hidden] * members)
     assert all(edge["node"]["tags"] for edge in fast["data"]["members"]["edges"])
+
+
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.ANALYST])
+async def test_a_long_list_completed_in_turns_answers_as_in_one(api, monkeypatch, role) -> None:
+    members = await _tagged_members()
+    api = api.as_(await staff_token(role))
+    whole, _ = await _page_both_ways(api, monkeypatch)
+    turns = []
+    next_turn = execution.next_turn
+
+    async def counted() -> None:
+        turns.append(1)
+        await next_turn()
+
+    monkeypatch.setattr(execution, "ITEMS_PER_TURN", 1)
+    monkeypatch.setattr(execution, "next_turn", counted)
+    in_turns, slow = await _page_both_ways(api, monkeypatch)
+
+    assert in_turns == whole == slow
+    # Between the page's members, and between each member's two tags.
+    assert len(turns) == (members - 1) + members
 
 
 async def test_nested_shortcuts_propagate_a_null_where_graphql_core_does(api, monkeypatch) -> None:
