@@ -125,12 +125,17 @@ def _encoder_made_once(encode: Callable[[Any], str]) -> Callable[[Any], str]:
     return encode
 
 
-async def insert_rows(conn: Any, model: type[Model], rows: Sequence[Any]) -> None:
+async def insert_rows(
+    conn: Any, model: type[Model], rows: Sequence[Any], returning: Sequence[str] = ()
+) -> list[dict[str, Any]]:
     """New rows of `model` in one INSERT, from objects that carry its fields as attributes
-    (no model is built for them, and no default applied); their generated keys are not
-    read back."""
+    (no model is built for them, and no default applied); the columns `returning` names
+    of each new row, in no set order."""
     if not rows:
-        return
+        return []
     conversions = _conversions(model)
     values = [convert(getattr(row, attr)) for row in rows for attr, convert in conversions]
-    await fetch_dicts(conn, _insert_text(model, _insert_columns(model), len(rows)), values)
+    text = _insert_text(model, _insert_columns(model), len(rows))
+    if returning:
+        text += " RETURNING " + ", ".join(f'"{column}"' for column in returning)
+    return await fetch_dicts(conn, text, values)

@@ -12,7 +12,7 @@ from models.enums import PointsEntryKind
 from models.points import PointsEntry
 from services.db import retry_busy, transaction
 from services.jobs import JobResult, JobRun, Members, ReportProgress, for_each
-from services.points.ledger import locked_members, post_entry
+from services.points.ledger import Posting, locked_members, post_for_locked_members
 from services.points.lots import Lot, lapsed_points, open_lots
 from shortcuts.shapes import rows_in
 
@@ -55,19 +55,16 @@ async def _expire(member_ids: Sequence[int], as_of: datetime) -> tuple[list[str]
     async def run() -> list[int]:
         async with transaction() as conn:
             # Locked first: the lots read next cannot change before the EXPIREs are posted.
-            await locked_members(conn, member_ids)
+            members = await locked_members(conn, member_ids)
             lots = await lots_of(member_ids, conn)
-            expired = []
-            for member_id in member_ids:
-                lapsed = lapsed_points(lots[member_id], as_of)
-                if lapsed == 0:
-                    continue
-                reason = f"{lapsed} points past their expiry"
-                await post_entry(
-                    conn, member_id, PointsEntryKind.EXPIRE, -lapsed, as_of, reason=reason
-                )
-                expired.append(member_id)
-            return expired
+            postings = []
+            for member in sorted(members, key=lambda member: member.id):
+                lapsed = lapsed_points(lots[member.id], as_of)
+                if lapsed:
+                    reason = f"{lapsed} points past their expiry"
+                    postings.append(Posting(member, -lapsed, reason))
+            await post_for_locked_members(conn, PointsEntryKind.EXPIRE, postings, as_of)
+            return [posting.member.id for posting in postings]
 
     expired = await retry_busy(run)
     return [to_global_id("Member", member_id) for member_id in expired], len(expired)

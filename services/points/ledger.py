@@ -12,6 +12,7 @@ Concurrent writers to one balance queue up instead of losing or double-counting 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -24,7 +25,7 @@ from services.points import events
 from services.webhooks import emit
 from services.webhooks.events import timestamp
 from shortcuts.rows import select
-from shortcuts.sql import fetch_dicts, in_dialect, insert, marks
+from shortcuts.sql import fetch_dicts, in_dialect, insert, insert_rows, marks
 
 POINTS_FIELD = ("input", "points")
 # Members in these states earn and redeem points (TERMINATING ones until it takes effect).
@@ -150,6 +151,52 @@ async def post_for_locked(
     return await _append(conn, member.id, kind, points, member.points_balance, now, entry)
 
 
+@dataclass(frozen=True)
+class Posting:
+    """A locked member's entry for `post_for_locked_members`: its points (signed), reason."""
+
+    member: Member
+    points: int
+    reason: str | None = None
+
+
+async def post_for_locked_members(
+    conn: Any, kind: PointsEntryKind, postings: Sequence[Posting], now: datetime
+) -> list[PointsEntry]:
+    """`post_for_locked` for several members this transaction has locked, one entry each
+    and all of `kind`: one UPDATE sets their balances and one INSERT records the entries
+    (two statements a member cost the points expiry job at 100,000 members half its
+    time). The members are updated in place.
+
+    Raises InsufficientPoints, before writing anything, when a debit would take a
+    balance below zero."""
+    if not postings:
+        return []
+    afters = [balance_after(p.member.points_balance, p.points) for p in postings]
+    ids = [p.member.id for p in postings]
+    if len(set(ids)) != len(ids):
+        raise ValueError("one posting a member")
+    cases = " ".join(["WHEN ? THEN CAST(? AS INTEGER)"] * len(postings))
+    await fetch_dicts(
+        conn,
+        f"UPDATE member SET points_balance = CASE id {cases} END WHERE id IN ({marks(len(ids))})",
+        [*(value for pair in zip(ids, afters, strict=True) for value in pair), *ids],
+    )
+    entries = [
+        entry_row(p.member.id, kind, p.points, after, now, reason=p.reason)
+        for p, after in zip(postings, afters, strict=True)
+    ]
+    keys = await insert_rows(conn, PointsEntry, entries, ("id", "member_id"))
+    entry_of = {entry.member_id: entry for entry in entries}
+    for key in keys:
+        entry_of[key["member_id"]].id = key["id"]
+    for posting, after, entry in zip(postings, afters, entries, strict=True):
+        posting.member.points_balance = after
+        entry._saved_in_db = True
+        await _announce(conn, entry, now)
+    return entries
+
+
 async def _append(
     conn: Any,
     member_id: int,
@@ -161,17 +208,23 @@ async def _append(
 ) -> PointsEntry:
     entry = entry_row(member_id, kind, points, balance_after, now, **fields)
     await insert(conn, entry)
+    await _announce(conn, entry, now)
+    return entry
+
+
+async def _announce(conn: Any, entry: PointsEntry, now: datetime) -> None:
+    """A posted entry made known: to subscribers once the transaction commits, and to
+    webhooks as a points.posted event."""
     await events.announce(conn, entry)
     data = {
         "entryId": to_global_id("PointsEntry", entry.id),
-        "kind": kind.value,
-        "points": points,
-        "balanceAfter": balance_after,
+        "kind": entry.kind.value,
+        "points": entry.points,
+        "balanceAfter": entry.balance_after,
         "purchaseId": entry.purchase_id and to_global_id("Purchase", entry.purchase_id),
         "expiresAt": entry.expires_at and timestamp(entry.expires_at),
     }
-    await emit(conn, "points.posted", member_id, data, now)
-    return entry
+    await emit(conn, "points.posted", entry.member_id, data, now)
 
 
 def entry_row(

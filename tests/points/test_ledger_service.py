@@ -17,6 +17,7 @@ from models.points import LEDGER_FACTS, PointsEntry
 from services.clock import utcnow
 from services.errors import InsufficientPoints
 from services.points import forfeit_balance, post_entry
+from services.points.ledger import Posting, locked_members, post_for_locked_members
 from tests.campaigns.helpers import approved
 from tests.conftest import make_staff
 from tests.factories import make_member, make_purchase
@@ -43,6 +44,36 @@ async def test_debit_below_zero_raises_and_changes_nothing() -> None:
     assert raised.value.field == ["input", "points"]
     assert (await Member.get(id=member.id)).points_balance == 10
     assert await PointsEntry.filter(member_id=member.id).count() == 1
+
+
+async def test_postings_for_locked_members_move_each_balance_and_record_each_entry() -> None:
+    members = [await make_member() for _ in range(3)]
+    for member, points in zip(members, (30, 40, 50), strict=True):
+        await _post(member.id, PointsEntryKind.ADJUST, points, reason="welcome")
+    async with in_transaction() as conn:
+        locked = sorted(await locked_members(conn, [m.id for m in members]), key=lambda m: m.id)
+        postings = [Posting(m, -10 * (i + 1), f"expired {i}") for i, m in enumerate(locked)]
+        entries = await post_for_locked_members(conn, PointsEntryKind.EXPIRE, postings, utcnow())
+    assert [m.points_balance for m in locked] == [20, 20, 20]
+    stored = {e.id: e for e in await PointsEntry.filter(kind=PointsEntryKind.EXPIRE).order_by("id")}
+    assert [
+        (stored[e.id].member_id, stored[e.id].points, stored[e.id].balance_after, e.reason)
+        for e in entries
+    ] == [(m.id, -10 * (i + 1), 20, f"expired {i}") for i, m in enumerate(locked)]
+    assert [(await Member.get(id=m.id)).points_balance for m in members] == [20, 20, 20]
+
+
+async def test_postings_refuse_a_debit_below_zero_before_writing_anything() -> None:
+    rich, poor = await make_member(), await make_member()
+    await _post(rich.id, PointsEntryKind.ADJUST, 50, reason="x")
+    await _post(poor.id, PointsEntryKind.ADJUST, 5, reason="x")
+    with pytest.raises(InsufficientPoints):
+        async with in_transaction() as conn:
+            locked = await locked_members(conn, [rich.id, poor.id])
+            postings = [Posting(m, -10) for m in sorted(locked, key=lambda m: m.id)]
+            await post_for_locked_members(conn, PointsEntryKind.EXPIRE, postings, utcnow())
+    assert [(await Member.get(id=m.id)).points_balance for m in (rich, poor)] == [50, 5]
+    assert not await PointsEntry.filter(kind=PointsEntryKind.EXPIRE).exists()
 
 
 async def test_repeated_idempotency_key_is_refused_by_the_database() -> None:
