@@ -598,7 +598,13 @@ def render() -> str:
         for column_name, column in table.columns.items():
             lines.append(f"| {column_name} | {_value(column)} | {column.says} |")
     lines.append("\n## Copies\n")
-    lines.append("Personal data the database keeps beside the tables above, erased with them.\n")
+    lines.append(
+        "Personal data the database keeps beside the tables above, erased with them. A "
+        "table's own indexes (such as those on member.phone and on an application's phone "
+        "and id_number_hash, migration 0018) are not copies to list: the database rewrites "
+        "an index entry with its row, and the scrub clears the old one as it does the "
+        "row's.\n"
+    )
     lines.append("| copy | of | columns | holds / how erasure reaches it |")
     lines.append("|---|---|---|---|")
     for name, copy in COPIES.items():
