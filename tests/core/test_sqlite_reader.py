@@ -398,6 +398,23 @@ async def test_a_log_past_a_quarter_of_its_limit_is_emptied(wal_file) -> None:
     await checkpointer.close()
 
 
+async def test_a_commit_that_grew_the_log_by_its_share_checkpoints_at_once(wal_file) -> None:
+    # A group commit carries many operations: a count of commits let the log run away.
+    checkpointer = shortcuts.sqlite.Checkpointer(wal_file.name, wal_limit=2**20)
+    wal_file.grow(8)
+    assert checkpointer.wal_size() < 2**20 // 16
+    checkpointer.committed()
+    assert checkpointer.running is None
+    wal_file.grow(80)
+    checkpointer.committed()  # two commits, far from CHECKPOINT_EVERY
+    assert checkpointer.running is not None
+    await asyncio.wait_for(checkpointer.running, 5)
+    assert _outcome(checkpointer)[1] == "done"
+    # Measured again from the size the checkpoint left.
+    assert checkpointer.checked_size == checkpointer.wal_size()
+    await checkpointer.close()
+
+
 async def test_a_reader_holding_an_old_snapshot_leaves_the_truncate_busy(wal_file) -> None:
     checkpointer = shortcuts.sqlite.Checkpointer(wal_file.name, wal_limit=64 * 1024)
     wal_file.grow(40)
