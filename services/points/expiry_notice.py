@@ -8,19 +8,23 @@ and a second run sends nothing. Each is a NOTIFICATION with its delivery (the ou
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from functools import partial
+from typing import Any
 
+from core.ids import to_global_id
 from core.settings import get_settings
 from models.communication import Communication
 from models.enums import CommunicationCategory, MemberStatus, PointsEntryKind
 from models.points import PointsEntry
-from services import communications
 from services.clock import local_date
+from services.communications import insert_messages, notification
 from services.db import retry_busy, transaction
-from services.jobs import JobResult, JobRun, Members, ReportProgress, each_member, for_each
+from services.jobs import JobResult, JobRun, Members, ReportProgress, for_each
 from services.points.dates import add_months, local_midnight
-from services.points.expiry import lots_of
-from services.points.ledger import locked_balance
+from services.points.expiry import BATCH_SIZE, lots_of
+from services.points.ledger import locked_members
 from services.points.lots import Lot, expiring_by
 from services.webhooks import emit
 
@@ -45,8 +49,9 @@ async def run_points_expiry_notice(
             member__points_balance__gt=0,
         ).exclude(member__status__in=NOT_TOLD)
     )
-    step = each_member(lambda member_id: _notify_member(member_id, as_of, last_day))
-    return run.result(*await for_each(run, candidates, step, progress))
+    step = partial(_notify, as_of=as_of, last_day=last_day)
+    # Batches of the expiry's size: their lots are read and their notices written at once.
+    return run.result(*await for_each(run, candidates, step, progress, batch_size=BATCH_SIZE))
 
 
 def expiring_data(lots: list[Lot]) -> dict[str, object]:
@@ -72,16 +77,22 @@ def notice_text(lots: list[Lot]) -> str:
     return text + " Use them before then."
 
 
-async def _notify_member(member_id: int, as_of: datetime, last_day: date) -> bool:
+async def _notify(
+    member_ids: Sequence[int], as_of: datetime, last_day: date
+) -> tuple[list[str], int]:
+    """Notify the batch's members with points expiring by `last_day` and no notice yet this
+    month, in one transaction: their notices inserted together (one member at a time,
+    the job at 100,000 members took 56 to 63 s)."""
     month = local_date(as_of).replace(day=1)
 
-    async def run() -> bool:
+    async def run() -> list[int]:
         async with transaction() as conn:
             # Locked first: two runs at once cannot both find no notice and both send one.
-            await locked_balance(conn, member_id)
-            told = await (
-                Communication.filter(
-                    member_id=member_id,
+            members = await locked_members(conn, member_ids)
+            # Tortoise types values_list as tuples, flat=True or not.
+            told: set[Any] = set(
+                await Communication.filter(
+                    member_id__in=list(member_ids),
                     category=CommunicationCategory.NOTIFICATION,
                     subject=SUBJECT,
                     staff_id__isnull=True,
@@ -89,21 +100,28 @@ async def _notify_member(member_id: int, as_of: datetime, last_day: date) -> boo
                     occurred_at__lt=local_midnight(add_months(month, 1)),
                 )
                 .using_db(conn)
-                .exists()
+                .values_list("member_id", flat=True)
             )
-            if told:
-                return False
-            lots = [
-                lot
-                for lot in (await lots_of([member_id], conn))[member_id]
-                if lot.expires_at is not None
-                and lot.expires_at >= as_of
-                and local_date(lot.expires_at) <= last_day
-            ]
-            if not lots:
-                return False
-            await communications.notify(member_id, SUBJECT, notice_text(lots), as_of, using_db=conn)
-            await emit(conn, "points.expiring", member_id, expiring_data(lots), as_of)
-            return True
+            untold = sorted((m for m in members if m.id not in told), key=lambda m: m.id)
+            lots = await lots_of([member.id for member in untold], conn)
+            notices, expiring = [], []
+            for member in untold:
+                due = [
+                    lot
+                    for lot in lots[member.id]
+                    if lot.expires_at is not None
+                    and lot.expires_at >= as_of
+                    and local_date(lot.expires_at) <= last_day
+                ]
+                if due:
+                    text = notice_text(due)
+                    notices.append(notification(member.id, member.email, SUBJECT, text, as_of))
+                    expiring.append((member.id, expiring_data(due)))
+            if notices:
+                await insert_messages(conn, notices, as_of)
+            for member_id, data in expiring:
+                await emit(conn, "points.expiring", member_id, data, as_of)
+            return [member_id for member_id, _ in expiring]
 
-    return await retry_busy(run)
+    notified = await retry_busy(run)
+    return [to_global_id("Member", member_id) for member_id in notified], len(notified)

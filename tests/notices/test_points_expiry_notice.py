@@ -113,3 +113,26 @@ async def test_the_notice_is_a_points_expiring_event_too(api):
         "totalPoints": 150,
         "lastExpiresOn": "2025-02-28",
     }
+
+
+async def test_a_batch_tells_each_member_not_yet_told_with_their_own_figures(api):
+    # Given four members in one batch, whose points all expire on 2025-01-31, the first
+    # already told this month and the last with no email address,
+    members = [await make_member() for _ in range(4)]
+    await Member.filter(id=members[3].id).update(email=None)
+    ops = await staff_api(api)
+    await record(ops, members[0].id, "B-0", "100.00", occurredAt="2023-01-15T12:00:00+08:00")
+    assert (await _run(ops, "2025-01-05T09:00:00+08:00"))["changed"] == 1
+    for i, member in enumerate(members[1:], start=1):
+        await record(
+            ops, member.id, f"B-{i}", f"{100 + i}.00", occurredAt="2023-01-15T12:00:00+08:00"
+        )
+    # when the notice runs again that month,
+    report = await _run(ops, "2025-01-06T09:00:00+08:00")
+    # then each of the others is told once, its own points, on its own channel.
+    assert (report["examined"], report["changed"]) == (4, 3)
+    for i, member in enumerate(members):
+        (notice,) = await notices(member.id, SUBJECT)
+        assert notice.content.startswith(f"{100 + i} of your points expire on 2025-01-31.")
+        expected = ContactChannel.SMS if i == 3 else ContactChannel.EMAIL
+        assert (await delivery_of(notice)).channel is expected
