@@ -83,7 +83,16 @@ async def _search(term: str, fields: Collection[str], dialect: str) -> Q:
         return Q(id__in=[])
     matches = Q(*(options[name] for name in searched), join_type=Q.OR)
     indexed = await _indexed(term, searched, dialect)
-    return matches if indexed is None else Q(indexed, matches)
+    if indexed is None:
+        return matches
+    return indexed if dialect == "sqlite" and _exact_in_index(term) else Q(indexed, matches)
+
+
+def _exact_in_index(term: str) -> bool:
+    """Whether SQLite's index finds exactly the members the LIKE finds for `term`. They
+    differ only in case folding (FTS5 folds every letter, SQLite's LIKE and UPPER the
+    ASCII ones), so a term with no cased character finds the same members in both."""
+    return term.lower() == term == term.upper() and term.isprintable()
 
 
 async def _indexed(term: str, fields: Sequence[str], dialect: str) -> Q | None:
@@ -145,14 +154,12 @@ async def count_members(
 
 
 async def _counted_in_index(query: MemberFilter | None, searchable: Collection[str]) -> int | None:
-    """The count of a search-only filter on SQLite, or None. The index and the LIKE differ
-    only in case folding (FTS5 folds every letter, SQLite's LIKE and UPPER the ASCII
-    ones), so a term with no cased character finds the same members in both."""
+    """The count of a search-only filter on SQLite where the index alone tells it
+    (`_exact_in_index`), or None."""
     if query is None or query.search is None or replace(query, search=None) != MemberFilter():
         return None
     term = query.search.strip()
-    uncased = term.lower() == term == term.upper()
-    if not (term and uncased and term.isprintable()):
+    if not (term and _exact_in_index(term)):
         return None
     if connections.get("default").capabilities.dialect != "sqlite":
         return None
