@@ -48,6 +48,8 @@ _ASCII_UPPER = str.maketrans(ascii_lowercase, ascii_uppercase)
 _LAST_CHARACTER = "\U0010ffff"
 # A search term more than one member in WIDE holds is found by a scan (_held_by_many).
 WIDE = 10
+# The members whose indexed values match an FTS5 query (`_fts_query`).
+_MATCHED = f"SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH ?"
 
 
 @dataclass(frozen=True)
@@ -109,8 +111,7 @@ async def _indexed(term: str, fields: Sequence[str], dialect: str) -> Q | None:
         match = _fts_query(term, columns)
         if await _held_by_many(match):
             return None
-        found = f"(SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH ?)"
-        candidates.append(Q(id__in=SqlTerm(found, [match])))
+        candidates.append(Q(id__in=SqlTerm(f"({_MATCHED})", [match])))
     if prefix is not None:
         candidates.append(Q(member_no__gte=prefix, member_no__lt=prefix + _LAST_CHARACTER))
     # Each side of the OR is an index lookup (SQLite's MULTI-INDEX OR): none scans member.
@@ -135,8 +136,8 @@ async def _held_by_many(match: str) -> bool:
     members = "coalesce((SELECT max(id) FROM member), 0)"
     rows = await fetch_dicts(
         None,
-        f"SELECT count(*) AS found, {members} / {WIDE} AS wide FROM (SELECT 1 FROM"
-        f" {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH ? LIMIT {members} / {WIDE} + 1)",
+        f"SELECT count(*) AS found, {members} / {WIDE} AS wide"
+        f" FROM ({_MATCHED} LIMIT {members} / {WIDE} + 1)",
         [match],
     )
     return bool(rows[0]["found"] > rows[0]["wide"])
@@ -164,16 +165,15 @@ async def _counted_in_index(query: MemberFilter | None, searchable: Collection[s
     if connections.get("default").capabilities.dialect != "sqlite":
         return None
     columns = [name for name in SEARCHABLE if name in searchable and name in SEARCHED]
-    found = f"SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH ?"
     counts: list[str] = []
     params: list[str] = []
     if columns:
-        counts.append(f"(SELECT count(*) FROM ({found}))")
+        counts.append(f"(SELECT count(*) FROM ({_MATCHED}))")
         params.append(_fts_query(term, columns))
     if "memberNo" in searchable:
         # Numbers the term prefixes that the index did not find already (an uncased term
         # is its own upper case).
-        beside = f" AND id NOT IN ({found})" if columns else ""
+        beside = f" AND id NOT IN ({_MATCHED})" if columns else ""
         numbers = f"member_no >= ? AND member_no < ?{beside}"
         counts.append(f"(SELECT count(*) FROM member WHERE {numbers})")
         params += [term, term + _LAST_CHARACTER, *params[:1]]
