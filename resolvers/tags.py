@@ -9,16 +9,20 @@ from datetime import datetime
 from auth.errors import denial
 from models.tag import TagDefinition as TagDefinitionModel
 from resolvers.context import Context
-from resolvers.loaders import by_id
 from services.clock import utcnow
 from services.insights import window
 from services.outreach import clean_days
+from services.reference_data import reference_data
 from services.tags import Utilisation, utilisation
 
 # A tag, and the window and days its utilisation is read over.
 UseKey = tuple[int, datetime, datetime, int]
 
-tag_by_id = by_id(TagDefinitionModel)
+
+async def tag_by_id(keys: Sequence[int]) -> list[TagDefinitionModel | None]:
+    """Tag definitions from the reference data kept in memory (services/reference_data.py)."""
+    tags = (await reference_data()).tags
+    return [tags.get(key) for key in keys]
 
 
 async def tag_node(context: Context, pk: int) -> TagDefinitionModel | None:

@@ -30,6 +30,7 @@ from services.limits import ensure_room
 from services.orders import KEPT_ORDER
 from services.points.dates import months_before
 from services.points.ledger import locked_member
+from services.reference_data import reference_data
 from services.schedules import next_slot
 from services.validation import clean_text
 from services.webhooks import emit
@@ -153,8 +154,11 @@ _LADDER = 'SELECT * FROM "tier" ORDER BY "rank"'
 
 
 async def ladder(conn: Any = None) -> list[Tier]:
-    """Every tier, entry tier first."""
-    return await select(Tier, conn or Tier._meta.db, _LADDER, [])
+    """Every tier, entry tier first: as `conn`'s transaction sees it, or as committed
+    (the copy kept in memory, services/reference_data.py)."""
+    if conn is None:
+        return (await reference_data()).ladder
+    return await select(Tier, conn, _LADDER, [])
 
 
 # ---------------------------------------------------------------- progress

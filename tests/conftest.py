@@ -31,6 +31,7 @@ from models.db import tortoise_config
 from models.enums import Role
 from models.member_search import install_search_index
 from models.points import install_guards
+from models.reference_data import install_reference_version
 from models.staff import StaffUser
 from services.audit import ensure_head
 from services.clock import utcnow
@@ -59,6 +60,7 @@ async def db(tmp_path: Any) -> AsyncIterator[TortoiseContext]:
         await ctx.generate_schemas(safe=False)
         await install_guards(connections.get("default"))  # what migration 0002 installs
         await install_search_index(connections.get("default"))  # migration 0017's
+        await install_reference_version(connections.get("default"))  # migration 0019's
         await ensure_head()
         yield ctx
         client = connections.get("default")

@@ -1,4 +1,6 @@
-"""Counts the SQL statements a block sends, from Tortoise's own query log."""
+"""Counts the SQL statements a block sends, from Tortoise's own query log, in the steady
+state: the reference data every process keeps in memory (services/reference_data.py) is
+read before counting, as any earlier request would have."""
 
 from __future__ import annotations
 
@@ -6,6 +8,8 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+
+from services.reference_data import reference_data
 
 _QUERY_WORDS = ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "BEGIN", "SAVEPOINT")
 
@@ -31,6 +35,7 @@ class SqlCounter(logging.Handler):
 
 @asynccontextmanager
 async def count_sql() -> AsyncIterator[SqlCounter]:
+    await reference_data()
     logger = logging.getLogger("tortoise.db_client")
     counter = SqlCounter()
     previous = logger.level

@@ -18,9 +18,8 @@ from services.clock import as_utc
 from services.db import retry_busy, transaction
 from services.errors import Duplicate, Invalid, NotFound
 from services.limits import ensure_room
+from services.reference_data import reference_data
 from services.validation import clean_text
-from shortcuts.rows import models_from
-from shortcuts.sql import in_dialect, marks
 
 # A cap that keeps a points cost far inside a 32-bit column and any real balance.
 MAX_POINTS_COST = 100_000_000
@@ -66,30 +65,17 @@ async def list_benefits(now: datetime, *, include_inactive: bool = False) -> lis
     return await rows.order_by("code")
 
 
-# Each benefit a tier holds, with the tier: one read of a few rows, written once.
-_HELD = (
-    'SELECT bt."tier_id" AS holder_tier_id, b.* FROM "benefit_tier" bt'
-    ' JOIN "benefit" b ON b."id" = bt."benefit_id" WHERE bt."tier_id" IN ({ids})'
-)
-
-
 async def benefits_of_tiers(tier_ids: Sequence[int], now: datetime) -> list[list[Benefit]]:
     """Benefits active now that each tier holds, by code, in the order of `tier_ids`.
 
-    Member screens ask this on every open; the activity window is applied to the rows
-    with `is_active`.
+    Member screens ask this on every open: from the reference data kept in memory, with
+    the activity window applied to its rows with `is_active`.
     """
-    ids = sorted(set(tier_ids))
-    if not ids:
-        return []
-    db = Benefit._meta.db
-    _, rows = await db.execute_query(in_dialect(db, _HELD.format(ids=marks(len(ids)))), ids)
-    held: dict[int, list[Benefit]] = {tier_id: [] for tier_id in tier_ids}
-    # A row's benefit columns build the model; its holder_tier_id is no Benefit field.
-    for row, benefit in zip(rows, models_from(Benefit, rows), strict=True):
-        if is_active(benefit, now):
-            held[row["holder_tier_id"]].append(benefit)
-    return [sorted(held[tier_id], key=lambda benefit: benefit.code) for tier_id in tier_ids]
+    held = (await reference_data()).held
+    return [
+        [benefit for benefit in held.get(tier_id, ()) if is_active(benefit, now)]
+        for tier_id in tier_ids
+    ]
 
 
 async def tiers_of_benefits(benefit_ids: Sequence[int]) -> list[list[Tier]]:

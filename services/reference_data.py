@@ -1,0 +1,71 @@
+"""The reference data, kept in memory between requests (issue 27): the tier ladder, the tag
+definitions and the benefits each tier holds. Nearly every member screen and page reads
+them; they change a few times a day.
+
+A read asks the version row first (models/reference_data.py), which triggers move in
+the same transaction as any write to those tables, by this process or another: the copy
+is read again once it moved. What a transaction reads is never kept: its view may be
+rolled back. What is handed out is shared by every request: read it, never change it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from tortoise import connections
+from tortoise.backends.base.client import TransactionalDBClient
+
+from models.benefit import Benefit
+from models.reference_data import VERSION_TABLE
+from models.tag import TagDefinition
+from models.tier import Tier
+from shortcuts.rows import models_from, select
+
+_VERSION = f"SELECT version FROM {VERSION_TABLE}"
+_LADDER = 'SELECT * FROM "tier" ORDER BY "rank"'
+_TAGS = 'SELECT * FROM "tag_definition"'
+# Each benefit a tier holds, with the tier.
+_HELD = (
+    'SELECT bt."tier_id" AS holder_tier_id, b.* FROM "benefit_tier" bt'
+    ' JOIN "benefit" b ON b."id" = bt."benefit_id"'
+)
+
+
+@dataclass(frozen=True)
+class ReferenceData:
+    version: int
+    ladder: list[Tier]  # every tier, entry tier first
+    tags: dict[int, TagDefinition]  # every tag definition, retired ones too, by id
+    held: dict[int, list[Benefit]]  # by tier id: the benefits it holds, active or not, by code
+
+
+_kept: ReferenceData | None = None
+
+
+async def reference_data() -> ReferenceData:
+    """The reference data as committed now: the copy kept, unless the version moved."""
+    global _kept
+    conn = connections.get("default")
+    version = (await conn.execute_query_dict(_VERSION))[0]["version"]
+    kept = _kept
+    if kept is not None and kept.version == version:
+        return kept
+    # Read after the version: a write in between only makes the next read look again.
+    found = await _read(conn, version)
+    if not isinstance(conn, TransactionalDBClient):
+        _kept = found
+    return found
+
+
+async def _read(conn: Any, version: int) -> ReferenceData:
+    ladder = await select(Tier, conn, _LADDER, [])
+    tags = await select(TagDefinition, conn, _TAGS, [])
+    _, rows = await conn.execute_query(_HELD)
+    held: dict[int, list[Benefit]] = {tier.id: [] for tier in ladder}
+    # A row's benefit columns build the model; its holder_tier_id is no Benefit field.
+    for row, benefit in zip(rows, models_from(Benefit, rows), strict=True):
+        held.setdefault(row["holder_tier_id"], []).append(benefit)
+    for benefits in held.values():
+        benefits.sort(key=lambda benefit: benefit.code)  # as Python orders, not a collation
+    return ReferenceData(version, ladder, {tag.id: tag for tag in tags}, held)

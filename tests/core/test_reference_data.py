@@ -1,0 +1,106 @@
+"""The reference data kept in memory (services/reference_data.py): read again once any
+write to its tables moved the version, whoever wrote, and never kept from a transaction."""
+
+from __future__ import annotations
+
+import pytest
+from tortoise import connections
+from tortoise.transactions import in_transaction
+
+from models.benefit import Benefit, BenefitTier
+from models.enums import BenefitCategory, TagCategory
+from models.reference_data import REFERENCE_TABLES, VERSION_TABLE
+from models.tag import TagDefinition
+from services.clock import utcnow
+from services.reference_data import reference_data
+from tests.factories import make_tiers
+from tests.sql_counter import count_sql
+
+
+async def _version() -> int:
+    rows = await connections.get("default").execute_query_dict(
+        f"SELECT version FROM {VERSION_TABLE}"
+    )
+    return int(rows[0]["version"])
+
+
+async def _write(sql: str) -> None:
+    # Plain SQL, as another process, a job or an operator would write: nothing in this
+    # process hears of it but the version row.
+    await connections.get("default").execute_script(sql)
+
+
+async def test_an_unchanged_version_answers_from_memory() -> None:
+    await make_tiers()
+    first = await reference_data()
+    async with count_sql() as counter:
+        again = await reference_data()
+    assert again is first
+    assert counter.count == 1
+    assert VERSION_TABLE in counter.statements[0]
+
+
+async def test_every_write_to_a_reference_table_moves_the_version() -> None:
+    tiers = await make_tiers()
+    tag = await TagDefinition.create(
+        code="vip", name="VIP", category=TagCategory.BASIC_INFO, created_at=utcnow()
+    )
+    benefit = await Benefit.create(
+        code="lounge", name="Lounge", category=BenefitCategory.PRIORITY_SERVICE
+    )
+    writes = {
+        "tier": ["UPDATE tier SET name = 'Gold+' WHERE code = 'GOLD'"],
+        "tag_definition": [
+            f"UPDATE tag_definition SET assignments_total = 7 WHERE id = {tag.id}",
+            f"DELETE FROM tag_definition WHERE id = {tag.id}",
+        ],
+        "benefit": [f"UPDATE benefit SET name = 'Quiet lounge' WHERE id = {benefit.id}"],
+        "benefit_tier": [
+            f"INSERT INTO benefit_tier (benefit_id, tier_id) VALUES ({benefit.id}, {tiers[-1].id})",
+            f"DELETE FROM benefit_tier WHERE benefit_id = {benefit.id}",
+        ],
+    }
+    assert set(writes) == set(REFERENCE_TABLES)
+    for sql in (sql for table in REFERENCE_TABLES for sql in writes[table]):
+        before = await _version()
+        await _write(sql)
+        assert await _version() > before, sql
+
+
+async def test_a_change_by_another_writer_is_read_at_the_next_request() -> None:
+    tiers = await make_tiers()
+    benefit = await Benefit.create(
+        code="lounge", name="Lounge", category=BenefitCategory.PRIORITY_SERVICE
+    )
+    await BenefitTier.create(benefit=benefit, tier=tiers[-1])
+    kept = await reference_data()
+    assert [tier.name for tier in kept.ladder if tier.code == "GOLD"] != ["Gold+"]
+
+    await _write("UPDATE tier SET name = 'Gold+' WHERE code = 'GOLD'")
+    await _write(f"UPDATE benefit SET name = 'Quiet lounge' WHERE id = {benefit.id}")
+
+    fresh = await reference_data()
+    assert [tier.name for tier in fresh.ladder if tier.code == "GOLD"] == ["Gold+"]
+    assert [held.name for held in fresh.held[tiers[-1].id]] == ["Quiet lounge"]
+    assert kept.ladder is not fresh.ladder  # the copy handed out before is left as it was
+
+
+class _RolledBack(Exception):
+    pass
+
+
+async def test_what_a_transaction_reads_is_not_kept() -> None:
+    await make_tiers()
+    await reference_data()
+    with pytest.raises(_RolledBack):
+        async with in_transaction() as conn:
+            await conn.execute_query("UPDATE tier SET name = 'Gold+' WHERE code = 'GOLD'")
+            inside = await reference_data()
+            assert [tier.name for tier in inside.ladder if tier.code == "GOLD"] == ["Gold+"]
+            raise _RolledBack
+    # Another writer's change takes the number the rolled-back one had moved it to.
+    await _write("UPDATE tier SET name = 'Silver+' WHERE code = 'SILVER'")
+    after = await reference_data()
+    names = {tier.name for tier in after.ladder}
+    assert "Silver+" in names
+    assert "Gold+" not in names
