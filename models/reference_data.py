@@ -38,12 +38,18 @@ _POSTGRES = [
     VALUES (1, floor(random() * {_START_BELOW})::bigint) ON CONFLICT (id) DO NOTHING""",
     f"""CREATE OR REPLACE FUNCTION reference_data_changed() RETURNS trigger AS $$
     BEGIN {_BUMP}; RETURN NULL; END $$ LANGUAGE plpgsql""",
-    # Once per statement: a job that rewrites every tag definition moves it once.
+    # Once per statement: a job that rewrites every tag definition moves it once. Before
+    # the statement's own row locks: every writer takes the version row's lock first, so
+    # two transactions writing reference rows in different orders wait, not deadlock.
     *(
-        f"""CREATE OR REPLACE TRIGGER {table}_reference_data
-        AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table}
-        FOR EACH STATEMENT EXECUTE FUNCTION reference_data_changed()"""
+        statement
         for table in REFERENCE_TABLES
+        for statement in (
+            f"DROP TRIGGER IF EXISTS {table}_reference_data ON {table}",
+            f"""CREATE TRIGGER {table}_reference_data
+            BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table}
+            FOR EACH STATEMENT EXECUTE FUNCTION reference_data_changed()""",
+        )
     ),
 ]
 

@@ -37,6 +37,7 @@ from schema.jobs_root import JobsQuery
 from schema.members_root import MembersMutation, MembersQuery
 from schema.points_root import PointsMutation, PointsQuery
 from schema.programmes_root import ProgrammesMutation, ProgrammesQuery
+from schema.reference_data import ReferenceDataOnce
 from schema.scalars import SCALAR_MAP
 from schema.staff_root import StaffMutation, StaffQuery
 from schema.subscriptions_root import Subscription
@@ -107,8 +108,9 @@ class Mutation(
 
 
 def own_extensions() -> list[object]:
-    """The schema's own extensions, outermost first: the audit entry, error shaping, and
-    the document's parsing and validation. The app puts its own around them."""
+    """The schema's own extensions, outermost first: the audit entry, error shaping, the
+    document's parsing and validation, and a query's one read of the reference data. The
+    app puts its own around them."""
     settings = get_settings()
     # The limit rules are made once: QueryDepthLimiter and MaxAliasesLimiter would make a
     # new rule class per request, and the validations kept are keyed by the rules.
@@ -116,7 +118,12 @@ def own_extensions() -> list[object]:
         depth_validator(settings.max_depth, None, None),
         aliases_validator(settings.max_aliases),
     ]
-    return [AuditExtension, ErrorShaping, partial(Documents, limits, settings.max_tokens)]
+    return [
+        AuditExtension,
+        ErrorShaping,
+        partial(Documents, limits, settings.max_tokens),
+        ReferenceDataOnce,
+    ]
 
 
 # `extensions` outermost first, the app's around own_extensions(). The shortcuts are

@@ -4,12 +4,17 @@ them; they change a few times a day.
 
 A read asks the version row first (models/reference_data.py), which triggers move in
 the same transaction as any write to those tables, by this process or another: the copy
-is read again once it moved. What a transaction reads is never kept: its view may be
+is read again once it moved. Within `read_once()` (a query's execution, which writes
+nothing but its audit entry) only the first read asks: a member screen reads the ladder,
+the tags and the benefits. What a transaction reads is never kept: its view may be
 rolled back. What is handed out is shared by every request: read it, never change it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,10 +46,34 @@ class ReferenceData:
 
 
 _kept: ReferenceData | None = None
+# What the first read within `read_once()` found; a list, so that the tasks the block
+# starts (loaders' batches), which copy the context, share it.
+_READ_ONCE: ContextVar[list[ReferenceData] | None] = ContextVar("read_once", default=None)
+
+
+@contextmanager
+def read_once() -> Iterator[None]:
+    """Within the block, which must write none of it, the reference data is read (its
+    version asked) once."""
+    token = _READ_ONCE.set([])
+    try:
+        yield
+    finally:
+        _READ_ONCE.reset(token)
 
 
 async def reference_data() -> ReferenceData:
     """The reference data as committed now: the copy kept, unless the version moved."""
+    once = _READ_ONCE.get()
+    if once:
+        return once[0]
+    found = await _current()
+    if once is not None:
+        once.append(found)
+    return found
+
+
+async def _current() -> ReferenceData:
     global _kept
     conn = connections.get("default")
     version = (await conn.execute_query_dict(_VERSION))[0]["version"]

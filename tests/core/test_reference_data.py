@@ -8,12 +8,12 @@ from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from models.benefit import Benefit, BenefitTier
-from models.enums import BenefitCategory, TagCategory
+from models.enums import BenefitCategory, Role, TagCategory, TagSource
 from models.reference_data import REFERENCE_TABLES, VERSION_TABLE
-from models.tag import TagDefinition
+from models.tag import MemberTag, TagDefinition
 from services.clock import utcnow
-from services.reference_data import reference_data
-from tests.factories import make_tiers
+from services.reference_data import read_once, reference_data
+from tests.factories import make_member, make_tiers
 from tests.sql_counter import count_sql
 
 
@@ -104,3 +104,45 @@ async def test_what_a_transaction_reads_is_not_kept() -> None:
     names = {tier.name for tier in after.ladder}
     assert "Silver+" in names
     assert "Gold+" not in names
+
+
+async def test_within_read_once_the_first_read_stands() -> None:
+    await make_tiers()
+    with read_once():
+        first = await reference_data()
+        await _write("UPDATE tier SET name = 'Gold+' WHERE code = 'GOLD'")
+        async with count_sql() as counter:
+            assert await reference_data() is first
+        assert counter.count == 0
+    assert "Gold+" in {tier.name for tier in (await reference_data()).ladder}
+
+
+_EVERY_KIND = """
+{ tiers { code benefits { code } }
+  members(first: 5) { edges { node { tier { code } tags { tag { code } } } } } }
+"""
+
+
+async def test_a_query_asks_the_version_once_whatever_its_fields_read(as_role) -> None:
+    tiers = await make_tiers()
+    benefit = await Benefit.create(
+        code="lounge", name="Lounge", category=BenefitCategory.PRIORITY_SERVICE
+    )
+    await BenefitTier.create(benefit=benefit, tier=tiers[-1])
+    tag = await TagDefinition.create(
+        code="vip", name="VIP", category=TagCategory.BASIC_INFO, created_at=utcnow()
+    )
+    for tier in tiers:
+        member = await make_member(tier=tier)
+        await MemberTag.create(
+            member=member, tag=tag, source=TagSource.MANUAL, assigned_at=utcnow()
+        )
+    admin = await as_role(Role.ADMIN)
+    async with count_sql() as counter:
+        answer = await admin(_EVERY_KIND)
+    assert "errors" not in answer, answer
+    assert answer["data"]["tiers"][-1]["benefits"] == [{"code": "lounge"}]
+    nodes = [edge["node"] for edge in answer["data"]["members"]["edges"]]
+    assert [node["tags"] for node in nodes] == [[{"tag": {"code": "vip"}}]] * len(tiers)
+    asked = [sql for sql in counter.statements if VERSION_TABLE in sql]
+    assert len(asked) == 1
