@@ -65,7 +65,8 @@ CHECKPOINT_AT_GROWTH_SHARE_OF_LIMIT = 16
 # How long a TRUNCATE checkpoint waits for other connections' transactions. memberhub's
 # own take milliseconds; a read snapshot held longer is another process's (a backup, a
 # sqlite3 shell): an erasure then stays pending and is retried, a bound on the log is
-# tried again at the next checkpoint. While it waits, new writers wait too.
+# tried again at the next checkpoint. While it waits, this process's transactions wait
+# to begin (`Checkpointer.truncated`).
 TRUNCATE_WAIT_S = 0.2
 # A PASSIVE checkpoint cannot copy frames a reader's snapshot still needs, and the log
 # starts over only when a writer finds no reader in it: under steady reads and writes it
@@ -205,6 +206,8 @@ class Checkpointer:
         self.last: CheckpointOutcome | None = None
         # One call at a time on the connection, not always on one thread.
         self.lock = threading.Lock()
+        # Whether the checkpoint running tries a TRUNCATE (`truncated`).
+        self.truncating = False
 
     def committed(self) -> None:
         self.commits += 1
@@ -226,8 +229,21 @@ class Checkpointer:
         except sqlite3.Error as error:  # the WAL only grows until the next one succeeds
             log.warning("WAL checkpoint failed: %s", error)
         if self.wal_size() > self.truncate_above:
-            self.truncate()
+            self.truncating = True
+            try:
+                self.truncate()
+            finally:
+                self.truncating = False
         self.checked_size = self.wal_size()
+
+    async def truncated(self) -> None:
+        """Returns once the TRUNCATE being tried, if any, has ended. Under steady writes a
+        group commit begins as the one before commits, so the write lock was never free
+        for it: every TRUNCATE of the bench's W3 came back busy, and the log grew 2 MB a
+        second. A transaction of this process waits here before it begins."""
+        running = self.running
+        if self.truncating and running is not None:
+            await asyncio.wait([running])  # its outcome is the checkpoint's own business
 
     def truncate(self) -> WalCheckpoint:
         """Copy every frame into the database file and empty the log file, waiting at most
@@ -528,11 +544,14 @@ class Transaction(SqliteTransactionContext):
         return connection
 
     async def _begin_in_place_soon(self) -> bool:
-        """BEGIN IMMEDIATE in place, polled every LOCK_POLL_S while another process holds
-        the write lock; False when this task may not begin in place or the lock stayed
-        taken for LOCK_WAIT_IN_PLACE_S."""
-        if not self.connection._parent.in_place():
+        """BEGIN IMMEDIATE in place, once a TRUNCATE this process tries has ended, polled
+        every LOCK_POLL_S while another process holds the write lock; False when this
+        task may not begin in place or the lock stayed taken for LOCK_WAIT_IN_PLACE_S."""
+        client = self.connection._parent
+        if not client.in_place():
             return False
+        if client.checkpointer is not None:
+            await client.checkpointer.truncated()
         deadline = time.monotonic() + LOCK_WAIT_IN_PLACE_S
         while not self._begin_in_place():
             if time.monotonic() > deadline:

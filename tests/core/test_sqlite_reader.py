@@ -433,6 +433,39 @@ async def test_a_reader_holding_an_old_snapshot_leaves_the_truncate_busy(wal_fil
     await checkpointer.close()
 
 
+async def test_a_truncate_is_not_starved_by_transactions_back_to_back(sqlite, monkeypatch) -> None:
+    # As group commits under steady writes: the next transaction begins as the last one
+    # commits. This process's transactions wait while a TRUNCATE is tried.
+    checkpointer = sqlite.checkpointer
+    monkeypatch.setattr(checkpointer, "truncate_above", 0)  # every checkpoint truncates
+    monkeypatch.setattr(checkpointer, "growth", 0)  # and one starts at every commit it can
+    outcomes: list[tuple[str, str]] = []
+    run = checkpointer._run
+
+    def noted(mode: str) -> Any:
+        row = run(mode)
+        outcomes.append(_outcome(checkpointer))
+        return row
+
+    monkeypatch.setattr(checkpointer, "_run", noted)
+    members = [await make_member() for _ in range(8)]
+
+    async def writes(member: Member) -> None:
+        for balance in range(1, 26):
+            async with in_transaction() as conn:
+                await Member.filter(id=member.id).using_db(conn).update(points_balance=balance)
+                await asyncio.sleep(0.002)  # a mutation's other awaits, the lock held
+
+    await asyncio.gather(*(writes(member) for member in members))
+    if checkpointer.running is not None:
+        await asyncio.wait_for(checkpointer.running, 5)
+
+    assert {member.points_balance for member in await Member.all()} == {25}
+    truncates = [outcome for mode, outcome in outcomes if mode == "TRUNCATE"]
+    assert truncates
+    assert set(truncates) == {"done"}
+
+
 async def test_the_log_is_limited_by_the_setting(sqlite) -> None:
     limit = sqlite._writer.connection.execute("PRAGMA journal_size_limit").fetchone()[0]
     assert limit == 64 * 2**20
