@@ -47,6 +47,20 @@ async def member_counts_by_tag_id(keys: Sequence[int]) -> list[int]:
     return [counts.get(key, 0) for key in keys]
 
 
+async def error_rates_by_tag_id(keys: Sequence[int]) -> list[float]:
+    """Each tag's error rate from its counters as they are now: a definition the reference
+    data kept holds them as old as itself (COUNTERS in models/reference_data.py)."""
+    rows = await TagDefinitionModel.filter(id__in=set(keys)).only(
+        "id", "assignments_total", "errors_total"
+    )
+    rates = {row.id: row.error_rate for row in rows}
+    return [rates.get(key, 0.0) for key in keys]
+
+
+async def error_rate(root: strawberry.Parent[TagDefinitionModel], info: Info) -> float:
+    return await info.context.loaders.get(error_rates_by_tag_id).load(root.id)
+
+
 async def tags_by_member_id(keys: Sequence[int]) -> list[list[MemberTagModel]]:
     rows = await rows_in(MemberTagModel, "member_id", keys, ("assigned_at", "id"))
     return group_by(rows, "member_id", keys)
@@ -136,8 +150,10 @@ class TagDefinition(Node):
         description="Declarative rule (see the rule language); null for manual tags."
     )
     error_rate: float = strawberry.field(
-        description="Share of assignments reported wrong: errors / assignments ever made."
+        resolver=error_rate,
+        description="Share of assignments reported wrong: errors / assignments ever made.",
     )
+
     visible_to_member: bool = strawberry.field(
         description="Whether members see their assignments of this tag (in Member.tags) and "
         "why they have it."

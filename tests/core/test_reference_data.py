@@ -9,7 +9,7 @@ from tortoise.transactions import in_transaction
 
 from models.benefit import Benefit, BenefitTier
 from models.enums import BenefitCategory, Role, TagCategory, TagSource
-from models.reference_data import REFERENCE_TABLES, VERSION_TABLE
+from models.reference_data import COUNTERS, REFERENCE_TABLES, VERSION_TABLE, watched_columns
 from models.tag import MemberTag, TagDefinition
 from services.clock import utcnow
 from services.reference_data import read_once, reference_data
@@ -51,7 +51,7 @@ async def test_every_write_to_a_reference_table_moves_the_version() -> None:
     writes = {
         "tier": ["UPDATE tier SET name = 'Gold+' WHERE code = 'GOLD'"],
         "tag_definition": [
-            f"UPDATE tag_definition SET assignments_total = 7 WHERE id = {tag.id}",
+            f"UPDATE tag_definition SET name = 'Very VIP' WHERE id = {tag.id}",
             f"DELETE FROM tag_definition WHERE id = {tag.id}",
         ],
         "benefit": [f"UPDATE benefit SET name = 'Quiet lounge' WHERE id = {benefit.id}"],
@@ -65,6 +65,47 @@ async def test_every_write_to_a_reference_table_moves_the_version() -> None:
         before = await _version()
         await _write(sql)
         assert await _version() > before, sql
+
+
+async def test_a_tag_definitions_columns_move_the_version_but_its_counters() -> None:
+    tag = await TagDefinition.create(
+        code="vip", name="VIP", category=TagCategory.BASIC_INFO, created_at=utcnow()
+    )
+    conn = connections.get("default")
+    watched = await watched_columns(conn, "tag_definition")
+    assert {"code", "name", "status", "rule", "visible_to_member"} <= set(watched)
+    for column in watched:
+        before = await _version()
+        await _write(f"UPDATE tag_definition SET {column} = {column} WHERE id = {tag.id}")
+        assert await _version() > before, column
+    # Every tag assigned or reported wrong, and each refresh, writes these.
+    for column in COUNTERS["tag_definition"]:
+        before = await _version()
+        await _write(f"UPDATE tag_definition SET {column} = {column} WHERE id = {tag.id}")
+        assert await _version() == before, column
+
+
+async def test_a_tags_error_rate_is_read_fresh_while_its_definition_is_kept(as_role) -> None:
+    tag = await TagDefinition.create(
+        code="vip", name="VIP", category=TagCategory.BASIC_INFO, created_at=utcnow()
+    )
+    member = await make_member()
+    await MemberTag.create(member=member, tag=tag, source=TagSource.MANUAL, assigned_at=utcnow())
+    admin = await as_role(Role.ADMIN)
+    query = "{ members(first: 1) { edges { node { tags { tag { name errorRate } } } } } }"
+
+    async def seen() -> dict[str, object]:
+        answer = await admin(query)
+        assert "errors" not in answer, answer
+        return answer["data"]["members"]["edges"][0]["node"]["tags"][0]["tag"]
+
+    assert await seen() == {"name": "VIP", "errorRate": 0.0}
+    kept = await reference_data()
+    await _write(
+        f"UPDATE tag_definition SET assignments_total = 4, errors_total = 1 WHERE id = {tag.id}"
+    )
+    assert await reference_data() is kept
+    assert await seen() == {"name": "VIP", "errorRate": 0.25}
 
 
 async def test_a_change_by_another_writer_is_read_at_the_next_request() -> None:
