@@ -12,6 +12,7 @@ rolled back. What is handed out is shared by every request: read it, never chang
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -46,9 +47,12 @@ class ReferenceData:
 
 
 _kept: ReferenceData | None = None
-# What the first read within `read_once()` found; a list, so that the tasks the block
-# starts (loaders' batches), which copy the context, share it.
-_READ_ONCE: ContextVar[list[ReferenceData] | None] = ContextVar("read_once", default=None)
+# The first read within `read_once()`, which every later one awaits: two loaders' batches
+# may ask at once. In a list, so that the tasks the block starts, which copy the context,
+# share it.
+_READ_ONCE: ContextVar[list[asyncio.Future[ReferenceData]] | None] = ContextVar(
+    "read_once", default=None
+)
 
 
 @contextmanager
@@ -65,12 +69,12 @@ def read_once() -> Iterator[None]:
 async def reference_data() -> ReferenceData:
     """The reference data as committed now: the copy kept, unless the version moved."""
     once = _READ_ONCE.get()
-    if once:
-        return once[0]
-    found = await _current()
-    if once is not None:
-        once.append(found)
-    return found
+    if once is None:
+        return await _current()
+    if not once:
+        once.append(asyncio.ensure_future(_current()))
+    # Shielded: one reader's cancellation (its deadline) is not the others'.
+    return await asyncio.shield(once[0])
 
 
 async def _current() -> ReferenceData:
