@@ -65,9 +65,13 @@ CHECKPOINT_AT_GROWTH_SHARE_OF_LIMIT = 16
 # How long a TRUNCATE checkpoint waits for other connections' transactions. memberhub's
 # own take milliseconds; a read snapshot held longer is another process's (a backup, a
 # sqlite3 shell): an erasure then stays pending and is retried, a bound on the log is
-# tried again at the next checkpoint. While it waits, this process's transactions wait
-# to begin (`Checkpointer.truncated`).
+# tried again at the next checkpoint.
 TRUNCATE_WAIT_S = 0.2
+# How long a transaction of the loop's thread waits to begin while a TRUNCATE is tried
+# (`Checkpointer.truncated`): enough for the checkpoint's thread to take the write lock
+# once the transaction before has committed (it holds it from then on); not the whole of
+# TRUNCATE_WAIT_S, which a reader such as a backup's may use up every time.
+TRUNCATE_HOLD_S = 0.02
 # A PASSIVE checkpoint cannot copy frames a reader's snapshot still needs, and the log
 # starts over only when a writer finds no reader in it: under steady reads and writes it
 # never does, and the log grew to 254 MB in a minute of the bench's writes (3.3 GB while
@@ -206,7 +210,7 @@ class Checkpointer:
         self.last: CheckpointOutcome | None = None
         # One call at a time on the connection, not always on one thread.
         self.lock = threading.Lock()
-        # Whether the checkpoint running tries a TRUNCATE (`truncated`).
+        # Whether a TRUNCATE is being tried, by a checkpoint or an erasure (`truncated`).
         self.truncating = False
 
     def committed(self) -> None:
@@ -229,31 +233,31 @@ class Checkpointer:
         except sqlite3.Error as error:  # the WAL only grows until the next one succeeds
             log.warning("WAL checkpoint failed: %s", error)
         if self.wal_size() > self.truncate_above:
-            self.truncating = True
-            try:
-                self.truncate()
-            finally:
-                self.truncating = False
+            self.truncate()
         self.checked_size = self.wal_size()
 
     async def truncated(self) -> None:
-        """Returns once the TRUNCATE being tried, if any, has ended. Under steady writes a
-        group commit begins as the one before commits, so the write lock was never free
-        for it: every TRUNCATE of the bench's W3 came back busy, and the log grew 2 MB a
-        second. A transaction of this process waits here before it begins."""
-        running = self.running
-        if self.truncating and running is not None:
-            await asyncio.wait([running])  # its outcome is the checkpoint's own business
+        """Returns once the TRUNCATE being tried, if any, has ended, or after
+        TRUNCATE_HOLD_S. Under steady writes a group commit begins as the one before
+        commits, so the write lock was never free for it: every TRUNCATE of the bench's
+        W3 came back busy, and the log grew 2 MB a second. A transaction of the loop's
+        thread waits here before it begins."""
+        deadline = time.monotonic() + TRUNCATE_HOLD_S
+        while self.truncating and time.monotonic() < deadline:
+            await asyncio.sleep(LOCK_POLL_S)
 
     def truncate(self) -> WalCheckpoint:
         """Copy every frame into the database file and empty the log file, waiting at most
         TRUNCATE_WAIT_S for other connections' transactions; busy if one outlasts it."""
+        self.truncating = True
         try:
             return self._run("TRUNCATE")
         except sqlite3.Error as error:
             log.warning("WAL checkpoint (TRUNCATE) failed: %s", error)
             self.last = CheckpointOutcome("TRUNCATE", "failed", time.time())
             return WalCheckpoint(busy=1, log=-1, checkpointed=-1)
+        finally:
+            self.truncating = False
 
     def _run(self, mode: str) -> WalCheckpoint:
         with self.lock:
