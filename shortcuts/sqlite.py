@@ -249,15 +249,12 @@ class Checkpointer:
     def truncate(self) -> WalCheckpoint:
         """Copy every frame into the database file and empty the log file, waiting at most
         TRUNCATE_WAIT_S for other connections' transactions; busy if one outlasts it."""
-        self.truncating = True
         try:
             return self._run("TRUNCATE")
         except sqlite3.Error as error:
             log.warning("WAL checkpoint (TRUNCATE) failed: %s", error)
             self.last = CheckpointOutcome("TRUNCATE", "failed", time.time())
             return WalCheckpoint(busy=1, log=-1, checkpointed=-1)
-        finally:
-            self.truncating = False
 
     def _run(self, mode: str) -> WalCheckpoint:
         with self.lock:
@@ -265,7 +262,12 @@ class Checkpointer:
                 # Never SQLite's busy handler: it sleeps up to 100 ms between tries, and
                 # under steady writes a TRUNCATE hardly found the writer's lock free.
                 self.connection = sqlite3.connect(self.filename, timeout=0, check_same_thread=False)
-            row = _checkpoint(self.connection, mode)
+            # Under the lock: a TRUNCATE queued behind another checkpoint holds no one yet.
+            self.truncating = mode == "TRUNCATE"
+            try:
+                row = _checkpoint(self.connection, mode)
+            finally:
+                self.truncating = False
         # PASSIVE leaves frames behind whenever a reader holds them: that is not busy.
         done = not row.busy and (mode == "PASSIVE" or row.log == row.checkpointed)
         self.last = CheckpointOutcome(mode, "done" if done else "busy", time.time())

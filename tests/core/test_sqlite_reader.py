@@ -466,6 +466,16 @@ async def test_a_truncate_is_not_starved_by_transactions_back_to_back(sqlite, mo
     assert set(truncates) == {"done"}
 
 
+async def test_a_transaction_waits_for_a_truncate_no_longer_than_its_hold(
+    sqlite, monkeypatch
+) -> None:
+    # A reader such as a backup's can keep every TRUNCATE busy for TRUNCATE_WAIT_S.
+    monkeypatch.setattr(sqlite.checkpointer, "truncating", True)
+    member = await make_member()
+    await asyncio.wait_for(_update_in_transaction(member, 4), 2)
+    assert (await Member.get(id=member.id)).points_balance == 4
+
+
 async def test_the_log_is_limited_by_the_setting(sqlite) -> None:
     limit = sqlite._writer.connection.execute("PRAGMA journal_size_limit").fetchone()[0]
     assert limit == 64 * 2**20
