@@ -38,6 +38,10 @@ async def watched_columns(conn: Any, table: str) -> list[str]:
     return sorted(row["name"] for row in rows if row["name"] not in COUNTERS.get(table, ()))
 
 
+def _listed(columns: list[str]) -> str:
+    return ", ".join('"' + column.replace('"', '""') + '"' for column in columns)
+
+
 def _sqlite(watched: dict[str, list[str]]) -> list[str]:
     statements = [
         f"""CREATE TABLE IF NOT EXISTS {VERSION_TABLE}
@@ -48,7 +52,7 @@ def _sqlite(watched: dict[str, list[str]]) -> list[str]:
     for table in REFERENCE_TABLES:
         for event in ("INSERT", "UPDATE", "DELETE"):
             name = f"{table}_{event.lower()}_reference_data"
-            of = f" OF {', '.join(watched[table])}" if event == "UPDATE" else ""
+            of = f" OF {_listed(watched[table])}" if event == "UPDATE" else ""
             statements += [
                 f"DROP TRIGGER IF EXISTS {name}",
                 f"CREATE TRIGGER {name} AFTER {event}{of} ON {table} BEGIN {_BUMP}; END",
@@ -72,7 +76,7 @@ def _postgres(watched: dict[str, list[str]]) -> list[str]:
         statements += [
             f"DROP TRIGGER IF EXISTS {table}_reference_data ON {table}",
             f"""CREATE TRIGGER {table}_reference_data
-            BEFORE INSERT OR UPDATE OF {", ".join(watched[table])} OR DELETE OR TRUNCATE
+            BEFORE INSERT OR UPDATE OF {_listed(watched[table])} OR DELETE OR TRUNCATE
             ON {table} FOR EACH STATEMENT EXECUTE FUNCTION reference_data_changed()""",
         ]
     return statements

@@ -72,9 +72,17 @@ async def reference_data() -> ReferenceData:
     if once is None:
         return await _current()
     if not once:
-        once.append(asyncio.ensure_future(_current()))
+        reading = asyncio.ensure_future(_current())
+        reading.add_done_callback(lambda read: _forget_failed(once, read))
+        once.append(reading)
     # Shielded: one reader's cancellation (its deadline) is not the others'.
     return await asyncio.shield(once[0])
+
+
+def _forget_failed(once: list[asyncio.Future[ReferenceData]], read: asyncio.Future[Any]) -> None:
+    """A read that failed is not what later reads get: they try again."""
+    if read.cancelled() or read.exception() is not None:
+        once.remove(read)
 
 
 async def _current() -> ReferenceData:

@@ -3,16 +3,19 @@ write to its tables moved the version, whoever wrote, and never kept from a tran
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from tortoise import connections
 from tortoise.transactions import in_transaction
 
+import services.reference_data
 from models.benefit import Benefit, BenefitTier
 from models.enums import BenefitCategory, Role, TagCategory, TagSource
 from models.reference_data import COUNTERS, REFERENCE_TABLES, VERSION_TABLE, watched_columns
 from models.tag import MemberTag, TagDefinition
 from services.clock import utcnow
-from services.reference_data import read_once, reference_data
+from services.reference_data import ReferenceData, read_once, reference_data
 from tests.factories import make_member, make_tiers
 from tests.sql_counter import count_sql
 
@@ -156,6 +159,32 @@ async def test_within_read_once_the_first_read_stands() -> None:
             assert await reference_data() is first
         assert counter.count == 0
     assert "Gold+" in {tier.name for tier in (await reference_data()).ladder}
+
+
+async def test_reads_at_once_within_read_once_share_the_first() -> None:
+    await make_tiers()
+    async with count_sql() as counter:
+        with read_once():
+            first, second = await asyncio.gather(reference_data(), reference_data())
+    assert first is second
+    assert counter.count == 1
+
+
+async def test_a_failed_read_within_read_once_is_tried_again(monkeypatch) -> None:
+    await make_tiers()
+    current = services.reference_data._current
+    failures = [ConnectionError("the database went away")]
+
+    async def flaky() -> ReferenceData:
+        if failures:
+            raise failures.pop()
+        return await current()
+
+    monkeypatch.setattr(services.reference_data, "_current", flaky)
+    with read_once():
+        with pytest.raises(ConnectionError):
+            await reference_data()
+        assert [tier.code for tier in (await reference_data()).ladder][0] == "REGULAR"
 
 
 _EVERY_KIND = """
