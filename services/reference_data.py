@@ -42,7 +42,9 @@ _HELD = (
 class ReferenceData:
     version: int
     ladder: list[Tier]  # every tier, entry tier first
-    tags: dict[int, TagDefinition]  # every tag definition, retired ones too, by id
+    # Every tag definition, retired ones too, by id: their counters are as old as the copy
+    # (COUNTERS in models/reference_data.py).
+    tags: dict[int, TagDefinition]
     held: dict[int, list[Benefit]]  # by tier id: the benefits it holds, active or not, by code
 
 
