@@ -153,7 +153,6 @@ class TagDefinition(Node):
         resolver=error_rate,
         description="Share of assignments reported wrong: errors / assignments ever made.",
     )
-
     visible_to_member: bool = strawberry.field(
         description="Whether members see their assignments of this tag (in Member.tags) and "
         "why they have it."

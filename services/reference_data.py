@@ -108,8 +108,13 @@ async def _current() -> ReferenceData:
     return found
 
 
+async def read_ladder(conn: Any) -> list[Tier]:
+    """Every tier, entry tier first, as `conn` sees it now (no copy kept)."""
+    return await select(Tier, conn, _LADDER, [])
+
+
 async def _read(conn: Any, version: int) -> ReferenceData:
-    ladder = await select(Tier, conn, _LADDER, [])
+    ladder = await read_ladder(conn)
     tags = await select(TagDefinition, conn, _TAGS, [])
     _, rows = await conn.execute_query(_HELD)
     held: dict[int, list[Benefit]] = {tier.id: [] for tier in ladder}

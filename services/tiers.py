@@ -30,11 +30,10 @@ from services.limits import ensure_room
 from services.orders import KEPT_ORDER
 from services.points.dates import months_before
 from services.points.ledger import locked_member
-from services.reference_data import reference_data
+from services.reference_data import read_ladder, reference_data
 from services.schedules import next_slot
 from services.validation import clean_text
 from services.webhooks import emit
-from shortcuts.rows import select
 from shortcuts.sql import fetch_dicts, marks
 
 CENT = Decimal("0.01")
@@ -150,15 +149,12 @@ def promotion(ladder: Sequence[Tier], tier_id: int, qualifying: Qualifying) -> T
 
 
 # Read on every purchase: written once rather than rendered by Tortoise each time.
-_LADDER = 'SELECT * FROM "tier" ORDER BY "rank"'
-
-
 async def ladder(conn: Any = None) -> list[Tier]:
     """Every tier, entry tier first: as `conn`'s transaction sees it, or as committed
     (the copy kept in memory, services/reference_data.py)."""
     if conn is None:
         return (await reference_data()).ladder
-    return await select(Tier, conn, _LADDER, [])
+    return await read_ladder(conn)
 
 
 # ---------------------------------------------------------------- progress
