@@ -228,6 +228,33 @@ async def test_nested_shortcuts_propagate_a_null_where_graphql_core_does(api, mo
     ]
 
 
+async def test_an_object_of_leaves_under_many_rows_is_completed_once(api, monkeypatch) -> None:
+    """Every member's "vip" assignment carries the same definition: its leaves are read
+    once per request, and each row's answer is the same as graphql-core's."""
+    members = await _tagged_members()
+    api = api.as_(await staff_token(Role.ADMIN))
+    reads: list[str] = []
+
+    def code(tag: Any) -> str:
+        reads.append(tag.__dict__["code"])
+        return tag.__dict__["code"]
+
+    def set_code(tag: Any, value: str) -> None:
+        tag.__dict__["code"] = value
+
+    monkeypatch.setattr(TagDefinitionModel, "code", property(code, set_code), raising=False)
+
+    fast = _without_request_ids(await api(PAGE))
+    read_fast, reads[:] = list(reads), []
+    with monkeypatch.context() as patched:
+        patched.setattr(FastExecution, "fields", {})
+        slow = _without_request_ids(await api(PAGE))
+
+    assert fast == slow
+    assert sorted(read_fast) == ["lapsed", "vip"]
+    assert sorted(reads) == sorted(["lapsed", "vip"] * members)
+
+
 async def test_a_document_is_validated_once_and_its_errors_kept(api, monkeypatch) -> None:
     validations: list[Any] = []
 
