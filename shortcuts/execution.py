@@ -32,8 +32,7 @@
    requests in between (issue 28).
 8. A search's page carries the same few tag definitions under every member's tags, and
    the same tiers: an object of leaves read as stored is completed once per request and
-   its answer shared by every row that holds it (a third less time for tags at 100,000
-   members, issue 28).
+   its answer shared by every row that holds it (issue 28).
 """
 
 from __future__ import annotations
