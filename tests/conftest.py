@@ -1,8 +1,9 @@
 """Fixtures shared by every test: a fresh database per test, an API client, role sign-ins.
 
 MEMBERHUB_TEST_DATABASE_URL picks the database (CI sets a postgres:// URL with `{}`,
-which Tortoise fills with a fresh name per test); the default is a SQLite file in
-the test's own temporary folder.
+filled with a fresh name per test); the default is a SQLite file in the test's own
+temporary folder. Each is a copy of one database built per session: building the
+schema took most of a PostgreSQL test's time.
 """
 
 from __future__ import annotations
@@ -10,7 +11,12 @@ from __future__ import annotations
 import asyncio
 import base64
 import os
+import random
+import shutil
+import sqlite3
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +28,7 @@ import pytest
 import pytest_asyncio
 from tortoise import connections
 from tortoise.backends.base.client import TransactionalDBClient
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.context import TortoiseContext
 
 from app.server import create_app
@@ -31,7 +38,7 @@ from models.db import tortoise_config
 from models.enums import Role
 from models.member_search import install_search_index
 from models.points import install_guards
-from models.reference_data import install_reference_version
+from models.reference_data import VERSION_TABLE, install_reference_version
 from models.staff import StaffUser
 from services.audit import ensure_head
 from services.clock import utcnow
@@ -47,25 +54,69 @@ def database_url_for(tmp_path: Any) -> str:
     return os.environ.get("MEMBERHUB_TEST_DATABASE_URL") or f"sqlite://{tmp_path}/test.db"
 
 
+@pytest.fixture(scope="session")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The URL of a database with the schema and what the migrations install beside it,
+    built once per session for each test's database to be copied from."""
+    url = database_url_for(tmp_path_factory.mktemp("template")).replace("{}", "template_{}")
+    url = url.replace("{}", uuid.uuid4().hex)
+    asyncio.run(_build(url))
+    if url.startswith("sqlite"):
+        # Each test copies the file alone: everything in it, nothing left in the log.
+        with sqlite3.connect(_sqlite_file(url)) as connection:
+            connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    yield url
+    if not url.startswith("sqlite"):
+        asyncio.run(_drop_postgres_database(url))
+
+
+async def _build(url: str) -> None:
+    async with TortoiseContext() as ctx:
+        await ctx.init(config=tortoise_config(url), _create_db=True)
+        await ctx.generate_schemas(safe=False)
+        client = ctx.db()
+        await install_guards(client)  # what migration 0002 installs
+        await install_search_index(client)  # migration 0017's
+        await install_reference_version(client)  # migration 0019's
+
+
+async def _copied(template: str, tmp_path: Any) -> str:
+    """A fresh database with the template's contents, by its URL."""
+    url = database_url_for(tmp_path).replace("{}", uuid.uuid4().hex)
+    if url.startswith("sqlite"):
+        shutil.copyfile(_sqlite_file(template), _sqlite_file(url))
+        return url
+    async with _maintenance(url) as (conn, name):
+        await _retried(conn, f'CREATE DATABASE "{name}" TEMPLATE "{_database(template)}"')
+    return url
+
+
 @pytest_asyncio.fixture(autouse=True)
-async def db(tmp_path: Any) -> AsyncIterator[TortoiseContext]:
+async def db(tmp_path: Any, template: str) -> AsyncIterator[TortoiseContext]:
     """Every test gets a fresh database of its own, asked for or not."""
+    url = await _copied(template, tmp_path)
     ctx = TortoiseContext()
     async with ctx:
-        await ctx.init(
-            config=tortoise_config(database_url_for(tmp_path), testing=True),
-            _create_db=True,
-            _enable_global_fallback=True,
+        await ctx.init(config=tortoise_config(url), _enable_global_fallback=True)
+        client = connections.get("default")
+        # A random number, as each database starts from one (models/reference_data.py):
+        # no process may take this database's reference data for the last test's.
+        await client.execute_query(
+            f"UPDATE {VERSION_TABLE} SET version = {random.randrange(10**12)}"
         )
-        await ctx.generate_schemas(safe=False)
-        await install_guards(connections.get("default"))  # what migration 0002 installs
-        await install_search_index(connections.get("default"))  # migration 0017's
-        await install_reference_version(connections.get("default"))  # migration 0019's
         await ensure_head()
         yield ctx
-        client = connections.get("default")
         if client.capabilities.dialect == "postgres":
-            await _drop_postgres_database(client)
+            await client.close()
+            await _drop_postgres_database(url)
+
+
+def _sqlite_file(url: str) -> str:
+    return url.removeprefix("sqlite://")
+
+
+def _database(url: str) -> str:
+    return str(expand_db_url(url)["credentials"]["database"])
 
 
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
@@ -94,31 +145,44 @@ def writes_stay_in_their_unit(db: TortoiseContext, monkeypatch: pytest.MonkeyPat
     assert not stray, f"writes outside their unit of work: {stray}"
 
 
-async def _drop_postgres_database(client: Any) -> None:
-    # The pool still holds the database open: close it, then drop from another database.
+@asynccontextmanager
+async def _maintenance(url: str) -> AsyncIterator[tuple[Any, str]]:
+    """A connection to the server of `url`'s database, from another database (one cannot
+    create or drop the database one is in), and that database's name."""
     import asyncpg
 
-    name = client.database
-    await client.close()
+    credentials = expand_db_url(url)["credentials"]
+    # The maintenance database, which the test user owns (.ci/run creates it).
     conn = await asyncpg.connect(
-        host=client.host,
-        port=client.port,
-        user=client.user,
-        password=client.password,
-        database=client.user,
+        host=credentials["host"],
+        port=credentials["port"],
+        user=credentials["user"],
+        password=credentials["password"],
+        database=credentials["user"],
     )
     try:
-        for _ in range(100):
-            try:
-                await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-                return
-            except asyncpg.InsufficientPrivilegeError:
-                # An autovacuum worker (a superuser's backend) is visiting the fresh
-                # database; FORCE may not end it, and it leaves within moments.
-                await asyncio.sleep(0.05)
-        raise RuntimeError(f"test database {name} stayed busy")
+        yield conn, _database(url)
     finally:
         await conn.close()
+
+
+async def _retried(conn: Any, statement: str) -> None:
+    import asyncpg
+
+    for _ in range(100):
+        try:
+            await conn.execute(statement)
+            return
+        except (asyncpg.InsufficientPrivilegeError, asyncpg.ObjectInUseError):
+            # An autovacuum worker (a superuser's backend) is visiting the database;
+            # FORCE may not end it, and it leaves within moments.
+            await asyncio.sleep(0.05)
+    raise RuntimeError(f"test database stayed busy: {statement}")
+
+
+async def _drop_postgres_database(url: str) -> None:
+    async with _maintenance(url) as (conn, name):
+        await _retried(conn, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @dataclass
