@@ -22,7 +22,7 @@ REFERENCE_TABLES = ("tier", "tag_definition", "benefit", "benefit_tier")
 # old as the copy: read them from the table (schema/tags.py, `errorRate`).
 COUNTERS = {"tag_definition": ("assignments_total", "errors_total", "refreshed_at")}
 # Far from both ends of a 64-bit integer: the number only ever grows by one.
-_START_BELOW = 10**12
+START_BELOW = 10**12
 
 _BUMP = f"UPDATE {VERSION_TABLE} SET version = version + 1"
 _COLUMNS = {
@@ -46,8 +46,7 @@ def _sqlite(watched: dict[str, list[str]]) -> list[str]:
     statements = [
         f"""CREATE TABLE IF NOT EXISTS {VERSION_TABLE}
         (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)""",
-        f"INSERT OR IGNORE INTO {VERSION_TABLE} (id, version)"
-        f" VALUES (1, random() % {_START_BELOW})",
+        f"INSERT OR IGNORE INTO {VERSION_TABLE} (id, version) VALUES (1, random() % {START_BELOW})",
     ]
     for table in REFERENCE_TABLES:
         for event in ("INSERT", "UPDATE", "DELETE"):
@@ -65,7 +64,7 @@ def _postgres(watched: dict[str, list[str]]) -> list[str]:
         f"""CREATE TABLE IF NOT EXISTS {VERSION_TABLE}
         (id INTEGER PRIMARY KEY CHECK (id = 1), version BIGINT NOT NULL)""",
         f"""INSERT INTO {VERSION_TABLE} (id, version)
-        VALUES (1, floor(random() * {_START_BELOW})::bigint) ON CONFLICT (id) DO NOTHING""",
+        VALUES (1, floor(random() * {START_BELOW})::bigint) ON CONFLICT (id) DO NOTHING""",
         f"""CREATE OR REPLACE FUNCTION reference_data_changed() RETURNS trigger AS $$
         BEGIN {_BUMP}; RETURN NULL; END $$ LANGUAGE plpgsql""",
     ]

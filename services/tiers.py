@@ -148,7 +148,6 @@ def promotion(ladder: Sequence[Tier], tier_id: int, qualifying: Qualifying) -> T
     return target if target.rank > tier_of(ladder, tier_id).rank else None
 
 
-# Read on every purchase: written once rather than rendered by Tortoise each time.
 async def ladder(conn: Any = None) -> list[Tier]:
     """Every tier, entry tier first: as `conn`'s transaction sees it, or as committed
     (the copy kept in memory, services/reference_data.py)."""

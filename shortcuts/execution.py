@@ -583,7 +583,8 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
         steps: list[Step] | None = None
         if shortcuts is not None:
             context = self.context_value
-            steps = Leaves()
+            steps = []
+            leaves = True
             for response_name, field_details_list in grouped_field_set.items():
                 node = field_details_list[0].node
                 shortcut = shortcuts.get(node.name.value)
@@ -594,8 +595,9 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
                 elif type(shortcut) is NestedField and not node.directives:
                     nested = shortcut  # @stream and @defer are graphql-core's business
                 steps.append((response_name, field_details_list, complete_leaf, nested, guarded))
-                if type(steps) is Leaves and (type(shortcut) is not PlainField or guarded):
-                    steps = list(steps)
+                leaves = leaves and type(shortcut) is PlainField and not guarded
+            if leaves:
+                steps = Leaves(steps)
         return steps
 
     def complete_nested(

@@ -38,7 +38,7 @@ from models.db import tortoise_config
 from models.enums import Role
 from models.member_search import install_search_index
 from models.points import install_guards
-from models.reference_data import VERSION_TABLE, install_reference_version
+from models.reference_data import START_BELOW, VERSION_TABLE, install_reference_version
 from models.staff import StaffUser
 from services.audit import ensure_head
 from services.clock import utcnow
@@ -58,8 +58,8 @@ def database_url_for(tmp_path: Any) -> str:
 def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The URL of a database with the schema and what the migrations install beside it,
     built once per session for each test's database to be copied from."""
-    url = database_url_for(tmp_path_factory.mktemp("template")).replace("{}", "template_{}")
-    url = url.replace("{}", uuid.uuid4().hex)
+    url = database_url_for(tmp_path_factory.mktemp("template"))
+    url = url.replace("{}", f"template_{uuid.uuid4().hex}")
     asyncio.run(_build(url))
     if url.startswith("sqlite"):
         # Each test copies the file alone: everything in it, nothing left in the log.
@@ -102,7 +102,7 @@ async def db(tmp_path: Any, template: str) -> AsyncIterator[TortoiseContext]:
         # A random number, as each database starts from one (models/reference_data.py):
         # no process may take this database's reference data for the last test's.
         await client.execute_query(
-            f"UPDATE {VERSION_TABLE} SET version = {random.randrange(10**12)}"
+            f"UPDATE {VERSION_TABLE} SET version = {random.randrange(START_BELOW)}"
         )
         await ensure_head()
         yield ctx
