@@ -28,8 +28,11 @@ from services.tags.sql import (
     RuleTag,
     active_rules,
     fetch,
+    holding,
+    listed,
     matching_members,
     outcomes,
+    settled,
     tag_condition,
 )
 from shortcuts.sql import marks
@@ -41,18 +44,35 @@ async def sync_tag(conn: Any, tag: RuleTag, clock: Clock) -> int:
     A member whose assignment was reported wrong stays untagged while the rule still
     holds for them; once it no longer holds, the report stops suppressing (DESIGN §2).
     """
-    changed = await _sync_members(conn, tag, clock, None)
+    match = matching_members(tag_condition(tag, clock), clock)
+    removed = await _drop_unmatched(conn, tag, match, None)
+    added = await _add_matched(conn, tag, clock, match)
     await TagDefinition.filter(id=tag.id).using_db(conn).update(refreshed_at=clock.as_of)
-    return changed
+    return removed + added
 
 
-async def _sync_members(
-    conn: Any, tag: RuleTag, clock: Clock, member_ids: Sequence[int] | None
+async def _sync_batch(
+    conn: Any, tags: Sequence[RuleTag], clock: Clock, batch: Sequence[int]
 ) -> int:
-    """`sync_tag` for `member_ids` only (every member when None), without recording it."""
-    match = matching_members(tag_condition(tag, clock), clock, member_ids)
-    removed = await _drop_unmatched(conn, tag, match, member_ids)
-    return removed + await _add_matched(conn, tag, clock, match)
+    """`sync_tag` of every tag for the members of `batch` alone, without recording it:
+    every rule evaluated in one statement, over facts read once, and the batch's
+    assignments read in another; then only what changed is written. A tag at a time,
+    each of its statements evaluated its rule again: a batch cost about 20 ms, the job at
+    100,000 members 57 s."""
+    matching = await fetch(conn, holding([tag_condition(tag, clock) for tag in tags], clock, batch))
+    carried: dict[tuple[int, bool], set[int]] = {}
+    for row in await fetch(conn, settled([tag.id for tag in tags], batch)):
+        carried.setdefault((row["tag_id"], bool(row["suppressing"])), set()).add(row["member_id"])
+    changed = 0
+    for index, tag in enumerate(tags):
+        matched = {row["id"] for row in matching if row[f"t{index}"]}
+        held = carried.get((tag.id, False), set())
+        suppressed = carried.get((tag.id, True), set())
+        if (held | suppressed) - matched:
+            changed += await _drop_unmatched(conn, tag, listed(matched), batch)
+        if matched - held - suppressed:
+            changed += await _add_matched(conn, tag, clock, listed(matched))
+    return changed
 
 
 async def _drop_unmatched(
@@ -184,7 +204,7 @@ async def run_tag_refresh(as_of: datetime, progress: ReportProgress | None = Non
     async def sync_batch(batch: Sequence[int]) -> tuple[list[str], int]:
         async def write() -> int:
             async with transaction() as conn:
-                return sum([await _sync_members(conn, tag, clock, batch) for tag in tags])
+                return await _sync_batch(conn, tags, clock, batch)
 
         return targets, await retry_busy(write)
 

@@ -7,7 +7,7 @@ instant. Only the sources a rule reads are joined.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
@@ -126,17 +126,25 @@ def matching_members(condition: Sql, clock: Clock, member_ids: Sequence[int] | N
     )
 
 
+def holding(conditions: list[Sql], clock: Clock, member_ids: Sequence[int]) -> Sql:
+    """SELECT of a row per live member of `member_ids`: their id, and column t<i> whether
+    conditions[i] holds for them. Their facts are read once for every condition."""
+    sources = frozenset().union(*(c.sources for c in conditions))
+    facts = facts_of(clock, sources, member_ids)
+    held = ", ".join(
+        f"CASE WHEN {c.text} THEN 1 ELSE 0 END AS t{i}" for i, c in enumerate(conditions)
+    )
+    params = tuple(v for c in conditions for v in c.params) + facts.params
+    return Sql(f"SELECT m.id, {held} {facts.text}", params, sources)
+
+
 def outcomes(conditions: list[Sql], tag_ids: list[int], clock: Clock, member_id: int) -> Sql:
     """One row for the member: column t<i> is whether conditions[i] holds, s<i> whether
     tag_ids[i] is settled for them (carried, or kept off by a suppressing error report).
 
     The s columns come even for a member the facts leave out (a terminated one).
     """
-    sources = frozenset().union(*(c.sources for c in conditions))
-    facts = facts_of(clock, sources, [member_id])
-    held = ", ".join(
-        f"CASE WHEN {c.text} THEN 1 ELSE 0 END AS t{i}" for i, c in enumerate(conditions)
-    )
+    held = holding(conditions, clock, [member_id])
     settled = ", ".join(
         "CASE WHEN EXISTS (SELECT 1 FROM member_tag WHERE member_id = ? AND tag_id = ?)"
         " OR EXISTS (SELECT 1 FROM tag_error_report WHERE member_id = ? AND tag_id = ?"
@@ -144,13 +152,31 @@ def outcomes(conditions: list[Sql], tag_ids: list[int], clock: Clock, member_id:
         for i in range(len(tag_ids))
     )
     params = tuple(v for tag_id in tag_ids for v in (member_id, tag_id, member_id, tag_id))
-    params += tuple(v for c in conditions for v in c.params) + facts.params
     return Sql(
-        f"SELECT s.*, o.* FROM (SELECT {settled}) s"
-        f" LEFT JOIN (SELECT {held} {facts.text}) o ON 1 = 1",
-        params,
-        sources,
+        f"SELECT s.*, o.* FROM (SELECT {settled}) s LEFT JOIN ({held.text}) o ON 1 = 1",
+        params + held.params,
+        held.sources,
     )
+
+
+def settled(tag_ids: Sequence[int], member_ids: Sequence[int]) -> Sql:
+    """SELECT of (member_id, tag_id, suppressing) for each of `tag_ids` the members of
+    `member_ids` carry (suppressing false) or are kept from by a suppressing error report
+    (true)."""
+    scope = f"tag_id IN ({marks(len(tag_ids))}) AND member_id IN ({marks(len(member_ids))})"
+    return Sql(
+        f"SELECT member_id, tag_id, FALSE AS suppressing FROM member_tag WHERE {scope}"
+        " UNION ALL SELECT member_id, tag_id, TRUE AS suppressing FROM tag_error_report"
+        f" WHERE {scope} AND suppressing IS TRUE",
+        (*tag_ids, *member_ids) * 2,
+    )
+
+
+def listed(member_ids: Collection[int]) -> Sql:
+    """SELECT of `member_ids` as a match: what a rule's evaluation found, written out."""
+    if not member_ids:
+        return Sql("SELECT id FROM member WHERE 1 = 0")
+    return Sql(f"SELECT id FROM member WHERE id IN ({marks(len(member_ids))})", tuple(member_ids))
 
 
 async def fetch(conn: Any, sql: Sql) -> list[dict[str, Any]]:

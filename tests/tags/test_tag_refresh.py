@@ -18,6 +18,7 @@ from tests.conftest import member_token, staff_token
 from tests.factories import make_member
 from tests.members.test_lifecycle import CONSENTS
 from tests.processes import memberhub_cli
+from tests.sql_counter import count_sql
 from tests.tags.helpers import active_tag, carriers
 
 FREQUENT = {"field": "ordersLast30d", "op": "gte", "value": 3}
@@ -113,6 +114,27 @@ async def test_the_command_line_job_refreshes_and_reports(db) -> None:
     report = json.loads(done.stdout)
     assert (report["job"], report["changed"]) == ("tag-refresh", 1)
     assert await carriers(tag.code) == set()
+
+
+async def test_a_batch_reads_its_members_facts_once_for_all_rules(db) -> None:
+    # given three rule tags, one on purchase facts, and members some of them hold
+    adult = await make_member(birth_date=date(1990, 1, 1))
+    child = await make_member(birth_date=date(2015, 1, 1))
+    await active_tag("adult", {"field": "age", "op": "gte", "value": 18})
+    await active_tag("senior", {"field": "age", "op": "gte", "value": 65})
+    await active_tag("spender", {"field": "spendLast365d", "op": "gte", "value": 100})
+    # when the job runs with a member changed since the tags were computed
+    await Member.filter(id=child.id).update(birth_date=date(1980, 1, 1))
+    async with count_sql() as counted:
+        assert (await run_tag_refresh(utcnow())).changed == 1
+    # then one statement read the facts for every rule, and only the change was written
+    facts = [text for text in counted.statements if "FROM member m" in text]
+    assert len(facts) == 1
+    writes = [
+        text for text in counted.statements if text.startswith(("DELETE", "INSERT INTO member_tag"))
+    ]
+    assert len(writes) == 1
+    assert await carriers("adult") == {adult.id, child.id}
 
 
 async def test_the_job_draws_a_progress_bar(db) -> None:
