@@ -12,9 +12,11 @@ gives every credit's unconsumed remainder, so nothing mutable can drift from it.
 
 from __future__ import annotations
 
+from bisect import insort
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from operator import attrgetter
 
 from models.enums import PointsEntryKind
 from models.points import PointsEntry
@@ -28,15 +30,20 @@ class Lot:
     purchase_id: int | None
     expires_at: datetime | None
     remaining: int
+    # The order debits take lots in (soonest expiry first, a lot that never expires last,
+    # then posting order): fixed when the lot opens.
+    order: tuple[bool, datetime, int] = field(init=False, repr=False, compare=False)
 
-    @property
-    def order(self) -> tuple[bool, datetime, int]:
+    def __post_init__(self) -> None:
         never = self.expires_at is None
-        return (never, self.expires_at or datetime.min, self.entry_id)
+        self.order = (never, self.expires_at or datetime.min, self.entry_id)
 
 
 class Overdrawn(Exception):
     """A debit took more than the open lots held: the ledger is inconsistent."""
+
+
+_ORDER = attrgetter("order")
 
 
 def _take(lots: list[Lot], points: int) -> int:
@@ -51,26 +58,25 @@ def _take(lots: list[Lot], points: int) -> int:
 
 
 def open_lots(entries: Iterable[PointsEntry]) -> list[Lot]:
-    """The lots with points left after `entries` (one member's, in posting order).
+    """The lots with points left after `entries` (one member's, in posting order), in
+    the order debits take them.
 
     Raises Overdrawn when a debit exceeds what the lots hold.
     """
-    lots: list[Lot] = []
+    lots: list[Lot] = []  # kept in their order as they open: a debit takes them as they are
     for entry in entries:
         if entry.points > 0:
             expires = as_utc(entry.expires_at) if entry.expires_at is not None else None
-            lots.append(Lot(entry.id, entry.purchase_id, expires, entry.points))
+            insort(lots, Lot(entry.id, entry.purchase_id, expires, entry.points), key=_ORDER)
             continue
         debit = -entry.points
         if entry.kind == PointsEntryKind.REVERSAL and entry.purchase_id is not None:
             own = [lot for lot in lots if lot.purchase_id == entry.purchase_id]
             debit = _take(own, debit)
-        lots = [lot for lot in lots if lot.remaining > 0]
-        lots.sort(key=lambda lot: lot.order)
         if _take(lots, debit):
             raise Overdrawn(f"entry {entry.id} takes more than the open lots hold")
         lots = [lot for lot in lots if lot.remaining > 0]
-    return sorted(lots, key=lambda lot: lot.order)
+    return lots
 
 
 def lapsed_points(lots: Iterable[Lot], as_of: datetime) -> int:
