@@ -22,6 +22,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from core import collector
 from core.settings import InvalidSetting, get_settings
 
 Command = Callable[[argparse.Namespace], Awaitable[int]]
@@ -70,6 +71,7 @@ async def _with_db(
         return NOT_READY
     try:
         await ensure_head()
+        collector.settle()  # a job's batches, as the server's requests
         return await work()
     finally:
         await close_db()

@@ -3,7 +3,6 @@ assets, /healthz, /readyz, /metrics; CORS, security headers, request ids and log
 
 from __future__ import annotations
 
-import gc
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -57,6 +56,7 @@ from app.trusted_documents import manifest, requested_hash
 from auth.actor import ANONYMOUS
 from auth.authentication import authenticate
 from auth.errors import SessionEnded
+from core import collector
 from core.settings import Settings, get_settings
 from models.db import tortoise_config
 from resolvers.context import Context
@@ -69,8 +69,6 @@ from services.members import retrying_scrubs, watch_scrubs
 from shortcuts.view import OneOperationView
 
 log = logging.getLogger("memberhub")
-# Allocations between young collections (Python's default is 700).
-YOUNG_COLLECTION_EVERY = 10_000
 RESPONSE_TOO_LARGE = "RESPONSE_TOO_LARGE"
 # The operation types each method carries: subscriptions run over the WebSocket only.
 _CARRIED = {
@@ -366,15 +364,7 @@ def create_app(settings: Settings | None = None, *, manage_db: bool = True) -> S
             return
         async with RegisterTortoise(app, config=tortoise_config(settings.database_url)):
             await audit_service.ensure_head()
-            # What start-up built (modules, the schema, the models) lives as long as the
-            # process: out of the collector's generations, full collections stop walking
-            # it, which halved a page of 100 members' p99 (issue 7).
-            gc.collect()
-            gc.freeze()
-            # A request leaves no cycles (tests/core/test_execution.py), so a young
-            # collection finds no garbage, only the objects of requests in flight: one
-            # every 700 allocations cost a member screen 7 % of its throughput.
-            gc.set_threshold(YOUNG_COLLECTION_EVERY, *gc.get_threshold()[1:])
+            collector.settle()
             # Erasures a reader kept on disk are retried while the server runs (DESIGN §2).
             async with retrying_scrubs():
                 yield
