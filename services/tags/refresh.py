@@ -27,12 +27,12 @@ from services.tags.sql import (
     ActiveRule,
     RuleTag,
     active_rules,
+    assigned,
     fetch,
     holding,
     listed,
     matching_members,
     outcomes,
-    settled,
     tag_condition,
 )
 from shortcuts.sql import marks
@@ -61,7 +61,7 @@ async def _sync_batch(
     100,000 members 57 s."""
     matching = await fetch(conn, holding([tag_condition(tag, clock) for tag in tags], clock, batch))
     carried: dict[tuple[int, bool], set[int]] = {}
-    for row in await fetch(conn, settled([tag.id for tag in tags], batch)):
+    for row in await fetch(conn, assigned([tag.id for tag in tags], batch)):
         carried.setdefault((row["tag_id"], bool(row["suppressing"])), set()).add(row["member_id"])
     changed = 0
     for index, tag in enumerate(tags):

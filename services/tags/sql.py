@@ -159,7 +159,7 @@ def outcomes(conditions: list[Sql], tag_ids: list[int], clock: Clock, member_id:
     )
 
 
-def settled(tag_ids: Sequence[int], member_ids: Sequence[int]) -> Sql:
+def assigned(tag_ids: Sequence[int], member_ids: Sequence[int]) -> Sql:
     """SELECT of (member_id, tag_id, suppressing) for each of `tag_ids` the members of
     `member_ids` carry (suppressing false) or are kept from by a suppressing error report
     (true)."""
