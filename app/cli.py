@@ -71,7 +71,8 @@ async def _with_db(
         return NOT_READY
     try:
         await ensure_head()
-        collector.settle()  # a job's batches, as the server's requests
+        # A job's batches and the worker's runs allocate as the server's requests do.
+        collector.settle()
         return await work()
     finally:
         await close_db()

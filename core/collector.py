@@ -2,10 +2,11 @@
 
 What start-up built (modules, the schema, the models) lives as long as the process:
 frozen out of the collector's generations, full collections stop walking it, which
-halved a page of 100 members' p99 (issue 7). Requests and job batches leave no cycles
-(tests/core/test_execution.py), so a young collection finds no garbage, only the objects
-in use: one every 700 allocations cost a member screen 7 % of its throughput, and a
-job's batch of thousands of ledger rows was scanned again at every one of them.
+halved a page of 100 members' p99 (issue 7). A request leaves no cycles
+(tests/core/test_execution.py), so a young collection finds little garbage but walks the
+objects in use: one every 700 allocations cost a member screen 7 % of its throughput, and
+walked a job's batch of thousands of ledger rows again and again. What does become cyclic
+garbage is still collected, later.
 """
 
 from __future__ import annotations

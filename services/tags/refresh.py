@@ -30,7 +30,6 @@ from services.tags.sql import (
     assigned,
     fetch,
     holding,
-    listed,
     matching_members,
     outcomes,
     tag_condition,
@@ -54,24 +53,28 @@ async def sync_tag(conn: Any, tag: RuleTag, clock: Clock) -> int:
 async def _sync_batch(
     conn: Any, tags: Sequence[RuleTag], clock: Clock, batch: Sequence[int]
 ) -> int:
-    """`sync_tag` of every tag for the members of `batch` alone, without recording it:
-    every rule evaluated in one statement, over facts read once, and the batch's
-    assignments read in another; then only what changed is written. A tag at a time,
-    each of its statements evaluated its rule again: a batch cost about 20 ms, the job at
-    100,000 members 57 s."""
-    matching = await fetch(conn, holding([tag_condition(tag, clock) for tag in tags], clock, batch))
-    carried: dict[tuple[int, bool], set[int]] = {}
+    """`sync_tag` of every tag for the members of `batch` alone, without recording it. One
+    statement reads the batch's facts and every rule's outcome, another what the batch
+    carries; only a member whose tag differs is written, by statements that evaluate its
+    rule again as they write, since on PostgreSQL the facts may have changed since they
+    were read. A tag at a time, each statement evaluated its rule over the whole batch."""
+    conditions = [tag_condition(tag, clock) for tag in tags]
+    matching = await fetch(conn, holding(conditions, clock, batch))
+    settled: dict[tuple[int, bool], set[int]] = {}
     for row in await fetch(conn, assigned([tag.id for tag in tags], batch)):
-        carried.setdefault((row["tag_id"], bool(row["suppressing"])), set()).add(row["member_id"])
+        settled.setdefault((row["tag_id"], bool(row["suppressing"])), set()).add(row["member_id"])
     changed = 0
-    for index, tag in enumerate(tags):
+    for index, (tag, condition) in enumerate(zip(tags, conditions, strict=True)):
         matched = {row["id"] for row in matching if row[f"t{index}"]}
-        held = carried.get((tag.id, False), set())
-        suppressed = carried.get((tag.id, True), set())
-        if (held | suppressed) - matched:
-            changed += await _drop_unmatched(conn, tag, listed(matched), batch)
-        if matched - held - suppressed:
-            changed += await _add_matched(conn, tag, clock, listed(matched))
+        held = settled.get((tag.id, False), set())
+        suppressed = settled.get((tag.id, True), set())
+        stale = sorted((held | suppressed) - matched)
+        if stale:
+            match = matching_members(condition, clock, stale)
+            changed += await _drop_unmatched(conn, tag, match, stale)
+        due = sorted(matched - held - suppressed)
+        if due:
+            changed += await _add_matched(conn, tag, clock, matching_members(condition, clock, due))
     return changed
 
 

@@ -7,7 +7,7 @@ instant. Only the sources a rule reads are joined.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Protocol
@@ -170,13 +170,6 @@ def assigned(tag_ids: Sequence[int], member_ids: Sequence[int]) -> Sql:
         f" WHERE {scope} AND suppressing IS TRUE",
         (*tag_ids, *member_ids) * 2,
     )
-
-
-def listed(member_ids: Collection[int]) -> Sql:
-    """SELECT of `member_ids` as a match: what a rule's evaluation found, written out."""
-    if not member_ids:
-        return Sql("SELECT id FROM member WHERE 1 = 0")
-    return Sql(f"SELECT id FROM member WHERE id IN ({marks(len(member_ids))})", tuple(member_ids))
 
 
 async def fetch(conn: Any, sql: Sql) -> list[dict[str, Any]]:
