@@ -32,7 +32,8 @@
    requests in between (issue 28).
 8. A search's page carries the same few tag definitions under every member's tags, and
    the same tiers: an object of leaves read as stored is completed once per request and
-   its answer shared by every row that holds it (issue 28).
+   its answer shared by every row that holds it; where a loader gives it, the answer is
+   found by the row's key, without reading the loader again (issue 28).
 """
 
 from __future__ import annotations
@@ -253,6 +254,9 @@ class NestedField:
     object_type: GraphQLObjectType
     is_list: bool
     guard: Guard | None
+    # For an object a loader answers: its key for a row. Within a request the same key
+    # loads the same object (the loader's cache), so its answer is found by the key.
+    key: Callable[[Any], Any] | None = None
 
     def value(self, source: Any, context: Any, guarded: bool) -> Any:
         """The value to complete in place, or Undefined when graphql-core must take it;
@@ -319,7 +323,8 @@ def _shortcut(
     if not isinstance(object_type, GraphQLObjectType) or (guard is not None and guard.shaping):
         return None
     if relation is not None:
-        return NestedField(relation.loaded, return_type, object_type, is_list, guard)
+        key = relation.key if relation.pick is None and not is_list else None
+        return NestedField(relation.loaded, return_type, object_type, is_list, guard, key)
     at_hand = field.metadata.get(AT_HAND)
     if at_hand is not None:
         return NestedField(at_hand, return_type, object_type, is_list, guard)
@@ -428,6 +433,8 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
         self.objects: dict[int, tuple[Any, GraphQLObjectType, CollectedFields, Any]] = {}
         # Per plan of leaves and object (by identity): the object and its answer.
         self.leaf_objects: dict[tuple[int, int], tuple[Any, dict[str, Any]]] = {}
+        # The same answers per field (its nodes, by identity) and loader key (`by_key`).
+        self.leaf_keys: dict[tuple[int, Any], dict[str, Any]] = {}
         self.roles = self.context_value.actor.roles if self.shortcuts else None
 
     @classmethod
@@ -531,6 +538,13 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
                     if result is not Undefined:
                         results[response_name] = result
                         continue
+                by_key = None
+                if nested is not None and nested.key is not None and not guarded:
+                    by_key = _by_key(field_details_list, nested.key, source_value)
+                    known = self.leaf_keys.get(by_key) if by_key is not None else None
+                    if known is not None:
+                        results[response_name] = known
+                        continue
                 field_path = Path(path, response_name, parent_type.name)
                 result = Undefined
                 if nested is not None:
@@ -541,6 +555,7 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
                         field_details_list,
                         field_path,
                         position_context,
+                        by_key,
                     )
                 if result is Undefined:
                     result = self.execute_field(
@@ -608,9 +623,11 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
         field_details_list: Any,
         path: Path,
         position_context: Any,
+        by_key: tuple[int, Any] | None = None,
     ) -> Any:
         """`nested` completed in place, as graphql-core's execute_field would complete it;
-        Undefined when graphql-core must take the field from the start."""
+        Undefined when graphql-core must take the field from the start. `by_key`: where
+        an object of leaves' answer is kept for the other rows holding its key."""
         try:
             value = nested.value(source, self.context_value, guarded)
         except Exception:  # noqa: BLE001 - graphql-core reports it, in its place
@@ -624,7 +641,7 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
                 )
             else:
                 completed = self.complete_object(
-                    nested.object_type, field_details_list, path, value, position_context
+                    nested.object_type, field_details_list, path, value, position_context, by_key
                 )
         except Exception as error:
             self.handle_field_error(error, nested.return_type, field_details_list, path)
@@ -640,6 +657,7 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
         path: Path,
         value: Any,
         position_context: Any,
+        by_key: tuple[int, Any] | None = None,
     ) -> Any:
         # Every is_type_of of this schema ignores its resolve info.
         if object_type.is_type_of is not None and not object_type.is_type_of(value, None):  # type: ignore[arg-type]
@@ -655,7 +673,7 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
         _, _, (grouped_field_set, new_defer_usages, _), steps = known
         if position_context is None and not new_defer_usages:  # no incremental delivery
             if type(steps) is Leaves:
-                return self.complete_leaves(object_type, value, path, steps)
+                return self.complete_leaves(object_type, value, path, steps, by_key)
             if steps is not None:
                 return self.run_steps(object_type, value, path, steps, None)
             return super().execute_fields(object_type, value, path, grouped_field_set, None)
@@ -664,12 +682,18 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
         )
 
     def complete_leaves(
-        self, object_type: GraphQLObjectType, value: Any, path: Path, steps: Leaves
+        self,
+        object_type: GraphQLObjectType,
+        value: Any,
+        path: Path,
+        steps: Leaves,
+        by_key: tuple[int, Any] | None = None,
     ) -> Any:
         """An object of leaves read as stored, answered once per request: the same object
         under many rows (the tag definition of every assignment on a page, a tier) shares
-        one answer. An answer that needed graphql-core, or reported an error, is not kept:
-        the next row reports its own in its place."""
+        one answer, found by its loader key too when a loader gave it (`by_key`), with
+        no read of the row's relation. An answer that needed graphql-core, or reported an
+        error, is not kept: the next row reports its own in its place."""
         key = (id(steps), id(value))
         known = self.leaf_objects.get(key)
         if known is not None:
@@ -683,6 +707,8 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
         ):
             # The value is kept with its answer, so that its id is not reused while it is.
             self.leaf_objects[key] = (value, results)
+            if by_key is not None:
+                self.leaf_keys[by_key] = results
         return results
 
     def complete_items(
@@ -730,6 +756,19 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
         except Exception as error:
             self.handle_field_error(error, return_type, field_details_list, path)
             return None
+
+
+def _by_key(
+    field_details_list: Any, key: Callable[[Any], Any], source: Any
+) -> tuple[int, Any] | None:
+    """Where the answer of the object a loader gives `source` is kept (`leaf_keys`);
+    None when its key cannot be had (graphql-core then reports why, in its place)."""
+    try:
+        found = (id(field_details_list), key(source))
+        hash(found)
+    except Exception:  # noqa: BLE001 - the field's own read reports it
+        return None
+    return found
 
 
 async def _in_turns(

@@ -36,14 +36,15 @@ from models.tag import TagDefinition as TagDefinitionModel
 from models.tier import Tier
 from resolvers.context import Context
 from resolvers.loaders import Loaders
+from resolvers.tags import tag_by_id
 from schema import pagination
 from schema.tiers import MemberTierFields
 from services.clock import utcnow
 from services.points import post_entry
 from services.tags import assign_tag
-from shortcuts import documents, execution
+from shortcuts import documents, execution, relations
 from shortcuts.execution import FastExecution, _completion, _serialiser, is_awaitable
-from shortcuts.relations import load_all, prefetch, selected_under
+from shortcuts.relations import load_all, prefetch, selected_under, started
 from shortcuts.rows import fetch_all, models_from
 from tests.conftest import make_staff, staff_token
 from tests.factories import make_member, make_purchase, make_tiers
@@ -253,6 +254,30 @@ async def test_an_object_of_leaves_under_many_rows_is_completed_once(api, monkey
     assert fast == slow
     assert sorted(read_fast) == ["lapsed", "vip"]
     assert sorted(reads) == sorted(["lapsed", "vip"] * members)
+
+
+async def test_an_object_a_loader_gives_many_rows_is_found_by_its_key(api, monkeypatch) -> None:
+    """Every member's "vip" assignment loads the same definition: past the first row its
+    answer is found by the assignment's key, with no look into the loader, and each row's
+    answer is the same as graphql-core's."""
+    await _tagged_members()
+    api = api.as_(await staff_token(Role.ADMIN))
+    looked_up: list[Any] = []
+
+    def counting(loader: Any, key: Any) -> Any:
+        if loader.load_fn is tag_by_id:
+            looked_up.append(key)
+        return started(loader, key)
+
+    monkeypatch.setattr(relations, "started", counting)
+    fast = _without_request_ids(await api(PAGE))
+    looked_up_fast = len(looked_up)
+    with monkeypatch.context() as patched:
+        patched.setattr(FastExecution, "fields", {})
+        slow = _without_request_ids(await api(PAGE))
+
+    assert fast == slow
+    assert looked_up_fast == 2
 
 
 async def test_a_document_is_validated_once_and_its_errors_kept(api, monkeypatch) -> None:
