@@ -697,6 +697,8 @@ class FastExecution(StrawberryGraphQLCoreExecutionContext):
         key = (id(steps), id(value))
         known = self.leaf_objects.get(key)
         if known is not None:
+            if by_key is not None:  # answered first under another field
+                self.leaf_keys[by_key] = known[1]
             return known[1]
         errors = len(self.collected_errors.errors)
         results = self.run_steps(object_type, value, path, steps, None)
