@@ -10,6 +10,7 @@ from typing import Any
 
 from app.progress import terminal_bar
 from core.ids import to_global_id
+from models.audit import AuditEntry
 from models.enums import Role, TagCategory
 from models.member import Member
 from services.clock import utcnow
@@ -136,6 +137,25 @@ async def test_a_batch_reads_its_members_facts_once_for_all_rules(db) -> None:
     ]
     assert len(writes) == 1
     assert await carriers("adult") == {adult.id, child.id}
+
+
+async def test_a_batch_whose_tags_follow_their_rules_writes_nothing(db) -> None:
+    # given tags the job has brought up to date
+    await make_member(birth_date=date(1990, 1, 1))
+    await make_member(birth_date=date(2015, 1, 1))
+    await active_tag("adult", {"field": "age", "op": "gte", "value": 18})
+    await run_tag_refresh(utcnow())
+    entries = await AuditEntry.all().count()
+    # when it runs again with nothing changed
+    async with count_sql() as counted:
+        assert (await run_tag_refresh(utcnow())).changed == 0
+    # then its batch read and took no write lock: the one write stamps the refresh time
+    # (a batch's transaction would have committed an audit entry of its own)
+    assert await AuditEntry.all().count() == entries + 1
+    writes = [
+        text for text in counted.statements if text.startswith(("DELETE", "INSERT INTO member_tag"))
+    ]
+    assert writes == []
 
 
 async def test_the_job_draws_a_progress_bar(db) -> None:
