@@ -42,6 +42,9 @@ TERM_REQUESTS = 200
 # median round: this machine's speed drifts by as much as 1.9x for seconds at a time (a
 # fixed loop of plain Python, issue 28), which one run of a term can land in whole.
 TERM_ROUNDS = 3
+# The fixed loop timed before each round, reported beside the term's figures so that a
+# reader can tell a slower server from a slower machine.
+MACHINE_LOOP = 1_000_000
 # Each job as of a moment that gives it work: far ahead, lots lapse and terminations fall
 # due; a year ahead, lots expire within the notice's days. Notices before the expiry that
 # would take their points.
@@ -143,7 +146,9 @@ def search_under_load(
     for _ in range(TERM_ROUNDS):
         for label, term in typical.items():
             spec = {**_hub_spec(url, token, [_search(term)], 1, seconds), "requests": TERM_REQUESTS}
-            rounds[label].append(result(start_load(spec, folder / "term.json")))
+            machine_ms = machine_loop_ms()
+            figures = result(start_load(spec, folder / "term.json"))
+            rounds[label].append({**figures, "machine_loop_ms": machine_ms})
     terms = {label: _median_round(term, rounds[label]) for label, term in typical.items()}
     return {
         "idle_p50_ms": idle["p50_ms"],
@@ -161,6 +166,15 @@ def search_under_load(
     }
 
 
+def machine_loop_ms() -> float:
+    """How long MACHINE_LOOP additions of plain Python take here now, in milliseconds."""
+    started = time.perf_counter()
+    total = 0
+    for number in range(MACHINE_LOOP):
+        total += number
+    return round((time.perf_counter() - started) * 1000, 1)
+
+
 def _median_round(term: str, rounds: list[dict[str, Any]]) -> dict[str, Any]:
     """A term's figures from its median round by p50, and every round's p50."""
     ranked = sorted(rounds, key=lambda figures: figures["p50_ms"])
@@ -170,6 +184,7 @@ def _median_round(term: str, rounds: list[dict[str, Any]]) -> dict[str, Any]:
         "p50_ms": median["p50_ms"],
         "p95_ms": median["p95_ms"],
         "rounds_p50_ms": [figures["p50_ms"] for figures in rounds],
+        "rounds_machine_loop_ms": [figures["machine_loop_ms"] for figures in rounds],
     }
 
 
@@ -305,10 +320,15 @@ def table(results: dict[str, Any]) -> str:
         ]
         for label, term in search["terms"].items():
             each = " ".join(f"{p50:.2f}" for p50 in term["rounds_p50_ms"])
+            loops = " ".join(f"{ms:.0f}" for ms in term["rounds_machine_loop_ms"])
             rows.append(
                 f"  search {label:16} {term['term']!r:14} p50/p95 ms {term['p50_ms']:.2f} /"
-                f" {term['p95_ms']:.2f} (target 20; rounds' p50 {each})"
+                f" {term['p95_ms']:.2f} (target 20; rounds' p50 {each}; machine loop ms {loops})"
             )
+        rows.append(
+            f"  (machine loop: {MACHINE_LOOP:,} additions of plain Python before each round;"
+            " this machine's speed drifts by up to 1.9x)"
+        )
     sizes = results.get("wal")
     if sizes:
         seeded = sizes["seeding_max_bytes"]
