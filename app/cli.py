@@ -60,6 +60,7 @@ async def _with_db(
     from app.database_check import migrate as run_migrations
     from models.db import close_db
     from services.audit import ensure_head
+    from shortcuts.sqlite import no_read_budget
 
     url = _announce(name)
     try:
@@ -73,7 +74,9 @@ async def _with_db(
         await ensure_head()
         # A job's batches and the worker's runs allocate as the server's requests do.
         collector.settle()
-        return await work()
+        # No request waits on this process's loop: a long read is not worth interrupting.
+        with no_read_budget():
+            return await work()
     finally:
         await close_db()
 

@@ -23,7 +23,7 @@ transaction gets READ_BUDGET_S there; past it SQLite interrupts it (it changed n
 and one of a few reader threads runs it again (`OffLoopReaders`), so point reads keep
 their fast path and scans, counts and aggregates do not stall the loop. A job a mutation
 runs goes wholly off the loop under `off_the_loop()` (schema/jobs.py); in a process of
-its own a job runs in place.
+its own a job runs in place, its reads with no budget (`no_read_budget()`, app/cli.py).
 """
 
 from __future__ import annotations
@@ -119,6 +119,9 @@ def is_interrupted(error: BaseException) -> bool:
 
 # Set by `off_the_loop()`: this task's statements go to threads, not the loop's connections.
 _off_loop: ContextVar[bool] = ContextVar("sqlite_off_loop", default=False)
+# How long a SELECT may run in the loop's thread before it is interrupted; see
+# `no_read_budget()`.
+_read_budget: ContextVar[float] = ContextVar("sqlite_read_budget", default=READ_BUDGET_S)
 
 
 @contextmanager
@@ -131,6 +134,19 @@ def off_the_loop() -> Iterator[None]:
         yield
     finally:
         _off_loop.reset(token)
+
+
+@contextmanager
+def no_read_budget() -> Iterator[None]:
+    """Let a SELECT within run to its end in the loop's thread: for a process that answers
+    no requests (a job's, the worker's), where nothing waits behind it. Interrupted, a
+    batch's long read is run again from the start on a reader thread (a tag refresh at
+    100,000 members: 1,400 reads, 3.3 s lost)."""
+    token = _read_budget.set(math.inf)
+    try:
+        yield
+    finally:
+        _read_budget.reset(token)
 
 
 def _open(filename: str, **pragmas: Any) -> sqlite3.Connection:
@@ -486,7 +502,7 @@ class SqliteClient(TortoiseSqliteClient):
         if not self.in_place():
             return None
         writer = self._writer.connection  # type: ignore[union-attr]
-        self._deadline = time.perf_counter() + READ_BUDGET_S
+        self._deadline = time.perf_counter() + _read_budget.get()
         try:
             return self._run(self._reader if writer.in_transaction else writer, query, values)  # type: ignore[arg-type]
         finally:

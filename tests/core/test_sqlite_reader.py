@@ -316,6 +316,18 @@ async def test_a_long_select_is_interrupted_and_answered_by_a_reader_thread(
     assert len(readers.opened) == 1
 
 
+async def test_a_long_select_runs_to_its_end_in_place_with_no_read_budget(
+    sqlite, numbers
+) -> None:
+    # A job's own process: nothing waits on its loop.
+    with shortcuts.sqlite.no_read_budget():
+        (_, [row]), turns = await _loop_turns_during(sqlite.execute_query(LONG_SELECT))
+
+    assert row["counted"] == COUNTED
+    assert turns == 0
+    assert sqlite._off_loop_readers.opened == []
+
+
 async def test_a_point_read_stays_in_the_loops_thread(sqlite) -> None:
     member = await make_member()
     point_read = sqlite.execute_query('SELECT "id" FROM "member" WHERE "id" = ?', [member.id])
