@@ -95,15 +95,21 @@ class JobRun:
             duration_ms=(time.perf_counter() - self.started) * 1000,
         )
 
-    async def audited(self, work: Callable[[], Awaitable[tuple[list[str], int]]]) -> int:
+    async def audited(self, work: Callable[[], Awaitable[tuple[list[str], int]]]) -> Audited:
         """Run `work` as one unit of work, committed with an entry naming what it changed:
         `work` returns the global ids of the records it changed and how many changes it
-        made. Returns that number."""
+        made."""
         async with unit_of_work(audit.chain) as unit:
             targets, changed = await work()
-            if unit.begun:  # it wrote: even what it does not count (a report's suppression)
+            wrote = unit.begun  # even what it does not count (a report's suppression)
+            if wrote:
                 await unit.commit([self.entry(targets, changed)])
-        return changed
+        return Audited(changed, wrote)
+
+
+class Audited(NamedTuple):
+    changed: int  # as the work counted its changes
+    wrote: bool  # whether it took the write lock at all
 
 
 class Page(NamedTuple):
@@ -183,8 +189,9 @@ async def for_each(
     with what it changed. Reports progress after each page; returns how many members
     were visited and how many changes were made.
 
-    After each batch it pauses BATCH_PAUSE_S: another process waiting for the write lock
-    (a server's request) takes it then, rather than finding it taken by the next batch."""
+    After each batch that wrote it pauses BATCH_PAUSE_S: another process waiting for the
+    write lock (a server's request) takes it then, rather than finding it taken by the
+    next batch."""
     total = await members.count()
     if progress is not None:
         progress(0, total)
@@ -193,8 +200,10 @@ async def for_each(
         due = page if pick is None else await pick(page)
         for start in range(0, len(due), batch_size):
             batch = due[start : start + batch_size]
-            changed += await run.audited(partial(step, batch))
-            await asyncio.sleep(BATCH_PAUSE_S)
+            done = await run.audited(partial(step, batch))
+            changed += done.changed
+            if done.wrote:
+                await asyncio.sleep(BATCH_PAUSE_S)
         visited += len(page)
         spanned += span
         # Members added since the count: the total grows rather than the bar overflowing.

@@ -10,6 +10,7 @@ import pytest
 from models.member import Member
 from services import jobs
 from services.clock import utcnow
+from services.db import transaction
 from services.jobs import JobRun, Members, for_each
 from services.tags import run_tag_refresh
 from tests.factories import make_member
@@ -47,6 +48,30 @@ async def test_for_each_visits_every_member_once_across_pages(db, small_pages) -
     assert examined == 8 and changed == len(visited)
     assert visited == [member_id for member_id in ids if member_id % 2]
     assert bar[0] == (0, 8) and bar[-1] == (8, 8)
+
+
+async def test_only_a_batch_that_wrote_pauses_for_a_waiting_writer(
+    db, small_pages, monkeypatch
+) -> None:
+    # given 4 members in 2 batches, of which only the first writes
+    for n in range(4):
+        await make_member(name=f"会员{n}")
+    pauses: list[float] = []
+
+    async def pause(seconds: float) -> None:
+        pauses.append(seconds)
+
+    monkeypatch.setattr(jobs.asyncio, "sleep", pause)
+
+    async def step(batch: Sequence[int]) -> tuple[list[str], int]:
+        if not pauses:
+            async with transaction():
+                await Member.filter(id=batch[0]).update(points_balance=1)
+        return [], 0
+
+    # when a job walks them, then it paused after the batch that took the write lock only
+    await for_each(JobRun("tag-refresh", utcnow()), Members(Member.all(), key="id"), step, None)
+    assert pauses == [jobs.BATCH_PAUSE_S]
 
 
 async def test_rows_of_one_member_make_one_visit(api, small_pages) -> None:
