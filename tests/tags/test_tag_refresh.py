@@ -3,6 +3,8 @@ segments select members by tags."""
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import io
 import json
 from datetime import date
@@ -11,10 +13,11 @@ from typing import Any
 from app.progress import terminal_bar
 from core.ids import to_global_id
 from models.audit import AuditEntry
-from models.enums import Role, TagCategory
+from models.enums import Role, TagCategory, TagSource
 from models.member import Member
+from models.tag import TagErrorReport
 from services.clock import utcnow
-from services.tags import run_tag_refresh
+from services.tags import refresh, run_tag_refresh
 from tests.conftest import member_token, staff_token
 from tests.factories import make_member
 from tests.members.test_lifecycle import CONSENTS
@@ -143,19 +146,52 @@ async def test_a_batch_whose_tags_follow_their_rules_writes_nothing(db) -> None:
     # given tags the job has brought up to date
     await make_member(birth_date=date(1990, 1, 1))
     await make_member(birth_date=date(2015, 1, 1))
-    await active_tag("adult", {"field": "age", "op": "gte", "value": 18})
+    tag = await active_tag("adult", {"field": "age", "op": "gte", "value": 18})
     await run_tag_refresh(utcnow())
     entries = await AuditEntry.all().count()
     # when it runs again with nothing changed
     async with count_sql() as counted:
         assert (await run_tag_refresh(utcnow())).changed == 0
-    # then its batch read and took no write lock: the one write stamps the refresh time
-    # (a batch's transaction would have committed an audit entry of its own)
+    # then the batch only read: the one write stamps the refresh time, with its entry
+    stamp = counted.statements.index(
+        next(text for text in counted.statements if text.startswith('UPDATE "tag_definition"'))
+    )
+    assert all(text.startswith("SELECT") for text in counted.statements[:stamp])
     assert await AuditEntry.all().count() == entries + 1
-    writes = [
-        text for text in counted.statements if text.startswith(("DELETE", "INSERT INTO member_tag"))
-    ]
-    assert writes == []
+    assert await carriers(tag.code) == {(await Member.get(birth_date=date(1990, 1, 1))).id}
+
+
+async def test_a_batch_writes_what_the_rule_says_when_it_writes(db, monkeypatch) -> None:
+    # given a member who holds "adult" but whose birth date no longer says so, and one
+    # the rule holds for who lacks it
+    stale = await make_member(birth_date=date(1990, 1, 1))
+    tag = await active_tag("adult", {"field": "age", "op": "gte", "value": 18})
+    due = await make_member(birth_date=date(1991, 1, 1))
+    await Member.filter(id=stale.id).update(birth_date=date(2015, 1, 1))
+    read = refresh._differences
+
+    async def another_writer() -> None:
+        await Member.filter(id=stale.id).update(birth_date=date(1990, 1, 1))
+        await TagErrorReport.create(
+            member_id=due.id,
+            tag_id=tag.id,
+            source=TagSource.RULE,
+            note="wrong",
+            reported_at=utcnow(),
+            suppressing=True,
+        )
+
+    async def then_changed(*args: Any) -> Any:
+        found = await read(*args)
+        # between the batch's read and its write: the first is an adult again, and the
+        # second's tag is reported wrong (by a writer outside the job's unit of work)
+        await asyncio.create_task(another_writer(), context=contextvars.Context())
+        return found
+
+    monkeypatch.setattr(refresh, "_differences", then_changed)
+    # when the job runs, then each write followed the data as it was when written
+    assert (await run_tag_refresh(utcnow())).changed == 0
+    assert await carriers(tag.code) == {stale.id}
 
 
 async def test_the_job_draws_a_progress_bar(db) -> None:
