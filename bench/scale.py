@@ -42,8 +42,8 @@ TERM_REQUESTS = 200
 # median round: this machine's speed drifts by as much as 1.9x for seconds at a time (a
 # fixed loop of plain Python, issue 28), which one run of a term can land in whole.
 TERM_ROUNDS = 3
-# The fixed loop timed before each round, reported beside the term's figures so that a
-# reader can tell a slower server from a slower machine.
+# The fixed loop timed before and after each round, reported beside the term's figures
+# so that a reader can tell a slower server from a slower machine.
 MACHINE_LOOP = 1_000_000
 # Each job as of a moment that gives it work: far ahead, lots lapse and terminations fall
 # due; a year ahead, lots expire within the notice's days. Notices before the expiry that
@@ -146,9 +146,9 @@ def search_under_load(
     for _ in range(TERM_ROUNDS):
         for label, term in typical.items():
             spec = {**_hub_spec(url, token, [_search(term)], 1, seconds), "requests": TERM_REQUESTS}
-            machine_ms = machine_loop_ms()
+            before = machine_loop_ms()
             figures = result(start_load(spec, folder / "term.json"))
-            rounds[label].append({**figures, "machine_loop_ms": machine_ms})
+            rounds[label].append({**figures, "machine_loop_ms": [before, machine_loop_ms()]})
     terms = {label: _median_round(term, rounds[label]) for label, term in typical.items()}
     return {
         "idle_p50_ms": idle["p50_ms"],
@@ -320,14 +320,16 @@ def table(results: dict[str, Any]) -> str:
         ]
         for label, term in search["terms"].items():
             each = " ".join(f"{p50:.2f}" for p50 in term["rounds_p50_ms"])
-            loops = " ".join(f"{ms:.0f}" for ms in term["rounds_machine_loop_ms"])
+            loops = " ".join(
+                f"{before:.0f}/{after:.0f}" for before, after in term["rounds_machine_loop_ms"]
+            )
             rows.append(
                 f"  search {label:16} {term['term']!r:14} p50/p95 ms {term['p50_ms']:.2f} /"
                 f" {term['p95_ms']:.2f} (target 20; rounds' p50 {each}; machine loop ms {loops})"
             )
         rows.append(
-            f"  (machine loop: {MACHINE_LOOP:,} additions of plain Python before each round;"
-            " this machine's speed drifts by up to 1.9x)"
+            f"  (machine loop: {MACHINE_LOOP:,} additions of plain Python, timed before/after"
+            " each round in the rounds' order; longer means a slower machine at that moment)"
         )
     sizes = results.get("wal")
     if sizes:

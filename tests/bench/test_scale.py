@@ -71,7 +71,7 @@ def test_the_table_names_each_figure_and_its_target() -> None:
         "p50_ms": 3.0,
         "p95_ms": 5.0,
         "rounds_p50_ms": [4.0, 3.0, 2.5],
-        "rounds_machine_loop_ms": [120.0, 98.0, 175.0],
+        "rounds_machine_loop_ms": [[120.0, 110.0], [98.0, 99.0], [175.0, 160.0]],
     }
     run = {"examined": 10, "changed": 2, "duration_ms": 900.0, "wall_s": 1.6, "max_rss_mib": 90.0}
     results = {
@@ -94,7 +94,10 @@ def test_the_table_names_each_figure_and_its_target() -> None:
     }
     text = scale.table(results)
     assert "p95 ratio 2.50 (target <= 3)" in text
-    assert "'王芳'" in text and "rounds' p50 4.00 3.00 2.50; machine loop ms 120 98 175)" in text
+    assert (
+        "'王芳'" in text
+        and "rounds' p50 4.00 3.00 2.50; machine loop ms 120/110 98/99 175/160)" in text
+    )
     assert "while seeding not sampled, during W3 32.0 MB (target < 64 MB)" in text
     assert "tag-refresh" in text and "ratio 1.50 (target <= 2" in text
     json.dumps(results)  # what --json writes
