@@ -21,7 +21,7 @@ from tortoise import connections
 
 from app import backup as backup_module
 from app.backup import BackupError, backup_sqlite
-from app.cli import parser
+from app.cli import GIVE_WAY_NICENESS, parser
 from app.jobs import JOBS
 from tests.processes import ROOT, database_url, free_port, record_migrations
 
@@ -109,6 +109,37 @@ def test_create_admin_then_refuses_the_same_username(migrated, cwd):
     with sqlite3.connect(cwd / "cli.db") as db:
         roles = db.execute("SELECT roles FROM staff_user WHERE username = 'root'").fetchone()[0]
     assert "ADMIN" in roles
+
+
+# What a command's work sees of its own process: its niceness and its read budget.
+_PROCESS_PROBE = """
+import asyncio, os, sys
+from app import cli
+from shortcuts import sqlite
+
+async def work():
+    print(os.nice(0), sqlite._read_budget.get())
+    return 0
+
+sys.exit(asyncio.run(cli._with_db("probe", work)))
+"""
+
+
+def test_a_command_that_answers_no_requests_gives_way_to_the_server(migrated, cwd):
+    # run-job, the worker and the other commands but serve: nothing waits on their loop
+    env = {**os.environ, "MEMBERHUB_DATABASE_URL": f"sqlite://{migrated}"}
+    done = subprocess.run(
+        [sys.executable, "-c", _PROCESS_PROBE],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    niceness, budget = done.stdout.split()
+    assert int(niceness) == min(19, os.nice(0) + GIVE_WAY_NICENESS)
+    assert float(budget) == float("inf")
 
 
 def test_unknown_job_is_a_usage_error(cwd):
