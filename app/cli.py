@@ -18,6 +18,7 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Awaitable, Callable
+from contextlib import suppress
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -68,8 +69,10 @@ async def _with_db(
     from shortcuts.sqlite import no_read_budget
 
     # Before any thread starts, which inherits it: on a machine shared with the server, a
-    # job's batches wait for the CPU rather than the server's requests for them.
-    os.nice(GIVE_WAY_NICENESS)
+    # job's batches wait for the CPU rather than the server's requests for them. Best
+    # effort: a policy may forbid it, and it is no reason not to run.
+    with suppress(OSError, AttributeError):
+        os.nice(GIVE_WAY_NICENESS)
     url = _announce(name)
     try:
         if migrate_first:

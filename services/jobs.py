@@ -202,8 +202,9 @@ async def for_each(
             batch = due[start : start + batch_size]
             done = await run.audited(partial(step, batch))
             changed += done.changed
-            if done.wrote:
-                await asyncio.sleep(BATCH_PAUSE_S)
+            # A batch that only read ran wholly in place: the loop's other tasks (the
+            # worker's lease renewal, a Ctrl-C) get their turn.
+            await asyncio.sleep(BATCH_PAUSE_S if done.wrote else 0)
         visited += len(page)
         spanned += span
         # Members added since the count: the total grows rather than the bar overflowing.

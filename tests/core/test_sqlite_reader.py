@@ -316,9 +316,7 @@ async def test_a_long_select_is_interrupted_and_answered_by_a_reader_thread(
     assert len(readers.opened) == 1
 
 
-async def test_a_long_select_runs_to_its_end_in_place_with_no_read_budget(
-    sqlite, numbers
-) -> None:
+async def test_a_long_select_runs_to_its_end_in_place_with_no_read_budget(sqlite, numbers) -> None:
     # A job's own process: nothing waits on its loop.
     with shortcuts.sqlite.no_read_budget():
         (_, [row]), turns = await _loop_turns_during(sqlite.execute_query(LONG_SELECT))

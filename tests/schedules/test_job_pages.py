@@ -3,6 +3,7 @@ once, in id order, however many pages they take."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 
 import pytest
@@ -53,25 +54,35 @@ async def test_for_each_visits_every_member_once_across_pages(db, small_pages) -
 async def test_only_a_batch_that_wrote_pauses_for_a_waiting_writer(
     db, small_pages, monkeypatch
 ) -> None:
-    # given 4 members in 2 batches, of which only the first writes
+    # given 4 members in 2 pages (a batch each), of which only the first batch writes
     for n in range(4):
         await make_member(name=f"会员{n}")
-    pauses: list[float] = []
+    monkeypatch.setattr(jobs, "BATCH_PAUSE_S", 0.0137)  # told apart from other sleeps
+    sleep = asyncio.sleep
+    slept: list[float] = []
 
-    async def pause(seconds: float) -> None:
-        pauses.append(seconds)
+    async def recorded(seconds: float) -> None:
+        slept.append(seconds)
+        await sleep(seconds)
 
-    monkeypatch.setattr(jobs.asyncio, "sleep", pause)
+    monkeypatch.setattr(jobs.asyncio, "sleep", recorded)
+    batches = 0
 
     async def step(batch: Sequence[int]) -> tuple[list[str], int]:
-        if not pauses:
+        nonlocal batches
+        batches += 1
+        if batches == 1:
             async with transaction():
                 await Member.filter(id=batch[0]).update(points_balance=1)
         return [], 0
 
-    # when a job walks them, then it paused after the batch that took the write lock only
+    # when a job walks them
     await for_each(JobRun("tag-refresh", utcnow()), Members(Member.all(), key="id"), step, None)
-    assert pauses == [jobs.BATCH_PAUSE_S]
+    # then it paused after the batch that took the write lock only, and after the other
+    # it let the loop's other tasks run
+    assert batches == 2
+    assert slept.count(0.0137) == 1
+    assert slept[slept.index(0.0137) + 1 :].count(0) >= 1
 
 
 async def test_rows_of_one_member_make_one_visit(api, small_pages) -> None:

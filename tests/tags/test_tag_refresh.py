@@ -16,6 +16,7 @@ from models.audit import AuditEntry
 from models.enums import Role, TagCategory, TagSource
 from models.member import Member
 from models.tag import TagErrorReport
+from services import units
 from services.clock import utcnow
 from services.tags import refresh, run_tag_refresh
 from tests.conftest import member_token, staff_token
@@ -185,7 +186,9 @@ async def test_a_batch_writes_what_the_rule_says_when_it_writes(db, monkeypatch)
         found = await read(*args)
         # between the batch's read and its write: the first is an adult again, and the
         # second's tag is reported wrong (by a writer outside the job's unit of work)
-        await asyncio.create_task(another_writer(), context=contextvars.Context())
+        elsewhere = contextvars.copy_context()
+        elsewhere.run(units._UNIT.set, None)
+        await asyncio.create_task(another_writer(), context=elsewhere)
         return found
 
     monkeypatch.setattr(refresh, "_differences", then_changed)
