@@ -65,7 +65,7 @@ async def test_only_a_batch_that_wrote_pauses_for_a_waiting_writer(
         slept.append(seconds)
         await sleep(seconds)
 
-    monkeypatch.setattr(jobs.asyncio, "sleep", recorded)
+    monkeypatch.setattr(asyncio, "sleep", recorded)
     batches = 0
 
     async def step(batch: Sequence[int]) -> tuple[list[str], int]:
