@@ -49,6 +49,19 @@ async def memberhub_cli(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def python_on(url: str, code: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """`python -c CODE ARGS` in a process of its own, on the database `url`."""
+    env = {**os.environ, "MEMBERHUB_DATABASE_URL": url}
+    return subprocess.run(
+        [sys.executable, "-c", code, *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -23,7 +23,7 @@ from app import backup as backup_module
 from app.backup import BackupError, backup_sqlite
 from app.cli import GIVE_WAY_NICENESS, parser
 from app.jobs import JOBS
-from tests.processes import ROOT, database_url, free_port, record_migrations
+from tests.processes import ROOT, database_url, free_port, python_on, record_migrations
 
 MEMBERHUB = str(Path(sys.executable).with_name("memberhub"))
 NOT_READY = 3
@@ -127,15 +127,7 @@ sys.exit(asyncio.run(cli._with_db("probe", work)))
 
 def test_a_command_that_answers_no_requests_gives_way_to_the_server(migrated, cwd):
     # run-job, the worker and the other commands but serve: nothing waits on their loop
-    env = {**os.environ, "MEMBERHUB_DATABASE_URL": f"sqlite://{migrated}"}
-    done = subprocess.run(
-        [sys.executable, "-c", _PROCESS_PROBE],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = python_on(f"sqlite://{migrated}", _PROCESS_PROBE)
     assert done.returncode == 0, done.stderr
     niceness, budget = done.stdout.split()
     assert int(niceness) == min(19, os.nice(0) + GIVE_WAY_NICENESS)

@@ -18,7 +18,7 @@ from tortoise.migrations import operations as ops
 
 from models import migrations as migration_package
 from models.reference_data import COUNTERS, REFERENCE_TABLES
-from tests.processes import ROOT
+from tests.processes import python_on
 
 MEMBERHUB = str(Path(sys.executable).with_name("memberhub"))
 # The head migration of the release before this one's first added column.
@@ -61,14 +61,7 @@ def test_every_added_not_null_column_has_a_default_in_the_database():
 def test_migrate_upgrades_the_last_release_s_database_with_rows_in_it(tmp_path: Path):
     url = f"sqlite://{tmp_path}/shop.db"
     env = {**os.environ, "MEMBERHUB_DATABASE_URL": url}
-    older = subprocess.run(
-        [sys.executable, "-c", MIGRATE_TO, url, LAST_RELEASE],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    older = python_on(url, MIGRATE_TO, url, LAST_RELEASE)
     assert older.returncode == 0, older.stderr
     with sqlite3.connect(tmp_path / "shop.db") as db:
         db.execute(
